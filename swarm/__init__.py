@@ -1,0 +1,1 @@
+"""Swarm: an open-source support platform built on intelligent swarming."""

@@ -1,0 +1,1 @@
+"""People and credentials: users, password hashes, API tokens."""

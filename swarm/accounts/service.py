@@ -1,0 +1,140 @@
+"""Account use cases: create users, check passwords, issue and revoke API tokens.
+
+Tokens are random 32-byte strings with a ``swm_`` prefix; only their SHA-256 is stored, so a
+copy of the database does not hand out working tokens. (SHA-256 and not argon2: a token has
+256 bits of entropy, there is nothing to slow-guess, and every API call verifies one.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from swarm.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from swarm.clock import Clock
+from swarm.models import AgentProfile, ApiToken, User
+from swarm.models.users import Role
+from swarm.tickets.errors import Invalid, NotFound
+
+TOKEN_PREFIX = "swm_"  # noqa: S105 - a public marker, not a secret
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_user(
+    session: Session,
+    clock: Clock,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str = Role.REQUESTER,
+    capacity: int = 5,
+    tier: int | None = None,
+    team: str | None = None,
+    timezone: str = "UTC",
+) -> User:
+    """Add a user (with an agent profile for staff roles); the caller commits."""
+    email = normalize_email(email)
+    errors: dict[str, list[str]] = {}
+    if not EMAIL_RE.match(email):
+        errors["email"] = ["Not an e-mail address."]
+    if not name.strip():
+        errors["name"] = ["A name is required."]
+    if len(password) < MIN_LENGTH:
+        errors["password"] = [f"At least {MIN_LENGTH} characters."]
+    if role not in Role.__members__.values():
+        errors["role"] = ["One of requester, agent, manager, admin."]
+    if errors:
+        raise Invalid("The user has invalid fields.", fields=errors)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Invalid("That e-mail address is taken.", fields={"email": ["Already in use."]})
+    user = User(
+        email=email,
+        name=name.strip(),
+        role=role,
+        password_hash=hash_password(password),
+        active=True,
+        created_at=clock.now(),
+    )
+    if role != Role.REQUESTER:
+        user.profile = AgentProfile(capacity=capacity, tier=tier, team=team, timezone=timezone)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with this e-mail and password, or None. Upgrades outdated hashes."""
+    user = session.scalars(select(User).where(User.email == normalize_email(email))).first()
+    if not verify_password(user.password_hash if user else None, password):
+        return None
+    assert user is not None  # verify_password is False without a stored hash
+    if not user.active:
+        return None
+    if user.password_hash and needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.commit()
+    return user
+
+
+def issue_token(session: Session, clock: Clock, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; returns the row and the token, which is never shown again."""
+    name = name.strip()
+    if not name or len(name) > 80:
+        raise Invalid(
+            "Name the token (1–80 characters), e.g. the script that uses it.",
+            fields={"name": ["1 to 80 characters."]},
+        )
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_token_hash(token),
+        prefix=token[: len(TOKEN_PREFIX) + 4],
+        created_at=clock.now(),
+    )
+    session.add(row)
+    session.commit()
+    return row, token
+
+
+def list_tokens(session: Session, user: User) -> list[ApiToken]:
+    query = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id)
+    return list(session.scalars(query))
+
+
+def revoke_token(session: Session, clock: Clock, user: User, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise NotFound(f"You have no token {token_id}.")
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+        session.commit()
+    return row
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    """The active owner of an unrevoked token, or None."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    # Record use at most once a minute: a write on every call would serialise readers.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+        session.commit()
+    return row.user

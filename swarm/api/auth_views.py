@@ -1,0 +1,92 @@
+"""Sign-in, sign-out, the current user, and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import abort
+from flask import request, session
+from flask_login import login_user, logout_user
+
+from swarm.accounts import service as accounts
+from swarm.api import api
+from swarm.api.auth import authenticated, caller
+from swarm.api.schemas import (
+    LoginIn,
+    LoginOut,
+    NewTokenOut,
+    TokenIn,
+    TokenList,
+)
+from swarm.runtime import RateLimited, db_session, runtime
+
+
+def login_rate_check() -> None:
+    """Count a sign-in attempt from this address; raises ``RateLimited`` past the limit."""
+    rt = runtime()
+    rt.limits.hit(rt.config.login_rate_limit, "login", request.remote_addr or "unknown")
+
+
+@api.post("/auth/login")
+@api.input(LoginIn, arg_name="data")
+@api.output(LoginOut)
+@api.doc(
+    summary="Sign in with e-mail and password; sets the session cookie",
+    responses={401: "Wrong e-mail or password", 429: "Too many attempts"},
+)
+def login(data: dict[str, Any]) -> Any:
+    try:
+        login_rate_check()
+    except RateLimited as exc:
+        abort(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
+    user = accounts.authenticate(db_session(), data["email"], data["password"])
+    if user is None:
+        abort(401, "Wrong e-mail or password.")
+    session.clear()  # a fresh session at sign-in: no fixation of an old one
+    login_user(user)
+    return {"user": user}
+
+
+@api.post("/auth/logout")
+@api.output({}, status_code=204)
+@api.doc(summary="Sign out (ends the session cookie)")
+def logout() -> Any:
+    logout_user()
+    session.clear()
+    return ""
+
+
+@api.get("/auth/me")
+@api.output(LoginOut)
+@api.doc(summary="The signed-in user", responses={401: "Not signed in"})
+@authenticated
+def me() -> Any:
+    return {"user": caller()}
+
+
+@api.post("/auth/tokens")
+@api.input(TokenIn, arg_name="data")
+@api.output(NewTokenOut, status_code=201)
+@api.doc(summary="Create an API token (shown once)")
+@authenticated
+def create_token(data: dict[str, Any]) -> Any:
+    row, token = accounts.issue_token(db_session(), runtime().clock, caller(), data["name"])
+    fields = ("id", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    return {**{name: getattr(row, name) for name in fields}, "token": token}
+
+
+@api.get("/auth/tokens")
+@api.output(TokenList)
+@api.doc(summary="Your API tokens (without the secrets)")
+@authenticated
+def list_tokens() -> Any:
+    return {"items": accounts.list_tokens(db_session(), caller())}
+
+
+@api.delete("/auth/tokens/<int:token_id>")
+@api.output({}, status_code=204)
+@api.doc(summary="Revoke an API token", responses={404: "No such token of yours"})
+@authenticated
+def revoke_token(token_id: int) -> Any:
+    accounts.revoke_token(db_session(), runtime().clock, caller(), token_id)
+    return ""

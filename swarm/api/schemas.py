@@ -1,0 +1,191 @@
+"""Request and response schemas. They validate input (unknown fields are refused) and generate
+the OpenAPI document at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from apiflask import Schema
+from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
+from apiflask.validators import Length, OneOf, Range
+from marshmallow import RAISE
+
+PRIORITIES = ["P1", "P2", "P3", "P4"]
+STATUSES = ["new", "open", "pending", "resolved", "closed"]
+MODES = ["swarm", "tiered"]
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# ------------------------------------------------------------------ people
+
+
+class UserRef(Schema):
+    id = Integer()
+    name = String()
+
+
+class ProfileOut(Schema):
+    presence = String()
+    capacity = Integer()
+    tier = Integer(allow_none=True)
+    team = String(allow_none=True)
+    timezone = String()
+
+
+class UserOut(Schema):
+    id = Integer()
+    email = String()
+    name = String()
+    role = String()
+    profile = Nested(ProfileOut, allow_none=True)
+
+
+class LoginIn(StrictSchema):
+    email = String(required=True, validate=Length(1, 254))
+    password = String(required=True, validate=Length(1, 1024))
+
+
+class LoginOut(Schema):
+    user = Nested(UserOut)
+
+
+class TokenIn(StrictSchema):
+    name = String(required=True, validate=Length(1, 80))
+
+
+class TokenOut(Schema):
+    id = Integer()
+    name = String()
+    prefix = String()
+    created_at = DateTime()
+    last_used_at = DateTime(allow_none=True)
+    revoked_at = DateTime(allow_none=True)
+
+
+class NewTokenOut(TokenOut):
+    token = String(metadata={"description": "Shown once; only its hash is stored."})
+
+
+class TokenList(Schema):
+    items = List(Nested(TokenOut))
+
+
+class AgentList(Schema):
+    items = List(Nested(UserOut))
+
+
+# ------------------------------------------------------------------ tickets
+
+
+class TicketIn(StrictSchema):
+    subject = String(required=True, validate=Length(1, 200))
+    # The 64 KB limit on the body is the service's (it answers 413, not 422).
+    body = String(required=True)
+    priority = String(load_default="P3", validate=OneOf(PRIORITIES))
+    requester_id = Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "Agents only: open the ticket on behalf of this requester."},
+    )
+
+
+class TicketOut(Schema):
+    id = Integer()
+    subject = String()
+    body = String()
+    priority = String()
+    status = String()
+    mode = String()
+    tier = Integer(allow_none=True)
+    requester = Nested(UserRef)
+    owner = Nested(UserRef, allow_none=True)
+    created_at = DateTime()
+    updated_at = DateTime()
+    response_due_at = DateTime(allow_none=True)
+    resolve_due_at = DateTime(allow_none=True)
+    resolved_at = DateTime(allow_none=True)
+    closed_at = DateTime(allow_none=True)
+    resolution = String(allow_none=True)
+
+
+class TicketPage(Schema):
+    items = List(Nested(TicketOut))
+    next = String(allow_none=True, metadata={"description": "Pass as `cursor` for the next page."})
+
+
+class TicketQuery(StrictSchema):
+    status = String(validate=OneOf(STATUSES))
+    mode = String(validate=OneOf(MODES))
+    owner = String(
+        validate=Length(1, 20),
+        metadata={"description": "`me`, `none` (unowned) or an agent id."},
+    )
+    q = String(validate=Length(1, 200), metadata={"description": "Words in subject or body."})
+    cursor = String(validate=Length(1, 20))
+    limit = Integer(load_default=25, validate=Range(1, 100))
+
+
+class EventOut(Schema):
+    id = Integer()
+    type = String()
+    at = String()
+    actor = Nested(UserRef, allow_none=True)
+    data = Dict()
+
+
+class EventList(Schema):
+    items = List(Nested(EventOut))
+
+
+class AssignIn(StrictSchema):
+    agent_id = Integer(required=True)
+    why = String(validate=Length(1, 500))
+
+
+class StatusIn(StrictSchema):
+    status = String(required=True, validate=OneOf(STATUSES))
+
+
+class ResolveIn(StrictSchema):
+    resolution = String(required=True)
+
+
+class ReasonIn(StrictSchema):
+    reason = String(validate=Length(1, 2000))
+
+
+class NoteIn(StrictSchema):
+    body = String(required=True)
+
+
+class NoteOut(Schema):
+    id = Integer()
+    ticket_id = Integer()
+    author = Nested(UserRef)
+    body = String()
+    kind = String()
+    created_at = DateTime()
+
+
+class NoteList(Schema):
+    items = List(Nested(NoteOut))
+
+
+class Empty(StrictSchema):
+    pass
+
+
+class AgentQuery(StrictSchema):
+    present = Boolean(load_default=False)
+
+
+class ErrorDetail(Schema):
+    code = String()
+    message = String()
+    fields = Dict(keys=String(), values=List(String()))
+
+
+class ErrorOut(Schema):
+    error = Nested(ErrorDetail)

@@ -1,0 +1,146 @@
+"""Command line: ``python -m swarm serve | init-db | seed | create-user``.
+
+Every command reads the database from SWARM_DATABASE_URL (SQLite in instance/ by default).
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+import click
+
+from swarm.clock import SystemClock
+from swarm.config import load_config
+
+DEMO_PASSWORD = "swarm-demo"  # noqa: S105 - the documented demo password
+
+
+@click.group(help="Swarm: a support platform built on intelligent swarming.")
+def cli() -> None:
+    pass
+
+
+@cli.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")
+def init_db() -> None:
+    from swarm.migrate import upgrade
+
+    config = load_config()
+    upgrade(config.database_url)
+    click.echo(f"Database ready at {_display_url(config.database_url)}")
+
+
+@cli.command("seed", help="Seed data; --demo adds the demo organisation (once).")
+@click.option("--demo", is_flag=True, help="The demo organisation: agents, skills, tickets.")
+def seed(demo: bool) -> None:
+    if not demo:
+        raise click.UsageError("Nothing to seed: pass --demo for the demo organisation.")
+    from tqdm import tqdm
+
+    from swarm.db import make_engine, make_session_factory
+    from swarm.demo import seed_demo
+
+    config = load_config()
+    engine = make_engine(config.database_url)
+    bars: dict[str, tqdm] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = tqdm(total=total, desc=phase, unit="", leave=True)
+        bar.update(done - bar.n)
+
+    try:
+        summary = seed_demo(make_session_factory(engine), SystemClock(), progress=progress)
+    finally:
+        for bar in bars.values():
+            bar.close()
+        engine.dispose()
+    if summary.created:
+        click.echo(
+            f"Demo organisation created: {summary.agents} agents, {summary.requesters} "
+            f"requesters, {summary.skills} skills, {summary.tickets} tickets, "
+            f"{summary.events} events."
+        )
+    else:
+        click.echo("Demo organisation already present: nothing to do.")
+    click.echo(
+        f"Demo logins (password '{DEMO_PASSWORD}'): admin@example.com, manager@example.com, "
+        "agent01@example.com … agent40@example.com, requester01@example.com … "
+        "requester10@example.com"
+    )
+
+
+@cli.command("create-user", help="Add a user (asks for the password when not given).")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role",
+    type=click.Choice(["requester", "agent", "manager", "admin"]),
+    default="requester",
+    show_default=True,
+)
+@click.option("--password", help="Better typed at the prompt than left in shell history.")
+@click.option("--capacity", type=click.IntRange(0, 100), default=5, show_default=True)
+@click.option("--tier", type=click.IntRange(0, 4), default=None)
+def create_user(
+    email: str, name: str, role: str, password: str | None, capacity: int, tier: int | None
+) -> None:
+    from swarm.accounts.service import create_user as create
+    from swarm.db import make_engine, make_session_factory, session_scope
+    from swarm.tickets.errors import DomainError
+
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            raise click.ClickException("The passwords differ.")
+    config = load_config()
+    engine = make_engine(config.database_url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            user = create(
+                session,
+                SystemClock(),
+                email=email,
+                name=name,
+                password=password,
+                role=role,
+                capacity=capacity,
+                tier=tier,
+            )
+            session.commit()
+            click.echo(f"Created {user.role} {user.email} (id {user.id}).")
+    except DomainError as exc:
+        details = "; ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items())
+        raise click.ClickException(f"{exc.message} {details}".strip()) from exc
+    finally:
+        engine.dispose()
+
+
+@cli.command("serve", help="Serve the web app and the API.")
+@click.option("--host", default=None, help="Address to listen on (SWARM_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (SWARM_PORT, 5000).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
+def serve(host: str | None, port: int | None, threads: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from swarm.app import create_app
+
+    config = load_config()
+    host = host or config.host
+    port = port or config.port
+    app = create_app(config)
+    click.echo(f"Swarm is serving on http://{host}:{port}  (Ctrl+C stops it)")
+    sys.stdout.flush()
+    waitress_serve(app, host=host, port=port, threads=threads, ident="swarm")
+
+
+def _display_url(url: str) -> str:
+    """The database URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    cli(prog_name="python -m swarm")

@@ -1,0 +1,80 @@
+"""Settings, read once from ``SWARM_*`` environment variables into a plain dataclass.
+
+Nothing else in Swarm reads ``os.environ``: tests and tools pass a ``Config`` (or overrides)
+to ``create_app`` instead.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+
+@dataclass(frozen=True)
+class Config:
+    database_url: str
+    secret_key: str
+    instance_path: Path = DEFAULT_INSTANCE
+    message_queue: str | None = None
+    ratelimit_storage_url: str = "memory://"
+    host: str = "127.0.0.1"
+    port: int = 5000
+    # Login attempts allowed per client address; a guessing attacker hits this long before a
+    # forgetful person does.
+    login_rate_limit: str = "10 per minute"
+    max_ticket_body_bytes: int = 64 * 1024
+    session_cookie_secure: bool = False
+    testing: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def with_overrides(self, **overrides: Any) -> Config:
+        return replace(self, **overrides)
+
+
+def _secret_key(instance: Path, env: dict[str, str]) -> str:
+    """Return ``SWARM_SECRET_KEY``, or a key generated once and kept in the instance folder.
+
+    A literal key in code would be the same on every installation; a key regenerated at each
+    start would sign everybody out at each restart.
+    """
+    if env.get("SWARM_SECRET_KEY"):
+        return env["SWARM_SECRET_KEY"]
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # Create with owner-only permissions; another process may have won the race, so re-read.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def load_config(env: dict[str, str] | None = None) -> Config:
+    """Build the configuration from the environment (``os.environ`` unless ``env`` is given)."""
+    env = dict(os.environ if env is None else env)
+    instance = Path(env.get("SWARM_INSTANCE_PATH", DEFAULT_INSTANCE))
+    database_url = env.get("SWARM_DATABASE_URL") or f"sqlite:///{instance / 'swarm.db'}"
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return Config(
+        database_url=database_url,
+        secret_key=_secret_key(instance, env),
+        instance_path=instance,
+        message_queue=env.get("SWARM_MESSAGE_QUEUE") or None,
+        ratelimit_storage_url=env.get("SWARM_RATELIMIT_STORAGE_URL") or "memory://",
+        host=env.get("SWARM_HOST", "127.0.0.1"),
+        port=int(env.get("SWARM_PORT", "5000")),
+        login_rate_limit=env.get("SWARM_LOGIN_RATE_LIMIT", "10 per minute"),
+        session_cookie_secure=env.get("SWARM_SECURE_COOKIES", "") in {"1", "true", "yes"},
+    )

@@ -1,0 +1,191 @@
+"""The ticket aggregate: the ticket, its required skills, its append-only event log, and the
+swarm around it (messages, participations, invitations)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from swarm.db import Base, BigIntId, JSONType, UTCDateTime
+from swarm.models.users import User
+
+
+class Status(StrEnum):
+    NEW = "new"
+    OPEN = "open"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Mode(StrEnum):
+    SWARM = "swarm"
+    TIERED = "tiered"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class MessageKind(StrEnum):
+    CHAT = "chat"
+    NOTE = "note"
+    SOLUTION = "solution"
+
+
+class InvitationStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    priority: Mapped[str] = mapped_column(String(2), default=Priority.P3)
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW, index=True)
+    mode: Mapped[str] = mapped_column(String(8), default=Mode.SWARM, index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    tier: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution: Mapped[str | None] = mapped_column(Text)
+    # Optimistic lock: an UPDATE that finds another version changed the ticket under it fails.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id], lazy="joined")
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id], lazy="joined")
+    skills: Mapped[list[TicketSkill]] = relationship(
+        back_populates="ticket", cascade="all, delete-orphan", order_by="TicketSkill.weight.desc()"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
+    __table_args__ = (
+        CheckConstraint("priority IN ('P1','P2','P3','P4')", name="priority"),
+        CheckConstraint("status IN ('new','open','pending','resolved','closed')", name="status"),
+        CheckConstraint("mode IN ('swarm','tiered')", name="mode"),
+        CheckConstraint("tier IS NULL OR (tier BETWEEN 0 AND 4)", name="tier"),
+    )
+
+
+class TicketSkill(Base):
+    __tablename__ = "ticket_skills"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[int] = mapped_column(
+        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
+    )
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+
+    ticket: Mapped[Ticket] = relationship(back_populates="skills")
+
+    __table_args__ = (
+        CheckConstraint("weight > 0 AND weight <= 1", name="weight"),
+        CheckConstraint("source IN ('inferred','manual')", name="source"),
+    )
+
+
+class TicketEvent(Base):
+    """One thing that happened to a ticket. Rows are only ever inserted."""
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    type: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    source: Mapped[str] = mapped_column(String(64), default="live")
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+    __table_args__ = (
+        Index("ix_ticket_events_ticket_id_id", "ticket_id", "id"),
+        Index("ix_ticket_events_source_at", "source", "at"),
+        Index("ix_ticket_events_type", "type"),
+    )
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default=MessageKind.CHAT)
+    # Chosen by the sending client, so that a retried send is recognised and stored once.
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (
+        Index("ix_messages_ticket_id_id", "ticket_id", "id"),
+        UniqueConstraint("author_id", "client_id", name="uq_messages_author_client"),
+        CheckConstraint("kind IN ('chat','note','solution')", name="kind"),
+    )
+
+
+class Participation(Base):
+    """A stretch of time someone spent in a ticket's swarm, as owner or helper."""
+
+    __tablename__ = "participations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (CheckConstraint("role IN ('owner','helper')", name="role"),)
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    inviter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    invitee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=InvitationStatus.PENDING)
+    note: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending','accepted','declined','expired')", name="status"),
+    )

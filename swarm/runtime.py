@@ -1,0 +1,77 @@
+"""What one running app holds: database, clock, notifier, rate limiter — and the per-request
+session on ``flask.g``, closed at teardown (Flask-SocketIO events get the same teardown)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from swarm.clock import Clock
+from swarm.config import Config
+from swarm.tickets.notify import Notifier
+from swarm.tickets.service import TicketService
+
+
+class RateLimited(Exception):
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many attempts; try again in {retry_after} s.")
+        self.retry_after = retry_after
+
+
+class RateLimits:
+    """Named limits over one storage (memory, or Redis so that all processes share counts)."""
+
+    def __init__(self, storage_uri: str) -> None:
+        self._storage = storage_from_string(storage_uri)
+        self._limiter = MovingWindowRateLimiter(self._storage)
+
+    def hit(self, limit: str | RateLimitItem, *key: str) -> None:
+        item = parse(limit) if isinstance(limit, str) else limit
+        if not self._limiter.hit(item, *key):
+            reset_at, _ = self._limiter.get_window_stats(item, *key)
+            raise RateLimited(max(1, int(reset_at - time.time())))
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    notifier: Notifier
+    limits: RateLimits
+
+
+def init_runtime(app: Flask, runtime: Runtime) -> None:
+    app.extensions["swarm"] = runtime
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["swarm"]
+    return rt
+
+
+def db_session() -> Session:
+    """The session of the current request (or socket event), created on first use."""
+    if "db_session" not in g:
+        g.db_session = runtime().sessions()
+    session: Session = g.db_session
+    return session
+
+
+def ticket_service() -> TicketService:
+    rt = runtime()
+    return TicketService(db_session(), rt.clock, rt.notifier)

@@ -1,0 +1,1 @@
+"""The ticket lifecycle: use cases that change tickets and append their events."""

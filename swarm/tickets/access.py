@@ -1,0 +1,34 @@
+"""Who may see and change a ticket.
+
+A requester sees only the tickets they opened; for anyone else such a ticket does not exist
+(``NotFound``, never ``Forbidden``), so that guessing ids tells nothing.
+"""
+
+from __future__ import annotations
+
+from swarm.models import Ticket, User
+from swarm.models.users import Role
+from swarm.tickets.errors import Forbidden, NotFound
+
+
+def can_view(user: User, ticket: Ticket) -> bool:
+    return user.is_staff or ticket.requester_id == user.id
+
+
+def require_view(user: User, ticket: Ticket | None, ticket_id: int) -> Ticket:
+    if ticket is None or not can_view(user, ticket):
+        raise NotFound(f"There is no ticket {ticket_id}.")
+    return ticket
+
+
+def require_staff(user: User, doing: str) -> None:
+    if not user.is_staff:
+        raise Forbidden(f"Only agents can {doing}.")
+
+
+def require_owner_or_manager(user: User, ticket: Ticket, doing: str) -> None:
+    """The owner is accountable for the ticket; a manager may act in their place."""
+    if ticket.owner_id == user.id or user.has_role(Role.MANAGER):
+        return
+    owner = ticket.owner.name if ticket.owner else "nobody yet"
+    raise Forbidden(f"Only the ticket's owner ({owner}) or a manager can {doing}.")

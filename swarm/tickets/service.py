@@ -1,0 +1,499 @@
+"""Ticket lifecycle use cases.
+
+Each public method is one transaction: it takes the write lock, checks the change is allowed,
+changes the ticket, appends its events, commits, and only then publishes the events. A refused
+change raises a ``DomainError`` subclass and leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from swarm.clock import Clock
+from swarm.db import begin_write
+from swarm.events import LIVE_SOURCE, AssignedBy, EventType
+from swarm.models import Message, Ticket, TicketEvent, User
+from swarm.models.tickets import MessageKind, Mode, Priority, Status
+from swarm.models.users import Role
+from swarm.tickets.access import (
+    can_view,
+    require_owner_or_manager,
+    require_staff,
+    require_view,
+)
+from swarm.tickets.errors import Conflict, IllegalTransition, Invalid, NotFound, TooLarge
+from swarm.tickets.notify import Notifier
+from swarm.tickets.payloads import event_payload
+from swarm.tickets.sla import due_times
+
+T = TypeVar("T")
+
+SUBJECT_MAX = 200
+BODY_MAX_BYTES = 64 * 1024
+RESOLUTION_MAX_BYTES = 64 * 1024
+
+# The status machine: new → open ⇄ pending → resolved → closed, and reopen back to open.
+# Resolving, closing and reopening have their own use cases (and event types), so they are
+# listed here for the messages but reached through resolve(), close() and reopen().
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN}),
+    Status.OPEN: frozenset({Status.PENDING, Status.RESOLVED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.RESOLVED}),
+    Status.RESOLVED: frozenset({Status.CLOSED, Status.OPEN}),
+    Status.CLOSED: frozenset({Status.OPEN}),
+}
+ACTIVE_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Ticket]
+    next: str | None
+
+
+class TicketService:
+    """The ticket use cases, bound to one session, a clock and a notifier."""
+
+    def __init__(self, session: Session, clock: Clock, notifier: Notifier) -> None:
+        self.session = session
+        self.clock = clock
+        self.notifier = notifier
+        self._pending: list[TicketEvent] = []
+
+    # ----------------------------------------------------------------- reading
+
+    def get(self, viewer: User, ticket_id: int) -> Ticket:
+        return require_view(viewer, self.session.get(Ticket, ticket_id), ticket_id)
+
+    def list(
+        self,
+        viewer: User,
+        *,
+        status: str | None = None,
+        mode: str | None = None,
+        owner_id: int | None = None,
+        unowned: bool = False,
+        q: str | None = None,
+        after: int | None = None,
+        limit: int = 25,
+    ) -> Page:
+        """Tickets the viewer may see, newest first, ``limit`` at a time (keyset on id)."""
+        query = select(Ticket).order_by(Ticket.id.desc()).limit(limit + 1)
+        if not viewer.is_staff:
+            query = query.where(Ticket.requester_id == viewer.id)
+        if status:
+            query = query.where(Ticket.status == status)
+        if mode:
+            query = query.where(Ticket.mode == mode)
+        if owner_id is not None:
+            query = query.where(Ticket.owner_id == owner_id)
+        if unowned:
+            query = query.where(Ticket.owner_id.is_(None))
+        if q:
+            pattern = (
+                "%" + q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+            )
+            query = query.where(
+                or_(
+                    func.lower(Ticket.subject).like(pattern, escape="\\"),
+                    func.lower(Ticket.body).like(pattern, escape="\\"),
+                )
+            )
+        if after is not None:
+            query = query.where(Ticket.id < after)
+        rows = list(self.session.scalars(query).unique())
+        more = len(rows) > limit
+        items = rows[:limit]
+        return Page(items=items, next=str(items[-1].id) if more and items else None)
+
+    def events(self, viewer: User, ticket_id: int) -> list[TicketEvent]:
+        """The ticket's live events in order; a requester does not see internal notes."""
+        ticket = self.get(viewer, ticket_id)
+        query = (
+            select(TicketEvent)
+            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.source == LIVE_SOURCE)
+            .order_by(TicketEvent.id)
+        )
+        if not viewer.is_staff:
+            query = query.where(TicketEvent.type != EventType.NOTE)
+        return list(self.session.scalars(query))
+
+    def notes(self, viewer: User, ticket_id: int) -> list[Message]:
+        ticket = self.get(viewer, ticket_id)
+        require_staff(viewer, "read internal notes")
+        query = (
+            select(Message)
+            .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.NOTE)
+            .order_by(Message.id)
+        )
+        return list(self.session.scalars(query))
+
+    # ----------------------------------------------------------------- changing
+
+    def open_ticket(
+        self,
+        actor: User,
+        *,
+        subject: str,
+        body: str,
+        priority: str = Priority.P3,
+        requester_id: int | None = None,
+        mode: str = Mode.SWARM,
+    ) -> Ticket:
+        """Open a ticket for ``actor`` (or, for staff, on behalf of ``requester_id``).
+
+        Appends a ``created`` event carrying the subject, priority and mode.
+        """
+        subject = subject.strip()
+        errors: dict[str, list[str]] = {}
+        if not subject:
+            errors["subject"] = ["A subject is required."]
+        elif len(subject) > SUBJECT_MAX:
+            errors["subject"] = [f"A subject has at most {SUBJECT_MAX} characters."]
+        if not body.strip():
+            errors["body"] = ["Describe the problem: the body is empty."]
+        if priority not in Priority.__members__.values():
+            errors["priority"] = ["Priority is one of P1, P2, P3, P4."]
+        if mode not in Mode.__members__.values():
+            errors["mode"] = ["Mode is swarm or tiered."]
+        if errors:
+            raise Invalid("The ticket has invalid fields.", fields=errors)
+        if len(body.encode()) > BODY_MAX_BYTES:
+            raise TooLarge(
+                f"The body is larger than {BODY_MAX_BYTES // 1024} KB.",
+                fields={"body": ["Too large."]},
+            )
+
+        def change() -> Ticket:
+            requester = actor
+            if requester_id is not None and requester_id != actor.id:
+                require_staff(actor, "open tickets on behalf of someone else")
+                found = self.session.get(User, requester_id)
+                if found is None or not found.active:
+                    raise Invalid(
+                        f"There is no active user {requester_id}.",
+                        fields={"requester_id": ["Unknown user."]},
+                    )
+                requester = found
+            now = self.clock.now()
+            response_due, resolve_due = due_times(priority, now)
+            ticket = Ticket(
+                subject=subject,
+                body=body,
+                priority=priority,
+                status=Status.NEW,
+                mode=mode,
+                requester_id=requester.id,
+                created_at=now,
+                updated_at=now,
+                response_due_at=response_due,
+                resolve_due_at=resolve_due,
+            )
+            self.session.add(ticket)
+            self.session.flush()
+            self._record(
+                ticket,
+                EventType.CREATED,
+                actor,
+                subject=subject,
+                priority=priority,
+                mode=mode,
+                requester_id=requester.id,
+            )
+            return ticket
+
+        return self._transaction(change)
+
+    def claim(self, actor: User, ticket_id: int) -> Ticket:
+        """The actor takes ownership of an unowned ticket: exactly one of two claims wins.
+
+        Appends ``assigned`` (by ``pull``), and ``status_changed`` when a new ticket opens.
+        """
+
+        def change() -> Ticket:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "claim tickets")
+            self._require_active(ticket, "claimed")
+            if ticket.owner_id == actor.id:
+                raise IllegalTransition(f"You already own ticket {ticket.id}.")
+            if ticket.owner_id is not None:
+                owner = ticket.owner.name if ticket.owner else f"user {ticket.owner_id}"
+                raise IllegalTransition(
+                    f"Ticket {ticket.id} is already owned by {owner}; ask them or a manager "
+                    "to reassign it."
+                )
+            self._set_owner(ticket, actor, actor, AssignedBy.PULL)
+            return ticket
+
+        return self._transaction(change)
+
+    def assign(self, actor: User, ticket_id: int, agent_id: int, why: str | None = None) -> Ticket:
+        """Give the ticket to ``agent_id`` (a reassignment when it already has an owner).
+
+        Appends ``assigned`` (by ``manual``) with the previous owner, so that handoffs count.
+        """
+
+        def change() -> Ticket:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "assign tickets")
+            self._require_active(ticket, "assigned")
+            agent = self.session.get(User, agent_id)
+            if agent is None or not agent.active or not agent.is_staff:
+                raise Invalid(
+                    f"There is no active agent {agent_id}.",
+                    fields={"agent_id": ["Not an active agent."]},
+                )
+            if ticket.owner_id == agent.id:
+                raise IllegalTransition(f"{agent.name} already owns ticket {ticket.id}.")
+            if ticket.owner_id is not None and ticket.owner_id != actor.id:
+                # Taking a ticket away from its owner is a manager's call, not a colleague's.
+                require_owner_or_manager(actor, ticket, "reassign it")
+            self._set_owner(ticket, agent, actor, AssignedBy.MANUAL, why=why)
+            return ticket
+
+        return self._transaction(change)
+
+    def release(self, actor: User, ticket_id: int, reason: str | None = None) -> Ticket:
+        """The owner (or a manager) gives the ticket back; appends ``unassigned``."""
+
+        def change() -> Ticket:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "release tickets")
+            if ticket.owner_id is None:
+                raise IllegalTransition(f"Ticket {ticket.id} has no owner to release.")
+            require_owner_or_manager(actor, ticket, "release it")
+            previous = ticket.owner_id
+            ticket.owner_id = None
+            self._record(
+                ticket, EventType.UNASSIGNED, actor, previous_owner_id=previous, reason=reason
+            )
+            return ticket
+
+        return self._transaction(change)
+
+    def change_status(self, actor: User, ticket_id: int, status: str) -> Ticket:
+        """Move between new, open and pending, or close a resolved ticket.
+
+        Appends ``status_changed`` (or ``closed``); resolving and reopening have their own use
+        cases because they carry more than a status.
+        """
+        if status not in Status.__members__.values():
+            raise Invalid(
+                "Status is one of new, open, pending, resolved, closed.",
+                fields={"status": ["Unknown status."]},
+            )
+        if status == Status.RESOLVED:
+            raise IllegalTransition(
+                "Resolve a ticket with its resolution (POST …/resolve {resolution})."
+            )
+        if status == Status.CLOSED:
+            return self.close(actor, ticket_id)
+
+        def change() -> Ticket:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "change a ticket's status")
+            if status == Status.OPEN and ticket.status in (Status.RESOLVED, Status.CLOSED):
+                raise IllegalTransition(
+                    f"Ticket {ticket.id} is {ticket.status}; reopen it (POST …/reopen)."
+                )
+            self._check_transition(ticket, status)
+            if ticket.status != Status.NEW:
+                require_owner_or_manager(actor, ticket, f"set it to {status}")
+            self._set_status(ticket, status, actor, EventType.STATUS_CHANGED)
+            return ticket
+
+        return self._transaction(change)
+
+    def resolve(self, actor: User, ticket_id: int, resolution: str) -> Ticket:
+        """The owner records how the ticket was solved; appends ``resolved``."""
+        text = resolution.strip()
+        if not text:
+            raise Invalid(
+                "A resolution is required: say what solved it.",
+                fields={"resolution": ["Empty."]},
+            )
+        if len(text.encode()) > RESOLUTION_MAX_BYTES:
+            raise TooLarge(
+                "The resolution is larger than 64 KB.", fields={"resolution": ["Too large."]}
+            )
+
+        def change() -> Ticket:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "resolve tickets")
+            if ticket.status == Status.NEW:
+                raise IllegalTransition(
+                    f"Ticket {ticket.id} is new: claim or assign it before resolving it."
+                )
+            self._check_transition(ticket, Status.RESOLVED)
+            require_owner_or_manager(actor, ticket, "resolve it")
+            now = self.clock.now()
+            ticket.resolution = text
+            ticket.resolved_at = now
+            self._set_status(ticket, Status.RESOLVED, actor, EventType.RESOLVED, resolution=text)
+            return ticket
+
+        return self._transaction(change)
+
+    def close(self, actor: User, ticket_id: int) -> Ticket:
+        """Close a resolved ticket (its owner, a manager, or the requester confirming)."""
+
+        def change() -> Ticket:
+            ticket = self._locked(actor, ticket_id)
+            self._check_transition(ticket, Status.CLOSED)
+            if ticket.requester_id != actor.id:
+                require_staff(actor, "close tickets")
+                require_owner_or_manager(actor, ticket, "close it")
+            ticket.closed_at = self.clock.now()
+            self._set_status(ticket, Status.CLOSED, actor, EventType.CLOSED)
+            return ticket
+
+        return self._transaction(change)
+
+    def reopen(self, actor: User, ticket_id: int, reason: str | None = None) -> Ticket:
+        """Reopen a resolved or closed ticket (its requester or any agent); keeps the owner."""
+
+        def change() -> Ticket:
+            ticket = self._locked(actor, ticket_id)
+            if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+                raise IllegalTransition(
+                    f"Ticket {ticket.id} is {ticket.status}: only a resolved or closed ticket "
+                    "can be reopened."
+                )
+            ticket.resolved_at = None
+            ticket.closed_at = None
+            self._set_status(ticket, Status.OPEN, actor, EventType.REOPENED, reason=reason)
+            return ticket
+
+        return self._transaction(change)
+
+    def add_note(self, actor: User, ticket_id: int, body: str) -> Message:
+        """An internal note for the people working the ticket; appends ``note``."""
+        text = body.strip()
+        if not text:
+            raise Invalid("A note needs some text.", fields={"body": ["Empty."]})
+        if len(text.encode()) > BODY_MAX_BYTES:
+            raise TooLarge("The note is larger than 64 KB.", fields={"body": ["Too large."]})
+
+        def change() -> Message:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "write internal notes")
+            now = self.clock.now()
+            note = Message(
+                ticket_id=ticket.id,
+                author_id=actor.id,
+                body=text,
+                kind=MessageKind.NOTE,
+                created_at=now,
+            )
+            self.session.add(note)
+            self.session.flush()
+            ticket.updated_at = now
+            self._record(ticket, EventType.NOTE, actor, message_id=note.id)
+            return note
+
+        return self._transaction(change)
+
+    # ----------------------------------------------------------------- internals
+
+    def _transaction(self, change: Callable[[], T]) -> T:
+        begin_write(self.session)
+        try:
+            result = change()
+            self.session.flush()
+            events = list(self._pending)
+            self.session.commit()
+        except StaleDataError as exc:
+            self.session.rollback()
+            self._pending.clear()
+            raise Conflict(
+                "The ticket was changed by someone else at the same moment; reload and retry."
+            ) from exc
+        except BaseException:
+            self.session.rollback()
+            self._pending.clear()
+            raise
+        self._pending.clear()
+        self.notifier.publish([event_payload(event) for event in events])
+        return result
+
+    def _locked(self, actor: User, ticket_id: int) -> Ticket:
+        """Load the ticket with a row lock, so concurrent changes queue behind each other."""
+        query = (
+            select(Ticket)
+            .where(Ticket.id == ticket_id)
+            .with_for_update(of=Ticket)
+            .execution_options(populate_existing=True)
+        )
+        ticket = self.session.scalars(query).unique().one_or_none()
+        if ticket is None or not can_view(actor, ticket):
+            raise NotFound(f"There is no ticket {ticket_id}.")
+        return ticket
+
+    def _require_active(self, ticket: Ticket, doing: str) -> None:
+        if ticket.status not in ACTIVE_STATUSES:
+            raise IllegalTransition(
+                f"Ticket {ticket.id} is {ticket.status} and cannot be {doing}; reopen it first."
+            )
+
+    def _check_transition(self, ticket: Ticket, target: str) -> None:
+        if target == ticket.status:
+            raise IllegalTransition(f"Ticket {ticket.id} is already {target}.")
+        if target not in TRANSITIONS[ticket.status]:
+            allowed = ", ".join(sorted(TRANSITIONS[ticket.status]))
+            raise IllegalTransition(
+                f"Ticket {ticket.id} cannot go from {ticket.status} to {target}; "
+                f"from {ticket.status} it can go to: {allowed}."
+            )
+
+    def _set_owner(
+        self, ticket: Ticket, agent: User, actor: User, by: AssignedBy, why: str | None = None
+    ) -> None:
+        previous = ticket.owner_id
+        ticket.owner_id = agent.id
+        ticket.owner = agent
+        data: dict[str, Any] = {"agent_id": agent.id, "by": by, "previous_owner_id": previous}
+        if why:
+            data["why"] = why
+        self._record(ticket, EventType.ASSIGNED, actor, **data)
+        if ticket.status == Status.NEW:
+            self._set_status(ticket, Status.OPEN, actor, EventType.STATUS_CHANGED)
+
+    def _set_status(
+        self, ticket: Ticket, status: str, actor: User, event_type: EventType, **data: Any
+    ) -> None:
+        previous = ticket.status
+        ticket.status = status
+        self._record(ticket, event_type, actor, **{"from": previous, "to": status}, **data)
+
+    def _record(
+        self, ticket: Ticket, event_type: EventType, actor: User | None, **data: Any
+    ) -> None:
+        now = self.clock.now()
+        ticket.updated_at = now
+        event = TicketEvent(
+            ticket_id=ticket.id,
+            type=event_type.value,
+            actor_id=actor.id if actor else None,
+            actor=actor,
+            at=now,
+            data={k: v for k, v in data.items() if v is not None or k == "previous_owner_id"},
+            source=LIVE_SOURCE,
+        )
+        self.session.add(event)
+        self._pending.append(event)
+
+
+def staff_users(session: Session) -> Sequence[User]:
+    """Active agents, managers and admins, by name: the people a ticket can be assigned to."""
+    query = (
+        select(User)
+        .where(User.active.is_(True), User.role.in_([Role.AGENT, Role.MANAGER, Role.ADMIN]))
+        .order_by(User.name)
+    )
+    return list(session.scalars(query).unique())

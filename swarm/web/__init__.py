@@ -1,0 +1,8 @@
+"""Server-rendered pages (Jinja templates, no build step)."""
+
+from flask import Blueprint
+
+web = Blueprint("web", __name__)
+
+# Importing the view modules registers their routes on ``web``.
+from swarm.web import account_views, filters, ticket_pages  # noqa: E402, F401

@@ -1,0 +1,93 @@
+"""Sign-in and sign-out pages, and the account page with API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from swarm.accounts import service as accounts
+from swarm.runtime import RateLimited, db_session, runtime
+from swarm.tickets.errors import DomainError
+from swarm.web import web
+from swarm.web.forms import current
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow a relative ``next`` link: an absolute one would be an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc:
+            return target
+    return url_for("web.tickets")
+
+
+@web.get("/")
+def home() -> Any:
+    return redirect(url_for("web.tickets" if current_user.is_authenticated else "web.login"))
+
+
+@web.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    if request.method == "GET":
+        if current_user.is_authenticated:
+            return redirect(url_for("web.tickets"))
+        return render_template("login.html", email="", next=request.args.get("next", ""))
+    email = request.form.get("email", "")
+    password = request.form.get("password", "")
+    next_url = request.form.get("next", "")
+    rt = runtime()
+    try:
+        rt.limits.hit(rt.config.login_rate_limit, "login", request.remote_addr or "unknown")
+    except RateLimited as exc:
+        flash(f"Too many sign-in attempts. Try again in {exc.retry_after} seconds.", "error")
+        return render_template("login.html", email=email, next=next_url), 429
+    user = accounts.authenticate(db_session(), email, password)
+    if user is None:
+        flash("Wrong e-mail or password.", "error")
+        return render_template("login.html", email=email, next=next_url), 401
+    session.clear()
+    login_user(user)
+    return redirect(_safe_next(next_url))
+
+
+@web.post("/logout")
+def logout() -> Any:
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("web.login"))
+
+
+@web.get("/account")
+@login_required
+def account() -> Any:
+    tokens = accounts.list_tokens(db_session(), current())
+    return render_template("account.html", tokens=tokens, new_token=None)
+
+
+@web.post("/account/tokens")
+@login_required
+def create_token() -> Any:
+    try:
+        _row, token = accounts.issue_token(
+            db_session(), runtime().clock, current(), request.form.get("name", "")
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("web.account"))
+    tokens = accounts.list_tokens(db_session(), current())
+    return render_template("account.html", tokens=tokens, new_token=token)
+
+
+@web.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Any:
+    try:
+        row = accounts.revoke_token(db_session(), runtime().clock, current(), token_id)
+        flash(f"Token “{row.name}” revoked.", "info")
+    except DomainError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("web.account"))

@@ -1,0 +1,92 @@
+"""Template filters: times people can read, and a sentence for each event in a timeline."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from swarm.models import TicketEvent
+from swarm.web import web
+
+
+@web.app_template_filter("when")
+def when(value: datetime | None) -> Markup:
+    """A ``<time>`` element: UTC on the server, turned into local time by swarm.js."""
+    if value is None:
+        return Markup("—")
+    value = value.astimezone(UTC)
+    label = value.strftime("%Y-%m-%d %H:%M UTC")
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), label)
+
+
+@web.app_template_filter("select_filters")
+def select_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in filters.items() if value}
+
+
+def _name(people: dict[int, str], user_id: Any) -> str:
+    if user_id is None:
+        return "nobody"
+    return people.get(int(user_id), f"user {user_id}")
+
+
+@web.app_template_filter("describe")
+def describe(event: TicketEvent, people: dict[int, str]) -> Markup:
+    """What happened, as the rest of a sentence that starts with the actor's name."""
+    d = event.data or {}
+    t = event.type
+    if t == "created":
+        text = f"opened the ticket ({d.get('priority', '?')}, {d.get('mode', '?')} mode)"
+    elif t == "assigned":
+        how = {"pull": "claimed it", "policy": "routed it", "manual": "assigned it"}
+        target = _name(people, d.get("agent_id"))
+        text = f"{how.get(d.get('by', ''), 'assigned it')} → {target}"
+        if d.get("previous_owner_id"):
+            text += f" (from {_name(people, d['previous_owner_id'])})"
+        if d.get("why"):
+            text += f": {d['why']}"
+    elif t == "unassigned":
+        text = f"released ownership of {_name(people, d.get('previous_owner_id'))}"
+    elif t in {"status_changed", "closed"}:
+        text = f"changed the status {d.get('from')} → {d.get('to')}"
+    elif t == "resolved":
+        text = "resolved the ticket"
+    elif t == "reopened":
+        text = f"reopened the ticket (was {d.get('from')})"
+        if d.get("reason"):
+            text += f": {d['reason']}"
+    elif t == "note":
+        text = "added an internal note"
+    elif t == "queued":
+        text = f"queued it for tier {d.get('tier')}"
+    elif t == "escalated":
+        reason = "time limit passed" if d.get("reason") == "time_limit" else d.get("reason")
+        text = f"escalated tier {d.get('from_tier')} → {d.get('to_tier')} ({reason})"
+    elif t == "helper_invited":
+        text = f"invited {_name(people, d.get('agent_id'))} to help"
+    elif t == "helper_joined":
+        text = f"— {_name(people, d.get('agent_id'))} joined the swarm"
+    elif t == "helper_left":
+        text = f"— {_name(people, d.get('agent_id'))} left the swarm"
+    elif t == "message":
+        text = "wrote in the swarm room"
+    elif t == "vendor_handoff":
+        text = f"handed it to vendor {d.get('vendor')} (ref {d.get('external_ref')})"
+    elif t == "vendor_update":
+        text = f"recorded a vendor update: {d.get('status')}"
+    else:
+        text = t.replace("_", " ")
+    return escape(text)
+
+
+def people_in(events: list[TicketEvent]) -> set[int]:
+    """Ids of the users an event log mentions in its data."""
+    ids: set[int] = set()
+    for event in events:
+        for key in ("agent_id", "previous_owner_id", "requester_id"):
+            value = (event.data or {}).get(key)
+            if isinstance(value, int):
+                ids.add(value)
+    return ids

@@ -1,0 +1,36 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Blueprint
+from sqlalchemy import text
+
+from swarm.migrate import alembic_config
+from swarm.runtime import runtime
+
+health = Blueprint("health", __name__)
+
+
+@health.get("/healthz")
+def healthz() -> Any:
+    """The process is up and serving requests."""
+    return {"status": "ok"}
+
+
+@health.get("/readyz")
+def readyz() -> Any:
+    """The database answers and its schema is at the newest migration."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    try:
+        with runtime().engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            current = MigrationContext.configure(conn).get_current_revision()
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        return {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, 503
+    if current != head:
+        return {"status": "unavailable", "database": "ok", "migration": current, "head": head}, 503
+    return {"status": "ok", "database": "ok", "migration": current}

@@ -1,0 +1,137 @@
+"""Ticket pages: the list with filters, the new-ticket form, and the ticket with its timeline.
+
+Each change is a small form that posts to one route, which calls one service use case and
+redirects back with a message (post/redirect/get), so a reload never repeats a change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+
+from swarm.models import User
+from swarm.models.tickets import Priority, Status
+from swarm.runtime import db_session, ticket_service
+from swarm.tickets.errors import DomainError
+from swarm.tickets.service import TRANSITIONS, staff_users
+from swarm.web import web
+from swarm.web.filters import people_in
+from swarm.web.forms import current, form_int
+
+PAGE_SIZE = 25
+
+
+@web.get("/tickets")
+@login_required
+def tickets() -> Any:
+    user = current()
+    status = request.args.get("status") or None
+    mode = request.args.get("mode") or None
+    owner = request.args.get("owner") or None
+    q = (request.args.get("q") or "").strip() or None
+    if status not in (None, *Status.__members__.values()) or mode not in (None, "swarm", "tiered"):
+        abort(400, "Unknown status or mode filter.")
+    owner_id = user.id if owner == "me" else form_int(owner)
+    page = ticket_service().list(
+        user,
+        status=status,
+        mode=mode,
+        owner_id=owner_id,
+        unowned=owner == "none",
+        q=q,
+        after=form_int(request.args.get("after")),
+        limit=PAGE_SIZE,
+    )
+    filters = {"status": status, "mode": mode, "owner": owner, "q": q}
+    return render_template("tickets/list.html", page=page, filters=filters, statuses=list(Status))
+
+
+@web.route("/tickets/new", methods=["GET", "POST"])
+@login_required
+def new_ticket() -> Any:
+    user = current()
+    form = {"subject": "", "body": "", "priority": "P3"}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        form = {key: request.form.get(key, "") for key in ("subject", "body", "priority")}
+        try:
+            ticket = ticket_service().open_ticket(
+                user,
+                subject=form["subject"],
+                body=form["body"],
+                priority=form["priority"] or "P3",
+            )
+        except DomainError as exc:
+            flash(exc.message, "error")
+            errors = exc.fields or {}
+        else:
+            flash(f"Ticket #{ticket.id} opened.", "info")
+            return redirect(url_for("web.ticket", ticket_id=ticket.id))
+    return render_template(
+        "tickets/new.html",
+        form=form,
+        errors=errors,
+        priorities=list(Priority),
+    ), (422 if errors else 200)
+
+
+@web.get("/tickets/<int:ticket_id>")
+@login_required
+def ticket(ticket_id: int) -> Any:
+    user = current()
+    service = ticket_service()
+    found = service.get(user, ticket_id)
+    events = service.events(user, ticket_id)
+    notes = {note.id: note for note in service.notes(user, ticket_id)} if user.is_staff else {}
+    ids = people_in(events)
+    people = {u.id: u.name for u in db_session().scalars(select(User).where(User.id.in_(ids)))}
+    return render_template(
+        "tickets/detail.html",
+        ticket=found,
+        events=events,
+        notes=notes,
+        people=people,
+        agents=staff_users(db_session()) if user.is_staff else [],
+        next_statuses=sorted(TRANSITIONS[found.status]),
+    )
+
+
+# One route per use case; each maps form fields to the service call's arguments.
+ACTIONS = {
+    "claim": lambda s, u, t, f: s.claim(u, t),
+    "assign": lambda s, u, t, f: s.assign(u, t, form_int(f.get("agent_id")) or 0),
+    "release": lambda s, u, t, f: s.release(u, t, f.get("reason") or None),
+    "status": lambda s, u, t, f: s.change_status(u, t, f.get("status", "")),
+    "resolve": lambda s, u, t, f: s.resolve(u, t, f.get("resolution", "")),
+    "reopen": lambda s, u, t, f: s.reopen(u, t, f.get("reason") or None),
+    "note": lambda s, u, t, f: s.add_note(u, t, f.get("body", "")),
+}
+DONE = {
+    "claim": "You own this ticket now.",
+    "assign": "Ticket assigned.",
+    "release": "You released the ticket.",
+    "status": "Status changed.",
+    "resolve": "Ticket resolved.",
+    "reopen": "Ticket reopened.",
+    "note": "Note added.",
+}
+
+
+@web.post("/tickets/<int:ticket_id>/<action>")
+@login_required
+def ticket_action(ticket_id: int, action: str) -> Any:
+    if action not in ACTIONS:
+        abort(404)
+    try:
+        ACTIONS[action](ticket_service(), current(), ticket_id, request.form)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        # What the person typed is put back in the form instead of being lost.
+        return ticket(ticket_id), exc.status
+    flash(DONE[action], "info")
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))
