@@ -79,7 +79,7 @@ def create_app(
             sessions=make_session_factory(engine),
             clock=clock or SystemClock(),
             notifier=notifier or NullNotifier(),
-            limits=RateLimits(config.ratelimit_storage_url),
+            limits=RateLimits(config.ratelimit_storage_url, config.ratelimit_namespace),
         ),
     )
     _init_login(app)
@@ -94,14 +94,12 @@ def create_app(
     _init_errors(app)
 
     from swarm.api import api
-    from swarm.api.auth import check_cookie_request
     from swarm.web import web
     from swarm.web.health import health
 
     # The API authenticates by token or by a same-origin JSON request (see api/auth.py);
     # the HTML forms carry Flask-WTF's CSRF token.
     csrf.exempt(api)
-    api.before_request(check_cookie_request)
     app.register_blueprint(api)
     app.register_blueprint(web)
     app.register_blueprint(health)

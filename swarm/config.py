@@ -23,6 +23,7 @@ class Config:
     instance_path: Path = DEFAULT_INSTANCE
     message_queue: str | None = None
     ratelimit_storage_url: str = "memory://"
+    ratelimit_namespace: str = "swarm"
     host: str = "127.0.0.1"
     port: int = 5000
     # Login attempts allowed per client address; a guessing attacker hits this long before a
@@ -73,6 +74,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         instance_path=instance,
         message_queue=env.get("SWARM_MESSAGE_QUEUE") or None,
         ratelimit_storage_url=env.get("SWARM_RATELIMIT_STORAGE_URL") or "memory://",
+        ratelimit_namespace=env.get("SWARM_RATELIMIT_NAMESPACE") or "swarm",
         host=env.get("SWARM_HOST", "127.0.0.1"),
         port=int(env.get("SWARM_PORT", "5000")),
         login_rate_limit=env.get("SWARM_LOGIN_RATE_LIMIT", "10 per minute"),

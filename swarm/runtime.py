@@ -28,14 +28,16 @@ class RateLimited(Exception):
 class RateLimits:
     """Named limits over one storage (memory, or Redis so that all processes share counts)."""
 
-    def __init__(self, storage_uri: str) -> None:
+    def __init__(self, storage_uri: str, namespace: str = "swarm") -> None:
         self._storage = storage_from_string(storage_uri)
         self._limiter = MovingWindowRateLimiter(self._storage)
+        # Installations that share one Redis keep their counts apart by namespace.
+        self._namespace = namespace
 
     def hit(self, limit: str | RateLimitItem, *key: str) -> None:
         item = parse(limit) if isinstance(limit, str) else limit
-        if not self._limiter.hit(item, *key):
-            reset_at, _ = self._limiter.get_window_stats(item, *key)
+        if not self._limiter.hit(item, self._namespace, *key):
+            reset_at, _ = self._limiter.get_window_stats(item, self._namespace, *key)
             raise RateLimited(max(1, int(reset_at - time.time())))
 
 

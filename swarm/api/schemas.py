@@ -3,10 +3,12 @@ the OpenAPI document at /api/v1/openapi.json."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
-from marshmallow import RAISE
+from marshmallow import RAISE, ValidationError, validates_schema
 
 PRIORITIES = ["P1", "P2", "P3", "P4"]
 STATUSES = ["new", "open", "pending", "resolved", "closed"]
@@ -14,8 +16,21 @@ MODES = ["swarm", "tiered"]
 
 
 class StrictSchema(Schema):
+    """Refuses fields it does not know, in the body and in the query string alike.
+
+    webargs loads query strings with ``unknown=EXCLUDE`` whatever the schema says, so the
+    check is repeated here against the original input.
+    """
+
     class Meta:
         unknown = RAISE
+
+    @validates_schema(pass_original=True)
+    def _reject_unknown(self, _data: Any, original: Any, **_kwargs: Any) -> None:
+        known = {field.data_key or name for name, field in self.fields.items()}
+        unknown = sorted(set(original or {}) - known) if hasattr(original, "keys") else []
+        if unknown:
+            raise ValidationError({name: ["Unknown field."] for name in unknown})
 
 
 # ------------------------------------------------------------------ people
@@ -130,6 +145,7 @@ class TicketQuery(StrictSchema):
 class EventOut(Schema):
     id = Integer()
     type = String()
+    ticket_id = Integer()
     at = String()
     actor = Nested(UserRef, allow_none=True)
     data = Dict()

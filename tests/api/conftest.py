@@ -1,0 +1,63 @@
+"""An app on a fresh SQLite file, with a fake clock, and signed-in clients."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from swarm.app import create_app
+from swarm.clock import FakeClock
+from swarm.db import Base
+from swarm.models import User
+from swarm.runtime import Runtime
+from tests.builders import PASSWORD, make_agent, make_manager, make_user
+from tests.conftest import make_config
+
+
+@pytest.fixture
+def app(tmp_path: Path, clock: FakeClock) -> Iterator[Flask]:
+    application = create_app(make_config(tmp_path), clock=clock)
+    rt: Runtime = application.extensions["swarm"]
+    Base.metadata.create_all(rt.engine)
+    yield application
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[Session]:
+    rt: Runtime = app.extensions["swarm"]
+    with rt.sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def login(app: Flask) -> Callable[[User], FlaskClient]:
+    def sign_in(user: User) -> FlaskClient:
+        client = app.test_client()
+        response = client.post(
+            "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+        )
+        assert response.status_code == 200, response.json
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def requester(db: Session, clock: FakeClock) -> User:
+    return make_user(db, clock, name="Rita Requester")
+
+
+@pytest.fixture
+def agent(db: Session, clock: FakeClock) -> User:
+    return make_agent(db, clock, name="Ada Agent")
+
+
+@pytest.fixture
+def manager(db: Session, clock: FakeClock) -> User:
+    return make_manager(db, clock, name="Max Manager")

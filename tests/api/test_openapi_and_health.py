@@ -1,0 +1,61 @@
+"""The OpenAPI document, its docs page, and the health endpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from swarm.app import create_app
+from swarm.migrate import upgrade
+from tests.conftest import make_config
+
+
+def test_openapi_document_describes_the_api(app):
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    for path in (
+        "/api/v1/auth/login",
+        "/api/v1/tickets",
+        "/api/v1/tickets/{ticket_id}",
+        "/api/v1/tickets/{ticket_id}/events",
+        "/api/v1/tickets/{ticket_id}/claim",
+        "/api/v1/tickets/{ticket_id}/resolve",
+    ):
+        assert path in spec["paths"], path
+    ticket_in = spec["components"]["schemas"]["TicketIn"]
+    assert set(ticket_in["required"]) == {"subject", "body"}
+    assert ticket_in["additionalProperties"] is False
+    assert "BearerToken" in spec["components"]["securitySchemes"]
+
+
+def test_docs_page_loads_its_assets_locally(app):
+    client = app.test_client()
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in page
+    assert "cdn." not in page
+    with client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js") as asset:
+        assert asset.status_code == 200
+
+
+def test_healthz_is_always_ok(app):
+    assert app.test_client().get("/healthz").json == {"status": "ok"}
+
+
+def test_readyz_needs_the_schema_at_head(tmp_path: Path, clock):
+    config = make_config(tmp_path)
+    app = create_app(config, clock=clock)
+    unmigrated = app.test_client().get("/readyz")
+    assert unmigrated.status_code == 503
+    assert unmigrated.json["status"] == "unavailable"
+
+    upgrade(config.database_url)
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json == {"status": "ok", "database": "ok", "migration": "0001"}
+    app.extensions["swarm"].engine.dispose()
+
+
+def test_readyz_reports_an_unreachable_database(tmp_path: Path, clock):
+    app = create_app(make_config(tmp_path, database_url="sqlite:////nonexistent/dir/x.db"))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert "unreachable" in response.json["database"]

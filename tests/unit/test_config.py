@@ -1,0 +1,46 @@
+"""Configuration comes from SWARM_* variables; the secret key is generated once and kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from swarm.config import load_config
+from swarm.db import normalize_url
+
+
+def test_defaults_to_sqlite_in_the_instance_folder(tmp_path: Path):
+    config = load_config({"SWARM_INSTANCE_PATH": str(tmp_path)})
+    assert config.database_url == f"sqlite:///{tmp_path / 'swarm.db'}"
+    assert config.message_queue is None
+    assert (config.host, config.port) == ("127.0.0.1", 5000)
+
+
+def test_environment_overrides(tmp_path: Path):
+    config = load_config(
+        {
+            "SWARM_INSTANCE_PATH": str(tmp_path),
+            "SWARM_DATABASE_URL": "postgresql://u@db/swarm",
+            "SWARM_MESSAGE_QUEUE": "redis://cache:6379/0",
+            "SWARM_SECRET_KEY": "from-the-environment",
+            "SWARM_PORT": "8080",
+        }
+    )
+    assert config.database_url == "postgresql://u@db/swarm"
+    assert config.message_queue == "redis://cache:6379/0"
+    assert config.secret_key == "from-the-environment"
+    assert config.port == 8080
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_generated_secret_key_is_kept_private_and_reused(tmp_path: Path):
+    first = load_config({"SWARM_INSTANCE_PATH": str(tmp_path)}).secret_key
+    second = load_config({"SWARM_INSTANCE_PATH": str(tmp_path)}).secret_key
+    other = load_config({"SWARM_INSTANCE_PATH": str(tmp_path / "elsewhere")}).secret_key
+    assert first == second and first != other and len(first) >= 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_plain_postgresql_urls_use_psycopg3():
+    assert normalize_url("postgresql://a@h/d") == "postgresql+psycopg://a@h/d"
+    assert normalize_url("postgres://a@h/d") == "postgresql+psycopg://a@h/d"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
