@@ -39,8 +39,10 @@ def describe(event: TicketEvent, people: dict[int, str]) -> Markup:
     t = event.type
     if t == "created":
         text = f"opened the ticket ({d.get('priority', '?')}, {d.get('mode', '?')} mode)"
+    elif t == "assigned" and d.get("by") == "pull" and d.get("agent_id") == event.actor_id:
+        text = "claimed the ticket"
     elif t == "assigned":
-        how = {"pull": "claimed it", "policy": "routed it", "manual": "assigned it"}
+        how = {"policy": "routed it", "manual": "assigned it", "pull": "assigned it"}
         target = _name(people, d.get("agent_id"))
         text = f"{how.get(d.get('by', ''), 'assigned it')} → {target}"
         if d.get("previous_owner_id"):

@@ -1,0 +1,124 @@
+"""A real server process and Debian's chromium, driven by Playwright.
+
+Chromium comes from the system (found on PATH), never from ``playwright install``. Without it
+the browser tests skip — unless SWARM_REQUIRE_BROWSER=1 (CI), where its absence fails them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from swarm.clock import SystemClock
+from swarm.db import make_engine, make_session_factory
+from swarm.migrate import upgrade
+from tests.builders import make_agent, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path:
+        return path
+    if os.environ.get("SWARM_REQUIRE_BROWSER") == "1":
+        pytest.fail("SWARM_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
+    pytest.skip("chromium is not on PATH: browser tests skipped")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    chromium = _chromium()
+    instance = tmp_path_factory.mktemp("browser-instance")
+    url = f"sqlite:///{instance / 'swarm.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        clock = SystemClock()
+        requester = make_user(session, clock, name="Rita Requester")
+        agent = make_agent(session, clock, name="Ada Agent")
+        accounts = {"requester": requester.email, "agent": agent.email}
+    engine.dispose()
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "SWARM_DATABASE_URL": url,
+        "SWARM_INSTANCE_PATH": str(instance),
+        "SWARM_LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "swarm", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    output = process.stdout.read().decode() if process.stdout else ""
+                    pytest.fail(f"the server did not start:\n{output}")
+                time.sleep(0.2)
+        yield {"base": base, "chromium": chromium, **accounts}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server: dict[str, str]) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=server["chromium"], args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=server["base"], viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Keep a picture of what the person saw (test-artifacts/, ignored by git)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

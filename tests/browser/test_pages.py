@@ -1,0 +1,127 @@
+"""What a person does in the browser: sign in, open a ticket, find it, work it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.builders import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_wrong_password_says_so(page: Page, server):
+    page.goto("/login")
+    page.get_by_label("E-mail").fill(server["requester"])
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Wrong e-mail or password.")).to_be_visible()
+    screenshot(page, "login-error")
+
+
+def test_requester_opens_a_ticket_and_finds_it_in_the_list(page: Page, server):
+    sign_in(page, server["requester"])
+    page.get_by_role("link", name="New ticket").first.click()
+    page.get_by_label("Subject").fill("Docking station: external monitor stays black")
+    page.get_by_label("Description").fill("Since the Windows update on Monday.\nTried two cables.")
+    page.get_by_label("Priority").select_option("P2")
+    page.get_by_role("button", name="Open ticket").click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text("external monitor stays black")
+    expect(page.get_by_text("opened the ticket (P2, swarm mode)")).to_be_visible()
+    expect(page.get_by_text("Tried two cables.")).to_be_visible()
+    ticket_url = page.url
+    screenshot(page, "ticket-opened")
+
+    page.get_by_role("link", name="My requests").click()
+    page.get_by_label("Search").fill("docking")
+    page.get_by_role("button", name="Apply filters").click()
+    link = page.get_by_role("link", name="Docking station: external monitor stays black")
+    expect(link).to_be_visible()
+    screenshot(page, "ticket-list")
+    link.click()
+    assert page.url == ticket_url
+
+
+def test_a_form_error_keeps_what_was_typed(page: Page, server):
+    sign_in(page, server["requester"])
+    page.goto("/tickets/new")
+    page.get_by_label("Description").fill("A long description I do not want to type again.")
+    page.get_by_role("button", name="Open ticket").click()
+    expect(page.get_by_text("A subject is required.")).to_be_visible()
+    expect(page.get_by_label("Description")).to_have_value(
+        "A long description I do not want to type again."
+    )
+
+
+def test_agent_claims_and_resolves_a_ticket(page: Page, server, browser):
+    requester = browser.new_context(base_url=server["base"]).new_page()
+    sign_in(requester, server["requester"])
+    requester.goto("/tickets/new")
+    requester.get_by_label("Subject").fill("Outlook asks for my password every hour")
+    requester.get_by_label("Description").fill("Started after the MFA change.")
+    requester.get_by_role("button", name="Open ticket").click()
+    ticket_path = re.sub(r"^https?://[^/]+", "", requester.url)
+    requester.context.close()
+
+    sign_in(page, server["agent"])
+    page.get_by_role("link", name="Unassigned").click()
+    page.get_by_role("link", name="Outlook asks for my password every hour").click()
+    assert page.url.endswith(ticket_path)
+    page.get_by_role("button", name="Claim this ticket").click()
+    expect(page.get_by_text("You own this ticket now.")).to_be_visible()
+    expect(page.get_by_text("claimed the ticket")).to_be_visible()
+
+    page.get_by_label("Resolution").fill("Re-created the Outlook profile; modern auth enabled.")
+    page.get_by_role("button", name="Resolve").click()
+    expect(page.get_by_text("Ticket resolved.")).to_be_visible()
+    expect(page.locator(".badge.status-resolved").first).to_be_visible()
+    screenshot(page, "ticket-resolved")
+
+
+def test_user_text_is_shown_as_text_never_run(page: Page, server):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    sign_in(page, server["requester"])
+    page.goto("/tickets/new")
+    page.get_by_label("Subject").fill('<img src=x onerror="alert(1)">')
+    page.get_by_label("Description").fill("<script>alert('body')</script>")
+    page.get_by_role("button", name="Open ticket").click()
+    expect(page.get_by_text("<script>alert('body')</script>")).to_be_visible()
+    page.goto("/tickets")
+    expect(page.get_by_role("link", name='<img src=x onerror="alert(1)">')).to_be_visible()
+    assert dialogs == []
+    assert page.locator("main img").count() == 0
+
+
+@pytest.mark.parametrize("who", ["requester", "agent"])
+def test_every_control_has_a_label_and_every_button_a_name(page: Page, server, who):
+    sign_in(page, server[who])
+    for path in ("/tickets", "/tickets/new", "/account"):
+        page.goto(path)
+        unnamed = page.evaluate(
+            """() => {
+              const bad = [];
+              for (const el of document.querySelectorAll('input, select, textarea')) {
+                if (el.type === 'hidden') continue;
+                if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+                  bad.push(el.outerHTML);
+              }
+              for (const b of document.querySelectorAll('button, a.button')) {
+                if (!(b.textContent.trim() || b.getAttribute('aria-label'))) bad.push(b.outerHTML);
+              }
+              return bad;
+            }"""
+        )
+        assert unnamed == [], f"{path}: {unnamed}"

@@ -1,0 +1,86 @@
+"""The command line, as a person runs it: every command honours SWARM_DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from swarm.accounts.passwords import verify_password
+from swarm.db import make_engine, make_session_factory
+from swarm.models import User
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "SWARM_INSTANCE_PATH": str(tmp_path), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "swarm", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_help_lists_the_commands(tmp_path: Path):
+    result = run(["--help"], tmp_path)
+    assert result.returncode == 0
+    for command in ("serve", "init-db", "seed", "create-user"):
+        assert command in result.stdout
+    serve = run(["serve", "--help"], tmp_path)
+    assert "--host" in serve.stdout and "--port" in serve.stdout
+
+
+def test_init_db_and_create_user_use_the_configured_database(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    assert run(["init-db"], tmp_path, SWARM_DATABASE_URL=url).returncode == 0
+    created = run(
+        [
+            "create-user",
+            "--email",
+            "Lena@Example.com",
+            "--name",
+            "Lena Ops",
+            "--role",
+            "agent",
+            "--password",
+            "a-long-password",
+        ],
+        tmp_path,
+        SWARM_DATABASE_URL=url,
+    )
+    assert created.returncode == 0, created.stderr
+    assert "Created agent lena@example.com" in created.stdout
+
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        user = session.scalars(select(User)).one()
+        assert user.role == "agent" and user.profile is not None
+        assert verify_password(user.password_hash, "a-long-password")
+    engine.dispose()
+    assert not (tmp_path / "swarm.db").exists()
+
+
+def test_create_user_explains_what_is_wrong(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    run(["init-db"], tmp_path, SWARM_DATABASE_URL=url)
+    result = run(
+        ["create-user", "--email", "not-an-email", "--name", "X", "--password", "short"],
+        tmp_path,
+        SWARM_DATABASE_URL=url,
+    )
+    assert result.returncode != 0
+    assert "email: Not an e-mail address." in result.stderr
+    assert "password: At least 8 characters." in result.stderr
+
+
+def test_seed_without_demo_is_a_usage_error(tmp_path: Path):
+    result = run(["seed"], tmp_path)
+    assert result.returncode == 2 and "--demo" in result.stderr
