@@ -19,7 +19,7 @@ from swarm.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, ve
 from swarm.clock import Clock
 from swarm.models import AgentProfile, ApiToken, User
 from swarm.models.users import Role
-from swarm.tickets.errors import Invalid, NotFound
+from swarm.tickets.errors import Forbidden, IllegalTransition, Invalid, NotFound
 
 TOKEN_PREFIX = "swm_"  # noqa: S105 - a public marker, not a secret
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -138,3 +138,54 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
         row.last_used_at = now
         session.commit()
     return row.user
+
+
+def require_admin(actor: User) -> None:
+    if not actor.has_role(Role.ADMIN):
+        raise Forbidden("Only an admin can manage users.")
+
+
+def list_users(session: Session, actor: User, role: str | None = None) -> list[User]:
+    require_admin(actor)
+    query = select(User).order_by(User.role, User.name)
+    if role:
+        query = query.where(User.role == role)
+    return list(session.scalars(query).unique())
+
+
+def update_user(session: Session, actor: User, user_id: int, changes: dict[str, object]) -> User:
+    """An admin changes a user's name, role, activity or agent profile; the caller's session
+    is committed here. The last active admin can be neither demoted nor deactivated, so that
+    the organisation never locks itself out."""
+    require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    role = changes.get("role", user.role)
+    active = changes.get("active", user.active)
+    if user.role == Role.ADMIN and (role != Role.ADMIN or not active):
+        admins = session.scalars(
+            select(User.id).where(User.role == Role.ADMIN, User.active.is_(True))
+        ).all()
+        if list(admins) == [user.id]:
+            raise IllegalTransition("This is the last active admin: appoint another one first.")
+    if "name" in changes:
+        name = str(changes["name"]).strip()
+        if not name:
+            raise Invalid("A name is required.", fields={"name": ["Empty."]})
+        user.name = name
+    user.role = str(role)
+    user.active = bool(active)
+    profile_fields = {"capacity", "tier", "team", "timezone", "presence"}
+    if user.role != Role.REQUESTER and user.profile is None:
+        user.profile = AgentProfile()
+    if profile_fields & changes.keys():
+        if user.profile is None:
+            raise Invalid(
+                "Requesters have no agent profile; make them an agent first.",
+                fields={name: ["Not for requesters."] for name in profile_fields & changes.keys()},
+            )
+        for name in profile_fields & changes.keys():
+            setattr(user.profile, name, changes[name])
+    session.commit()
+    return user

@@ -91,6 +91,44 @@ class AgentList(Schema):
     items = List(Nested(UserOut))
 
 
+ROLES = ["requester", "agent", "manager", "admin"]
+PRESENCES = ["online", "away", "busy", "offline"]
+
+
+class UserIn(StrictSchema):
+    email = String(required=True, validate=Length(3, 254))
+    name = String(required=True, validate=Length(1, 120))
+    password = String(required=True, validate=Length(8, 1024))
+    role = String(load_default="requester", validate=OneOf(ROLES))
+    capacity = Integer(load_default=5, validate=Range(0, 100))
+    tier = Integer(load_default=None, allow_none=True, validate=Range(0, 4))
+    team = String(load_default=None, allow_none=True, validate=Length(1, 80))
+
+
+class UserPatch(StrictSchema):
+    name = String(validate=Length(1, 120))
+    role = String(validate=OneOf(ROLES))
+    active = Boolean()
+    capacity = Integer(validate=Range(0, 100))
+    tier = Integer(allow_none=True, validate=Range(0, 4))
+    team = String(allow_none=True, validate=Length(1, 80))
+    timezone = String(validate=Length(1, 64))
+    presence = String(validate=OneOf(PRESENCES))
+
+
+class AdminUserOut(UserOut):
+    active = Boolean()
+    created_at = DateTime()
+
+
+class UserList(Schema):
+    items = List(Nested(AdminUserOut))
+
+
+class UserQuery(StrictSchema):
+    role = String(validate=OneOf(ROLES))
+
+
 # ------------------------------------------------------------------ tickets
 
 

@@ -62,7 +62,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         clock = SystemClock()
         requester = make_user(session, clock, name="Rita Requester")
         agent = make_agent(session, clock, name="Ada Agent")
-        accounts = {"requester": requester.email, "agent": agent.email}
+        admin = make_user(session, clock, role="admin", name="Ava Admin")
+        accounts = {"requester": requester.email, "agent": agent.email, "admin": admin.email}
     engine.dispose()
 
     port = _free_port()

@@ -105,10 +105,17 @@ def test_user_text_is_shown_as_text_never_run(page: Page, server):
     assert page.locator("main img").count() == 0
 
 
-@pytest.mark.parametrize("who", ["requester", "agent"])
-def test_every_control_has_a_label_and_every_button_a_name(page: Page, server, who):
+@pytest.mark.parametrize(
+    ("who", "paths"),
+    [
+        ("requester", ["/tickets", "/tickets/new", "/account"]),
+        ("agent", ["/tickets", "/tickets/new", "/account", "/tickets/1"]),
+        ("admin", ["/admin/users"]),
+    ],
+)
+def test_every_control_has_a_label_and_every_button_a_name(page: Page, server, who, paths):
     sign_in(page, server[who])
-    for path in ("/tickets", "/tickets/new", "/account"):
+    for path in paths:
         page.goto(path)
         unnamed = page.evaluate(
             """() => {
@@ -125,3 +132,16 @@ def test_every_control_has_a_label_and_every_button_a_name(page: Page, server, w
             }"""
         )
         assert unnamed == [], f"{path}: {unnamed}"
+
+
+def test_admin_adds_a_person_and_sees_them_listed(page: Page, server):
+    sign_in(page, server["admin"])
+    page.get_by_role("link", name="People").click()
+    page.get_by_label("Name", exact=True).fill("Nora Network")
+    page.get_by_label("E-mail").fill("nora@example.test")
+    page.get_by_label("Initial password").fill("a-strong-password")
+    page.get_by_label("Role", exact=True).select_option("agent")
+    page.get_by_role("button", name="Add person").click()
+    expect(page.get_by_text("Nora Network (agent) added.")).to_be_visible()
+    expect(page.get_by_role("cell", name="nora@example.test")).to_be_visible()
+    screenshot(page, "admin-people")
