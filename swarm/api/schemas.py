@@ -116,7 +116,12 @@ class UserPatch(StrictSchema):
     presence = String(validate=OneOf(PRESENCES))
 
 
-class AdminUserOut(UserOut):
+class AdminUserOut(Schema):
+    id = Integer()
+    email = String()
+    name = String()
+    role = String()
+    profile = Nested(ProfileOut, allow_none=True)
     active = Boolean()
     created_at = DateTime()
 

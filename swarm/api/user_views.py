@@ -12,14 +12,8 @@ from swarm.runtime import db_session, runtime
 
 ADMIN_ERRORS = {403: "Admins only", 404: "No such user", 409: "Last active admin"}
 
-
-@api.get("/users")
-@api.input(UserQuery, location="query", arg_name="query")
-@api.output(UserList)
-@api.doc(summary="All users, by role and name (admins only)", responses=ADMIN_ERRORS)
-@authenticated
-def list_users(query: dict[str, Any]) -> Any:
-    return {"items": accounts.list_users(db_session(), caller(), query.get("role"))}
+# APIFlask names a schema when it first meets it as a view's output; meeting it first nested in
+# another schema (UserList) registers it twice. So the views returning AdminUserOut come first.
 
 
 @api.post("/users")
@@ -33,6 +27,15 @@ def create_user(data: dict[str, Any]) -> Any:
     user = accounts.create_user(session, runtime().clock, **data)
     session.commit()
     return user
+
+
+@api.get("/users")
+@api.input(UserQuery, location="query", arg_name="query")
+@api.output(UserList)
+@api.doc(summary="All users, by role and name (admins only)", responses=ADMIN_ERRORS)
+@authenticated
+def list_users(query: dict[str, Any]) -> Any:
+    return {"items": accounts.list_users(db_session(), caller(), query.get("role"))}
 
 
 @api.patch("/users/<int:user_id>")
