@@ -316,8 +316,11 @@ def best_source(
 ) -> tuple[int, float] | None:
     """The agent's skill that best covers ``skill_id`` and its fit, or ``None`` if none does."""
     best: tuple[int, float] | None = None
+    similar = skills.similar_to(skill_id)
     for own, proficiency in sorted(agent.proficiencies.items()):
-        sim = skills.similarity_of(own, skill_id)
+        sim = similar.get(own, 0.0)
+        if sim == 0.0:
+            continue
         value = effective_level(proficiency, now) / MAX_LEVEL * sim
         if value > 0 and (best is None or value > best[1]):
             best = (own, value)

@@ -137,6 +137,9 @@ class SkillGraph:
         self.ids: npt.NDArray[np.int64] = np.array(sorted(self.skills), dtype=np.int64)
         self.column: dict[int, int] = {int(skill_id): i for i, skill_id in enumerate(self.ids)}
         self.similarity = self._similarity_matrix()
+        # Per-skill {skill id: σ} dicts, filled on first use: explanations ask for single pairs,
+        # and indexing a scipy matrix element by element costs tens of microseconds each.
+        self._similar: dict[int, dict[int, float]] = {}
 
     def _check_relations(self) -> None:
         unknown = set()
@@ -210,7 +213,8 @@ class SkillGraph:
 
     def require(self, skill_ids: Iterable[int], where: str = "") -> None:
         """Raise :class:`UnknownSkillError` if any of ``skill_ids`` is not in the taxonomy."""
-        unknown = set(skill_ids) - self.skills.keys()
+        # Not `set(...) - self.skills.keys()`: that copies every key of the taxonomy per call.
+        unknown = {skill_id for skill_id in skill_ids if skill_id not in self.skills}
         if unknown:
             raise UnknownSkillError(unknown, where)
 
@@ -248,8 +252,17 @@ class SkillGraph:
 
     def similarity_of(self, a: int, b: int) -> float:
         """σ between two skills (1 for the same skill, 0 beyond 3 hops)."""
-        self.require((a, b))
-        return float(self.similarity[self.column[a], self.column[b]])
+        self.require((a,))
+        return self.similar_to(b).get(a, 0.0)
+
+    def similar_to(self, skill_id: int) -> Mapping[int, float]:
+        """``skill id -> σ`` for every skill within 3 hops of ``skill_id`` (itself included)."""
+        similar = self._similar.get(skill_id)
+        if similar is None:
+            cols, sims = self.neighbourhood(skill_id)
+            similar = dict(zip(self.ids[cols].tolist(), sims.tolist(), strict=True))
+            self._similar[skill_id] = similar
+        return similar
 
     def parents(self, skill_id: int) -> list[int]:
         """Skills that ``skill_id`` is_a (its direct generalisations)."""
