@@ -26,7 +26,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
+
+# Run as a script from a checkout: make the repository root importable without installing.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from swarm.matching.index import AgentIndex
 from swarm.matching.scoring import rank_owners, rank_owners_reference
