@@ -207,3 +207,10 @@ def test_cached_index_moves_its_decay_to_the_new_now(make_agent, skills, now):
     assert index.at(later).proficiency.toarray()[0, skills.column[VPN]] == pytest.approx(
         0.3679, abs=1e-4
     )
+
+
+def test_profile_with_unknown_skill_is_rejected(make_agent, skills, now):
+    with pytest.raises(UnknownSkillError, match="profile of agent 1"):
+        AgentIndex([make_agent(1, {404: 3})], skills, as_of=now)
+    with pytest.raises(UnknownSkillError, match="learning goals of agent 2"):
+        AgentIndex([make_agent(2, wants=(404,))], skills, as_of=now)
