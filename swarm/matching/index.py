@@ -49,6 +49,12 @@ class AgentIndex:
     decay_resolution : timedelta
         See :meth:`at`.
 
+    Notes
+    -----
+    The index is mutable and not thread-safe: :meth:`update_agent`, :meth:`remove_agent` and
+    :meth:`at` replace several arrays in turn. A multi-threaded driver serialises them with the
+    rankings (one lock), or builds a fresh index and swaps the reference.
+
     Examples
     --------
     >>> from datetime import datetime, timezone
@@ -162,7 +168,13 @@ class AgentIndex:
         """
         if abs(now - self.as_of) > self.decay_resolution:
             self.as_of = now
-            self.proficiency.data = self._effective()[self._order]
+            # A new matrix rather than writing into .data: a reader holding the old one keeps a
+            # consistent view.
+            current = self.proficiency
+            self.proficiency = sparse.csc_array(
+                (self._effective()[self._order], current.indices, current.indptr),
+                shape=current.shape,
+            )
         return self
 
     def update_agent(self, agent: AgentView) -> None:
