@@ -103,6 +103,7 @@ class TicketView:
 
     id: int
     priority: Priority
+    # hash=False: a frozen view is still hashable by its scalar fields if a caller needs it.
     required_skills: Mapping[int, float] = field(default_factory=dict, hash=False)
     requester_id: int | None = None
     owner_id: int | None = None

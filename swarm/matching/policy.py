@@ -148,10 +148,13 @@ class SwarmPolicy:
                 ),
                 retry,
             ]
+        # Assigning someone with no relevant skill at all only hides the ticket in a queue: a
+        # dispatcher does better.
         if best.fit <= 0:
             skills = ", ".join(org.skills.name(s) for s in sorted(ticket.required_skills))
             return [Queue(TRIAGE, f"nobody available knows {skills} or anything close: triage it")]
 
+        # An offer to one person is an assignment with a delay: assign instead.
         if offering and len(ranked) > 1:
             names = ", ".join(s.name for s in ranked)
             return [

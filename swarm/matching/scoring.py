@@ -223,11 +223,15 @@ def rank_owners(
     w = np.array([required[skill_id] for skill_id in skill_ids], dtype=np.float64)
 
     fit = skill_fits(index, skill_ids) @ w if skill_ids else np.zeros(len(index.ids))
+    # Every term is computed for the whole organisation: masking first would cost more in
+    # fancy indexing than the arithmetic it saves.
     load = load_ratio(index.load, index.capacity)
     learn = np.zeros(len(index.ids))
     if weights.learn and skill_ids:
         rows, values = gather_columns(index.wants, index.columns(skill_ids), w)
         np.add.at(learn, rows, values)
+    # Relative to the busiest person, so that fairness means "took less than the others",
+    # whatever the length of the window the caller counts in.
     most_recent = float(index.recent[index.active].max(initial=0.0))
     fair = 1.0 - index.recent / most_recent if most_recent > 0 else np.ones(len(index.ids))
     continuity = np.zeros(len(index.ids))
@@ -249,6 +253,7 @@ def rank_owners(
         if excluded is not None:
             allowed[excluded] = False
     eligible = allowed & index.present & (load < 1.0)
+    # Nobody eligible is exactly when a human needs a name (and the flags) most.
     pool = eligible if eligible.any() else allowed
     top = _top(score, index.ids, np.flatnonzero(pool), limit)
 
@@ -407,6 +412,7 @@ def rank_owners_reference(
 
     scored = []
     for agent in org.agents.values():
+        # Deliberately naive: no index, no arrays — this is the definition the fast path must meet.
         fit = 0.0
         for skill_id, weight in required.items():
             best = 0.0

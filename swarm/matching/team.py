@@ -136,6 +136,8 @@ def recommend_team(
     w = np.array([required[skill_id] for skill_id in skill_ids], dtype=np.float64)
     index = index_for(org, now)
 
+    # Capped at 1: beyond "good enough" a second expert on the same skill adds nothing to the
+    # swarm, which is what makes the greedy pick people for the *uncovered* skills.
     cover = np.minimum(1.0, skill_fits(index, skill_ids) / settings.cover_threshold)
     team_cover = np.zeros(len(skill_ids))
     owner_row = index.row.get(owner_id) if owner_id is not None else None
@@ -147,6 +149,8 @@ def recommend_team(
         row = index.row.get(someone) if someone is not None else None
         if row is not None:
             candidates[row] = False
+    # Helping does not take an ownership slot, so capacity is no hard filter here; a full queue
+    # only costs as much as the owner score's worst case (clipped at 1).
     penalty = settings.load_penalty * np.minimum(load_ratio(index.load, index.capacity), 1.0) ** 2
     shared = np.zeros(len(index.ids))
     if owner_id is not None:

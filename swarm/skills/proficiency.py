@@ -120,6 +120,7 @@ def decay_factor(
     """
     if last_used is None:
         return 1.0
+    # Clock skew between services must not inflate a level above what was declared.
     idle = (now - last_used).total_seconds()
     if idle <= 0:
         return 1.0

@@ -136,6 +136,7 @@ def dump_csv(graph: SkillGraph) -> str:
 
 def load_csv(text: str) -> SkillGraph:
     """Parse a CSV taxonomy; raises TaxonomyFormatError or another SkillGraphError."""
+    # Spreadsheets save CSV with a byte-order mark, which would otherwise rename the first column.
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = [column for column in CSV_COLUMNS[:2] if column not in (reader.fieldnames or [])]
     if missing:
