@@ -1,0 +1,1 @@
+"""Matching: owner ranking, swarm (team) recommendation, explanations, SwarmPolicy (pure)."""

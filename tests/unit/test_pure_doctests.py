@@ -1,0 +1,27 @@
+"""The examples in the pure packages' docstrings run and stay true."""
+
+import doctest
+import importlib
+import pkgutil
+
+import pytest
+
+import swarm.matching
+import swarm.skills
+
+
+def modules() -> list[str]:
+    names = ["swarm.routing"]
+    for package in (swarm.skills, swarm.matching):
+        names += [
+            f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
+        ]
+    return sorted(names)
+
+
+@pytest.mark.parametrize("name", modules())
+def test_docstring_examples_hold(name):
+    result = doctest.testmod(
+        importlib.import_module(name), optionflags=doctest.ELLIPSIS, verbose=False
+    )
+    assert result.failed == 0

@@ -1,0 +1,45 @@
+"""The domain knows no web: pure packages must not import Flask, Socket.IO or the ORM.
+
+Reads the source with ``ast`` instead of importing it, so that a forbidden import in a module no
+test happens to load is still caught, and nothing is executed.
+"""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2] / "swarm"
+PURE = ["routing.py", "events.py", "skills", "matching", "tiers", "metrics", "simulation"]
+FORBIDDEN = {"flask", "flask_socketio", "sqlalchemy", "apiflask"}
+
+
+def pure_modules() -> list[Path]:
+    found = []
+    for name in PURE:
+        path = ROOT / name
+        if path.is_dir():
+            found += sorted(path.rglob("*.py"))
+        elif path.exists():
+            found.append(path)
+    return found
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_pure_packages_exist():
+    assert (ROOT / "routing.py").exists()
+    assert len(pure_modules()) > 3
+
+
+@pytest.mark.parametrize("path", pure_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_pure_module_imports_no_web_and_no_orm(path):
+    assert imported_roots(path) & FORBIDDEN == set()
