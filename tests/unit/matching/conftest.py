@@ -6,10 +6,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from matching_builders import ASA, DNS, EXCEL, FIREWALL, NETWORKING, NOW, PRINTING, VPN
 
 from swarm.routing import AgentView, OrgView, Proficiency, TicketView
 from swarm.skills.graph import Skill, SkillGraph, SkillRelation, build_skill_graph
+from tests.unit.matching.matching_builders import (
+    ASA,
+    DNS,
+    EXCEL,
+    FIREWALL,
+    NETWORKING,
+    NOW,
+    PRINTING,
+    VPN,
+)
 
 
 @pytest.fixture

@@ -1,7 +1,5 @@
 from datetime import timedelta
 
-from matching_builders import DNS, EXCEL, PRINTING, VPN
-
 from swarm.matching.policy import OFFER_DEADLINE, RETRY_DEADLINE, SwarmPolicy, SwarmSettings
 from swarm.routing import (
     Assign,
@@ -12,6 +10,7 @@ from swarm.routing import (
     SetDeadline,
     SuggestHelpers,
 )
+from tests.unit.matching.matching_builders import DNS, EXCEL, PRINTING, VPN
 
 
 def test_swarm_policy_is_a_routing_policy():

@@ -3,7 +3,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from matching_builders import ASA, DNS, EXCEL, FIREWALL, PRINTING, VPN
 
 from swarm.matching.index import AgentIndex
 from swarm.matching.scoring import (
@@ -14,6 +13,7 @@ from swarm.matching.scoring import (
 )
 from swarm.routing import Proficiency
 from swarm.skills.graph import UnknownSkillError
+from tests.unit.matching.matching_builders import ASA, DNS, EXCEL, FIREWALL, PRINTING, VPN
 
 ONLY_FIT = ScoringWeights(fit=1.0, load=0.0, learn=0.0, fair=0.0, continuity=0.0)
 

@@ -1,8 +1,8 @@
 import pytest
-from matching_builders import ASA, DNS, EXCEL, FIREWALL, PRINTING, VPN
 
 from swarm.matching.team import TeamSettings, recommend_team
 from swarm.skills.graph import UnknownSkillError
+from tests.unit.matching.matching_builders import ASA, DNS, EXCEL, FIREWALL, PRINTING, VPN
 
 
 def member_ids(team):
