@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 from swarm.clock import Clock, SystemClock
 from swarm.config import PROJECT_ROOT, Config, load_config
 from swarm.db import make_engine, make_session_factory
+from swarm.dispatch.service import RoutingCaches
 from swarm.models import User
 from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
 from swarm.tickets.errors import DomainError
@@ -80,6 +81,7 @@ def create_app(
             clock=clock or SystemClock(),
             notifier=notifier or NullNotifier(),
             limits=RateLimits(config.ratelimit_storage_url, config.ratelimit_namespace),
+            routing=RoutingCaches(),
         ),
     )
     _init_login(app)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.clock import Clock
 from swarm.config import Config
+from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.tickets.notify import Notifier
 from swarm.tickets.service import TicketService
 
@@ -49,6 +50,7 @@ class Runtime:
     clock: Clock
     notifier: Notifier
     limits: RateLimits
+    routing: RoutingCaches
 
 
 def init_runtime(app: Flask, runtime: Runtime) -> None:
@@ -77,3 +79,8 @@ def db_session() -> Session:
 def ticket_service() -> TicketService:
     rt = runtime()
     return TicketService(db_session(), rt.clock, rt.notifier)
+
+
+def routing_service() -> RoutingService:
+    rt = runtime()
+    return RoutingService(db_session(), rt.clock, rt.notifier, rt.routing)

@@ -23,7 +23,7 @@ from swarm.api.schemas import (
     TicketPage,
     TicketQuery,
 )
-from swarm.runtime import db_session, ticket_service
+from swarm.runtime import db_session, routing_service, ticket_service
 from swarm.tickets.access import require_staff
 from swarm.tickets.payloads import event_payload
 from swarm.tickets.service import staff_users
@@ -37,7 +37,7 @@ CHANGE_ERRORS = {403: "Not allowed for you", 404: "No such ticket", 409: "Illega
 @api.doc(summary="Open a ticket", responses={413: "Body over 64 KB", 422: "Invalid fields"})
 @authenticated
 def open_ticket(data: dict[str, Any]) -> Any:
-    return ticket_service().open_ticket(caller(), **data)
+    return routing_service().open_ticket(caller(), **data)
 
 
 @api.get("/tickets")
@@ -111,7 +111,7 @@ def assign(ticket_id: int, data: dict[str, Any]) -> Any:
 @api.doc(summary="Give up ownership", responses=CHANGE_ERRORS)
 @authenticated
 def release(ticket_id: int, data: dict[str, Any]) -> Any:
-    return ticket_service().release(caller(), ticket_id, data.get("reason"))
+    return routing_service().release(caller(), ticket_id, data.get("reason"))
 
 
 @api.post("/tickets/<int:ticket_id>/status")

@@ -1,11 +1,12 @@
 """SQLAlchemy mapped classes, one module per aggregate. Models never commit."""
 
-from swarm.models.skills import AgentSkill, Skill, SkillRelation
+from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
 from swarm.models.tickets import (
     Invitation,
     Message,
     Participation,
     Ticket,
+    TicketDeadline,
     TicketEvent,
     TicketSkill,
 )
@@ -19,8 +20,10 @@ __all__ = [
     "Message",
     "Participation",
     "Skill",
+    "SkillGrowth",
     "SkillRelation",
     "Ticket",
+    "TicketDeadline",
     "TicketEvent",
     "TicketSkill",
     "User",

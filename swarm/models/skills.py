@@ -73,3 +73,26 @@ class AgentSkill(Base):
         CheckConstraint("proficiency BETWEEN 0 AND 5", name="proficiency"),
         CheckConstraint("evidence >= 0", name="evidence"),
     )
+
+
+class SkillGrowth(Base):
+    """One change to an agent's proficiency or learning goal, kept to show growth over time."""
+
+    __tablename__ = "skill_growth"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    skill_id: Mapped[int] = mapped_column(ForeignKey("skills.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # self (the agent's own edit), manager, evidence (a resolved ticket), removed
+    cause: Mapped[str] = mapped_column(String(16))
+    proficiency_before: Mapped[int | None] = mapped_column(Integer)
+    proficiency_after: Mapped[int | None] = mapped_column(Integer)
+    wants_to_learn: Mapped[bool] = mapped_column(Boolean, default=False)
+    evidence: Mapped[int] = mapped_column(Integer, default=0)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+
+    __table_args__ = (
+        CheckConstraint("cause IN ('self','manager','evidence','removed')", name="cause"),
+    )

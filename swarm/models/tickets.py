@@ -105,6 +105,8 @@ class TicketSkill(Base):
     )
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     source: Mapped[str] = mapped_column(String(16), default="manual")
+    # Why inference chose the skill ("mentions \"VPN\"", "resembles 12 tickets …").
+    why: Mapped[str | None] = mapped_column(Text)
 
     ticket: Mapped[Ticket] = relationship(back_populates="skills")
 
@@ -189,3 +191,20 @@ class Invitation(Base):
     __table_args__ = (
         CheckConstraint("status IN ('pending','accepted','declined','expired')", name="status"),
     )
+
+
+class TicketDeadline(Base):
+    """A moment at which a routing policy wants to be asked again about a ticket.
+
+    One row per (ticket, kind). A sweeper claims due rows (``FOR UPDATE SKIP LOCKED`` on
+    PostgreSQL), so that any number of processes can sweep and each deadline fires once.
+    """
+
+    __tablename__ = "ticket_deadlines"
+
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

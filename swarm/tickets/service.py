@@ -18,16 +18,28 @@ from sqlalchemy.orm.exc import StaleDataError
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.events import LIVE_SOURCE, AssignedBy, EventType
-from swarm.models import Message, Ticket, TicketEvent, User
+from swarm.models import Message, Skill, Ticket, TicketEvent, TicketSkill, User
 from swarm.models.tickets import MessageKind, Mode, Priority, Status
 from swarm.models.users import Role
+from swarm.routing import (
+    Assign,
+    ClearDeadline,
+    Decision,
+    Escalate,
+    Offer,
+    Queue,
+    SetDeadline,
+    SuggestHelpers,
+)
 from swarm.tickets.access import (
     can_view,
     require_owner_or_manager,
     require_staff,
     require_view,
 )
+from swarm.tickets.deadlines import clear_deadline, set_deadline
 from swarm.tickets.errors import Conflict, IllegalTransition, Invalid, NotFound, TooLarge
+from swarm.tickets.evidence import record_evidence
 from swarm.tickets.notify import Notifier
 from swarm.tickets.payloads import event_payload
 from swarm.tickets.sla import due_times
@@ -49,6 +61,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.CLOSED: frozenset({Status.OPEN}),
 }
 ACTIVE_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
+# Optional event fields are left out when empty, except these, where null says something:
+# no previous owner, the triage queue (no tier), a ticket that had no tier yet.
+MEANINGFUL_NONE = frozenset({"previous_owner_id", "tier", "from_tier"})
 
 
 @dataclass(frozen=True)
@@ -336,6 +351,7 @@ class TicketService:
             ticket.resolution = text
             ticket.resolved_at = now
             self._set_status(ticket, Status.RESOLVED, actor, EventType.RESOLVED, resolution=text)
+            record_evidence(self.session, ticket, now)
             return ticket
 
         return self._transaction(change)
@@ -399,6 +415,120 @@ class TicketService:
 
         return self._transaction(change)
 
+    def set_skills(
+        self,
+        actor: User | None,
+        ticket_id: int,
+        skills: Sequence[tuple[int, float, str | None]],
+        source: str = "manual",
+    ) -> Ticket:
+        """Replace the ticket's required skills (``(skill id, weight, why)``); appends
+        ``skills_set``. ``source`` is ``manual`` (a person's correction, which later trains the
+        inference) or ``inferred``."""
+        if source not in ("manual", "inferred"):
+            raise Invalid("Skills are set manually or inferred.", fields={"source": ["Unknown."]})
+        seen: set[int] = set()
+        for skill_id, weight, _why in skills:
+            if skill_id in seen:
+                raise Invalid(f"Skill {skill_id} is listed twice.", fields={"skills": ["Twice."]})
+            seen.add(skill_id)
+            if not 0 < weight <= 1:
+                raise Invalid(
+                    "A skill's weight is above 0 and at most 1.", fields={"skills": ["Weight."]}
+                )
+
+        def change() -> Ticket:
+            if actor is None:
+                ticket = self._locked_by_system(ticket_id)
+            else:
+                ticket = self._locked(actor, ticket_id)
+                require_staff(actor, "change a ticket's skills")
+            known = set(self.session.scalars(select(Skill.id).where(Skill.id.in_(seen))))
+            unknown = sorted(seen - known)
+            if unknown:
+                raise Invalid(
+                    f"Unknown skill ids: {', '.join(map(str, unknown))}.",
+                    fields={"skills": ["Unknown skill."]},
+                )
+            ticket.skills.clear()
+            self.session.flush()
+            for skill_id, weight, why in skills:
+                ticket.skills.append(
+                    TicketSkill(skill_id=skill_id, weight=weight, source=source, why=why)
+                )
+            self._record(
+                ticket,
+                EventType.SKILLS_SET,
+                actor,
+                skills=[{"skill_id": s, "weight": w} for s, w, _ in skills],
+                by=source,
+            )
+            return ticket
+
+        return self._transaction(change)
+
+    def apply_decisions(self, ticket_id: int, decisions: Sequence[Decision], policy: str) -> Ticket:
+        """Carry out a routing policy's decisions on one ticket, in one transaction.
+
+        ``Assign`` appends ``assigned`` (by ``policy``, with the policy's ``why``); ``Queue``
+        appends ``queued``; ``Escalate`` moves the tier, clears the owner (a handoff) and appends
+        ``escalated``; ``SetDeadline``/``ClearDeadline`` keep the deadline rows the sweeper
+        reads. ``SuggestHelpers`` changes nothing stored: suggestions are computed when shown.
+        An ``Assign`` to someone who can no longer take the ticket (gone, or the ticket was
+        claimed meanwhile) is skipped rather than overriding a person's choice.
+        """
+
+        def change() -> Ticket:
+            ticket = self._locked_by_system(ticket_id)
+            now = self.clock.now()
+            for decision in decisions:
+                if isinstance(decision, Assign):
+                    agent = self.session.get(User, decision.agent_id)
+                    if (
+                        ticket.owner_id is None
+                        and ticket.status in ACTIVE_STATUSES
+                        and agent is not None
+                        and agent.active
+                        and agent.is_staff
+                    ):
+                        self._set_owner(ticket, agent, None, AssignedBy.POLICY, why=decision.why)
+                elif isinstance(decision, Queue):
+                    if decision.tier is not None:
+                        ticket.tier = decision.tier
+                    self._record(
+                        ticket,
+                        EventType.QUEUED,
+                        None,
+                        tier=decision.tier,
+                        why=decision.why or None,
+                        policy=policy,
+                    )
+                elif isinstance(decision, Escalate):
+                    previous_owner = ticket.owner_id
+                    self._record(
+                        ticket,
+                        EventType.ESCALATED,
+                        None,
+                        from_tier=ticket.tier,
+                        to_tier=decision.to_tier,
+                        reason=decision.reason,
+                        previous_owner_id=previous_owner,
+                    )
+                    ticket.tier = decision.to_tier
+                    ticket.owner_id = None
+                    ticket.owner = None
+                elif isinstance(decision, SetDeadline):
+                    set_deadline(self.session, ticket.id, decision.kind, decision.at, now)
+                elif isinstance(decision, ClearDeadline):
+                    clear_deadline(self.session, ticket.id, decision.kind)
+                elif isinstance(decision, SuggestHelpers | Offer):
+                    # Offers and suggestions reach people through the live rooms; nothing to
+                    # store (an offer's expiry is its own SetDeadline).
+                    continue
+            return ticket
+
+        return self._transaction(change)
+
     # ----------------------------------------------------------------- internals
 
     def _transaction(self, change: Callable[[], T]) -> T:
@@ -435,6 +565,18 @@ class TicketService:
             raise NotFound(f"There is no ticket {ticket_id}.")
         return ticket
 
+    def _locked_by_system(self, ticket_id: int) -> Ticket:
+        query = (
+            select(Ticket)
+            .where(Ticket.id == ticket_id)
+            .with_for_update(of=Ticket)
+            .execution_options(populate_existing=True)
+        )
+        ticket = self.session.scalars(query).unique().one_or_none()
+        if ticket is None:
+            raise NotFound(f"There is no ticket {ticket_id}.")
+        return ticket
+
     def _require_active(self, ticket: Ticket, doing: str) -> None:
         if ticket.status not in ACTIVE_STATUSES:
             raise IllegalTransition(
@@ -452,7 +594,12 @@ class TicketService:
             )
 
     def _set_owner(
-        self, ticket: Ticket, agent: User, actor: User, by: AssignedBy, why: str | None = None
+        self,
+        ticket: Ticket,
+        agent: User,
+        actor: User | None,
+        by: AssignedBy,
+        why: str | None = None,
     ) -> None:
         previous = ticket.owner_id
         ticket.owner_id = agent.id
@@ -465,7 +612,7 @@ class TicketService:
             self._set_status(ticket, Status.OPEN, actor, EventType.STATUS_CHANGED)
 
     def _set_status(
-        self, ticket: Ticket, status: str, actor: User, event_type: EventType, **data: Any
+        self, ticket: Ticket, status: str, actor: User | None, event_type: EventType, **data: Any
     ) -> None:
         previous = ticket.status
         ticket.status = status
@@ -482,7 +629,7 @@ class TicketService:
             actor_id=actor.id if actor else None,
             actor=actor,
             at=now,
-            data={k: v for k, v in data.items() if v is not None or k == "previous_owner_id"},
+            data={k: v for k, v in data.items() if v is not None or k in MEANINGFUL_NONE},
             source=LIVE_SOURCE,
         )
         self.session.add(event)

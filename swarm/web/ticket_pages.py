@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from swarm.models import User
 from swarm.models.tickets import Priority, Status
-from swarm.runtime import db_session, ticket_service
+from swarm.runtime import db_session, routing_service, ticket_service
 from swarm.tickets.errors import DomainError
 from swarm.tickets.service import TRANSITIONS, staff_users
 from swarm.web import web
@@ -58,7 +58,7 @@ def new_ticket() -> Any:
     if request.method == "POST":
         form = {key: request.form.get(key, "") for key in ("subject", "body", "priority")}
         try:
-            ticket = ticket_service().open_ticket(
+            ticket = routing_service().open_ticket(
                 user,
                 subject=form["subject"],
                 body=form["body"],
@@ -103,7 +103,7 @@ def ticket(ticket_id: int) -> Any:
 ACTIONS = {
     "claim": lambda s, u, t, f: s.claim(u, t),
     "assign": lambda s, u, t, f: s.assign(u, t, form_int(f.get("agent_id")) or 0),
-    "release": lambda s, u, t, f: s.release(u, t, f.get("reason") or None),
+    "release": lambda s, u, t, f: routing_service().release(u, t, f.get("reason") or None),
     "status": lambda s, u, t, f: s.change_status(u, t, f.get("status", "")),
     "resolve": lambda s, u, t, f: s.resolve(u, t, f.get("resolution", "")),
     "reopen": lambda s, u, t, f: s.reopen(u, t, f.get("reason") or None),

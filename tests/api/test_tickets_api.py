@@ -93,10 +93,12 @@ def test_events_are_listed_in_order_with_actor_and_data(login, requester, agent)
     staff = login(agent)
     assert staff.post(f"/api/v1/tickets/{ticket['id']}/claim", json={}).status_code == 200
     events = staff.get(f"/api/v1/tickets/{ticket['id']}/events").json["items"]
-    assert [e["type"] for e in events] == ["created", "assigned", "status_changed"]
+    # No skill is known in this empty organisation: routing puts the ticket in triage.
+    assert [e["type"] for e in events] == ["created", "queued", "assigned", "status_changed"]
+    assert events[1]["data"]["tier"] is None and events[1]["actor"] is None
     assert set(events[0]) == {"id", "type", "ticket_id", "at", "actor", "data"}
-    assert events[1]["actor"] == {"id": agent.id, "name": "Ada Agent"}
-    assert events[1]["data"]["by"] == "pull"
+    assert events[2]["actor"] == {"id": agent.id, "name": "Ada Agent"}
+    assert events[2]["data"]["by"] == "pull"
     assert [e["id"] for e in events] == sorted(e["id"] for e in events)
 
 

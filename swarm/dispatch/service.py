@@ -1,0 +1,232 @@
+"""Routing use cases: open-and-route, re-route on release, deadlines, suggestions, inference.
+
+A ``RoutingService`` is made per request (or per sweep) around one session, like
+``TicketService``; the caches it reads live on the app and are shared by its threads.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from swarm.clock import Clock
+from swarm.db import begin_write
+from swarm.dispatch.inference import InfererCache, ticket_text
+from swarm.dispatch.snapshot import OrgSnapshots
+from swarm.matching.policy import SwarmPolicy, SwarmSettings
+from swarm.matching.scoring import rank_owners
+from swarm.matching.team import recommend_team
+from swarm.models import Ticket, User
+from swarm.routing import RoutingPolicy
+from swarm.skills.graph import SkillGraphError
+from swarm.skills.inference import InferredSkill
+from swarm.tickets.access import require_staff
+from swarm.tickets.deadlines import claim_due, deadlines_of
+from swarm.tickets.errors import Invalid
+from swarm.tickets.notify import Notifier
+from swarm.tickets.service import TicketService
+
+log = logging.getLogger(__name__)
+
+#: Inferred skills below this weight are not attached to the ticket (they stay suggestions).
+MIN_ATTACHED_WEIGHT = 0.5
+
+
+@dataclass
+class RoutingCaches:
+    """What routing keeps between calls, one per app."""
+
+    org: OrgSnapshots = field(default_factory=OrgSnapshots)
+    inference: InfererCache = field(default_factory=InfererCache)
+    policies: dict[str, RoutingPolicy] = field(
+        # Offers need live notifications to reach people; until the rooms can deliver them the
+        # live service assigns the best owner directly.
+        default_factory=lambda: {"swarm": SwarmPolicy(SwarmSettings(offer=False))}
+    )
+
+
+class RoutingService:
+    def __init__(
+        self, session: Session, clock: Clock, notifier: Notifier, caches: RoutingCaches
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.caches = caches
+        self.tickets = TicketService(session, clock, notifier)
+
+    # ------------------------------------------------------------------ use cases
+
+    def open_ticket(self, actor: User, **fields: Any) -> Ticket:
+        """Open a ticket, then infer its skills and route it.
+
+        The ticket is committed first: if inference or routing fails, the ticket still exists,
+        unowned, in the unassigned list — a routing problem never loses what a requester wrote.
+        """
+        ticket = self.tickets.open_ticket(actor, **fields)
+        try:
+            self.route_new(ticket.id)
+        except Exception:  # routing is best effort; the ticket is safe and visible
+            log.exception("routing ticket %s failed; it stays unassigned", ticket.id)
+            self.session.rollback()
+        return self.tickets.get(actor, ticket.id)
+
+    def route_new(self, ticket_id: int) -> None:
+        """Infer skills when the ticket has none, then ask its mode's policy."""
+        ticket = self._ticket(ticket_id)
+        if not ticket.skills:
+            inferred = self.infer(ticket_text(ticket.subject, ticket.body))
+            attached = [s for s in inferred if s.weight >= MIN_ATTACHED_WEIGHT]
+            if attached:
+                self.tickets.set_skills(
+                    None, ticket.id, [(s.skill_id, s.weight, s.why) for s in attached], "inferred"
+                )
+                ticket = self._ticket(ticket_id)
+        self._decide(ticket, "on_opened")
+
+    def release(self, actor: User, ticket_id: int, reason: str | None = None) -> Ticket:
+        """The owner lets go; the policy routes the ticket again, never back to them."""
+        self.tickets.release(actor, ticket_id, reason)
+        try:
+            self._decide(self._ticket(ticket_id), "on_released")
+        except Exception:
+            log.exception("re-routing ticket %s failed; it stays unassigned", ticket_id)
+            self.session.rollback()
+        return self.tickets.get(actor, ticket_id)
+
+    def sweep(self, limit: int = 100) -> int:
+        """Fire due deadlines, one transaction each; returns how many fired.
+
+        Claiming the row and applying the policy's decisions commit together, so a deadline is
+        never lost and, with ``SKIP LOCKED``, never fired twice by two sweepers.
+        """
+        fired = 0
+        for _ in range(limit):
+            begin_write(self.session)
+            now = self.clock.now()
+            claimed = claim_due(self.session, now, limit=1)
+            if not claimed:
+                self.session.rollback()
+                break
+            ticket_id, kind = claimed[0]
+            ticket = self.session.get(Ticket, ticket_id)
+            if ticket is None:
+                self.session.commit()
+                continue
+            deadlines = {**deadlines_of(self.session, ticket_id), kind: now}
+            decisions = self._policy_decisions(ticket, "on_deadline", deadlines, now)
+            self.tickets.apply_decisions(ticket_id, decisions, ticket.mode)
+            fired += 1
+        return fired
+
+    def suggestions(self, viewer: User, ticket_id: int, limit: int = 5) -> dict[str, Any]:
+        """Best owners and the swarm that would cover the ticket, each with its reasons."""
+        ticket = self.tickets.get(viewer, ticket_id)
+        require_staff(viewer, "see routing suggestions")
+        now = self.clock.now()
+        org = self.caches.org.org(self.session, now, ticket.requester_id)
+        view = self.caches.org.ticket(self.session, ticket, deadlines_of(self.session, ticket.id))
+        graph = org.skills
+        names = {s.id: s.name for s in ticket.skills}
+        if not view.required_skills:
+            return {
+                "triage": "No skills are known for this ticket yet: set them, or let a "
+                "dispatcher triage it.",
+                "owners": [],
+                "team": {"members": [], "covered": [], "uncovered": []},
+            }
+        owners = rank_owners(view, org, now, limit=limit)
+        owner_id = ticket.owner_id or (owners[0].agent_id if owners else None)
+        team = recommend_team(view, org, now, owner_id=owner_id)
+
+        def agent(agent_id: int) -> dict[str, Any]:
+            a = org.agents[agent_id]
+            return {
+                "id": a.id,
+                "name": a.name,
+                "present": a.present,
+                "load": a.load,
+                "capacity": a.capacity,
+            }
+
+        return {
+            "triage": None,
+            "owners": [
+                {
+                    "agent": agent(o.agent_id),
+                    "score": round(o.score, 3),
+                    "reasons": o.reasons,
+                    "over_capacity": o.over_capacity,
+                    "absent": o.absent,
+                }
+                for o in owners
+            ],
+            "team": {
+                "owner_id": owner_id,
+                "members": [
+                    {
+                        "agent": agent(m.agent_id),
+                        "covers": [{"id": s, "name": graph.name(s)} for s in m.covers],
+                        "reasons": m.reasons,
+                    }
+                    for m in team.members
+                ],
+                "covered": [{"id": s, "name": names.get(s, graph.name(s))} for s in team.covered],
+                "uncovered": [
+                    {"id": s, "name": names.get(s, graph.name(s))} for s in team.uncovered
+                ],
+                "coverage": round(team.coverage, 3),
+            },
+        }
+
+    def infer(self, text: str) -> list[InferredSkill]:
+        """The skills ``text`` needs, strongest first, each with why; empty means triage."""
+        if not text.strip():
+            raise Invalid("Give some text to infer skills from.", fields={"text": ["Empty."]})
+        graph = self.caches.org.graph(self.session)
+        return self.caches.inference.inferer(self.session, graph).infer(text)
+
+    def set_skills(self, actor: User, ticket_id: int, skills: list[tuple[int, float]]) -> Ticket:
+        """A person corrects the ticket's skills; the correction trains later inferences."""
+        return self.tickets.set_skills(actor, ticket_id, [(s, w, None) for s, w in skills])
+
+    # ------------------------------------------------------------------ internals
+
+    def _ticket(self, ticket_id: int) -> Ticket:
+        ticket = (
+            self.session.scalars(
+                select(Ticket)
+                .where(Ticket.id == ticket_id)
+                .execution_options(populate_existing=True)
+            )
+            .unique()
+            .one()
+        )
+        return ticket
+
+    def _decide(self, ticket: Ticket, hook: str) -> None:
+        now = self.clock.now()
+        decisions = self._policy_decisions(ticket, hook, deadlines_of(self.session, ticket.id), now)
+        if decisions:
+            self.tickets.apply_decisions(ticket.id, decisions, ticket.mode)
+
+    def _policy_decisions(
+        self, ticket: Ticket, hook: str, deadlines: dict[str, datetime], now: datetime
+    ) -> list[Any]:
+        policy = self.caches.policies.get(ticket.mode)
+        if policy is None:
+            log.info(
+                "no live policy for %s mode; ticket %s waits in its queue", ticket.mode, ticket.id
+            )
+            return []
+        try:
+            org = self.caches.org.org(self.session, now, ticket.requester_id)
+        except SkillGraphError:
+            log.exception("the skill taxonomy is inconsistent; routing is paused")
+            return []
+        view = self.caches.org.ticket(self.session, ticket, deadlines)
+        return list(getattr(policy, hook)(view, org, now))
