@@ -131,7 +131,6 @@ class RoutingService:
         org = self.caches.org.org(self.session, now, ticket.requester_id)
         view = self.caches.org.ticket(self.session, ticket, deadlines_of(self.session, ticket.id))
         graph = org.skills
-        names = {s.id: s.name for s in ticket.skills}
         if not view.required_skills:
             return {
                 "triage": "No skills are known for this ticket yet: set them, or let a "
@@ -175,10 +174,8 @@ class RoutingService:
                     }
                     for m in team.members
                 ],
-                "covered": [{"id": s, "name": names.get(s, graph.name(s))} for s in team.covered],
-                "uncovered": [
-                    {"id": s, "name": names.get(s, graph.name(s))} for s in team.uncovered
-                ],
+                "covered": [{"id": s, "name": graph.name(s)} for s in team.covered],
+                "uncovered": [{"id": s, "name": graph.name(s)} for s in team.uncovered],
                 "coverage": round(team.coverage, 3),
             },
         }
