@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from swarm.clock import Clock
 from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.profiles.service import ProfileService
 from swarm.tickets.notify import Notifier
 from swarm.tickets.service import TicketService
 
@@ -84,3 +85,8 @@ def ticket_service() -> TicketService:
 def routing_service() -> RoutingService:
     rt = runtime()
     return RoutingService(db_session(), rt.clock, rt.notifier, rt.routing)
+
+
+def profile_service() -> ProfileService:
+    rt = runtime()
+    return ProfileService(db_session(), rt.clock, on_change=rt.routing.org.invalidate)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Boolean, DateTime, Dict, Integer, List, Nested, String
+from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import RAISE, ValidationError, validates_schema
 
@@ -248,3 +248,183 @@ class ErrorDetail(Schema):
 
 class ErrorOut(Schema):
     error = Nested(ErrorDetail)
+
+
+# ------------------------------------------------------------------ skills and routing
+
+
+class SkillRef(Schema):
+    id = Integer()
+    name = String()
+
+
+class SkillIn(StrictSchema):
+    name = String(required=True, validate=Length(1, 120))
+    category = String(load_default=None, allow_none=True, validate=Length(0, 80))
+    description = String(load_default="", validate=Length(0, 2000))
+    aliases = List(String(validate=Length(1, 120)), load_default=list, validate=Length(0, 50))
+
+
+class SkillPatch(StrictSchema):
+    name = String(validate=Length(1, 120))
+    category = String(allow_none=True, validate=Length(0, 80))
+    description = String(validate=Length(0, 2000))
+    aliases = List(String(validate=Length(1, 120)), validate=Length(0, 50))
+
+
+class SkillOut(Schema):
+    id = Integer()
+    name = String()
+    category = String(allow_none=True)
+    description = String()
+    aliases = List(String())
+
+
+class SkillList(Schema):
+    items = List(Nested(SkillOut))
+
+
+class RelationIn(StrictSchema):
+    source_id = Integer(required=True)
+    target_id = Integer(required=True)
+    kind = String(required=True, validate=OneOf(["is_a", "related_to"]))
+    weight = Float(load_default=1.0, validate=Range(0, 1, min_inclusive=False))
+
+
+class RelationOut(Schema):
+    id = Integer()
+    source_id = Integer()
+    target_id = Integer()
+    kind = String()
+    weight = Float()
+
+
+class GraphNode(Schema):
+    id = Integer()
+    name = String()
+    category = String(allow_none=True)
+    aliases = List(String())
+    experts = Integer(metadata={"description": "Agents at proficiency 3 or more."})
+    learners = Integer(metadata={"description": "Agents with it as a learning goal."})
+
+
+class GraphEdge(Schema):
+    id = Integer()
+    source = Integer()
+    target = Integer()
+    kind = String()
+    weight = Float()
+
+
+class GraphOut(Schema):
+    nodes = List(Nested(GraphNode))
+    edges = List(Nested(GraphEdge))
+
+
+class InferIn(StrictSchema):
+    text = String(required=True, validate=Length(1, 64 * 1024))
+
+
+class InferredOut(Schema):
+    skill = Nested(SkillRef)
+    weight = Float()
+    why = String()
+
+
+class InferOut(Schema):
+    skills = List(Nested(InferredOut))
+    triage = Boolean(metadata={"description": "True when no skill could be inferred."})
+
+
+class TicketSkillIn(StrictSchema):
+    skill_id = Integer(required=True)
+    weight = Float(load_default=1.0, validate=Range(0, 1, min_inclusive=False))
+
+
+class TicketSkillsIn(StrictSchema):
+    skills = List(Nested(TicketSkillIn), required=True, validate=Length(0, 20))
+
+
+class TicketSkillOut(Schema):
+    skill = Nested(SkillRef)
+    weight = Float()
+    source = String()
+    why = String(allow_none=True)
+
+
+class TicketSkillList(Schema):
+    items = List(Nested(TicketSkillOut))
+
+
+class SuggestedAgent(Schema):
+    id = Integer()
+    name = String()
+    present = Boolean()
+    load = Integer()
+    capacity = Integer()
+
+
+class OwnerSuggestionOut(Schema):
+    agent = Nested(SuggestedAgent)
+    score = Float()
+    reasons = List(String())
+    over_capacity = Boolean()
+    absent = Boolean()
+
+
+class TeamMemberOut(Schema):
+    agent = Nested(SuggestedAgent)
+    covers = List(Nested(SkillRef))
+    reasons = List(String())
+
+
+class TeamOut(Schema):
+    owner_id = Integer(allow_none=True)
+    members = List(Nested(TeamMemberOut))
+    covered = List(Nested(SkillRef))
+    uncovered = List(Nested(SkillRef))
+    coverage = Float()
+
+
+class SuggestionsOut(Schema):
+    triage = String(allow_none=True)
+    owners = List(Nested(OwnerSuggestionOut))
+    team = Nested(TeamOut)
+
+
+class ProfileSkillIn(StrictSchema):
+    skill_id = Integer(required=True)
+    proficiency = Integer(required=True, validate=Range(0, 5))
+    wants_to_learn = Boolean(load_default=False)
+
+
+class ProfileIn(StrictSchema):
+    skills = List(Nested(ProfileSkillIn), required=True, validate=Length(0, 500))
+
+
+class ProfileSkillOut(Schema):
+    skill = Nested(SkillRef)
+    proficiency = Integer()
+    wants_to_learn = Boolean()
+    evidence = Integer()
+    last_used_at = DateTime(allow_none=True)
+
+
+class ProfileOutSchema(Schema):
+    agent = Nested(UserRef)
+    skills = List(Nested(ProfileSkillOut))
+
+
+class GrowthOut(Schema):
+    skill_id = Integer()
+    at = DateTime()
+    cause = String()
+    proficiency_before = Integer(allow_none=True)
+    proficiency_after = Integer(allow_none=True)
+    wants_to_learn = Boolean()
+    evidence = Integer()
+    ticket_id = Integer(allow_none=True)
+
+
+class GrowthList(Schema):
+    items = List(Nested(GrowthOut))

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from swarm.db import Base, BigIntId, JSONType, UTCDateTime
+from swarm.models.skills import Skill
 from swarm.models.users import User
 
 
@@ -109,6 +110,7 @@ class TicketSkill(Base):
     why: Mapped[str | None] = mapped_column(Text)
 
     ticket: Mapped[Ticket] = relationship(back_populates="skills")
+    skill: Mapped[Skill] = relationship(lazy="joined")
 
     __table_args__ = (
         CheckConstraint("weight > 0 AND weight <= 1", name="weight"),

@@ -1,0 +1,1 @@
+"""The skill catalogue (taxonomy) and agents' skill profiles, with their growth log."""
