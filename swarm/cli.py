@@ -135,6 +135,46 @@ def serve(host: str | None, port: int | None, threads: int) -> None:
     waitress_serve(app, host=host, port=port, threads=threads, ident="swarm")
 
 
+@cli.command("eval-routing", help="Measure skill/group inference on labelled real tickets.")
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV (or .csv.gz) with Short description, Description, Assignment group.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_routing(dataset: str, as_json: bool) -> None:
+    import json
+
+    from tqdm import tqdm
+
+    from swarm.skills.evaluation import evaluate_routing
+
+    phases = ["read", "model", "baseline"]
+    # On stderr, so that --json leaves one clean object on stdout.
+    with tqdm(total=len(phases), desc="evaluating", unit="phase", file=sys.stderr) as bar:
+
+        def progress(phase: str) -> None:
+            bar.n = phases.index(phase)
+            bar.set_postfix_str(
+                {
+                    "read": "reading tickets",
+                    "model": "training the product model",
+                    "baseline": "training the TF-IDF baseline",
+                }[phase]
+            )
+            bar.refresh()
+
+        figures = evaluate_routing(dataset, progress=progress)
+        bar.n = len(phases)
+        bar.refresh()
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
+    for key, value in figures.items():
+        click.echo(f"{key:>28}: {value}")
+
+
 def _display_url(url: str) -> str:
     """The database URL without its password, for messages."""
     from sqlalchemy.engine import make_url

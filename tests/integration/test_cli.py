@@ -84,3 +84,24 @@ def test_create_user_explains_what_is_wrong(tmp_path: Path):
 def test_seed_without_demo_is_a_usage_error(tmp_path: Path):
     result = run(["seed"], tmp_path)
     assert result.returncode == 2 and "--demo" in result.stderr
+
+
+def test_eval_routing_prints_the_figures_as_json(tmp_path: Path):
+    import csv
+    import gzip
+    import json
+
+    path = tmp_path / "tickets.csv.gz"
+    with gzip.open(path, "wt", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["Short description", "Description", "Caller", "Assignment group"])
+        for i in range(40):
+            if i % 2:
+                writer.writerow([f"vpn drops {i}", "anyconnect tunnel lost", "c", "GRP_NET"])
+            else:
+                writer.writerow([f"printer jam {i}", "tray paper stuck", "c", "GRP_DESK"])
+    result = run(["eval-routing", "--dataset", str(path), "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["rows"] == 40 and figures["test_rows"] == 8
+    assert figures["accuracy_at_1"] == 1.0 and figures["majority_baseline"] == 0.5
