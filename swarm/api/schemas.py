@@ -428,3 +428,15 @@ class GrowthOut(Schema):
 
 class GrowthList(Schema):
     items = List(Nested(GrowthOut))
+
+
+class SkillPerson(Schema):
+    agent = Nested(UserRef)
+    proficiency = Integer()
+    wants_to_learn = Boolean()
+    evidence = Integer()
+
+
+class SkillDetailOut(Schema):
+    skill = Nested(SkillOut)
+    people = List(Nested(SkillPerson))

@@ -17,6 +17,7 @@ from swarm.api.schemas import (
     ProfileOutSchema,
     RelationIn,
     RelationOut,
+    SkillDetailOut,
     SkillIn,
     SkillList,
     SkillOut,
@@ -25,6 +26,7 @@ from swarm.api.schemas import (
     TicketSkillList,
     TicketSkillsIn,
 )
+from swarm.models import Skill
 from swarm.profiles.service import ProfileEntry
 from swarm.runtime import db_session, profile_service, routing_service, runtime, ticket_service
 from swarm.skills.taxonomy import dump_csv, dump_json
@@ -69,10 +71,33 @@ def update_skill(skill_id: int, data: dict[str, Any]) -> Any:
 
 @api.get("/skills")
 @api.output(SkillList)
-@api.doc(summary="All skills, by name")
+@api.doc(summary="All skills, by name (agents)")
 @authenticated
 def list_skills() -> Any:
+    require_staff(caller(), "see the skill taxonomy")
     return {"items": profile_service().skills()}
+
+
+@api.get("/skills/<int:skill_id>")
+@api.output(SkillDetailOut)
+@api.doc(summary="A skill and the agents who know it or want to learn it (agents)")
+@authenticated
+def get_skill(skill_id: int) -> Any:
+    require_staff(caller(), "see who knows a skill")
+    service = profile_service()
+    people = service.people_with(skill_id)
+    return {
+        "skill": service.session.get(Skill, skill_id),
+        "people": [
+            {
+                "agent": user,
+                "proficiency": row.proficiency,
+                "wants_to_learn": row.wants_to_learn,
+                "evidence": row.evidence,
+            }
+            for user, row in people
+        ],
+    }
 
 
 @api.delete("/skills/<int:skill_id>")
@@ -107,6 +132,7 @@ def delete_relation(relation_id: int) -> Any:
 @api.doc(summary="The skill graph: nodes with expert counts, and relations")
 @authenticated
 def skill_graph() -> Any:
+    require_staff(caller(), "see the skill graph")
     return profile_service().graph()
 
 
@@ -114,6 +140,7 @@ def skill_graph() -> Any:
 @api.doc(summary="Export the taxonomy as JSON (import with swarm.skills.taxonomy.load_json)")
 @authenticated
 def export_json() -> Any:
+    require_staff(caller(), "export the taxonomy")
     graph = runtime().routing.org.graph(db_session())
     return Response(dump_json(graph), mimetype="application/json")
 
@@ -122,6 +149,7 @@ def export_json() -> Any:
 @api.doc(summary="Export the taxonomy as CSV")
 @authenticated
 def export_csv() -> Any:
+    require_staff(caller(), "export the taxonomy")
     graph = runtime().routing.org.graph(db_session())
     return Response(dump_csv(graph), mimetype="text/csv")
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from swarm.models import User
 from swarm.models.tickets import Priority, Status
-from swarm.runtime import db_session, routing_service, ticket_service
+from swarm.runtime import db_session, profile_service, routing_service, ticket_service
 from swarm.tickets.errors import DomainError
 from swarm.tickets.service import TRANSITIONS, staff_users
 from swarm.web import web
@@ -88,9 +88,17 @@ def ticket(ticket_id: int) -> Any:
     notes = {note.id: note for note in service.notes(user, ticket_id)} if user.is_staff else {}
     ids = people_in(events)
     people = {u.id: u.name for u in db_session().scalars(select(User).where(User.id.in_(ids)))}
+    suggestions = None
+    all_skills = []
+    if user.is_staff:
+        all_skills = profile_service().skills()
+        if found.status in ("new", "open", "pending"):
+            suggestions = routing_service().suggestions(user, ticket_id)
     return render_template(
         "tickets/detail.html",
         ticket=found,
+        suggestions=suggestions,
+        all_skills=all_skills,
         events=events,
         notes=notes,
         people=people,
@@ -102,7 +110,9 @@ def ticket(ticket_id: int) -> Any:
 # One route per use case; each maps form fields to the service call's arguments.
 ACTIONS = {
     "claim": lambda s, u, t, f: s.claim(u, t),
-    "assign": lambda s, u, t, f: s.assign(u, t, form_int(f.get("agent_id")) or 0),
+    "assign": lambda s, u, t, f: s.assign(
+        u, t, form_int(f.get("agent_id")) or 0, (f.get("why") or "")[:500] or None
+    ),
     "release": lambda s, u, t, f: routing_service().release(u, t, f.get("reason") or None),
     "status": lambda s, u, t, f: s.change_status(u, t, f.get("status", "")),
     "resolve": lambda s, u, t, f: s.resolve(u, t, f.get("resolution", "")),
