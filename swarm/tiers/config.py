@@ -197,6 +197,8 @@ class TieredSettings:
             raise TierConfigError(
                 f"Tier {', '.join(map(str, duplicates))} is configured more than once."
             )
+        # A gap would make "the next tier" ambiguous for both the timer and the agents: is a
+        # Tier 1 ticket escalated past a missing Tier 2 straight to Tier 3's experts?
         for low, high in pairwise(numbers):
             if high != low + 1:
                 missing = ", ".join(f"Tier {n}" for n in range(low + 1, high))

@@ -110,6 +110,7 @@ def split_position(ticket_id: int, salt: str = DEFAULT_SALT) -> float:
     >>> 0 <= split_position(42) < 1
     True
     """
+    # The salt goes first and a separator after it, so that "v1" + "23" and "v12" + "3" differ.
     digest = hashlib.blake2b(f"{salt}:{ticket_id}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2**64
 
@@ -123,6 +124,7 @@ def assign_mode(ticket_id: int, category: str | None, config: RoutingConfig) -> 
     >>> assign_mode(7, "software", config), assign_mode(7, "hardware", config)
     ('swarm', 'tiered')
     """
+    # The override is looked up at creation only: the arm is then stored on the ticket.
     mode = config.mode
     if category is not None and category.strip() in config.overrides:
         mode = config.overrides[category.strip()]

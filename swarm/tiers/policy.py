@@ -116,8 +116,11 @@ class TieredPolicy:
         moves a ticket past it.
         """
         due = ticket.deadlines.get(TIER_LIMIT)
+        # The view is the source of truth: a deadline moved by a manual escalation or a pause since
+        # the sweeper claimed it is not due any more, and firing it would escalate twice.
         if due is None or due > now:
             return []
+        # Cleared first, always: whatever follows, this deadline must not fire again.
         cleared: list[Decision] = [ClearDeadline(TIER_LIMIT)]
         if ticket.tier is None:
             # A leftover deadline of a ticket that left tiered routing: nothing to escalate.
@@ -143,6 +146,7 @@ class TieredPolicy:
         A release is not a move between tiers, so it neither restarts nor clears the deadline:
         releasing a ticket must not buy it more time in the tier.
         """
+        # A ticket released before it was ever queued (tiered by hand, say) starts at the desk.
         tier = ENTRY_TIER if ticket.tier is None else ticket.tier
         why = f"released: back in the {self.settings.name(tier)} queue"
         decisions: list[Decision] = [Queue(tier, why)]
@@ -166,6 +170,8 @@ class TieredPolicy:
         """
         if ticket.tier is None or self.settings.next_automatic(ticket.tier) is None:
             return []
+        # Accept the clock either side of resume: drivers differ in when they store it, and
+        # resuming a running clock is a no-op.
         running = clock.resume(now)
         due = running.due_at(self.settings.limit(ticket.tier, ticket.priority))
         return [] if due is None else [SetDeadline(TIER_LIMIT, due)]
@@ -225,6 +231,8 @@ def plan_escalation(
     swarm.tiers.policy.BeyondLastTierError: Ticket 7 is in Tier 4 (External vendors), the last...
     """
     current = _current_tier(ticket, "escalated")
+    # The checks run against the view the caller read under the ticket's lock, so a concurrent
+    # automatic escalation that won shows up here as a tier that has already changed.
     if to_tier is None:
         if current >= settings.last_tier:
             raise BeyondLastTierError(
@@ -335,6 +343,7 @@ def _move(
     now: datetime,
     why: str,
 ) -> list[Decision]:
+    # Same shape as the automatic path, so a driver has one way to apply a tier move.
     decisions: list[Decision] = [ClearDeadline(TIER_LIMIT), Escalate(to_tier, MANUAL)]
     return decisions + _enter_tier(ticket, to_tier, settings, org, now, why)
 

@@ -52,6 +52,8 @@ class SlaClock:
 
     started_at: datetime
     paused_at: datetime | None = None
+    # Only the sum of ended pauses is kept: the due time needs nothing else, and three columns
+    # are all the live driver has to store.
     paused_total: timedelta = _ZERO
 
     def __post_init__(self) -> None:
@@ -80,6 +82,8 @@ class SlaClock:
             return self
         if now < self.started_at:
             raise ClockError("A clock cannot be paused before it started.")
+        # A pause past the due time is allowed: the sweeper may not have fired yet, and the
+        # deadline simply falls due again (in the past) on resume.
         return replace(self, paused_at=now)
 
     def resume(self, now: datetime) -> SlaClock:
@@ -96,6 +100,7 @@ class SlaClock:
     def elapsed(self, now: datetime) -> timedelta:
         """Running time up to ``now`` (or up to the current pause), pauses left out."""
         _aware(now, "now")
+        # Time stops at the pause: asking later must not count the pause as work.
         end = now if self.paused_at is None else min(now, self.paused_at)
         if end < self.started_at:
             raise ClockError("now is before the clock started.")
