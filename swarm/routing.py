@@ -134,6 +134,12 @@ class OrgView:
         (the live driver caches it and refreshes one agent's row on a change). When ``None`` the
         matching functions build one from ``agents``, which is fine for small organisations and
         tests but costs O(agents) per call.
+    tier_rotation : mapping
+        ``tier -> id of the agent last assigned automatically in that tier``: the round-robin
+        cursor of tiered mode. Kept by the caller (the live driver derives it from the latest
+        ``assigned {by: policy}`` event of the tier, the simulator from the last ``Assign`` it
+        applied) so that the policy stays pure. Empty is fine: rotation then starts at a place
+        derived from the ticket id.
     """
 
     agents: Mapping[int, AgentView]
@@ -141,6 +147,7 @@ class OrgView:
     collaboration: Mapping[int, Mapping[int, int]] = field(default_factory=dict, hash=False)
     requester_history: Mapping[int, Mapping[int, int]] = field(default_factory=dict, hash=False)
     index: AgentIndex | None = field(default=None, compare=False, hash=False)
+    tier_rotation: Mapping[int, int] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True)

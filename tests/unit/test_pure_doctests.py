@@ -8,11 +8,12 @@ import pytest
 
 import swarm.matching
 import swarm.skills
+import swarm.tiers
 
 
 def modules() -> list[str]:
     names = ["swarm.routing"]
-    for package in (swarm.skills, swarm.matching):
+    for package in (swarm.skills, swarm.matching, swarm.tiers):
         names += [
             f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
         ]

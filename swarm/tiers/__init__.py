@@ -1,0 +1,1 @@
+"""Tiered mode (pure): tiers and limits, TieredPolicy, paused clocks, vendors, mode assignment."""
