@@ -33,7 +33,9 @@ def _name(people: dict[int, str], user_id: Any) -> str:
 
 
 @web.app_template_filter("describe")
-def describe(event: TicketEvent, people: dict[int, str]) -> Markup:
+def describe(
+    event: TicketEvent, people: dict[int, str], skills: dict[int, str] | None = None
+) -> Markup:
     """What happened, as the rest of a sentence that starts with the actor's name."""
     d = event.data or {}
     t = event.type
@@ -61,6 +63,13 @@ def describe(event: TicketEvent, people: dict[int, str]) -> Markup:
             text += f": {d['reason']}"
     elif t == "note":
         text = "added an internal note"
+    elif t == "skills_set":
+        names = [
+            (skills or {}).get(int(item.get("skill_id", 0)), f"skill {item.get('skill_id')}")
+            for item in d.get("skills", [])
+        ]
+        how = "inferred" if d.get("by") == "inferred" else "set"
+        text = f"{how} the skills: {', '.join(names) or 'none'}"
     elif t == "queued":
         text = f"queued it for tier {d.get('tier')}"
     elif t == "escalated":

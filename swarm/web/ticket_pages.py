@@ -99,6 +99,8 @@ def ticket(ticket_id: int) -> Any:
         ticket=found,
         suggestions=suggestions,
         all_skills=all_skills,
+        skill_names={s.id: s.name for s in all_skills}
+        or {s.skill_id: s.skill.name for s in found.skills},
         events=events,
         notes=notes,
         people=people,

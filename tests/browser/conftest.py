@@ -21,6 +21,7 @@ import pytest
 from swarm.clock import SystemClock
 from swarm.db import make_engine, make_session_factory
 from swarm.migrate import upgrade
+from swarm.models import AgentSkill, Skill, SkillRelation
 from tests.builders import make_agent, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +64,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         requester = make_user(session, clock, name="Rita Requester")
         agent = make_agent(session, clock, name="Ada Agent")
         admin = make_user(session, clock, role="admin", name="Ava Admin")
+        networking = Skill(name="Networking", category="Networking", aliases=[])
+        vpn = Skill(name="VPN", category="Networking", aliases=["AnyConnect"])
+        dns = Skill(name="DNS", category="Networking", aliases=[])
+        session.add_all([networking, vpn, dns])
+        session.flush()
+        session.add_all(
+            [
+                SkillRelation(source_id=vpn.id, target_id=networking.id, kind="is_a", weight=1),
+                SkillRelation(source_id=dns.id, target_id=networking.id, kind="is_a", weight=1),
+                AgentSkill(user_id=agent.id, skill_id=vpn.id, proficiency=4),
+            ]
+        )
+        session.commit()
         accounts = {"requester": requester.email, "agent": agent.email, "admin": admin.email}
     engine.dispose()
 

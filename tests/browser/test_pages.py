@@ -109,7 +109,7 @@ def test_user_text_is_shown_as_text_never_run(page: Page, server):
     ("who", "paths"),
     [
         ("requester", ["/tickets", "/tickets/new", "/account"]),
-        ("agent", ["/tickets", "/tickets/new", "/account", "/tickets/1"]),
+        ("agent", ["/tickets", "/tickets/new", "/account", "/tickets/1", "/me/skills", "/skills"]),
         ("admin", ["/admin/users"]),
     ],
 )
@@ -145,3 +145,49 @@ def test_admin_adds_a_person_and_sees_them_listed(page: Page, server):
     expect(page.get_by_text("Nora Network (agent) added.")).to_be_visible()
     expect(page.get_by_role("cell", name="nora@example.test")).to_be_visible()
     screenshot(page, "admin-people")
+
+
+def test_agent_adds_a_skill_and_sees_it_grow(page: Page, server):
+    sign_in(page, server["agent"])
+    page.get_by_role("link", name="My skills").click()
+    expect(page.get_by_role("cell", name="VPN", exact=True)).to_be_visible()
+    page.get_by_label("Add skill").select_option(label="DNS (Networking)")
+    page.get_by_label("at level").select_option("1")
+    page.get_by_label("as a learning goal").check()
+    page.get_by_role("button", name="Save skills").click()
+    expect(page.get_by_text("Skill profile saved.")).to_be_visible()
+    expect(page.get_by_label("Learning goal: DNS")).to_be_checked()
+    expect(page.get_by_text("added at 1")).to_be_visible()
+    screenshot(page, "my-skills")
+
+
+def test_skill_graph_shows_who_knows_a_skill(page: Page, server):
+    sign_in(page, server["agent"])
+    page.get_by_role("link", name="Skill graph").click()
+    expect(page.locator("#graph")).to_have_attribute("data-nodes", "3")
+    expect(page.locator("#graph canvas").first).to_be_visible()
+    page.get_by_label("Find a skill").fill("VPN")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#panel-title")).to_have_text("VPN")
+    expect(page.locator("#skill-panel").get_by_text("Ada Agent")).to_be_visible()
+    screenshot(page, "skill-graph")
+
+
+def test_a_new_ticket_is_routed_and_the_page_says_why(page: Page, server, browser):
+    requester = browser.new_context(base_url=server["base"]).new_page()
+    sign_in(requester, server["requester"])
+    requester.goto("/tickets/new")
+    requester.get_by_label("Subject").fill("AnyConnect says certificate expired")
+    requester.get_by_label("Description").fill("Cannot work from home since this morning.")
+    requester.get_by_role("button", name="Open ticket").click()
+    expect(requester.get_by_text("routed it → Ada Agent")).to_be_visible()
+    ticket_path = re.sub(r"^https?://[^/]+", "", requester.url)
+    requester.context.close()
+
+    sign_in(page, server["agent"])
+    page.goto(ticket_path)
+    skills = page.locator("section", has=page.get_by_role("heading", name="Skills needed"))
+    expect(skills.get_by_text('mentions "AnyConnect" (VPN)')).to_be_visible()
+    suggestions = page.locator("section", has=page.get_by_role("heading", name="Suggestions"))
+    expect(suggestions.get_by_text("knows VPN (4/5)").first).to_be_visible()
+    screenshot(page, "ticket-suggestions")
