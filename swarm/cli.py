@@ -121,18 +121,49 @@ def create_user(
 @click.option("--host", default=None, help="Address to listen on (SWARM_HOST, 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (SWARM_PORT, 5000).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
-def serve(host: str | None, port: int | None, threads: int) -> None:
+@click.option(
+    "--sweeper/--no-sweeper",
+    default=True,
+    show_default=True,
+    help="Fire routing deadlines in this process (off when a separate sweeper runs).",
+)
+def serve(host: str | None, port: int | None, threads: int, sweeper: bool) -> None:
     from waitress import serve as waitress_serve
 
     from swarm.app import create_app
+    from swarm.dispatch.sweeper import start_sweeper_thread
 
     config = load_config()
     host = host or config.host
     port = port or config.port
     app = create_app(config)
+    if sweeper:
+        start_sweeper_thread(app.extensions["swarm"], config.sweep_seconds)
     click.echo(f"Swarm is serving on http://{host}:{port}  (Ctrl+C stops it)")
     sys.stdout.flush()
     waitress_serve(app, host=host, port=port, threads=threads, ident="swarm")
+
+
+@cli.command("sweeper", help="Fire routing deadlines every SWARM_SWEEP_SECONDS, until stopped.")
+@click.option("--once", is_flag=True, help="Sweep once and exit (for cron or a test).")
+def sweeper(once: bool) -> None:
+    import logging
+    import threading
+
+    from swarm.app import create_app
+    from swarm.dispatch.sweeper import run_sweeper, sweep_once
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = load_config()
+    runtime = create_app(config).extensions["swarm"]
+    if once:
+        click.echo(f"Fired {sweep_once(runtime)} deadline(s).")
+        return
+    click.echo(f"Sweeping every {config.sweep_seconds:g} s (Ctrl+C stops it)")
+    try:
+        run_sweeper(runtime, config.sweep_seconds, threading.Event())
+    except KeyboardInterrupt:
+        click.echo("Sweeper stopped.")
 
 
 @cli.command("eval-routing", help="Measure skill/group inference on labelled real tickets.")

@@ -30,6 +30,8 @@ class Config:
     # forgetful person does.
     login_rate_limit: str = "10 per minute"
     max_ticket_body_bytes: int = 64 * 1024
+    # How often deadlines (routing retries, tier time limits) are checked.
+    sweep_seconds: float = 5.0
     session_cookie_secure: bool = False
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -79,4 +81,5 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         port=int(env.get("SWARM_PORT", "5000")),
         login_rate_limit=env.get("SWARM_LOGIN_RATE_LIMIT", "10 per minute"),
         session_cookie_secure=env.get("SWARM_SECURE_COOKIES", "") in {"1", "true", "yes"},
+        sweep_seconds=float(env.get("SWARM_SWEEP_SECONDS", "5")),
     )

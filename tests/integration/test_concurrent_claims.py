@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 from swarm.clock import SystemClock
-from swarm.db import make_engine, make_session_factory
-from swarm.migrate import upgrade
+from swarm.db import make_session_factory
 from swarm.models import Ticket, TicketEvent
 from swarm.tickets.errors import DomainError
 from swarm.tickets.notify import RecordingNotifier
@@ -19,32 +16,6 @@ from swarm.tickets.service import TicketService
 from tests.builders import make_agent, make_ticket, make_user
 
 CLAIMANTS = 8
-
-
-def _reset_postgres(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-
-
-@pytest.fixture
-def pg_engine(pg_url: str) -> Iterator[Engine]:
-    _reset_postgres(pg_url)
-    upgrade(pg_url)
-    engine = make_engine(pg_url, pool_size=CLAIMANTS + 2)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def sqlite_file_engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'race.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
 
 
 def race_to_claim(engine: Engine) -> tuple[list[int], list[str], int]:

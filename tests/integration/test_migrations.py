@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 import swarm.models  # noqa: F401 - registers the tables
 from swarm.db import Base, make_engine
 from swarm.migrate import alembic_config, upgrade
-from tests.integration.test_concurrent_claims import _reset_postgres
+from tests.integration.conftest import _reset_postgres
 
 
 def assert_schema_matches_models(url: str) -> None:

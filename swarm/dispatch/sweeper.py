@@ -1,0 +1,44 @@
+"""The deadline sweeper: fires due routing deadlines every few seconds.
+
+It runs as a thread inside ``python -m swarm serve`` (the embedded default) or on its own as
+``python -m swarm sweeper``. Any number may run against one database: each claim takes the rows
+it fires with ``FOR UPDATE SKIP LOCKED`` (PostgreSQL) or under SQLite's write lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from swarm.dispatch.service import RoutingService
+from swarm.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+def sweep_once(runtime: Runtime) -> int:
+    """Fire what is due now; returns how many deadlines fired."""
+    with runtime.sessions() as session:
+        return RoutingService(session, runtime.clock, runtime.notifier, runtime.routing).sweep()
+
+
+def run_sweeper(runtime: Runtime, interval: float, stop: threading.Event) -> None:
+    """Sweep every ``interval`` seconds until ``stop`` is set; errors are logged, not fatal."""
+    while not stop.is_set():
+        try:
+            fired = sweep_once(runtime)
+            if fired:
+                log.info("sweeper fired %d deadline(s)", fired)
+        except Exception:  # a bad row or a lost connection must not stop future sweeps
+            log.exception("sweep failed; retrying in %.1f s", interval)
+        stop.wait(interval)
+
+
+def start_sweeper_thread(runtime: Runtime, interval: float) -> threading.Event:
+    """Start the sweeper in a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_sweeper, args=(runtime, interval, stop), name="swarm-sweeper", daemon=True
+    )
+    thread.start()
+    return stop
