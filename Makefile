@@ -27,9 +27,13 @@ run: install
 	$(BIN)/python -m swarm seed --demo
 	$(BIN)/python -m swarm serve --host $(HOST) --port $(PORT)
 
+# The pure packages (no Flask, no database) are held to mypy --strict.
+PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/skills swarm/matching swarm/tiers
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict $(PURE)
 
 format: install-dev
 	$(BIN)/ruff format .
