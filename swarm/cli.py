@@ -13,8 +13,6 @@ import click
 from swarm.clock import SystemClock
 from swarm.config import load_config
 
-DEMO_PASSWORD = "swarm-demo"  # noqa: S105 - the documented demo password
-
 
 @click.group(help="Swarm: a support platform built on intelligent swarming.")
 def cli() -> None:
@@ -38,7 +36,7 @@ def seed(demo: bool) -> None:
     from tqdm import tqdm
 
     from swarm.db import make_engine, make_session_factory
-    from swarm.demo import seed_demo
+    from swarm.demo import DEMO_PASSWORD, seed_demo
 
     config = load_config()
     engine = make_engine(config.database_url)
@@ -66,8 +64,8 @@ def seed(demo: bool) -> None:
         click.echo("Demo organisation already present: nothing to do.")
     click.echo(
         f"Demo logins (password '{DEMO_PASSWORD}'): admin@example.com, manager@example.com, "
-        "agent01@example.com … agent40@example.com, requester01@example.com … "
-        "requester10@example.com"
+        "manager2@example.com, agent01@example.com … agent40@example.com, "
+        "requester01@example.com … requester10@example.com"
     )
 
 

@@ -604,6 +604,9 @@ class TicketService:
         previous = ticket.owner_id
         ticket.owner_id = agent.id
         ticket.owner = agent
+        if ticket.first_response_at is None:
+            # Support first answered the ticket when somebody took it on.
+            ticket.first_response_at = self.clock.now()
         data: dict[str, Any] = {"agent_id": agent.id, "by": by, "previous_owner_id": previous}
         if why:
             data["why"] = why

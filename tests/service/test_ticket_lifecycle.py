@@ -40,9 +40,11 @@ def test_claiming_a_new_ticket_assigns_it_and_opens_it(session, clock, tickets, 
     ticket = make_ticket(tickets, requester)
     notifier.published.clear()
 
+    clock.advance(minutes=7)
     claimed = tickets.claim(agent, ticket.id)
 
     assert claimed.owner_id == agent.id and claimed.status == "open"
+    assert claimed.first_response_at == clock.now()
     assert notifier.types == ["assigned", "status_changed"]
     assigned = notifier.published[0]["data"]
     assert assigned == {"agent_id": agent.id, "by": "pull", "previous_owner_id": None}
