@@ -76,7 +76,7 @@
     node.closedNeighborhood().removeClass("faded");
     cy.$(":selected").unselect();
     node.select();
-    cy.animate({ center: { eles: node }, duration: 250 });
+    cy.animate({ fit: { eles: node.closedNeighborhood(), padding: 90 }, duration: 300 });
     const detail = await fetch(`/api/v1/skills/${id}`, { credentials: "same-origin" });
     if (!detail.ok) return;
     const info = await detail.json();

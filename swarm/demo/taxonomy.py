@@ -135,7 +135,7 @@ SKILLS: tuple[SkillSpec, ...] = (
                 "VPN",
                 _NET,
                 "Remote access into the corporate network.",
-                ("anyconnect", "globalprotect", "remote access", "vpn client", "tunnel"),
+                ("remote access", "vpn client", "tunnel"),
             ),
             (
                 "Cisco AnyConnect",

@@ -22,12 +22,12 @@ from swarm.matching.policy import SwarmPolicy, SwarmSettings
 from swarm.matching.scoring import rank_owners
 from swarm.matching.team import recommend_team
 from swarm.models import Ticket, User
-from swarm.routing import RoutingPolicy
+from swarm.routing import OrgView, RoutingPolicy
 from swarm.skills.graph import SkillGraphError
 from swarm.skills.inference import InferredSkill
 from swarm.tickets.access import require_staff
 from swarm.tickets.deadlines import claim_due, deadlines_of
-from swarm.tickets.errors import Invalid
+from swarm.tickets.errors import Conflict, Invalid
 from swarm.tickets.notify import Notifier
 from swarm.tickets.service import TicketService
 
@@ -128,7 +128,7 @@ class RoutingService:
         ticket = self.tickets.get(viewer, ticket_id)
         require_staff(viewer, "see routing suggestions")
         now = self.clock.now()
-        org = self.caches.org.org(self.session, now, ticket.requester_id)
+        org = self._org(now, ticket.requester_id)
         view = self.caches.org.ticket(self.session, ticket, deadlines_of(self.session, ticket.id))
         graph = org.skills
         if not view.required_skills:
@@ -184,7 +184,7 @@ class RoutingService:
         """The skills ``text`` needs, strongest first, each with why; empty means triage."""
         if not text.strip():
             raise Invalid("Give some text to infer skills from.", fields={"text": ["Empty."]})
-        graph = self.caches.org.graph(self.session)
+        graph = self._org(self.clock.now()).skills
         return self.caches.inference.inferer(self.session, graph).infer(text)
 
     def set_skills(self, actor: User, ticket_id: int, skills: list[tuple[int, float]]) -> Ticket:
@@ -192,6 +192,15 @@ class RoutingService:
         return self.tickets.set_skills(actor, ticket_id, [(s, w, None) for s, w in skills])
 
     # ------------------------------------------------------------------ internals
+
+    def _org(self, now: datetime, requester_id: int | None = None) -> OrgView:
+        try:
+            return self.caches.org.org(self.session, now, requester_id)
+        except SkillGraphError as exc:
+            raise Conflict(
+                f"Routing is paused: the skill taxonomy is inconsistent ({exc}); "
+                "an admin must correct it."
+            ) from exc
 
     def _ticket(self, ticket_id: int) -> Ticket:
         ticket = (

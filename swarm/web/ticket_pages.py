@@ -93,7 +93,11 @@ def ticket(ticket_id: int) -> Any:
     if user.is_staff:
         all_skills = profile_service().skills()
         if found.status in ("new", "open", "pending"):
-            suggestions = routing_service().suggestions(user, ticket_id)
+            try:
+                suggestions = routing_service().suggestions(user, ticket_id)
+            except DomainError as exc:
+                # The page still works when routing cannot; it says why instead.
+                suggestions = {"triage": exc.message, "owners": [], "team": {}}
     return render_template(
         "tickets/detail.html",
         ticket=found,

@@ -18,7 +18,7 @@ from swarm.models import (
     TicketDeadline,
     TicketEvent,
 )
-from swarm.tickets.errors import Invalid
+from swarm.tickets.errors import Conflict, Invalid
 from swarm.tickets.notify import RecordingNotifier
 from tests.builders import make_agent, make_user
 
@@ -258,3 +258,15 @@ def test_escalation_decisions_are_a_handoff_in_the_log(routing, org, session, cl
     refreshed = routing.tickets.get(org["vera"], ticket.id)
     assert refreshed.tier == 2 and refreshed.owner_id is None
     assert clock.now() - refreshed.created_at < timedelta(seconds=1)
+
+
+def test_an_inconsistent_taxonomy_pauses_routing_with_a_reason(routing, org, session):
+    ticket = routing.open_ticket(org["requester"], subject="VPN", body="down")
+    # As an import might leave it: two skills claiming one alias.
+    session.add(Skill(name="Remote access", aliases=["anyconnect"], description=""))
+    session.commit()
+    with pytest.raises(Conflict, match="taxonomy is inconsistent"):
+        routing.suggestions(org["vera"], ticket.id)
+    # Opening tickets still works; they wait unrouted.
+    later = routing.open_ticket(org["requester"], subject="VPN", body="still down")
+    assert later.id > ticket.id and later.owner_id is None
