@@ -332,6 +332,15 @@ def best_source(
     return best
 
 
+def _ago(days: int) -> str:
+    """ "3 weeks ago" under two months, "4 months ago" beyond (decay shows from ~3 weeks)."""
+    if days < 60:
+        weeks = max(1, days // 7)
+        return f"{weeks} week{'s' if weeks != 1 else ''} ago"
+    months = days // 30
+    return f"{months} months ago"
+
+
 def fit_reason(agent: AgentView, skill_id: int, skills: SkillGraph, now: datetime) -> str:
     """One required skill in words: "knows VPN (4/5)", "knows DNS (3/5), 1 hop from VPN".
 
@@ -354,8 +363,7 @@ def fit_reason(agent: AgentView, skill_id: int, skills: SkillGraph, now: datetim
     text = f"knows {skills.name(own)} ({proficiency.level}/{MAX_LEVEL})"
     factor = decay_factor(proficiency.last_used, now)
     if factor < 0.9 and proficiency.last_used is not None:
-        months = (now - proficiency.last_used).days // 30
-        text += f", last used {months} month{'s' if months != 1 else ''} ago"
+        text += f", last used {_ago((now - proficiency.last_used).days)}"
     hops = skills.hops(own, skill_id)
     if hops:
         text += f", {hops} hop{'s' if hops != 1 else ''} from {skills.name(skill_id)}"

@@ -13,7 +13,7 @@ from swarm.matching.scoring import (
 )
 from swarm.routing import Proficiency
 from swarm.skills.graph import UnknownSkillError
-from tests.unit.matching.matching_builders import ASA, DNS, EXCEL, FIREWALL, PRINTING, VPN
+from tests.unit.matching.matching_builders import ASA, DNS, EXCEL, FIREWALL, NOW, PRINTING, VPN
 
 ONLY_FIT = ScoringWeights(fit=1.0, load=0.0, learn=0.0, fair=0.0, continuity=0.0)
 
@@ -214,3 +214,21 @@ def test_profile_with_unknown_skill_is_rejected(make_agent, skills, now):
         AgentIndex([make_agent(1, {404: 3})], skills, as_of=now)
     with pytest.raises(UnknownSkillError, match="learning goals of agent 2"):
         AgentIndex([make_agent(2, wants=(404,))], skills, as_of=now)
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [(20, "2 weeks ago"), (35, "5 weeks ago"), (59, "8 weeks ago"), (61, "2 months ago")],
+)
+def test_disuse_is_said_in_weeks_then_months(days, said):
+    from datetime import timedelta
+
+    from swarm.matching.scoring import fit_reason
+    from swarm.routing import AgentView, Proficiency
+    from swarm.skills.graph import Skill, build_skill_graph
+
+    graph = build_skill_graph([Skill(1, "VPN")])
+    agent = AgentView(
+        1, "Ada", True, 0, 3, proficiencies={1: Proficiency(4, NOW - timedelta(days=days))}
+    )
+    assert fit_reason(agent, 1, graph, NOW) == f"knows VPN (4/5), last used {said}"
