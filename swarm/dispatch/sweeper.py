@@ -12,14 +12,19 @@ import threading
 
 from swarm.dispatch.service import RoutingService
 from swarm.runtime import Runtime
+from swarm.tickets.rooms import RoomService
 
 log = logging.getLogger(__name__)
 
 
 def sweep_once(runtime: Runtime) -> int:
-    """Fire what is due now; returns how many deadlines fired."""
+    """Fire what is due now (routing deadlines, invitation expiry); returns how many fired."""
     with runtime.sessions() as session:
-        return RoutingService(session, runtime.clock, runtime.notifier, runtime.routing).sweep()
+        fired = RoutingService(session, runtime.clock, runtime.notifier, runtime.routing).sweep()
+    with runtime.sessions() as session:
+        rooms = RoomService(session, runtime.clock, runtime.notifier)
+        fired += rooms.expire_invitations()
+    return fired
 
 
 def run_sweeper(runtime: Runtime, interval: float, stop: threading.Event) -> None:

@@ -79,7 +79,9 @@ class TicketService:
         self.session = session
         self.clock = clock
         self.notifier = notifier
-        self._pending: list[TicketEvent] = []
+        # Events written in the open transaction, with what their live payload adds (a
+        # message's text, say) that the event row itself does not keep.
+        self._pending: list[tuple[TicketEvent, dict[str, Any]]] = []
 
     # ----------------------------------------------------------------- reading
 
@@ -549,7 +551,7 @@ class TicketService:
             self._pending.clear()
             raise
         self._pending.clear()
-        self.notifier.publish([event_payload(event) for event in events])
+        self.notifier.publish([{**event_payload(event), **extra} for event, extra in events])
         return result
 
     def _locked(self, actor: User, ticket_id: int) -> Ticket:
@@ -622,8 +624,13 @@ class TicketService:
         self._record(ticket, event_type, actor, **{"from": previous, "to": status}, **data)
 
     def _record(
-        self, ticket: Ticket, event_type: EventType, actor: User | None, **data: Any
-    ) -> None:
+        self,
+        ticket: Ticket,
+        event_type: EventType,
+        actor: User | None,
+        live: dict[str, Any] | None = None,
+        **data: Any,
+    ) -> TicketEvent:
         now = self.clock.now()
         ticket.updated_at = now
         event = TicketEvent(
@@ -636,7 +643,8 @@ class TicketService:
             source=LIVE_SOURCE,
         )
         self.session.add(event)
-        self._pending.append(event)
+        self._pending.append((event, live or {}))
+        return event
 
 
 def staff_users(session: Session) -> Sequence[User]:

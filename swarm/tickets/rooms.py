@@ -1,0 +1,424 @@
+"""The swarm room of a ticket: messages, who is in it, invitations, raising a hand.
+
+Same rules as the rest of the ticket service: each use case is one transaction with its events,
+published after commit. Messages are stored before anyone hears of them, their ids increase
+strictly (the database sequence), and a ``client_id`` chosen by the sender makes a retried send
+return the stored message instead of storing it twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from swarm.clock import Clock
+from swarm.events import EventType
+from swarm.models import Invitation, Message, Participation, Ticket, User
+from swarm.models.tickets import InvitationStatus, MessageKind
+from swarm.models.users import Role
+from swarm.tickets.access import require_staff
+from swarm.tickets.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound, TooLarge
+from swarm.tickets.notify import Notifier
+from swarm.tickets.payloads import user_ref
+from swarm.tickets.service import ACTIVE_STATUSES, TicketService
+
+MESSAGE_MAX_BYTES = 64 * 1024
+CLIENT_ID_MAX = 64
+REPLAY_LIMIT = 500
+DEFAULT_INVITATION_TTL = timedelta(minutes=15)
+INTERNAL_KINDS = frozenset({MessageKind.NOTE})
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """``{id, ticket_id, author: {id, name}, body, kind, client_id, at}`` — the protocol's shape."""
+    return {
+        "id": message.id,
+        "ticket_id": message.ticket_id,
+        "author": user_ref(message.author),
+        "body": message.body,
+        "kind": message.kind,
+        "client_id": message.client_id,
+        "at": message.created_at.isoformat(),
+    }
+
+
+@dataclass(frozen=True)
+class Replay:
+    messages: list[Message]
+    more: bool
+
+
+class RoomService(TicketService):
+    """Use cases of a ticket's swarm room, bound to one session, a clock and a notifier."""
+
+    def __init__(
+        self,
+        session: Any,
+        clock: Clock,
+        notifier: Notifier,
+        invitation_ttl: timedelta = DEFAULT_INVITATION_TTL,
+    ) -> None:
+        super().__init__(session, clock, notifier)
+        self.invitation_ttl = invitation_ttl
+
+    # ------------------------------------------------------------------ reading
+
+    def replay(
+        self, viewer: User, ticket_id: int, since: int | None = None, limit: int = REPLAY_LIMIT
+    ) -> Replay:
+        """Messages after ``since`` (all when None), oldest first, at most ``limit``."""
+        ticket = self.get(viewer, ticket_id)
+        query = select(Message).where(Message.ticket_id == ticket.id)
+        if since is not None:
+            query = query.where(Message.id > since)
+        if not viewer.is_staff:
+            query = query.where(Message.kind.not_in(INTERNAL_KINDS))
+        rows = list(self.session.scalars(query.order_by(Message.id).limit(limit + 1)).unique())
+        return Replay(rows[:limit], len(rows) > limit)
+
+    def participants(self, ticket_id: int) -> list[dict[str, Any]]:
+        """People in the room now (an open participation), owner first."""
+        rows = self.session.execute(
+            select(User, Participation.role, Participation.joined_at)
+            .join(Participation, Participation.user_id == User.id)
+            .where(Participation.ticket_id == ticket_id, Participation.left_at.is_(None))
+            .order_by(Participation.role.desc(), Participation.joined_at)
+        ).unique()
+        return [
+            {"id": u.id, "name": u.name, "role": role, "since": joined.isoformat()}
+            for u, role, joined in rows
+        ]
+
+    def pending_invitations(self, user: User) -> list[Invitation]:
+        now = self.clock.now()
+        query = select(Invitation).where(
+            Invitation.invitee_id == user.id,
+            Invitation.status == InvitationStatus.PENDING,
+            Invitation.expires_at > now,
+        )
+        return list(self.session.scalars(query.order_by(Invitation.id)))
+
+    # ------------------------------------------------------------------ messages
+
+    def send_message(
+        self, actor: User, ticket_id: int, body: str, client_id: str, kind: str = MessageKind.CHAT
+    ) -> tuple[Message, bool]:
+        """Store a message and publish it; returns it and whether it is new.
+
+        A ``client_id`` this author used before returns the stored message and stores nothing
+        (so a client that retries after a lost acknowledgement never duplicates). Appends a
+        ``message`` event whose live payload carries the message.
+        """
+        text = body.strip()
+        if not text:
+            raise Invalid("A message needs some text.", fields={"body": ["Empty."]})
+        if len(body.encode()) > MESSAGE_MAX_BYTES:
+            raise TooLarge("A message is at most 64 KB.", fields={"body": ["Too large."]})
+        if not client_id or len(client_id) > CLIENT_ID_MAX:
+            raise Invalid(
+                "Every message needs a client_id of 1 to 64 characters.",
+                fields={"client_id": ["1 to 64 characters."]},
+            )
+        if kind not in MessageKind.__members__.values():
+            raise Invalid("kind is chat, note or solution.", fields={"kind": ["Unknown."]})
+
+        existing = self._by_client_id(actor, client_id)
+        if existing is not None:
+            return self._same_message(existing, ticket_id), False
+
+        def change() -> Message:
+            ticket = self._locked(actor, ticket_id)
+            if kind != MessageKind.CHAT:
+                require_staff(actor, f"post {kind} messages")
+            now = self.clock.now()
+            message = Message(
+                ticket_id=ticket.id,
+                author_id=actor.id,
+                author=actor,
+                body=text,
+                kind=kind,
+                client_id=client_id,
+                created_at=now,
+            )
+            self.session.add(message)
+            self.session.flush()
+            self._record(
+                ticket,
+                EventType.MESSAGE,
+                actor,
+                live={"message": message_payload(message)},
+                message_id=message.id,
+                kind=kind,
+            )
+            return message
+
+        try:
+            return self._transaction(change), True
+        except IntegrityError:
+            # The same client_id raced in on another connection: the first one stored it.
+            existing = self._by_client_id(actor, client_id)
+            if existing is None:
+                raise
+            return self._same_message(existing, ticket_id), False
+
+    def _by_client_id(self, actor: User, client_id: str) -> Message | None:
+        query = select(Message).where(Message.author_id == actor.id, Message.client_id == client_id)
+        return self.session.scalars(query).unique().one_or_none()
+
+    @staticmethod
+    def _same_message(message: Message, ticket_id: int) -> Message:
+        if message.ticket_id != ticket_id:
+            raise Conflict("That client_id was already used for a message on another ticket.")
+        return message
+
+    # ------------------------------------------------------------------ presence
+
+    def enter(self, actor: User, ticket_id: int) -> bool:
+        """The actor is now in the room (first connection); returns whether that is news.
+
+        Staff get an open participation — as ``owner`` or ``helper`` — and a helper's arrival
+        appends ``helper_joined``, so metrics can count who swarmed and for how long.
+        Requesters may read and write chat but are not swarm participants.
+        """
+        ticket = self.get(actor, ticket_id)
+        if not actor.is_staff:
+            return False
+
+        def change() -> bool:
+            locked = self._locked(actor, ticket.id)
+            if self._open_participation(locked.id, actor.id) is not None:
+                return False
+            role = "owner" if locked.owner_id == actor.id else "helper"
+            self.session.add(
+                Participation(
+                    ticket_id=locked.id, user_id=actor.id, role=role, joined_at=self.clock.now()
+                )
+            )
+            if role == "helper":
+                self._record(locked, EventType.HELPER_JOINED, actor, agent_id=actor.id)
+            return True
+
+        return self._transaction(change)
+
+    def leave(self, actor: User, ticket_id: int) -> bool:
+        """The actor's last connection left the room; closes the participation."""
+
+        def change() -> bool:
+            ticket = self.session.get(Ticket, ticket_id)
+            if ticket is None:
+                return False
+            open_row = self._open_participation(ticket_id, actor.id)
+            if open_row is None:
+                return False
+            now = self.clock.now()
+            open_row.left_at = now
+            if open_row.role == "helper":
+                seconds = int((now - open_row.joined_at).total_seconds())
+                self._record(
+                    ticket, EventType.HELPER_LEFT, actor, agent_id=actor.id, seconds=seconds
+                )
+            return True
+
+        return self._transaction(change)
+
+    def _open_participation(self, ticket_id: int, user_id: int) -> Participation | None:
+        query = select(Participation).where(
+            Participation.ticket_id == ticket_id,
+            Participation.user_id == user_id,
+            Participation.left_at.is_(None),
+        )
+        return self.session.scalars(query).first()
+
+    # ------------------------------------------------------------------ asking for help
+
+    def invite(
+        self, actor: User, ticket_id: int, agent_id: int, note: str | None = None
+    ) -> Invitation:
+        """The owner, someone in the room, or a manager invites an agent to help.
+
+        Appends ``helper_invited`` (the realtime layer also tells the invitee wherever they are).
+        Inviting someone already in the room, or already invited, is refused.
+        """
+
+        def change() -> Invitation:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "invite helpers")
+            if ticket.status not in ACTIVE_STATUSES:
+                raise IllegalTransition(f"Ticket {ticket.id} is {ticket.status}; reopen it first.")
+            in_room = self._open_participation(ticket.id, actor.id) is not None
+            if not (ticket.owner_id == actor.id or in_room or actor.has_role(Role.MANAGER)):
+                raise Forbidden("Only the owner, people in the swarm, or a manager can invite.")
+            invitee = self.session.get(User, agent_id)
+            if invitee is None or not invitee.active or not invitee.is_staff:
+                raise Invalid(
+                    f"There is no active agent {agent_id}.",
+                    fields={"agent_id": ["Not an active agent."]},
+                )
+            if invitee.id == ticket.owner_id or self._open_participation(ticket.id, invitee.id):
+                raise Conflict(f"{invitee.name} is already in this swarm.")
+            now = self.clock.now()
+            already = self.session.scalars(
+                select(Invitation).where(
+                    Invitation.ticket_id == ticket.id,
+                    Invitation.invitee_id == invitee.id,
+                    Invitation.status == InvitationStatus.PENDING,
+                    Invitation.expires_at > now,
+                )
+            ).first()
+            if already is not None:
+                raise Conflict(f"{invitee.name} has been invited already and not answered yet.")
+            invitation = Invitation(
+                ticket_id=ticket.id,
+                inviter_id=actor.id,
+                invitee_id=invitee.id,
+                status=InvitationStatus.PENDING,
+                note=(note or "").strip() or None,
+                created_at=now,
+                expires_at=now + self.invitation_ttl,
+            )
+            self.session.add(invitation)
+            self.session.flush()
+            self._record(
+                ticket,
+                EventType.HELPER_INVITED,
+                actor,
+                live={"invitation": invitation_payload(invitation, ticket, actor)},
+                agent_id=invitee.id,
+                invitation_id=invitation.id,
+            )
+            return invitation
+
+        return self._transaction(change)
+
+    def respond(
+        self, actor: User, invitation_id: int, accept: bool, reason: str | None = None
+    ) -> Invitation:
+        """The invitee accepts (joins the swarm) or declines (with an optional reason)."""
+
+        def change() -> Invitation:
+            invitation = self.session.get(Invitation, invitation_id)
+            if invitation is None or invitation.invitee_id != actor.id:
+                raise NotFound(f"You have no invitation {invitation_id}.")
+            ticket = self._locked_by_system(invitation.ticket_id)
+            now = self.clock.now()
+            if invitation.status != InvitationStatus.PENDING:
+                raise IllegalTransition(f"This invitation was already {invitation.status}.")
+            if invitation.expires_at <= now:
+                raise IllegalTransition("This invitation has expired; ask to be invited again.")
+            invitation.responded_at = now
+            if accept:
+                invitation.status = InvitationStatus.ACCEPTED
+                if self._open_participation(ticket.id, actor.id) is None:
+                    self.session.add(
+                        Participation(
+                            ticket_id=ticket.id, user_id=actor.id, role="helper", joined_at=now
+                        )
+                    )
+                    self._record(
+                        ticket,
+                        EventType.HELPER_JOINED,
+                        actor,
+                        agent_id=actor.id,
+                        invitation_id=invitation.id,
+                    )
+            else:
+                invitation.status = InvitationStatus.DECLINED
+                invitation.reason = (reason or "").strip() or None
+                self._record(
+                    ticket,
+                    EventType.INVITATION_DECLINED,
+                    actor,
+                    agent_id=actor.id,
+                    invitation_id=invitation.id,
+                    reason=invitation.reason,
+                )
+            return invitation
+
+        return self._transaction(change)
+
+    def expire_invitations(self, now: datetime | None = None) -> int:
+        """Mark overdue pending invitations expired, each with ``invitation_expired``, once.
+
+        The conditional UPDATE (``status = 'pending'``) makes concurrent sweepers harmless: a
+        row changes, and its event is written, by exactly one of them.
+        """
+        moment = now or self.clock.now()
+        due = list(
+            self.session.scalars(
+                select(Invitation.id).where(
+                    Invitation.status == InvitationStatus.PENDING, Invitation.expires_at <= moment
+                )
+            )
+        )
+        self.session.rollback()
+        expired = 0
+        for invitation_id in due:
+
+            def change(invitation_id: int = invitation_id) -> bool:
+                result = self.session.execute(
+                    update(Invitation)
+                    .where(
+                        Invitation.id == invitation_id,
+                        Invitation.status == InvitationStatus.PENDING,
+                    )
+                    .values(status=InvitationStatus.EXPIRED)
+                    .returning(Invitation.ticket_id, Invitation.invitee_id)
+                ).first()
+                if result is None:
+                    return False
+                ticket = self._locked_by_system(result.ticket_id)
+                self._record(
+                    ticket,
+                    EventType.INVITATION_EXPIRED,
+                    None,
+                    agent_id=result.invitee_id,
+                    invitation_id=invitation_id,
+                )
+                return True
+
+            expired += self._transaction(change)
+        return expired
+
+    def raise_hand(self, actor: User, ticket_id: int, note: str | None = None) -> None:
+        """Ask for help: appends ``hand_raised``; the realtime layer tells suggested experts."""
+
+        def change() -> None:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "raise a hand")
+            self._record(ticket, EventType.HAND_RAISED, actor, note=(note or "").strip() or None)
+
+        self._transaction(change)
+
+    def offer_help(self, actor: User, ticket_id: int) -> None:
+        """Volunteer: appends ``help_offered``; the realtime layer tells the owner."""
+
+        def change() -> None:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "offer help")
+            if ticket.owner_id == actor.id:
+                raise IllegalTransition("You own this ticket; raise your hand to ask for help.")
+            self._record(
+                ticket,
+                EventType.HELP_OFFERED,
+                actor,
+                agent_id=actor.id,
+                live={"owner_id": ticket.owner_id},
+            )
+
+        self._transaction(change)
+
+
+def invitation_payload(invitation: Invitation, ticket: Ticket, inviter: User) -> dict[str, Any]:
+    return {
+        "id": invitation.id,
+        "ticket_id": ticket.id,
+        "ticket_subject": ticket.subject,
+        "inviter": user_ref(inviter),
+        "invitee_id": invitation.invitee_id,
+        "note": invitation.note,
+        "expires_at": invitation.expires_at.isoformat(),
+    }
