@@ -15,6 +15,8 @@ from swarm.config import PROJECT_ROOT, Config, load_config
 from swarm.db import make_engine, make_session_factory
 from swarm.dispatch.service import RoutingCaches
 from swarm.models import User
+from swarm.realtime import init_realtime
+from swarm.realtime.notifier import FanoutNotifier, SocketNotifier
 from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
 from swarm.tickets.errors import DomainError
 from swarm.tickets.notify import Notifier, NullNotifier
@@ -79,12 +81,17 @@ def create_app(
             engine=engine,
             sessions=make_session_factory(engine),
             clock=clock or SystemClock(),
-            notifier=notifier or NullNotifier(),
+            notifier=NullNotifier(),
             limits=RateLimits(config.ratelimit_storage_url, config.ratelimit_namespace),
             routing=RoutingCaches(),
         ),
     )
     _init_login(app)
+    socketio = init_realtime(app, config)
+    socket_notifier = SocketNotifier(socketio)
+    app.extensions["swarm"].notifier = (
+        FanoutNotifier(socket_notifier, notifier) if notifier else socket_notifier
+    )
 
     @app.spec_processor
     def _security(spec: dict[str, Any]) -> dict[str, Any]:

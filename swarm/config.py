@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,13 @@ class Config:
     max_ticket_body_bytes: int = 64 * 1024
     # How often deadlines (routing retries, tier time limits) are checked.
     sweep_seconds: float = 5.0
+    # Socket.IO: the server mode (explicit: Flask-SocketIO would pick whatever is installed),
+    # origins allowed besides the app's own (never "*"), and events a connection may send.
+    async_mode: str = "threading"
+    allowed_origins: tuple[str, ...] = ()
+    socket_rate: float = 10.0
+    socket_burst: float = 30.0
+    invitation_ttl: timedelta = timedelta(minutes=15)
     session_cookie_secure: bool = False
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -82,4 +90,11 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         login_rate_limit=env.get("SWARM_LOGIN_RATE_LIMIT", "10 per minute"),
         session_cookie_secure=env.get("SWARM_SECURE_COOKIES", "") in {"1", "true", "yes"},
         sweep_seconds=float(env.get("SWARM_SWEEP_SECONDS", "5")),
+        async_mode=env.get("SWARM_ASYNC_MODE", "threading"),
+        allowed_origins=tuple(
+            o.strip() for o in env.get("SWARM_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        ),
+        socket_rate=float(env.get("SWARM_SOCKET_RATE", "10")),
+        socket_burst=float(env.get("SWARM_SOCKET_BURST", "30")),
+        invitation_ttl=timedelta(minutes=float(env.get("SWARM_INVITATION_MINUTES", "15"))),
     )

@@ -18,6 +18,7 @@ from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.profiles.service import ProfileService
 from swarm.tickets.notify import Notifier
+from swarm.tickets.rooms import RoomService
 from swarm.tickets.service import TicketService
 
 
@@ -90,3 +91,8 @@ def routing_service() -> RoutingService:
 def profile_service() -> ProfileService:
     rt = runtime()
     return ProfileService(db_session(), rt.clock, on_change=rt.routing.org.invalidate)
+
+
+def room_service() -> RoomService:
+    rt = runtime()
+    return RoomService(db_session(), rt.clock, rt.notifier, rt.config.invitation_ttl)

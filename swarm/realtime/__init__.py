@@ -1,0 +1,38 @@
+"""Live swarm rooms over Socket.IO (protocol: docs/realtime.md)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from swarm.config import Config
+from swarm.realtime.handlers import RateLimit, register_handlers
+from swarm.realtime.presence import MemoryPresence, Presence, RedisPresence
+
+#: Room messages are at most 64 KB of text; the packet around them is a little larger.
+MAX_PACKET_BYTES = 80 * 1024
+
+
+def init_realtime(app: Flask, config: Config) -> SocketIO:
+    """A SocketIO server for ``app``, with the protocol's handlers registered on it.
+
+    The async mode is explicit (Flask-SocketIO would otherwise pick whatever is installed),
+    the origin check stays on (only the app's own origin and ``config.allowed_origins``), and
+    with ``SWARM_MESSAGE_QUEUE`` every process shares rooms and presence through Redis.
+    """
+    socketio = SocketIO(
+        app,
+        async_mode=config.async_mode,
+        message_queue=config.message_queue,
+        cors_allowed_origins=list(config.allowed_origins) or None,
+        max_http_buffer_size=MAX_PACKET_BYTES,
+        logger=False,
+        engineio_logger=False,
+    )
+    presence: Presence
+    if config.message_queue:
+        presence = RedisPresence(config.message_queue, config.ratelimit_namespace)
+    else:
+        presence = MemoryPresence()
+    register_handlers(socketio, presence, RateLimit(config.socket_rate, config.socket_burst))
+    return socketio

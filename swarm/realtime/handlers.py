@@ -1,0 +1,316 @@
+"""Socket.IO handlers: the protocol of docs/realtime.md, as thin adapters over RoomService.
+
+Every client → server event is answered by an acknowledgement ``{"ok": true, …}`` or
+``{"ok": false, "error": {"code", "message"}}``. Each handler checks who is asking (the
+services check access on every call, not only at join), validates its payload (unknown fields
+are refused), is rate-limited per connection, and calls one service use case. What others hear
+comes from the service's events, published after commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any, cast
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import SocketIO, emit, join_room, leave_room
+
+from swarm.accounts.service import user_for_token
+from swarm.models import User
+from swarm.realtime.names import ticket_room, user_room
+from swarm.realtime.notifier import EVENT
+from swarm.realtime.presence import Presence
+from swarm.runtime import db_session, room_service, routing_service, runtime
+from swarm.tickets.errors import DomainError
+from swarm.tickets.payloads import user_ref
+from swarm.tickets.rooms import message_payload
+
+log = logging.getLogger(__name__)
+
+Ack = dict[str, Any]
+
+
+class BadPayload(Exception):
+    pass
+
+
+@dataclass
+class Connection:
+    user_id: int
+    tickets: set[int] = field(default_factory=set)
+    tokens: float = 0.0
+    refilled: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket per connection: ``rate`` events a second, bursts up to ``burst``."""
+
+    rate: float = 10.0
+    burst: float = 30.0
+
+
+def error(code: str, message: str) -> Ack:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def fields(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) -> dict[str, Any]:
+    """Check a payload against ``{name: (types, required)}``; refuse unknown names."""
+    if not isinstance(payload, dict):
+        raise BadPayload("The payload must be a JSON object.")
+    unknown = sorted(set(payload) - set(spec))
+    if unknown:
+        raise BadPayload(f"Unknown field(s): {', '.join(unknown)}.")
+    out: dict[str, Any] = {}
+    for name, (types, required) in spec.items():
+        if name not in payload or payload[name] is None:
+            if required:
+                raise BadPayload(f"{name} is required.")
+            continue
+        value = payload[name]
+        # bool is an int in Python; a JSON true is not a ticket id.
+        if isinstance(value, bool) and bool not in (
+            types if isinstance(types, tuple) else (types,)
+        ):
+            raise BadPayload(f"{name} has the wrong type.")
+        if not isinstance(value, types):
+            raise BadPayload(f"{name} has the wrong type.")
+        out[name] = value
+    return out
+
+
+def register_handlers(socketio: SocketIO, presence: Presence, limit: RateLimit) -> None:
+    """Attach the protocol to ``socketio``. Called by ``create_app`` for every app."""
+    connections: dict[str, Connection] = {}
+    lock = threading.Lock()
+
+    def me() -> User | None:
+        conn = connections.get(request.sid)  # type: ignore[attr-defined]
+        if conn is None:
+            return None
+        user = db_session().get(User, conn.user_id)
+        return user if user is not None and user.active else None
+
+    def allowed(conn: Connection) -> bool:
+        now = time.monotonic()
+        with lock:
+            conn.tokens = min(limit.burst, conn.tokens + (now - conn.refilled) * limit.rate)
+            conn.refilled = now
+            if conn.tokens < 1:
+                return False
+            conn.tokens -= 1
+            return True
+
+    def handler(name: str) -> Callable[[Callable[..., Ack]], Callable[..., Ack]]:
+        def decorate(fn: Callable[..., Ack]) -> Callable[..., Ack]:
+            @wraps(fn)
+            def wrapper(payload: Any = None) -> Ack:
+                conn = connections.get(request.sid)  # type: ignore[attr-defined]
+                if conn is None:
+                    return error("unauthenticated", "Connect again and sign in.")
+                if not allowed(conn):
+                    return error("rate_limited", "Too many events; slow down.")
+                user = me()
+                if user is None:
+                    return error("unauthenticated", "Your account is no longer active.")
+                try:
+                    return fn(user, conn, payload)
+                except BadPayload as exc:
+                    return error("invalid", str(exc))
+                except DomainError as exc:
+                    return error(exc.code, exc.message)
+                except Exception:
+                    log.exception("socket event %s failed", name)
+                    return error("internal", "Something went wrong; it was logged.")
+
+            socketio.on_event(name, wrapper)
+            return wrapper
+
+        return decorate
+
+    @socketio.on("connect")
+    def connect(auth: Any = None) -> bool:
+        user: User | None = None
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if isinstance(token, str) and token:
+            user = user_for_token(db_session(), token, runtime().clock.now())
+        elif current_user.is_authenticated:
+            user = cast(User, current_user._get_current_object())
+        if user is None or not user.active:
+            return False  # refused: the client gets a connect_error
+        connections[request.sid] = Connection(user.id, tokens=limit.burst)  # type: ignore[attr-defined]
+        join_room(user_room(user.id))
+        return True
+
+    @socketio.on("disconnect")
+    def disconnect(*_args: Any) -> None:
+        conn = connections.pop(request.sid, None)  # type: ignore[attr-defined]
+        if conn is None:
+            return
+        user = db_session().get(User, conn.user_id)
+        for ticket_id in list(conn.tickets):
+            _leave(user, ticket_id, request.sid)  # type: ignore[attr-defined]
+
+    def _presence_event(ticket_id: int, actor: User | None) -> None:
+        socketio.emit(
+            EVENT,
+            {
+                "type": "presence",
+                "ticket_id": ticket_id,
+                "at": runtime().clock.now().isoformat(),
+                "actor": user_ref(actor),
+                "participants": room_service().participants(ticket_id),
+            },
+            to=ticket_room(ticket_id),
+        )
+
+    def _leave(user: User | None, ticket_id: int, sid: str) -> None:
+        if user is None:
+            return
+        if presence.remove(ticket_id, user.id, sid):
+            # The ticket may have been deleted meanwhile; leaving must not fail the disconnect.
+            with contextlib.suppress(DomainError):
+                room_service().leave(user, ticket_id)
+            _presence_event(ticket_id, user)
+
+    @handler("join_ticket")
+    def join_ticket(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(payload, {"ticket_id": (int, True), "since": (int, False)})
+        rooms = room_service()
+        ticket = rooms.get(user, args["ticket_id"])
+        replay = rooms.replay(user, ticket.id, since=args.get("since"))
+        join_room(ticket_room(ticket.id))
+        conn.tickets.add(ticket.id)
+        if presence.add(ticket.id, user.id, request.sid):  # type: ignore[attr-defined]
+            rooms.enter(user, ticket.id)
+            _presence_event(ticket.id, user)
+        return {
+            "ok": True,
+            "ticket": {
+                "id": ticket.id,
+                "subject": ticket.subject,
+                "status": ticket.status,
+                "owner": user_ref(ticket.owner),
+            },
+            "participants": rooms.participants(ticket.id),
+            "messages": [message_payload(m) for m in replay.messages],
+            "more": replay.more,
+        }
+
+    @handler("leave_ticket")
+    def leave_ticket(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(payload, {"ticket_id": (int, True)})
+        ticket_id = args["ticket_id"]
+        if ticket_id not in conn.tickets:
+            return error("not_joined", "You are not in that ticket's room.")
+        conn.tickets.discard(ticket_id)
+        leave_room(ticket_room(ticket_id))
+        _leave(user, ticket_id, request.sid)  # type: ignore[attr-defined]
+        return {"ok": True}
+
+    @handler("send_message")
+    def send_message(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(
+            payload,
+            {
+                "ticket_id": (int, True),
+                "body": (str, True),
+                "client_id": (str, True),
+                "kind": (str, False),
+            },
+        )
+        message, created = room_service().send_message(
+            user, args["ticket_id"], args["body"], args["client_id"], args.get("kind", "chat")
+        )
+        return {"ok": True, "message": message_payload(message), "duplicate": not created}
+
+    @handler("typing")
+    def typing(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(payload, {"ticket_id": (int, True)})
+        ticket = room_service().get(user, args["ticket_id"])
+        if ticket.id not in conn.tickets:
+            return error("not_joined", "Join the ticket's room first.")
+        emit(
+            EVENT,
+            {
+                "type": "typing",
+                "ticket_id": ticket.id,
+                "at": runtime().clock.now().isoformat(),
+                "actor": user_ref(user),
+            },
+            to=ticket_room(ticket.id),
+            include_self=False,
+        )
+        return {"ok": True}
+
+    @handler("raise_hand")
+    def raise_hand(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(payload, {"ticket_id": (int, True), "note": (str, False)})
+        note = args.get("note")
+        if note is not None and len(note) > 2000:
+            raise BadPayload("A note is at most 2000 characters.")
+        room_service().raise_hand(user, args["ticket_id"], note)
+        experts = _suggested_experts(user, args["ticket_id"])
+        for expert in experts:
+            socketio.emit(
+                EVENT,
+                {
+                    "type": "hand_raised",
+                    "ticket_id": args["ticket_id"],
+                    "at": runtime().clock.now().isoformat(),
+                    "actor": user_ref(user),
+                    "note": note,
+                },
+                to=user_room(expert),
+            )
+        return {"ok": True, "notified": experts}
+
+    def _suggested_experts(user: User, ticket_id: int) -> list[int]:
+        suggestions = routing_service().suggestions(user, ticket_id)
+        team = suggestions.get("team") or {}
+        ids = [m["agent"]["id"] for m in team.get("members", [])]
+        ids += [o["agent"]["id"] for o in suggestions.get("owners", [])]
+        return [i for i in dict.fromkeys(ids) if i != user.id][:5]
+
+    @handler("offer_help")
+    def offer_help(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(payload, {"ticket_id": (int, True)})
+        room_service().offer_help(user, args["ticket_id"])
+        return {"ok": True}
+
+    @handler("invite")
+    def invite(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(
+            payload, {"ticket_id": (int, True), "agent_id": (int, True), "note": (str, False)}
+        )
+        invitation = room_service().invite(
+            user, args["ticket_id"], args["agent_id"], args.get("note")
+        )
+        return {
+            "ok": True,
+            "invitation": {"id": invitation.id, "expires_at": invitation.expires_at.isoformat()},
+        }
+
+    @handler("respond_invitation")
+    def respond_invitation(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(
+            payload, {"invitation_id": (int, True), "accept": (bool, True), "reason": (str, False)}
+        )
+        invitation = room_service().respond(
+            user, args["invitation_id"], args["accept"], args.get("reason")
+        )
+        return {
+            "ok": True,
+            "invitation": {
+                "id": invitation.id,
+                "status": invitation.status,
+                "ticket_id": invitation.ticket_id,
+            },
+        }

@@ -1,0 +1,13 @@
+"""Room names, made by functions so that no string literal for a room is scattered around."""
+
+from __future__ import annotations
+
+
+def ticket_room(ticket_id: int) -> str:
+    """``ticket_room(7) == "ticket:7"``: everyone in ticket 7's swarm room."""
+    return f"ticket:{ticket_id}"
+
+
+def user_room(user_id: int) -> str:
+    """``user_room(5) == "user:5"``: every connection of user 5, wherever they are in the app."""
+    return f"user:{user_id}"

@@ -1,0 +1,63 @@
+"""Committed ticket events, delivered to Socket.IO rooms as ``ticket_event``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from flask_socketio import SocketIO
+
+from swarm.realtime.names import ticket_room, user_room
+from swarm.tickets.notify import EventPayload
+
+log = logging.getLogger(__name__)
+
+EVENT = "ticket_event"
+
+
+def live_shape(event: EventPayload) -> dict[str, Any]:
+    """The protocol's flat payload: ``{type, ticket_id, at, actor, id, …data, …extras}``."""
+    shaped: dict[str, Any] = {**event.get("data", {})}
+    shaped.update({k: v for k, v in event.items() if k != "data"})
+    return shaped
+
+
+class SocketNotifier:
+    """Sends each event to its ticket's room, and some to a person wherever they are:
+    an invitation to the invitee, an offer of help to the owner."""
+
+    def __init__(self, socketio: SocketIO) -> None:
+        self.socketio = socketio
+
+    def publish(self, events: Sequence[EventPayload]) -> None:
+        for event in events:
+            payload = live_shape(event)
+            try:
+                self.socketio.emit(EVENT, payload, to=ticket_room(event["ticket_id"]))
+                personal = self._personal(event)
+                if personal is not None:
+                    self.socketio.emit(EVENT, payload, to=user_room(personal))
+            except Exception:  # delivery is best effort; the database already has it all
+                log.exception(
+                    "could not deliver %s of ticket %s", event["type"], event["ticket_id"]
+                )
+
+    @staticmethod
+    def _personal(event: EventPayload) -> int | None:
+        if event["type"] == "helper_invited":
+            return int(event["data"]["agent_id"])
+        if event["type"] == "help_offered" and event.get("owner_id"):
+            return int(event["owner_id"])
+        return None
+
+
+class FanoutNotifier:
+    """Several notifiers in turn (the socket rooms and, in tests, a recorder)."""
+
+    def __init__(self, *notifiers: Any) -> None:
+        self.notifiers = notifiers
+
+    def publish(self, events: Sequence[EventPayload]) -> None:
+        for notifier in self.notifiers:
+            notifier.publish(events)

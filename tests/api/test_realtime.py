@@ -1,0 +1,243 @@
+"""The Socket.IO protocol through Flask-SocketIO's test client, sharing the login cookie.
+
+Each test asserts who received an event and who did not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.builders import PASSWORD, make_agent, make_user
+
+
+@pytest.fixture
+def socketio(app):
+    return app.extensions["socketio"]
+
+
+@pytest.fixture
+def connect(app, socketio):
+    clients = []
+
+    def open_for(user, **kwargs):
+        http = app.test_client()
+        assert (
+            http.post(
+                "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
+            ).status_code
+            == 200
+        )
+        client = socketio.test_client(app, flask_test_client=http, **kwargs)
+        clients.append(client)
+        return client
+
+    yield open_for
+    for client in clients:
+        if client.is_connected():
+            client.disconnect()
+
+
+@pytest.fixture
+def ticket(login, requester, agent):
+    created = (
+        login(requester)
+        .post("/api/v1/tickets", json={"subject": "Outlook freezes", "body": "Since Monday"})
+        .json
+    )
+    login(agent).post(f"/api/v1/tickets/{created['id']}/claim", json={})
+    return created
+
+
+def events_of(client, kind=None):
+    received = [r["args"][0] for r in client.get_received() if r["name"] == "ticket_event"]
+    return [e for e in received if kind is None or e["type"] == kind]
+
+
+def test_a_connection_without_credentials_is_refused(app, socketio):
+    client = socketio.test_client(app)
+    assert not client.is_connected()
+
+
+def test_a_connection_with_an_api_token_is_accepted(app, socketio, login, agent):
+    token = login(agent).post("/api/v1/auth/tokens", json={"name": "bot"}).json["token"]
+    assert socketio.test_client(app, auth={"token": token}).is_connected()
+    assert not socketio.test_client(app, auth={"token": "swm_forged"}).is_connected()
+
+
+def test_joining_returns_the_ticket_participants_and_messages(connect, agent, ticket):
+    owner = connect(agent)
+    sent = owner.emit(
+        "send_message",
+        {"ticket_id": ticket["id"], "body": "On it", "client_id": "a1"},
+        callback=True,
+    )
+    assert (sent["ok"] is False and sent["error"]["code"] in ("not_found",)) or sent["ok"]
+    ack = owner.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    assert ack["ok"] is True
+    assert ack["ticket"]["id"] == ticket["id"] and ack["ticket"]["owner"]["name"] == "Ada Agent"
+    assert [p["name"] for p in ack["participants"]] == ["Ada Agent"]
+    assert [m["body"] for m in ack["messages"]] == ["On it"]
+
+
+def test_messages_reach_the_room_and_not_others(connect, agent, requester, ticket, db, clock):
+    helper = make_agent(db, clock, name="Hugo Helper")
+    outsider = make_agent(db, clock, name="Otto Outsider")
+    owner_c, helper_c, outsider_c = connect(agent), connect(helper), connect(outsider)
+    for client in (owner_c, helper_c):
+        assert client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    for client in (owner_c, helper_c, outsider_c):
+        client.get_received()
+
+    ack = owner_c.emit(
+        "send_message",
+        {"ticket_id": ticket["id"], "body": "Can you check the mailbox size?", "client_id": "m-1"},
+        callback=True,
+    )
+    assert ack["ok"] and ack["message"]["body"] == "Can you check the mailbox size?"
+    heard = events_of(helper_c, "message")
+    assert len(heard) == 1 and heard[0]["message"]["id"] == ack["message"]["id"]
+    assert heard[0]["message"]["author"] == {"id": agent.id, "name": "Ada Agent"}
+    assert events_of(outsider_c) == []
+
+
+def test_a_retried_send_is_stored_once_and_heard_once(connect, agent, ticket, db, clock):
+    helper = make_agent(db, clock)
+    owner_c, helper_c = connect(agent), connect(helper)
+    for client in (owner_c, helper_c):
+        client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    helper_c.get_received()
+    payload = {"ticket_id": ticket["id"], "body": "retry me", "client_id": "same"}
+    first = owner_c.emit("send_message", payload, callback=True)
+    second = owner_c.emit("send_message", payload, callback=True)
+    assert first["message"]["id"] == second["message"]["id"] and second["duplicate"] is True
+    assert len(events_of(helper_c, "message")) == 1
+
+
+def test_rejoining_with_since_replays_exactly_what_was_missed(connect, agent, ticket, db, clock):
+    helper = make_agent(db, clock)
+    owner_c, helper_c = connect(agent), connect(helper)
+    owner_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    seen = helper_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    last = max([m["id"] for m in seen["messages"]], default=0)
+    helper_c.disconnect()
+    ids = [
+        owner_c.emit(
+            "send_message",
+            {"ticket_id": ticket["id"], "body": f"while you were away {n}", "client_id": f"w{n}"},
+            callback=True,
+        )["message"]["id"]
+        for n in range(3)
+    ]
+    back = connect(helper)
+    again = back.emit("join_ticket", {"ticket_id": ticket["id"], "since": last}, callback=True)
+    assert [m["id"] for m in again["messages"]] == ids and again["more"] is False
+
+
+def test_a_requester_cannot_join_someone_elses_ticket(connect, ticket, db, clock):
+    stranger = make_user(db, clock)
+    client = connect(stranger)
+    ack = client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    assert ack == {
+        "ok": False,
+        "error": {"code": "not_found", "message": f"There is no ticket {ticket['id']}."},
+    }
+    sent = client.emit(
+        "send_message", {"ticket_id": ticket["id"], "body": "hi", "client_id": "x"}, callback=True
+    )
+    assert sent["ok"] is False and sent["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        "ticket 1",
+        {},
+        {"ticket_id": "1"},
+        {"ticket_id": True},
+        {"ticket_id": 1, "colour": "red"},
+    ],
+)
+def test_malformed_payloads_get_a_clear_error(connect, agent, ticket, payload):
+    ack = connect(agent).emit("join_ticket", payload, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == "invalid"
+    assert ack["error"]["message"]
+
+
+def test_invitations_reach_the_invitee_anywhere_and_accepting_joins(
+    connect, agent, ticket, db, clock
+):
+    helper = make_agent(db, clock, name="Hugo Helper")
+    owner_c, helper_c = connect(agent), connect(helper)
+    owner_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    helper_c.get_received()
+    invited = owner_c.emit(
+        "invite", {"ticket_id": ticket["id"], "agent_id": helper.id}, callback=True
+    )
+    assert invited["ok"]
+    notices = events_of(helper_c, "helper_invited")
+    assert len(notices) == 1 and notices[0]["invitation"]["ticket_subject"] == "Outlook freezes"
+
+    owner_c.get_received()
+    accepted = helper_c.emit(
+        "respond_invitation",
+        {"invitation_id": invited["invitation"]["id"], "accept": True},
+        callback=True,
+    )
+    assert accepted["ok"] and accepted["invitation"]["status"] == "accepted"
+    assert [e["agent_id"] for e in events_of(owner_c, "helper_joined")] == [helper.id]
+
+
+def test_presence_follows_tabs_and_leaving(connect, agent, ticket, db, clock):
+    helper = make_agent(db, clock, name="Hugo Helper")
+    owner_c = connect(agent)
+    owner_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    tab1, tab2 = connect(helper), connect(helper)
+    tab1.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    tab2.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    owner_c.get_received()
+    tab1.disconnect()
+    assert events_of(owner_c, "helper_left") == []  # still there in the other tab
+    tab2.emit("leave_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    left = events_of(owner_c)
+    assert [e["type"] for e in left] == ["helper_left", "presence"]
+    assert [p["name"] for p in left[-1]["participants"]] == ["Ada Agent"]
+
+
+def test_typing_is_heard_by_others_but_not_the_typist(connect, agent, ticket, db, clock):
+    helper = make_agent(db, clock)
+    owner_c, helper_c = connect(agent), connect(helper)
+    for client in (owner_c, helper_c):
+        client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    for client in (owner_c, helper_c):
+        client.get_received()
+    assert owner_c.emit("typing", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    assert [e["type"] for e in events_of(helper_c)] == ["typing"]
+    assert events_of(owner_c) == []
+
+
+def test_offering_help_reaches_the_owner_wherever_they_are(connect, agent, ticket, db, clock):
+    volunteer = make_agent(db, clock, name="Vic Volunteer")
+    owner_c, volunteer_c = connect(agent), connect(volunteer)  # the owner is not in the room
+    owner_c.get_received()
+    assert volunteer_c.emit("offer_help", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    offers = events_of(owner_c, "help_offered")
+    assert len(offers) == 1 and offers[0]["actor"]["name"] == "Vic Volunteer"
+
+
+def test_events_beyond_the_rate_limit_are_refused(app, connect, agent, ticket):
+    # The default allows bursts of 30, then 10 a second.
+    client = connect(agent)
+    answers = [client.emit("typing", {"ticket_id": ticket["id"]}, callback=True) for _ in range(40)]
+    limited = [a for a in answers if not a["ok"] and a["error"]["code"] == "rate_limited"]
+    assert len(limited) >= 5
+
+
+def test_changes_over_http_are_heard_in_the_room(connect, login, agent, ticket, db, clock):
+    watcher = make_agent(db, clock)
+    client = connect(watcher)
+    client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    client.get_received()
+    login(agent).post(f"/api/v1/tickets/{ticket['id']}/status", json={"status": "pending"})
+    changed = events_of(client, "status_changed")
+    assert len(changed) == 1 and changed[0]["from"] == "open" and changed[0]["to"] == "pending"
