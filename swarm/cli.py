@@ -118,28 +118,31 @@ def create_user(
 @cli.command("serve", help="Serve the web app and the API.")
 @click.option("--host", default=None, help="Address to listen on (SWARM_HOST, 127.0.0.1).")
 @click.option("--port", default=None, type=int, help="Port (SWARM_PORT, 5000).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option(
     "--sweeper/--no-sweeper",
     default=True,
     show_default=True,
     help="Fire routing deadlines in this process (off when a separate sweeper runs).",
 )
-def serve(host: str | None, port: int | None, threads: int, sweeper: bool) -> None:
-    from waitress import serve as waitress_serve
-
+def serve(host: str | None, port: int | None, sweeper: bool) -> None:
     from swarm.app import create_app
     from swarm.dispatch.sweeper import start_sweeper_thread
+    from swarm.server import make_server
 
-    config = load_config()
+    # swarm/__main__.py has monkey-patched the standard library for gevent.
+    config = load_config().with_overrides(async_mode="gevent")
     host = host or config.host
     port = port or config.port
     app = create_app(config)
     if sweeper:
         start_sweeper_thread(app.extensions["swarm"], config.sweep_seconds)
+    server = make_server(app, host, port)
     click.echo(f"Swarm is serving on http://{host}:{port}  (Ctrl+C stops it)")
     sys.stdout.flush()
-    waitress_serve(app, host=host, port=port, threads=threads, ident="swarm")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
 
 
 @cli.command("sweeper", help="Fire routing deadlines every SWARM_SWEEP_SECONDS, until stopped.")

@@ -1,0 +1,105 @@
+// One Socket.IO connection per page for signed-in agents: invitation notices anywhere in the app,
+// and the connection the ticket room (room.js) uses. User text goes in with textContent only.
+"use strict";
+
+(function () {
+  const me = document.body.dataset.userId;
+  if (!me || typeof io === "undefined") return;
+
+  const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+  window.swarmSocket = socket;
+
+  const banner = document.createElement("div");
+  banner.className = "connection-banner";
+  banner.setAttribute("role", "status");
+  banner.hidden = true;
+  document.body.appendChild(banner);
+  let everConnected = false;
+  socket.on("connect", () => {
+    banner.hidden = true;
+    document.body.dataset.live = "connected";
+    everConnected = true;
+  });
+  socket.on("disconnect", () => {
+    document.body.dataset.live = "reconnecting";
+    banner.textContent = "Connection lost — reconnecting… Nothing you write is lost.";
+    banner.hidden = !everConnected;
+  });
+  socket.on("connect_error", () => {
+    document.body.dataset.live = "reconnecting";
+    if (everConnected) {
+      banner.textContent = "Reconnecting…";
+      banner.hidden = false;
+    }
+  });
+
+  const tray = document.createElement("div");
+  tray.className = "notice-tray";
+  tray.setAttribute("aria-live", "polite");
+  document.body.appendChild(tray);
+
+  function notice(event) {
+    const box = document.createElement("section");
+    box.className = "notice";
+    box.setAttribute("role", "alertdialog");
+    box.setAttribute("aria-label", "Invitation to help");
+    const text = document.createElement("p");
+    const who = document.createElement("strong");
+    who.textContent = event.invitation.inviter ? event.invitation.inviter.name : "Someone";
+    const link = document.createElement("a");
+    link.href = `/tickets/${event.ticket_id}`;
+    link.textContent = `#${event.ticket_id} ${event.invitation.ticket_subject}`;
+    text.append(who, " asks for your help on ", link);
+    box.appendChild(text);
+    if (event.invitation.note) {
+      const note = document.createElement("p");
+      note.className = "muted";
+      note.textContent = event.invitation.note;
+      box.appendChild(note);
+    }
+    const actions = document.createElement("div");
+    actions.className = "inline";
+    const accept = document.createElement("button");
+    accept.className = "primary small";
+    accept.textContent = "Accept";
+    const decline = document.createElement("button");
+    decline.className = "small";
+    decline.textContent = "Decline";
+    const status = document.createElement("span");
+    status.className = "muted small";
+    actions.append(accept, decline, status);
+    box.appendChild(actions);
+    function answer(yes) {
+      accept.disabled = decline.disabled = true;
+      socket.emit("respond_invitation", { invitation_id: event.invitation.id, accept: yes }, (ack) => {
+        if (ack && ack.ok) {
+          if (yes) window.location.href = `/tickets/${event.ticket_id}`;
+          else box.remove();
+        } else {
+          status.textContent = ack ? ack.error.message : "No answer from the server.";
+          accept.disabled = decline.disabled = false;
+        }
+      });
+    }
+    accept.addEventListener("click", () => answer(true));
+    decline.addEventListener("click", () => answer(false));
+    tray.appendChild(box);
+  }
+
+  socket.on("ticket_event", (event) => {
+    if (event.type === "helper_invited" && String(event.agent_id) === me) notice(event);
+    if (event.type === "help_offered" && String(event.owner_id) === me && !window.swarmRoomTicket) {
+      const box = document.createElement("section");
+      box.className = "notice";
+      box.setAttribute("role", "status");
+      const p = document.createElement("p");
+      const link = document.createElement("a");
+      link.href = `/tickets/${event.ticket_id}`;
+      link.textContent = `ticket #${event.ticket_id}`;
+      p.append(`${event.actor ? event.actor.name : "Someone"} offers help on `, link);
+      box.appendChild(p);
+      tray.appendChild(box);
+    }
+    document.dispatchEvent(new CustomEvent("swarm:event", { detail: event }));
+  });
+})();
