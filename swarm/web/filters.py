@@ -70,6 +70,10 @@ def describe(
         ]
         how = "inferred" if d.get("by") == "inferred" else "set"
         text = f"{how} the skills: {', '.join(names) or 'none'}"
+    elif t == "queued" and d.get("tier") is None:
+        text = "put it in the triage queue"
+        if d.get("why"):
+            text += f": {d['why']}"
     elif t == "queued":
         text = f"queued it for tier {d.get('tier')}"
     elif t == "escalated":
@@ -83,6 +87,14 @@ def describe(
         text = f"— {_name(people, d.get('agent_id'))} left the swarm"
     elif t == "message":
         text = "wrote in the swarm room"
+    elif t == "hand_raised":
+        text = "raised a hand: help wanted" + (f" — {d['note']}" if d.get("note") else "")
+    elif t == "help_offered":
+        text = "offered to help"
+    elif t == "invitation_declined":
+        text = f"declined the invitation{': ' + d['reason'] if d.get('reason') else ''}"
+    elif t == "invitation_expired":
+        text = f"— the invitation to {_name(people, d.get('agent_id'))} expired"
     elif t == "vendor_handoff":
         text = f"handed it to vendor {d.get('vendor')} (ref {d.get('external_ref')})"
     elif t == "vendor_update":

@@ -64,6 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         requester = make_user(session, clock, name="Rita Requester")
         agent = make_agent(session, clock, name="Ada Agent")
         admin = make_user(session, clock, role="admin", name="Ava Admin")
+        helper = make_agent(session, clock, name="Hugo Helper")
         networking = Skill(name="Networking", category="Networking", aliases=[])
         vpn = Skill(name="VPN", category="Networking", aliases=["AnyConnect"])
         dns = Skill(name="DNS", category="Networking", aliases=[])
@@ -77,7 +78,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
             ]
         )
         session.commit()
-        accounts = {"requester": requester.email, "agent": agent.email, "admin": admin.email}
+        accounts = {
+            "requester": requester.email,
+            "agent": agent.email,
+            "admin": admin.email,
+            "helper": helper.email,
+        }
     engine.dispose()
 
     port = _free_port()

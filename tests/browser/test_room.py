@@ -1,0 +1,76 @@
+"""The swarm room in two browsers: invite, accept, talk, see each other, survive a reload."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_pages import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def open_ticket_as_owner(page: Page, server) -> str:
+    sign_in(page, server["agent"])
+    page.goto("/tickets/new")
+    page.get_by_label("Subject").fill("Shared mailbox not showing in Outlook")
+    page.get_by_label("Description").fill("Finance cannot see the invoices mailbox since today.")
+    page.get_by_role("button", name="Open ticket").click()
+    page.get_by_role("button", name="Claim this ticket").click()
+    expect(page.get_by_text("You own this ticket now.")).to_be_visible()
+    expect(page.locator("#room")).to_have_attribute("data-joined", "true")
+    return page.url
+
+
+def test_owner_invites_helper_who_accepts_and_they_talk(page: Page, server, browser):
+    ticket_url = open_ticket_as_owner(page, server)
+
+    helper_page = browser.new_context(base_url=server["base"]).new_page()
+    sign_in(helper_page, server["helper"])
+    helper_page.goto("/tickets")  # anywhere in the app
+    expect(helper_page.locator("body")).to_have_attribute("data-live", "connected")
+
+    page.get_by_label("Invite", exact=True).select_option(label="Hugo Helper · online")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_text("Invitation sent.")).to_be_visible()
+
+    invitation = helper_page.get_by_role("alertdialog", name="Invitation to help")
+    expect(invitation).to_contain_text("Shared mailbox not showing in Outlook")
+    screenshot(helper_page, "room-invitation")
+    invitation.get_by_role("button", name="Accept").click()
+    helper_page.wait_for_url(ticket_url)
+    expect(helper_page.locator("#room")).to_have_attribute("data-joined", "true")
+
+    people = page.locator("#room-people")
+    expect(people).to_contain_text("Hugo Helper")
+    expect(helper_page.locator("#room-people")).to_contain_text("Ada Agent")
+
+    page.get_by_label("Message", exact=True).fill("Can you check the mailbox permissions?")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(helper_page.locator("#room-messages")).to_contain_text(
+        "Can you check the mailbox permissions?"
+    )
+    helper_page.get_by_label("Message", exact=True).fill("Full access was removed; re-adding it.")
+    helper_page.get_by_role("button", name="Send", exact=True).click()
+    expect(page.locator("#room-messages")).to_contain_text("re-adding it.")
+    screenshot(page, "room-conversation")
+
+    # A reload replays the conversation from the database.
+    helper_page.reload()
+    expect(helper_page.locator("#room-messages")).to_contain_text("Can you check the mailbox")
+    expect(helper_page.locator("#room-messages .msg[data-message-id]")).to_have_count(2)
+    helper_page.context.close()
+    expect(people).not_to_contain_text("Hugo Helper")
+
+
+def test_shift_enter_makes_a_new_line_and_enter_sends(page: Page, server):
+    open_ticket_as_owner(page, server)
+    box = page.get_by_label("Message", exact=True)
+    box.fill("first line")
+    box.press("Shift+Enter")
+    box.type("second line")
+    assert box.input_value() == "first line\nsecond line"
+    box.press("Enter")
+    expect(page.locator("#room-messages .msg[data-message-id]").last).to_contain_text("second line")
+    assert box.input_value() == ""
