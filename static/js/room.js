@@ -142,7 +142,13 @@
   document.addEventListener("swarm:event", (e) => {
     const event = e.detail;
     if (event.ticket_id !== ticketId) return;
-    if (event.type === "message" && event.message) add(event.message);
+    if (event.type === "message" && event.message) {
+      const prev = event.message.prev_id;
+      // A message whose predecessor we never saw means live delivery dropped something
+      // (a restarted Redis, a flaky network): replay from the database instead of guessing.
+      if (prev && !shown.has(prev) && prev > lastId) join();
+      else add(event.message);
+    }
     else if (event.type === "presence") showPeople(event.participants);
     else if (event.type === "typing" && event.actor) {
       typingLine.textContent = `${event.actor.name} is typing…`;
@@ -201,4 +207,6 @@
 
   socket.on("connect", join);
   if (socket.connected) join();
+  // Belt and braces: a quiet resync now and then catches a loss that no later message reveals.
+  setInterval(() => { if (socket.connected) join(); }, 30000);
 })();

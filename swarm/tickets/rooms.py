@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from swarm.clock import Clock
@@ -33,9 +33,15 @@ DEFAULT_INVITATION_TTL = timedelta(minutes=15)
 INTERNAL_KINDS = frozenset({MessageKind.NOTE})
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    """``{id, ticket_id, author: {id, name}, body, kind, client_id, at}`` — the protocol's shape."""
+def message_payload(message: Message, prev_id: int | None = None) -> dict[str, Any]:
+    """``{id, ticket_id, author: {id, name}, body, kind, client_id, at}`` — the protocol's shape.
+
+    Live messages also carry ``prev_id``, the id of the ticket's message before this one (0 for
+    the first): a client whose last id differs has missed something and asks for a replay.
+    """
+    extra = {} if prev_id is None else {"prev_id": prev_id}
     return {
+        **extra,
         "id": message.id,
         "ticket_id": message.ticket_id,
         "author": user_ref(message.author),
@@ -146,11 +152,17 @@ class RoomService(TicketService):
             )
             self.session.add(message)
             self.session.flush()
+            # The ticket row is locked, so sends to one ticket are serialised and this is exact.
+            prev_id = self.session.scalar(
+                select(func.max(Message.id)).where(
+                    Message.ticket_id == ticket.id, Message.id < message.id
+                )
+            )
             self._record(
                 ticket,
                 EventType.MESSAGE,
                 actor,
-                live={"message": message_payload(message)},
+                live={"message": message_payload(message, prev_id or 0)},
                 message_id=message.id,
                 kind=kind,
             )

@@ -46,7 +46,7 @@ def test_a_message_is_stored_then_published_with_its_payload(rooms, swarm, notif
         "message_id": message.id,
         "kind": "chat",
     }
-    assert event["message"] == message_payload(message)
+    assert event["message"] == {**message_payload(message), "prev_id": 0}
     assert event["message"]["author"] == {"id": swarm["owner"].id, "name": "Olga Owner"}
 
 
@@ -77,6 +77,21 @@ def test_message_ids_increase_strictly(rooms, swarm):
         for i in range(5)
     ]
     assert ids == sorted(ids) and len(set(ids)) == 5
+
+
+def test_live_messages_name_the_previous_one_so_gaps_show(rooms, swarm, notifier, session, clock):
+    other = make_ticket(rooms, swarm["requester"], subject="Elsewhere")
+    rooms.claim(swarm["owner"], other.id)
+    notifier.published.clear()
+    a, _ = rooms.send_message(swarm["owner"], swarm["ticket"].id, "a", "p1")
+    rooms.send_message(swarm["owner"], other.id, "unrelated", "p2")
+    b, _ = rooms.send_message(swarm["owner"], swarm["ticket"].id, "b", "p3")
+    chain = [
+        (e["message"]["id"], e["message"]["prev_id"])
+        for e in notifier.published
+        if e["type"] == "message" and e["ticket_id"] == swarm["ticket"].id
+    ]
+    assert chain == [(a.id, 0), (b.id, a.id)]
 
 
 @pytest.mark.parametrize(
