@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -82,6 +83,9 @@ class RoomClient:
     urls: list[str]
     token: str
     ticket_id: int
+    # Like the web room (every 30 s), replay now and then: a loss that no later message
+    # reveals (the conversation's last messages went out while Redis was down) heals too.
+    resync_seconds: float = 2.0
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -91,6 +95,15 @@ class RoomClient:
         self.sio.on("connect", self._on_connect)
         self._url_index = 0
         self.joined = threading.Event()
+        self._closed = threading.Event()
+        threading.Thread(target=self._resync, daemon=True).start()
+
+    def _resync(self) -> None:
+        while not self._closed.wait(self.resync_seconds):
+            if self.sio.connected and self.joined.is_set():
+                # A reconnect may be under way; the next round will do.
+                with contextlib.suppress(Exception):
+                    self.join()
 
     @property
     def last_id(self) -> int:
@@ -159,5 +172,6 @@ class RoomClient:
             self.connect()
 
     def close(self) -> None:
+        self._closed.set()
         if self.sio.connected:
             self.sio.disconnect()
