@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from swarm.clock import Clock
 from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.tiered import TieredService, tier_clock_hook
 from swarm.profiles.service import ProfileService
 from swarm.tickets.notify import Notifier
 from swarm.tickets.rooms import RoomService
@@ -80,7 +81,15 @@ def db_session() -> Session:
 
 def ticket_service() -> TicketService:
     rt = runtime()
-    return TicketService(db_session(), rt.clock, rt.notifier)
+    session = db_session()
+    # The hook pauses and resumes tiered tickets' tier clocks on every status change.
+    hook = tier_clock_hook(session, rt.routing.settings)
+    return TicketService(session, rt.clock, rt.notifier, on_status=hook)
+
+
+def tiered_service() -> TieredService:
+    rt = runtime()
+    return TieredService(db_session(), rt.clock, rt.notifier, rt.routing)
 
 
 def routing_service() -> RoutingService:
@@ -95,4 +104,11 @@ def profile_service() -> ProfileService:
 
 def room_service() -> RoomService:
     rt = runtime()
-    return RoomService(db_session(), rt.clock, rt.notifier, rt.config.invitation_ttl)
+    session = db_session()
+    return RoomService(
+        session,
+        rt.clock,
+        rt.notifier,
+        rt.config.invitation_ttl,
+        on_status=tier_clock_hook(session, rt.routing.settings),
+    )

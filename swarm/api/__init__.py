@@ -5,7 +5,13 @@ from apiflask import APIBlueprint
 api = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="Swarm")
 
 # Importing the view modules registers their routes on ``api``.
-from swarm.api import auth_views, skill_views, ticket_views, user_views  # noqa: E402, F401
+from swarm.api import (  # noqa: E402, F401
+    auth_views,
+    skill_views,
+    ticket_views,
+    tier_views,
+    user_views,
+)
 from swarm.api.auth import check_cookie_request  # noqa: E402
 
 api.before_request(check_cookie_request)

@@ -147,6 +147,32 @@ class TicketIn(StrictSchema):
         allow_none=True,
         metadata={"description": "Agents only: open the ticket on behalf of this requester."},
     )
+    category = String(
+        load_default=None,
+        allow_none=True,
+        validate=Length(1, 80),
+        metadata={"description": "Optional; the routing configuration may override by it."},
+    )
+
+
+class VendorRef(Schema):
+    id = Integer()
+    name = String()
+
+
+class HandoffOut(Schema):
+    id = Integer()
+    vendor = Nested(VendorRef)
+    external_ref = String()
+    status = String()
+    note = String(allow_none=True)
+    handed_off_at = DateTime()
+    status_at = DateTime()
+    due_at = DateTime(allow_none=True, metadata={"description": "Null while paused or closed."})
+    paused = Boolean(metadata={"description": "The vendor waits on us: its clock is stopped."})
+    overdue = Boolean(metadata={"description": "The vendor's SLA passed (flagged by the sweeper)."})
+    overdue_at = DateTime(allow_none=True)
+    closed_at = DateTime(allow_none=True)
 
 
 class TicketOut(Schema):
@@ -157,6 +183,17 @@ class TicketOut(Schema):
     status = String()
     mode = String()
     tier = Integer(allow_none=True)
+    category = String(allow_none=True)
+    tier_entered_at = DateTime(allow_none=True)
+    tier_paused_at = DateTime(
+        allow_none=True, metadata={"description": "Set while the tier clock is paused."}
+    )
+    vendor = Nested(
+        HandoffOut,
+        attribute="vendor_handoff",
+        allow_none=True,
+        metadata={"description": "The open vendor hand-off, else the latest one."},
+    )
     requester = Nested(UserRef)
     owner = Nested(UserRef, allow_none=True)
     created_at = DateTime()

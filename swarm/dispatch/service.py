@@ -7,7 +7,7 @@ A ``RoutingService`` is made per request (or per sweep) around one session, like
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.dispatch.inference import InfererCache, ticket_text
+from swarm.dispatch.settings import SettingsCache
 from swarm.dispatch.snapshot import OrgSnapshots
+from swarm.dispatch.tiered import (
+    TIERED,
+    tier_clock_hook,
+    tier_rotation,
+    vendor_deadline_fired,
+)
 from swarm.matching.policy import SwarmPolicy, SwarmSettings
 from swarm.matching.scoring import rank_owners
 from swarm.matching.team import recommend_team
@@ -29,7 +36,9 @@ from swarm.tickets.access import require_staff
 from swarm.tickets.deadlines import claim_due, deadlines_of
 from swarm.tickets.errors import Conflict, Invalid
 from swarm.tickets.notify import Notifier
-from swarm.tickets.service import TicketService
+from swarm.tickets.service import TIER_LIMIT, TicketService
+from swarm.tiers.modes import assign_mode
+from swarm.tiers.vendors import VENDOR_SLA
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +57,8 @@ class RoutingCaches:
         # live service assigns the best owner directly.
         default_factory=lambda: {"swarm": SwarmPolicy(SwarmSettings(offer=False))}
     )
+    # The routing mode and tier settings; the "tiered" policy above is rebuilt from them.
+    settings: SettingsCache = field(default_factory=SettingsCache)
 
 
 class RoutingService:
@@ -57,7 +68,9 @@ class RoutingService:
         self.session = session
         self.clock = clock
         self.caches = caches
-        self.tickets = TicketService(session, clock, notifier)
+        self.tickets = TicketService(
+            session, clock, notifier, on_status=tier_clock_hook(session, caches.settings)
+        )
 
     # ------------------------------------------------------------------ use cases
 
@@ -66,7 +79,13 @@ class RoutingService:
 
         The ticket is committed first: if inference or routing fails, the ticket still exists,
         unowned, in the unassigned list — a routing problem never loses what a requester wrote.
+        Unless a mode is given, the organisation's routing configuration chooses it from the
+        ticket's id and category, in the ticket's own transaction.
         """
+        if "mode" not in fields:
+            config = self.caches.settings.routing(self.session)
+            category = fields.get("category")
+            fields["mode_for"] = lambda ticket_id: assign_mode(ticket_id, category, config)
         ticket = self.tickets.open_ticket(actor, **fields)
         try:
             self.route_new(ticket.id)
@@ -105,21 +124,32 @@ class RoutingService:
         never lost and, with ``SKIP LOCKED``, never fired twice by two sweepers.
         """
         fired = 0
+        busy: set[int] = set()
         for _ in range(limit):
             begin_write(self.session)
             now = self.clock.now()
-            claimed = claim_due(self.session, now, limit=1)
+            claimed = claim_due(self.session, now, limit=1, skip_tickets=busy)
             if not claimed:
                 self.session.rollback()
                 break
             ticket_id, kind = claimed[0]
-            ticket = self.session.get(Ticket, ticket_id)
+            ticket = self._lock_unless_busy(ticket_id)
             if ticket is None:
-                self.session.commit()
+                # Someone is changing the ticket (a manual escalation clears this very row):
+                # waiting for its lock while holding the deadline's would deadlock, so the
+                # deadline goes back and a later sweep looks again.
+                self.session.rollback()
+                busy.add(ticket_id)
                 continue
+            # The view is read under the ticket's lock: a move that committed first is seen.
             deadlines = {**deadlines_of(self.session, ticket_id), kind: now}
-            decisions = self._policy_decisions(ticket, "on_deadline", deadlines, now)
-            self.tickets.apply_decisions(ticket_id, decisions, ticket.mode)
+            if kind == VENDOR_SLA:
+                decisions = vendor_deadline_fired(ticket, now)
+            elif kind == TIER_LIMIT and ticket.tier_paused_at is not None:
+                decisions = []  # a paused tier clock never fires (its deadline is a leftover)
+            else:
+                decisions = self._policy_decisions(ticket, "on_deadline", deadlines, now)
+            self.tickets.apply_decisions(ticket_id, decisions, ticket.mode, expect_tier=ticket.tier)
             fired += 1
         return fired
 
@@ -214,15 +244,28 @@ class RoutingService:
         )
         return ticket
 
+    def _lock_unless_busy(self, ticket_id: int) -> Ticket | None:
+        query = (
+            select(Ticket)
+            .where(Ticket.id == ticket_id)
+            .with_for_update(of=Ticket, skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        return self.session.scalars(query).unique().one_or_none()
+
     def _decide(self, ticket: Ticket, hook: str) -> None:
         now = self.clock.now()
         decisions = self._policy_decisions(ticket, hook, deadlines_of(self.session, ticket.id), now)
         if decisions:
-            self.tickets.apply_decisions(ticket.id, decisions, ticket.mode)
+            # Decided outside the ticket's lock: if it moved tier meanwhile, nothing applies.
+            self.tickets.apply_decisions(ticket.id, decisions, ticket.mode, expect_tier=ticket.tier)
 
     def _policy_decisions(
         self, ticket: Ticket, hook: str, deadlines: dict[str, datetime], now: datetime
     ) -> list[Any]:
+        if ticket.mode == TIERED:
+            # Rebuilt only when the stored tier settings changed (a version stamp).
+            self.caches.policies[TIERED] = self.caches.settings.policy(self.session)
         policy = self.caches.policies.get(ticket.mode)
         if policy is None:
             log.info(
@@ -234,5 +277,7 @@ class RoutingService:
         except SkillGraphError:
             log.exception("the skill taxonomy is inconsistent; routing is paused")
             return []
+        if ticket.mode == TIERED:
+            org = replace(org, tier_rotation=tier_rotation(self.session))
         view = self.caches.org.ticket(self.session, ticket, deadlines)
         return list(getattr(policy, hook)(view, org, now))

@@ -138,7 +138,12 @@ class OrgSnapshots:
                 TicketEvent.ticket_id == ticket.id, TicketEvent.type == EventType.UNASSIGNED
             )
         )
-        released = {d.get("previous_owner_id") for d in excluded if d.get("previous_owner_id")}
+        # Those who let go of it themselves; an escalation's handoff excludes nobody for later.
+        released = {
+            d.get("previous_owner_id")
+            for d in excluded
+            if d.get("previous_owner_id") and d.get("reason") not in ("escalated", "deescalated")
+        }
         return TicketView(
             id=ticket.id,
             priority=ticket.priority,  # type: ignore[arg-type]  # checked by the table

@@ -1,5 +1,6 @@
 """SQLAlchemy mapped classes, one module per aggregate. Models never commit."""
 
+from swarm.models.settings import Setting
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
 from swarm.models.tickets import (
     Invitation,
@@ -11,6 +12,7 @@ from swarm.models.tickets import (
     TicketSkill,
 )
 from swarm.models.users import AgentProfile, ApiToken, User
+from swarm.models.vendors import Vendor, VendorHandoff
 
 __all__ = [
     "AgentProfile",
@@ -19,6 +21,7 @@ __all__ = [
     "Invitation",
     "Message",
     "Participation",
+    "Setting",
     "Skill",
     "SkillGrowth",
     "SkillRelation",
@@ -27,4 +30,6 @@ __all__ = [
     "TicketEvent",
     "TicketSkill",
     "User",
+    "Vendor",
+    "VendorHandoff",
 ]

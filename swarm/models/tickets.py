@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from swarm.db import Base, BigIntId, JSONType, UTCDateTime
 from swarm.models.skills import Skill
 from swarm.models.users import User
+from swarm.models.vendors import VendorHandoff
 
 
 class Status(StrEnum):
@@ -69,6 +70,13 @@ class Ticket(Base):
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     tier: Mapped[int | None] = mapped_column(Integer)
+    # Routing overrides by category (tiered mode); free text, optional.
+    category: Mapped[str | None] = mapped_column(String(80))
+    # The tier clock (tiered mode): time in the current tier counts from tier_entered_at, minus
+    # the pauses (waiting on the requester or a vendor). See docs/tiers.md.
+    tier_entered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tier_paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    tier_paused_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -85,6 +93,9 @@ class Ticket(Base):
     skills: Mapped[list[TicketSkill]] = relationship(
         back_populates="ticket", cascade="all, delete-orphan", order_by="TicketSkill.weight.desc()"
     )
+    handoffs: Mapped[list[VendorHandoff]] = relationship(
+        order_by="VendorHandoff.id", cascade="all, delete-orphan"
+    )
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
     __table_args__ = (
@@ -93,6 +104,14 @@ class Ticket(Base):
         CheckConstraint("mode IN ('swarm','tiered')", name="mode"),
         CheckConstraint("tier IS NULL OR (tier BETWEEN 0 AND 4)", name="tier"),
     )
+
+    @property
+    def vendor_handoff(self) -> VendorHandoff | None:
+        """The hand-off still open, else the latest one, else ``None``."""
+        if not self.handoffs:
+            return None
+        open_ = [h for h in self.handoffs if h.closed_at is None]
+        return open_[-1] if open_ else self.handoffs[-1]
 
 
 class TicketSkill(Base):

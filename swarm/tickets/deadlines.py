@@ -7,6 +7,7 @@ sweep transaction holds the database's single write lock, which serialises sweep
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -37,8 +38,12 @@ def deadlines_of(session: Session, ticket_id: int) -> dict[str, datetime]:
     return {row.kind: row.due_at for row in rows}
 
 
-def claim_due(session: Session, now: datetime, limit: int = 100) -> list[tuple[int, str]]:
+def claim_due(
+    session: Session, now: datetime, limit: int = 100, skip_tickets: Collection[int] = ()
+) -> list[tuple[int, str]]:
     """Take up to ``limit`` due deadlines out of the table and return ``(ticket id, kind)``.
+
+    ``skip_tickets`` leaves those tickets' deadlines for a later sweep (their ticket is busy).
 
     The rows are locked (skipping rows another sweeper holds) and deleted in the caller's
     transaction: when it commits, they are this sweeper's alone; when it rolls back, they are
@@ -47,6 +52,7 @@ def claim_due(session: Session, now: datetime, limit: int = 100) -> list[tuple[i
     query = (
         select(TicketDeadline)
         .where(TicketDeadline.due_at <= now)
+        .where(TicketDeadline.ticket_id.not_in(list(skip_tickets)))
         .order_by(TicketDeadline.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)

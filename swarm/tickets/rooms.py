@@ -24,7 +24,7 @@ from swarm.tickets.access import require_staff
 from swarm.tickets.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound, TooLarge
 from swarm.tickets.notify import Notifier
 from swarm.tickets.payloads import user_ref
-from swarm.tickets.service import ACTIVE_STATUSES, TicketService
+from swarm.tickets.service import ACTIVE_STATUSES, StatusHook, TicketService
 
 MESSAGE_MAX_BYTES = 64 * 1024
 CLIENT_ID_MAX = 64
@@ -67,8 +67,10 @@ class RoomService(TicketService):
         clock: Clock,
         notifier: Notifier,
         invitation_ttl: timedelta = DEFAULT_INVITATION_TTL,
+        *,
+        on_status: StatusHook | None = None,
     ) -> None:
-        super().__init__(session, clock, notifier)
+        super().__init__(session, clock, notifier, on_status=on_status)
         self.invitation_ttl = invitation_ttl
 
     # ------------------------------------------------------------------ reading

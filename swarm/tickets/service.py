@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
@@ -64,6 +65,13 @@ ACTIVE_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
 # Optional event fields are left out when empty, except these, where null says something:
 # no previous owner, the triage queue (no tier), a ticket that had no tier yet.
 MEANINGFUL_NONE = frozenset({"previous_owner_id", "tier", "from_tier"})
+#: The deadline kind of the tiered mode's tier clock (``swarm.tiers.policy.TIER_LIMIT``).
+TIER_LIMIT = "tier_limit"
+
+#: Called inside the transaction of a status change with the ticket and its previous status; the
+#: decisions it returns are applied in the same transaction (tiered mode pauses and resumes its
+#: tier clock this way, see ``swarm/dispatch/tiered.py``).
+StatusHook = Callable[[Ticket, str, datetime], Sequence[Decision]]
 
 
 @dataclass(frozen=True)
@@ -75,10 +83,18 @@ class Page:
 class TicketService:
     """The ticket use cases, bound to one session, a clock and a notifier."""
 
-    def __init__(self, session: Session, clock: Clock, notifier: Notifier) -> None:
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        on_status: StatusHook | None = None,
+    ) -> None:
         self.session = session
         self.clock = clock
         self.notifier = notifier
+        self.on_status = on_status
         # Events written in the open transaction, with what their live payload adds (a
         # message's text, say) that the event row itself does not keep.
         self._pending: list[tuple[TicketEvent, dict[str, Any]]] = []
@@ -162,11 +178,16 @@ class TicketService:
         priority: str = Priority.P3,
         requester_id: int | None = None,
         mode: str = Mode.SWARM,
+        category: str | None = None,
+        mode_for: Callable[[int], str] | None = None,
     ) -> Ticket:
         """Open a ticket for ``actor`` (or, for staff, on behalf of ``requester_id``).
 
-        Appends a ``created`` event carrying the subject, priority and mode.
+        Appends a ``created`` event carrying the subject, priority and mode. ``mode_for``, when
+        given, chooses the mode from the new ticket's id in the same transaction (the split
+        between swarm and tiered is a hash of the id, known only after the insert).
         """
+        category = (category or "").strip() or None
         subject = subject.strip()
         errors: dict[str, list[str]] = {}
         if not subject:
@@ -179,6 +200,8 @@ class TicketService:
             errors["priority"] = ["Priority is one of P1, P2, P3, P4."]
         if mode not in Mode.__members__.values():
             errors["mode"] = ["Mode is swarm or tiered."]
+        if category is not None and len(category) > 80:
+            errors["category"] = ["A category has at most 80 characters."]
         if errors:
             raise Invalid("The ticket has invalid fields.", fields=errors)
         if len(body.encode()) > BODY_MAX_BYTES:
@@ -206,6 +229,7 @@ class TicketService:
                 priority=priority,
                 status=Status.NEW,
                 mode=mode,
+                category=category,
                 requester_id=requester.id,
                 created_at=now,
                 updated_at=now,
@@ -214,14 +238,17 @@ class TicketService:
             )
             self.session.add(ticket)
             self.session.flush()
+            if mode_for is not None:
+                ticket.mode = mode_for(ticket.id)
             self._record(
                 ticket,
                 EventType.CREATED,
                 actor,
                 subject=subject,
                 priority=priority,
-                mode=mode,
+                mode=ticket.mode,
                 requester_id=requester.id,
+                category=category,
             )
             return ticket
 
@@ -469,67 +496,121 @@ class TicketService:
 
         return self._transaction(change)
 
-    def apply_decisions(self, ticket_id: int, decisions: Sequence[Decision], policy: str) -> Ticket:
+    def apply_decisions(
+        self,
+        ticket_id: int,
+        decisions: Sequence[Decision],
+        policy: str,
+        *,
+        actor: User | None = None,
+        note: str = "",
+        expect_tier: int | None = None,
+    ) -> Ticket:
         """Carry out a routing policy's decisions on one ticket, in one transaction.
 
         ``Assign`` appends ``assigned`` (by ``policy``, with the policy's ``why``); ``Queue``
-        appends ``queued``; ``Escalate`` moves the tier, clears the owner (a handoff) and appends
-        ``escalated``; ``SetDeadline``/``ClearDeadline`` keep the deadline rows the sweeper
-        reads. ``SuggestHelpers`` changes nothing stored: suggestions are computed when shown.
-        An ``Assign`` to someone who can no longer take the ticket (gone, or the ticket was
-        claimed meanwhile) is skipped rather than overriding a person's choice.
+        appends ``queued``; ``Escalate`` moves the tier, clears the owner (a handoff, with an
+        ``unassigned`` event), restarts the tier clock and appends ``escalated`` or
+        ``deescalated`` (by ``actor`` with ``note`` for a manual move); ``SetDeadline``/
+        ``ClearDeadline`` keep the deadline rows the sweeper reads. ``SuggestHelpers`` changes
+        nothing stored: suggestions are computed when shown. An ``Assign`` to someone who can no
+        longer take the ticket (gone, or the ticket was claimed meanwhile) is skipped rather than
+        overriding a person's choice.
+
+        ``expect_tier`` is the tier of the view the decisions were made from: when the ticket
+        has moved since (a manual and an automatic escalation racing), nothing is applied and
+        ``Conflict`` is raised — a move is never applied twice.
         """
 
         def change() -> Ticket:
             ticket = self._locked_by_system(ticket_id)
-            now = self.clock.now()
-            for decision in decisions:
-                if isinstance(decision, Assign):
-                    agent = self.session.get(User, decision.agent_id)
-                    if (
-                        ticket.owner_id is None
-                        and ticket.status in ACTIVE_STATUSES
-                        and agent is not None
-                        and agent.active
-                        and agent.is_staff
-                    ):
-                        self._set_owner(ticket, agent, None, AssignedBy.POLICY, why=decision.why)
-                elif isinstance(decision, Queue):
-                    if decision.tier is not None:
-                        ticket.tier = decision.tier
-                    self._record(
-                        ticket,
-                        EventType.QUEUED,
-                        None,
-                        tier=decision.tier,
-                        why=decision.why or None,
-                        policy=policy,
-                    )
-                elif isinstance(decision, Escalate):
-                    previous_owner = ticket.owner_id
-                    self._record(
-                        ticket,
-                        EventType.ESCALATED,
-                        None,
-                        from_tier=ticket.tier,
-                        to_tier=decision.to_tier,
-                        reason=decision.reason,
-                        previous_owner_id=previous_owner,
-                    )
-                    ticket.tier = decision.to_tier
-                    ticket.owner_id = None
-                    ticket.owner = None
-                elif isinstance(decision, SetDeadline):
-                    set_deadline(self.session, ticket.id, decision.kind, decision.at, now)
-                elif isinstance(decision, ClearDeadline):
-                    clear_deadline(self.session, ticket.id, decision.kind)
-                elif isinstance(decision, SuggestHelpers | Offer):
-                    # Offers and suggestions reach people through the live rooms; nothing to
-                    # store (an offer's expiry is its own SetDeadline).
-                    continue
+            if expect_tier is not None and ticket.tier != expect_tier:
+                raise Conflict(
+                    f"Ticket {ticket.id} is in Tier {ticket.tier} now, not Tier {expect_tier}: "
+                    "it was moved meanwhile, so nothing was changed. Reload and decide again."
+                )
+            self._apply(ticket, decisions, policy, actor, note)
             return ticket
 
         return self._transaction(change)
+
+    def _apply(
+        self,
+        ticket: Ticket,
+        decisions: Sequence[Decision],
+        policy: str,
+        actor: User | None = None,
+        note: str = "",
+    ) -> None:
+        now = self.clock.now()
+        for decision in decisions:
+            if isinstance(decision, Assign):
+                agent = self.session.get(User, decision.agent_id)
+                if (
+                    ticket.owner_id is None
+                    and ticket.status in ACTIVE_STATUSES
+                    and agent is not None
+                    and agent.active
+                    and agent.is_staff
+                ):
+                    self._set_owner(ticket, agent, None, AssignedBy.POLICY, why=decision.why)
+            elif isinstance(decision, Queue):
+                if decision.tier is not None:
+                    ticket.tier = decision.tier
+                    if ticket.tier_entered_at is None:
+                        # The first queueing starts the tier clock; a re-queue keeps it running.
+                        self._restart_tier_clock(ticket, now)
+                self._record(
+                    ticket,
+                    EventType.QUEUED,
+                    None,
+                    tier=decision.tier,
+                    why=decision.why or None,
+                    policy=policy,
+                )
+            elif isinstance(decision, Escalate):
+                previous_owner = ticket.owner_id
+                downwards = ticket.tier is not None and decision.to_tier < ticket.tier
+                self._record(
+                    ticket,
+                    EventType.DEESCALATED if downwards else EventType.ESCALATED,
+                    actor,
+                    from_tier=ticket.tier,
+                    to_tier=decision.to_tier,
+                    reason=decision.reason,
+                    note=note.strip() or None,
+                    previous_owner_id=previous_owner,
+                )
+                if previous_owner is not None:
+                    # The handoff, as the log of a release shows it.
+                    self._record(
+                        ticket,
+                        EventType.UNASSIGNED,
+                        actor,
+                        previous_owner_id=previous_owner,
+                        reason="escalated" if not downwards else "deescalated",
+                    )
+                ticket.tier = decision.to_tier
+                ticket.owner_id = None
+                ticket.owner = None
+                self._restart_tier_clock(ticket, now)
+            elif isinstance(decision, SetDeadline):
+                if decision.kind == TIER_LIMIT and ticket.tier_paused_at is not None:
+                    # A paused clock has no deadline; resuming sets it, pushed back by the pause.
+                    continue
+                set_deadline(self.session, ticket.id, decision.kind, decision.at, now)
+            elif isinstance(decision, ClearDeadline):
+                clear_deadline(self.session, ticket.id, decision.kind)
+            elif isinstance(decision, SuggestHelpers | Offer):
+                # Offers and suggestions reach people through the live rooms; nothing to
+                # store (an offer's expiry is its own SetDeadline).
+                continue
+
+    def _restart_tier_clock(self, ticket: Ticket, now: datetime) -> None:
+        # A ticket entering a tier while it waits (pending, resolved) starts with a paused clock.
+        ticket.tier_entered_at = now
+        ticket.tier_paused_seconds = 0.0
+        ticket.tier_paused_at = None if ticket.status in (Status.NEW, Status.OPEN) else now
 
     # ----------------------------------------------------------------- internals
 
@@ -612,6 +693,9 @@ class TicketService:
         data: dict[str, Any] = {"agent_id": agent.id, "by": by, "previous_owner_id": previous}
         if why:
             data["why"] = why
+        if ticket.mode == Mode.TIERED and ticket.tier is not None:
+            # The tier the agent took it in: the round-robin cursor and per-tier metrics read it.
+            data["tier"] = ticket.tier
         self._record(ticket, EventType.ASSIGNED, actor, **data)
         if ticket.status == Status.NEW:
             self._set_status(ticket, Status.OPEN, actor, EventType.STATUS_CHANGED)
@@ -622,6 +706,8 @@ class TicketService:
         previous = ticket.status
         ticket.status = status
         self._record(ticket, event_type, actor, **{"from": previous, "to": status}, **data)
+        if self.on_status is not None and previous != status:
+            self._apply(ticket, self.on_status(ticket, previous, self.clock.now()), ticket.mode)
 
     def _record(
         self,

@@ -5,4 +5,11 @@ from flask import Blueprint
 web = Blueprint("web", __name__)
 
 # Importing the view modules registers their routes on ``web``.
-from swarm.web import account_views, admin_views, filters, skill_pages, ticket_pages  # noqa: E402, F401
+from swarm.web import (  # noqa: E402, F401
+    account_views,
+    admin_views,
+    filters,
+    skill_pages,
+    ticket_pages,
+    tier_pages,
+)

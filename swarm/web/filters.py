@@ -51,6 +51,8 @@ def describe(
             text += f" (from {_name(people, d['previous_owner_id'])})"
         if d.get("why"):
             text += f": {d['why']}"
+    elif t == "unassigned" and d.get("reason") in ("escalated", "deescalated"):
+        text = f"— handoff: {_name(people, d.get('previous_owner_id'))} no longer owns it"
     elif t == "unassigned":
         text = f"released ownership of {_name(people, d.get('previous_owner_id'))}"
     elif t in {"status_changed", "closed"}:
@@ -76,9 +78,12 @@ def describe(
             text += f": {d['why']}"
     elif t == "queued":
         text = f"queued it for tier {d.get('tier')}"
-    elif t == "escalated":
+    elif t in ("escalated", "deescalated"):
         reason = "time limit passed" if d.get("reason") == "time_limit" else d.get("reason")
-        text = f"escalated tier {d.get('from_tier')} → {d.get('to_tier')} ({reason})"
+        verb = "escalated" if t == "escalated" else "de-escalated"
+        text = f"{verb} tier {d.get('from_tier')} → {d.get('to_tier')} ({reason})"
+        if d.get("note"):
+            text += f": {d['note']}"
     elif t == "helper_invited":
         text = f"invited {_name(people, d.get('agent_id'))} to help"
     elif t == "helper_joined":
@@ -98,7 +103,9 @@ def describe(
     elif t == "vendor_handoff":
         text = f"handed it to vendor {d.get('vendor')} (ref {d.get('external_ref')})"
     elif t == "vendor_update":
-        text = f"recorded a vendor update: {d.get('status')}"
+        text = f"recorded a vendor update: {str(d.get('status', '')).replace('_', ' ')}"
+        if d.get("note"):
+            text += f" — {d['note']}"
     else:
         text = t.replace("_", " ")
     return escape(text)

@@ -14,7 +14,13 @@ from sqlalchemy import select
 
 from swarm.models import User
 from swarm.models.tickets import Priority, Status
-from swarm.runtime import db_session, profile_service, routing_service, ticket_service
+from swarm.runtime import (
+    db_session,
+    profile_service,
+    routing_service,
+    ticket_service,
+    tiered_service,
+)
 from swarm.tickets.errors import DomainError
 from swarm.tickets.service import TRANSITIONS, staff_users
 from swarm.web import web
@@ -110,6 +116,9 @@ def ticket(ticket_id: int) -> Any:
         people=people,
         agents=staff_users(db_session()) if user.is_staff else [],
         next_statuses=sorted(TRANSITIONS[found.status]),
+        # Tiered mode: where the ticket stands, its moves and the vendor panel.
+        tiered=tiered_service().tier_status(found) if user.is_staff else None,
+        vendors=tiered_service().vendors(user, include_inactive=False) if user.is_staff else [],
     )
 
 

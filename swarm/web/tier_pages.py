@@ -1,0 +1,288 @@
+"""Tiered-mode pages: the tier queues, the routing settings, and the ticket page's tier and
+vendor forms. Each form posts to one route that calls one ``TieredService`` use case and
+redirects back with a message (post/redirect/get)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from swarm.dispatch.tiered import QueueEmpty
+from swarm.models.users import Role
+from swarm.runtime import tiered_service
+from swarm.tickets.errors import DomainError
+from swarm.tiers.config import PRIORITIES
+from swarm.web import web
+from swarm.web.forms import current, form_int
+from swarm.web.ticket_pages import ticket as ticket_page
+
+MODES = ["swarm", "tiered", "split"]
+STRATEGIES = {
+    "round_robin": "Round-robin among present agents",
+    "least_loaded": "Least loaded first",
+    "pull_only": "Nobody assigned: agents take the next ticket",
+}
+
+
+@web.app_template_filter("duration")
+def duration(seconds: float | None) -> str:
+    """``930 -> "15 min 30 s"``-style, to the two largest units; ``None`` → "—"."""
+    if seconds is None:
+        return "—"
+    left = int(abs(seconds))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if left >= size or (unit == "s" and not parts):
+            parts.append(f"{left // size} {unit}")
+            left %= size
+    return " ".join(parts[:2])
+
+
+# ------------------------------------------------------------------ queues
+
+
+@web.get("/queues")
+@login_required
+def queues() -> Any:
+    user = current()
+    tier = user.profile.tier if user.profile and user.profile.tier else 1
+    return redirect(url_for("web.queue", tier=tier))
+
+
+@web.get("/queues/<int:tier>")
+@login_required
+def queue(tier: int) -> Any:
+    service = tiered_service()
+    user = current()
+    queue = service.queue(user, tier)
+    settings = service.tier_settings(user)
+    serves = user.profile.tier if user.profile else None
+    return render_template(
+        "tiers/queue.html",
+        queue=queue,
+        tiers=[t for t in settings["tiers"] if t["tier"] > 0],
+        can_take=serves == tier or user.has_role(Role.MANAGER),
+        limits=next(t["limits"] for t in settings["tiers"] if t["tier"] == tier),
+    )
+
+
+@web.post("/queues/<int:tier>/next")
+@login_required
+def take_next(tier: int) -> Any:
+    try:
+        taken = tiered_service().pull_next(current(), tier)
+    except QueueEmpty as exc:
+        flash(exc.message, "info")
+        return redirect(url_for("web.queue", tier=tier))
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("web.queue", tier=tier))
+    flash(f"You took ticket #{taken.id} from the queue.", "info")
+    return redirect(url_for("web.ticket", ticket_id=taken.id))
+
+
+# ------------------------------------------------------------------ the ticket page's forms
+
+
+def _ticket_form(ticket_id: int, done: str, action: Any) -> Any:
+    try:
+        action()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        # What the person typed is put back in the form instead of being lost.
+        return ticket_page(ticket_id), exc.status
+    flash(done, "info")
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
+@web.post("/tickets/<int:ticket_id>/escalate")
+@login_required
+def escalate_ticket(ticket_id: int) -> Any:
+    f = request.form
+    return _ticket_form(
+        ticket_id,
+        "Ticket escalated.",
+        lambda: tiered_service().escalate(
+            current(),
+            ticket_id,
+            reason=f.get("reason", ""),
+            to_tier=form_int(f.get("to_tier")),
+            from_tier=form_int(f.get("from_tier")),
+        ),
+    )
+
+
+@web.post("/tickets/<int:ticket_id>/deescalate")
+@login_required
+def deescalate_ticket(ticket_id: int) -> Any:
+    f = request.form
+    return _ticket_form(
+        ticket_id,
+        "Ticket de-escalated.",
+        lambda: tiered_service().deescalate(
+            current(),
+            ticket_id,
+            reason=f.get("reason", ""),
+            to_tier=form_int(f.get("to_tier")),
+            from_tier=form_int(f.get("from_tier")),
+        ),
+    )
+
+
+@web.post("/tickets/<int:ticket_id>/vendor")
+@login_required
+def hand_off_ticket(ticket_id: int) -> Any:
+    f = request.form
+    return _ticket_form(
+        ticket_id,
+        "Handed to the vendor; their SLA clock is running.",
+        lambda: tiered_service().hand_off(
+            current(), ticket_id, form_int(f.get("vendor_id")), f.get("external_ref", "")
+        ),
+    )
+
+
+@web.post("/tickets/<int:ticket_id>/vendor/updates")
+@login_required
+def vendor_update(ticket_id: int) -> Any:
+    f = request.form
+    return _ticket_form(
+        ticket_id,
+        "Vendor update recorded.",
+        lambda: tiered_service().vendor_update(
+            current(), ticket_id, f.get("status", ""), f.get("note", "")
+        ),
+    )
+
+
+# ------------------------------------------------------------------ routing settings
+
+
+@web.get("/settings/routing")
+@login_required
+def routing_settings(status: int = 200) -> Any:
+    service = tiered_service()
+    user = current()
+    return render_template(
+        "tiers/settings.html",
+        config=service.routing_config(user),
+        tiers=service.tier_settings(user),
+        vendors=service.vendors(user),
+        modes=MODES,
+        strategies=STRATEGIES,
+        priorities=PRIORITIES,
+        can_edit=user.has_role(Role.MANAGER),
+        draft=request.form if request.method == "POST" else {},
+    ), status
+
+
+def _settings_form(done: str, action: Any) -> Any:
+    try:
+        action()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return routing_settings(exc.status)
+    flash(done, "info")
+    return redirect(url_for("web.routing_settings"))
+
+
+@web.post("/settings/routing")
+@login_required
+def save_routing() -> Any:
+    f = request.form
+    data: dict[str, Any] = {"mode": f.get("mode", "")}
+    ratio = (f.get("split_ratio") or "").strip()
+    if ratio:
+        try:
+            data["split_ratio"] = float(ratio)
+        except ValueError:
+            data["split_ratio"] = ratio  # the domain says what is wrong with it
+    overrides: dict[str, str] = {}
+    for line in (f.get("overrides") or "").splitlines():
+        if line.strip():
+            category, _, mode = line.partition("=")
+            overrides[category.strip()] = mode.strip()
+    data["overrides"] = overrides
+    return _settings_form(
+        "Routing mode saved; tickets opened from now on follow it.",
+        lambda: tiered_service().set_routing_config(current(), data),
+    )
+
+
+@web.post("/settings/tiers")
+@login_required
+def save_tiers() -> Any:
+    f = request.form
+    service = tiered_service()
+    current_doc = service.tier_settings(current())
+    tiers = []
+    for item in current_doc["tiers"]:
+        n = item["tier"]
+        limits: dict[str, Any] = {}
+        for priority in PRIORITIES:
+            raw = (f.get(f"limit-{n}-{priority}") or "").strip()
+            limits[priority] = _number(raw) if raw else None
+        if n == 0:
+            limits = {}
+        tiers.append(
+            {
+                "tier": n,
+                "name": f.get(f"name-{n}", item["name"]),
+                "limits": limits,
+                "external": item["external"],
+            }
+        )
+    last = form_int(f.get("last_automatic_tier"))
+    data = {"tiers": tiers, "strategy": f.get("strategy", ""), "last_automatic_tier": last}
+    return _settings_form(
+        "Tiers saved; new limits apply to tickets entering a tier from now on.",
+        lambda: service.set_tier_settings(current(), data),
+    )
+
+
+def _number(raw: str) -> Any:
+    try:
+        value = float(raw)
+    except ValueError:
+        return raw  # the domain's sentence names the bad value
+    return int(value) if value.is_integer() else value
+
+
+@web.post("/settings/vendors")
+@login_required
+def add_vendor() -> Any:
+    f = request.form
+    hours = f.get("sla_hours", "").strip()
+    try:
+        seconds: Any = round(float(hours) * 3600) if hours else 0
+    except ValueError:
+        seconds = hours
+    return _settings_form(
+        f"Vendor {f.get('name', '').strip()} added.",
+        lambda: tiered_service().create_vendor(
+            current(), name=f.get("name", ""), sla_seconds=seconds, contact=f.get("contact", "")
+        ),
+    )
+
+
+@web.post("/settings/vendors/<int:vendor_id>")
+@login_required
+def change_vendor(vendor_id: int) -> Any:
+    service = tiered_service()
+    if request.form.get("delete") == "1":
+        return _settings_form(
+            "Vendor deleted.", lambda: service.delete_vendor(current(), vendor_id)
+        )
+    active = request.form.get("active") == "1"
+    return _settings_form(
+        "Vendor reactivated." if active else "Vendor deactivated.",
+        lambda: service.update_vendor(current(), vendor_id, {"active": active}),
+    )
