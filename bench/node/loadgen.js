@@ -61,7 +61,20 @@ const NUMERIC = new Set([
   "connect-concurrency", "ack-timeout-ms", "idle-timeout-s", "max-drain-s", "fanout-runs",
 ]);
 
+function usage() {
+  const lines = require("node:fs").readFileSync(__filename, "utf8").split("\n");
+  const header = [];
+  for (const line of lines.slice(1)) {
+    if (!line.startsWith("//")) break;
+    header.push(line.replace(/^\/\/ ?/, ""));
+  }
+  process.stdout.write(`${header.join("\n")}\n`);
+  process.stdout.write(`\nOptions and defaults: ${JSON.stringify(DEFAULTS, null, 1)}\n`);
+  process.exit(0);
+}
+
 function parseArgs(argv) {
+  if (argv.includes("--help") || argv.includes("-h")) usage();
   const args = { ...DEFAULTS };
   for (let i = 2; i < argv.length; i++) {
     const key = argv[i].replace(/^--/, "");
