@@ -112,10 +112,12 @@ def node_reference() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def flask_standin(python: str, mode: str, nodelay: bool) -> Iterator[str]:
+def flask_standin(python: str, mode: str, nodelay: bool, gc_fixes: bool) -> Iterator[str]:
     port = free_port()
     cmd = [python, str(BENCH / "flask_sio_server.py"), "--mode", mode, "--port", str(port)]
     cmd.append("--nodelay" if nodelay else "--no-nodelay")
+    if not gc_fixes:
+        cmd += ["--no-socketio-route", "--no-gc-freeze"]
     with started(cmd, stdout=subprocess.DEVNULL) as proc:
         url = f"http://127.0.0.1:{port}"
         wait_ready(url, proc)
@@ -221,7 +223,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mode", choices=MODES, default="gevent-ws", help="stand-in server mode")
     parser.add_argument("--nodelay", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument(
-        "--matrix", action="store_true", help="measure every mode, with and without TCP_NODELAY"
+        "--gc-fixes",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="stand-in: a Flask rule for /socket.io/ and gc.freeze() (docs/realtime-server.md)",
+    )
+    parser.add_argument(
+        "--matrix",
+        action="store_true",
+        help="measure every mode with and without TCP_NODELAY, and gevent-ws without GC fixes",
     )
     parser.add_argument("--python", default=sys.executable, help="interpreter for the stand-in")
     parser.add_argument("--target", help="measure this running server instead of the stand-in")
@@ -267,26 +277,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         out["meets"] = meets(out)
         out["swarm"] = swarm
     else:
-        configs = [(m, nd) for m in MODES for nd in (False, True)] if args.matrix else []
-        configs = configs or [(args.mode, args.nodelay)]
+        chosen = (args.mode, args.nodelay, args.gc_fixes)
+        configs = [chosen]
+        if args.matrix:
+            configs = [(m, nd, True) for m in MODES for nd in (False, True)]
+            configs.append(("gevent-ws", True, False))  # what the GC fixes are worth
         results = []
-        for mode, nodelay in configs:
-            with flask_standin(args.python, mode, nodelay) as url:
-                log(f"stand-in mode={mode} nodelay={nodelay} at {url}")
+        for mode, nodelay, gc_fixes in configs:
+            with flask_standin(args.python, mode, nodelay, gc_fixes) as url:
+                log(f"stand-in mode={mode} nodelay={nodelay} gc_fixes={gc_fixes} at {url}")
                 swarm = loadgen(url, args)
             figures = headline(node, swarm)
-            results.append({"mode": mode, "nodelay": nodelay, **figures, "swarm": swarm})
+            results.append(
+                {"mode": mode, "nodelay": nodelay, "gc_fixes": gc_fixes, **figures, "swarm": swarm}
+            )
         primary = next(
-            (r for r in results if (r["mode"], r["nodelay"]) == (args.mode, args.nodelay)),
+            (r for r in results if (r["mode"], r["nodelay"], r["gc_fixes"]) == chosen),
             results[-1],
         )
         out = {k: v for k, v in primary.items() if k != "swarm"}
         out["target"] = "stand-in (bench/flask_sio_server.py)"
         out["meets"] = meets(out)
         if args.matrix:
-            out["configs"] = [
-                {k: v for k, v in r.items() if k != "swarm"} | {"meets": meets(r)} for r in results
-            ]
+            out["configs"] = [r | {"meets": meets(r)} for r in results]
         else:
             out["swarm"] = primary["swarm"]
         out["versions"] = versions(args.python)
@@ -310,7 +323,10 @@ def print_table(out: dict[str, Any]) -> None:
         f"{node['ack_p50_ms']:>12}{node['rooms_p99_ms']:>12}{node['lost']:>12}"
     )
     for r in rows:
-        name = r["mode"] + ("" if r["mode"] == "target" else f" nodelay={r.get('nodelay')}")
+        name = r["mode"]
+        if name != "target":
+            name += " nodelay" if r["nodelay"] else " nagle"
+            name += "" if r["gc_fixes"] else " no-gc-fixes"
         print(
             f"{name:<26}{r['swarm_deliveries_per_s']:>12}{r['ratio']:>12}"
             f"{r['ack_p50_ms']:>12}{r['rooms_p99_ms']:>12}{r['lost']:>12}"

@@ -387,6 +387,10 @@ async function rooms(args, protocol, roomIds) {
   let delivered = 0;
   let duplicates = 0;
   const seen = new Set();
+  // The worst latency of the messages sent in each second of the run: shows whether a high p99
+  // is spread out or one stall (a GC pause, a ping burst, a slow connect).
+  const worstBySecond = new Array(Math.ceil(args.seconds) + 1).fill(0);
+  let start = Infinity;
   const joined = await Promise.all(slots.map(async (socket, idx) => {
     if (!socket) return false;
     const room = Math.floor(idx / k);
@@ -402,7 +406,12 @@ async function rooms(args, protocol, roomIds) {
       }
       seen.add(key);
       delivered += 1;
-      latencies.push(performance.now() - sentAt);
+      const latency = performance.now() - sentAt;
+      latencies.push(latency);
+      const second = Math.floor((sentAt - start) / 1000);
+      if (second >= 0 && second < worstBySecond.length) {
+        worstBySecond[second] = Math.max(worstBySecond[second], latency);
+      }
     });
     const ok = await clients.join(socket, protocol, roomIds[room]);
     if (ok) members[room] += 1;
@@ -413,7 +422,7 @@ async function rooms(args, protocol, roomIds) {
   let expected = 0;
   let acked = 0;
   let ackErrors = 0;
-  const start = performance.now();
+  start = performance.now();
   const senders = slots.map(async (socket, idx) => {
     if (!socket || !joined[idx]) return;
     const room = Math.floor(idx / k);
@@ -451,6 +460,7 @@ async function rooms(args, protocol, roomIds) {
     duplicates,
     lost: expected - delivered,
     ...lat,
+    worst_ms_by_second: worstBySecond.map((x) => Math.round(x)),
     ended,
     ...clients.stats,
   };
