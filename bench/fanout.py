@@ -257,6 +257,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    load_before = os.getloadavg()
     with node_reference() as node_url:
         log(f"node reference at {node_url}")
         node = loadgen(node_url, args)
@@ -309,6 +310,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "ack": f"{args.ack_messages} messages, each ack awaited",
         "rooms": f"{args.rooms} rooms x {args.per_room} clients, 1 msg/s for {args.seconds} s",
         "cpus": os.cpu_count(),
+        # Other work on the machine skews every figure: a 1-minute load average well above what
+        # this run adds (~2) means the run was shared and should be repeated.
+        "loadavg_1m_before": round(load_before[0], 2),
+        "loadavg_1m_after": round(os.getloadavg()[0], 2),
     }
     return out
 
