@@ -127,7 +127,7 @@ def create_user(
 def serve(host: str | None, port: int | None, sweeper: bool) -> None:
     from swarm.app import create_app
     from swarm.dispatch.sweeper import start_sweeper_thread
-    from swarm.server import make_server
+    from swarm.server import freeze_garbage, make_server
 
     # swarm/__main__.py has monkey-patched the standard library for gevent.
     config = load_config().with_overrides(async_mode="gevent")
@@ -137,6 +137,7 @@ def serve(host: str | None, port: int | None, sweeper: bool) -> None:
     if sweeper:
         start_sweeper_thread(app.extensions["swarm"], config.sweep_seconds)
     server = make_server(app, host, port)
+    freeze_garbage()
     click.echo(f"Swarm is serving on http://{host}:{port}  (Ctrl+C stops it)")
     sys.stdout.flush()
     try:

@@ -35,4 +35,14 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
     else:
         presence = MemoryPresence()
     register_handlers(socketio, presence, RateLimit(config.socket_rate, config.socket_burst))
+    # The Socket.IO middleware answers /socket.io/ before Flask routes; still, each event runs
+    # in a request context, and without a matching rule Flask keeps a NotFound whose traceback
+    # holds that context in a reference cycle: ~45 objects of garbage per event, and full
+    # collections that stall the server (measured in docs/realtime-server.md).
+    app.add_url_rule("/socket.io/", "socketio_http", _never_served)
+    app.add_url_rule("/socket.io/", "socketio_ws", _never_served, websocket=True)
     return socketio
+
+
+def _never_served() -> tuple[str, int]:
+    return "", 404
