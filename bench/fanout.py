@@ -27,6 +27,7 @@ import argparse
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -39,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
 NODE_DIR = BENCH / "node"
 MODES = ("threading", "gevent", "gevent-ws")
 TARGETS = {"ratio": 0.3, "ack_p50_ms": 2.0, "rooms_p99_ms": 50.0, "lost": 0}
@@ -234,6 +236,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="measure every mode with and without TCP_NODELAY, and gevent-ws without GC fixes",
     )
     parser.add_argument("--python", default=sys.executable, help="interpreter for the stand-in")
+    parser.add_argument(
+        "--swarm",
+        action="store_true",
+        help="start the real server (python -m swarm serve) on a fresh database and measure it",
+    )
+    parser.add_argument(
+        "--database-url", help="with --swarm: the database (default: a fresh SQLite file)"
+    )
     parser.add_argument("--target", help="measure this running server instead of the stand-in")
     parser.add_argument("--token", help="API token for --target (auth={'token': T})")
     parser.add_argument("--cookie", help="Cookie header for --target")
@@ -256,13 +266,77 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+@contextlib.contextmanager
+def swarm_server(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
+    """The real server (``python -m swarm serve``) on a fresh database with an agent, an API
+    token and one ticket per room; yields ``(url, token, room ids)``. Authentication and
+    persistence are on the measured path, as in production."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from swarm.accounts.service import create_user, issue_token
+    from swarm.clock import SystemClock
+    from swarm.db import make_engine, make_session_factory
+    from swarm.migrate import upgrade
+    from swarm.tickets.notify import NullNotifier
+    from swarm.tickets.service import TicketService
+
+    with tempfile.TemporaryDirectory(prefix="swarm-bench-") as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+        log(f"preparing {url.split('@')[-1]}: schema, an agent, a token, {args.rooms + 2} tickets")
+        upgrade(url)
+        engine = make_engine(url)
+        clock = SystemClock()
+        with make_session_factory(engine)() as session:
+            agent = create_user(
+                session,
+                clock,
+                email=f"bench-{os.getpid()}@example.test",
+                name="Bench Agent",
+                password=secrets.token_urlsafe(16),  # never signed in: the token is used
+                role="agent",
+            )
+            session.commit()
+            _row, token = issue_token(session, clock, agent, "fanout benchmark")
+            tickets = TicketService(session, clock, NullNotifier())
+            ids = [
+                tickets.open_ticket(agent, subject=f"Bench room {n}", body="load test").id
+                for n in range(args.rooms + 2)
+            ]
+        engine.dispose()
+        port = free_port()
+        env = {
+            **os.environ,
+            "SWARM_DATABASE_URL": url,
+            "SWARM_INSTANCE_PATH": tmp,
+            # The benchmark's one sender fires 2,000 events at once: lift the per-connection
+            # limit that protects production from floods.
+            "SWARM_SOCKET_RATE": "1000000",
+            "SWARM_SOCKET_BURST": "1000000",
+        }
+        cmd = [args.python, "-m", "swarm", "serve", "--port", str(port), "--no-sweeper"]
+        # The server's own output goes to stderr: stdout is the one JSON object.
+        with started(cmd, cwd=ROOT, env=env, stdout=sys.stderr) as proc:
+            base = f"http://127.0.0.1:{port}"
+            wait_ready(base, proc, seconds=60)
+            yield base, token, f"{min(ids)}-{max(ids)}"
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()
     with node_reference() as node_url:
         log(f"node reference at {node_url}")
         node = loadgen(node_url, args)
     out: dict[str, Any] = {}
-    if args.target:
+    if args.swarm:
+        with swarm_server(args) as (base, token, room_ids):
+            log(f"swarm server at {base}, rooms {room_ids}")
+            swarm = loadgen(base, args, extra=["--token", token, "--room-ids", room_ids])
+        out = {"mode": "swarm (python -m swarm serve)", "target": base, **headline(node, swarm)}
+        out["meets"] = meets(out)
+        out["swarm"] = swarm
+        out["versions"] = versions(args.python)
+    elif args.target:
         extra = []
         for flag, value in (
             ("--token", args.token),

@@ -73,7 +73,12 @@ def create_app(
         },
         INFO={"description": "Swarm: intelligent swarming support platform. See docs/api.md."},
     )
-    engine = make_engine(config.database_url)
+    pool = (
+        {"pool_size": config.db_pool_size, "max_overflow": config.db_max_overflow}
+        if config.database_url.startswith("postgres")
+        else {}
+    )
+    engine = make_engine(config.database_url, **pool)
     init_runtime(
         app,
         Runtime(

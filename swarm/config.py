@@ -40,6 +40,9 @@ class Config:
     socket_rate: float = 10.0
     socket_burst: float = 30.0
     invitation_ttl: timedelta = timedelta(minutes=15)
+    # Database connections per process (PostgreSQL): a gevent server runs many requests at once.
+    db_pool_size: int = 20
+    db_max_overflow: int = 20
     session_cookie_secure: bool = False
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -97,4 +100,6 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         socket_rate=float(env.get("SWARM_SOCKET_RATE", "10")),
         socket_burst=float(env.get("SWARM_SOCKET_BURST", "30")),
         invitation_ttl=timedelta(minutes=float(env.get("SWARM_INVITATION_MINUTES", "15"))),
+        db_pool_size=int(env.get("SWARM_DB_POOL_SIZE", "20")),
+        db_max_overflow=int(env.get("SWARM_DB_MAX_OVERFLOW", "20")),
     )

@@ -26,6 +26,11 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
         message_queue=config.message_queue,
         cors_allowed_origins=list(config.allowed_origins) or None,
         max_http_buffer_size=MAX_PACKET_BYTES,
+        # One connection's events are handled one after the other, in the order sent: a burst
+        # from one client queues on its own connection instead of spawning a greenlet per event
+        # that all wait for database connections (measured: the pool ran dry and stalled
+        # everyone). Different connections still run concurrently.
+        async_handlers=False,
         logger=False,
         engineio_logger=False,
     )
