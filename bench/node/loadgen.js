@@ -25,6 +25,11 @@
 // Credentials: --token T (auth: {token}) and/or --cookie 'session=...' (Cookie header), --origin O.
 "use strict";
 
+// Swarm stores every message and treats a repeated client_id from the same user as a retry
+// (it answers with the stored message and delivers nothing new). Every send of this process
+// and run gets a client_id of its own.
+const NONCE = Math.random().toString(36).slice(2, 10);
+let fanoutRun = 0;
 const { performance } = require("node:perf_hooks");
 const { io } = require("socket.io-client");
 const clientVersion = require("socket.io-client/package.json").version;
@@ -316,10 +321,11 @@ async function fanout(args, protocol, room) {
   }
   let acked = 0;
   let ackErrors = 0;
+  fanoutRun += 1;
   log(`fanout: sending ${m} messages without waiting`);
   const start = performance.now();
   for (let seq = 0; seq < m; seq++) {
-    sender.emit(protocol.sendEvent, protocol.sendPayload(room, makeBody(-1, seq), `rtb-f-${seq}`),
+    sender.emit(protocol.sendEvent, protocol.sendPayload(room, makeBody(-1, seq), `rtb-${NONCE}-f-${fanoutRun}-${seq}`),
       (ack) => {
         if (ack && ack.ok === false) ackErrors += 1;
         else acked += 1;
@@ -362,7 +368,7 @@ async function ackLatency(args, protocol, room) {
     const t0 = performance.now();
     try {
       const ack = await socket.timeout(protocol.ackTimeout).emitWithAck(protocol.sendEvent,
-        protocol.sendPayload(room, makeBody(-2, seq), `rtb-a-${seq}`));
+        protocol.sendPayload(room, makeBody(-2, seq), `rtb-${NONCE}-a-${seq}`));
       if (ack && ack.ok === false) ackErrors += 1;
     } catch {
       timeouts += 1;
@@ -435,7 +441,7 @@ async function rooms(args, protocol, roomIds) {
       sent += 1;
       expected += members[room] - 1;
       socket.emit(protocol.sendEvent,
-        protocol.sendPayload(roomIds[room], makeBody(idx, seq), `rtb-r-${idx}-${seq}`), (ack) => {
+        protocol.sendPayload(roomIds[room], makeBody(idx, seq), `rtb-${NONCE}-r-${idx}-${seq}`), (ack) => {
           if (ack && ack.ok === false) ackErrors += 1;
           else acked += 1;
         });
