@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,23 +87,36 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         }
     engine.dispose()
 
+    with running_server(url, instance) as base:
+        yield {"base": base, "chromium": chromium, **accounts}
+
+
+@contextmanager
+def running_server(database_url: str, instance: Path, **env: str) -> Iterator[str]:
+    """``python -m swarm serve`` on a free port over ``database_url``; yields its base URL.
+
+    Its output goes to a log file in ``instance`` (a pipe nobody reads would fill and block it).
+    """
     port = _free_port()
-    env = {
+    environment = {
         **os.environ,
-        "SWARM_DATABASE_URL": url,
+        "SWARM_DATABASE_URL": database_url,
         "SWARM_INSTANCE_PATH": str(instance),
         "SWARM_LOGIN_RATE_LIMIT": "1000 per minute",
+        **env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "swarm", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = instance / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "swarm", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:  # noqa: S310
@@ -110,15 +124,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
                         break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"the server did not start:\n{output}")
+                    pytest.fail(f"the server did not start:\n{log_path.read_text()}")
                 time.sleep(0.2)
-        yield {"base": base, "chromium": chromium, **accounts}
+        yield base
     finally:
         process.terminate()
         process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,12 +3,8 @@ and a vendor hand-off — on a real server with its sweeper running every second
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +14,7 @@ from playwright.sync_api import Page, expect
 from swarm.clock import SystemClock
 from swarm.db import make_engine, make_session_factory
 from swarm.migrate import upgrade
-from tests.browser.conftest import ROOT, _free_port, screenshot
+from tests.browser.conftest import running_server, screenshot
 from tests.builders import PASSWORD, make_agent, make_user
 
 pytestmark = pytest.mark.browser
@@ -50,40 +46,8 @@ def tiered_server(
             accounts[key] = agent.email
         session.commit()
     engine.dispose()
-    port = _free_port()
-    env = {
-        **os.environ,
-        "SWARM_DATABASE_URL": url,
-        "SWARM_INSTANCE_PATH": str(instance),
-        "SWARM_LOGIN_RATE_LIMIT": "1000 per minute",
-        "SWARM_SWEEP_SECONDS": "1",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "swarm", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    output = process.stdout.read().decode() if process.stdout else ""
-                    pytest.fail(f"the tiered server did not start:\n{output}")
-                time.sleep(0.2)
+    with running_server(url, instance, SWARM_SWEEP_SECONDS="1") as base:
         yield {"base": base, **accounts}
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        if process.stdout:
-            process.stdout.close()
 
 
 def signed_in(browser: Any, server: dict[str, str], who: str) -> Page:
