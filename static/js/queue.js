@@ -1,5 +1,5 @@
-// Tier queue page: refresh the table every 15 s from GET /api/v1/queues/<tier>.
-// (Live updates over Socket.IO come with the realtime layer; polling is the stopgap.)
+// Tier queue page: the table is re-read from GET /api/v1/queues/<tier> the moment the server
+// says the queue changed (Socket.IO `queue_changed`), and every 15 s in any case.
 "use strict";
 
 const REFRESH_MS = 15000;
@@ -59,7 +59,7 @@ function render(table, queue) {
   document.querySelector("[data-unowned]").textContent = String(queue.unowned);
   document.querySelector("[data-empty]").hidden = queue.items.length > 0;
   document.querySelector("[data-refreshed]").textContent =
-    `Updated ${new Date().toLocaleTimeString()}; refreshes every 15 s.`;
+    `Updated ${new Date().toLocaleTimeString()}; live, and re-read every 15 s.`;
 }
 
 async function refresh(table) {
@@ -73,5 +73,19 @@ async function refresh(table) {
 
 document.addEventListener("DOMContentLoaded", () => {
   const table = document.querySelector("table[data-queue-url]");
-  if (table) setInterval(() => refresh(table), REFRESH_MS);
+  if (!table) return;
+  setInterval(() => refresh(table), REFRESH_MS);
+  const socket = window.swarmSocket;
+  const tier = Number(table.dataset.tier);
+  if (!socket || !tier) return;
+  let pending = null;
+  const watch = () => socket.emit("watch_queue", { tier }, () => {});
+  socket.on("connect", () => { watch(); refresh(table); });
+  if (socket.connected) watch();
+  socket.on("queue_changed", (event) => {
+    if (event.tier !== tier) return;
+    // Several changes in a burst (an escalation is three events) cost one read.
+    clearTimeout(pending);
+    pending = setTimeout(() => refresh(table), 150);
+  });
 });

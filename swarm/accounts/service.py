@@ -176,7 +176,9 @@ def update_user(session: Session, actor: User, user_id: int, changes: dict[str, 
         user.name = name
     user.role = str(role)
     user.active = bool(active)
-    profile_fields = {"capacity", "tier", "team", "timezone", "presence"}
+    profile_fields = {"capacity", "tier", "tiers", "team", "timezone", "presence"}
+    if "tiers" in changes:
+        changes = {**changes, "tiers": sorted({int(t) for t in changes["tiers"] or ()})}
     if user.role != Role.REQUESTER and user.profile is None:
         user.profile = AgentProfile()
     if profile_fields & changes.keys():

@@ -45,6 +45,7 @@ class ProfileOut(Schema):
     presence = String()
     capacity = Integer()
     tier = Integer(allow_none=True)
+    tiers = List(Integer(), metadata={"description": "Further tiers served besides `tier`."})
     team = String(allow_none=True)
     timezone = String()
 
@@ -111,6 +112,7 @@ class UserPatch(StrictSchema):
     active = Boolean()
     capacity = Integer(validate=Range(0, 100))
     tier = Integer(allow_none=True, validate=Range(0, 4))
+    tiers = List(Integer(validate=Range(0, 4)), validate=Length(0, 5))
     team = String(allow_none=True, validate=Length(1, 80))
     timezone = String(validate=Length(1, 64))
     presence = String(validate=OneOf(PRESENCES))

@@ -200,21 +200,27 @@ class OrgSnapshots:
         recent = _recent_ownership(session, now - RECENT_WINDOW)
         rows = session.execute(
             select(
-                User.id, User.name, AgentProfile.presence, AgentProfile.capacity, AgentProfile.tier
+                User.id,
+                User.name,
+                AgentProfile.presence,
+                AgentProfile.capacity,
+                AgentProfile.tier,
+                AgentProfile.tiers,
             )
             .join(AgentProfile, AgentProfile.user_id == User.id)
             .where(User.active.is_(True), User.role.in_(ROUTABLE_ROLES))
         ).all()
         views: dict[int, AgentView] = {}
         previous = static.views or {}
-        for user_id, name, presence, capacity, tier in rows:
+        for user_id, name, presence, capacity, tier, extra_tiers in rows:
+            served = ({tier} if tier is not None else set()) | {int(t) for t in extra_tiers or ()}
             view = AgentView(
                 id=user_id,
                 name=name,
                 present=presence == "online",
                 load=int(loads.get(user_id, 0)),
                 capacity=capacity,
-                tiers=frozenset({tier}) if tier is not None else frozenset(),
+                tiers=frozenset(served),
                 proficiencies=static.proficiencies.get(user_id, {}),
                 wants_to_learn=static.wants.get(user_id, frozenset()),
                 recent_owned=recent.get(user_id, 0),

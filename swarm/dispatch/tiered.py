@@ -405,9 +405,13 @@ class TieredService(TicketService):
         """
         require_staff(actor, "take tickets from a queue")
         settings = self._queue_tier(tier)
-        serves = actor.profile.tier if actor.profile else None
-        if serves != tier and not actor.has_role(Role.MANAGER):
-            yours = f"you serve Tier {serves}" if serves is not None else "you serve no tier"
+        serves = sorted(actor.profile.served_tiers) if actor.profile else []
+        if tier not in serves and not actor.has_role(Role.MANAGER):
+            yours = (
+                "you serve " + ", ".join(f"Tier {t}" for t in serves)
+                if serves
+                else "you serve no tier"
+            )
             raise Forbidden(
                 f"Only agents who serve {settings.name(tier)} or managers can take tickets from "
                 f"its queue; {yours}."

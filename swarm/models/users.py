@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from swarm.db import Base, UTCDateTime
+from swarm.db import Base, JSONType, UTCDateTime
 
 
 class Role(StrEnum):
@@ -77,12 +77,21 @@ class AgentProfile(Base):
     )
     presence: Mapped[str] = mapped_column(String(16), default=Presence.OFFLINE)
     capacity: Mapped[int] = mapped_column(Integer, default=5)
+    # The home tier (where "Queues" opens); ``tiers`` lists further tiers the agent also serves,
+    # as organisations that merge L1 and L2 do.
     tier: Mapped[int | None] = mapped_column(Integer)
+    tiers: Mapped[list[int]] = mapped_column(JSONType, default=list, server_default="[]")
     team: Mapped[str | None] = mapped_column(String(80))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     presence_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship(back_populates="profile")
+
+    @property
+    def served_tiers(self) -> frozenset[int]:
+        """Every tier the agent works in tiered mode: the home tier and the extra ones."""
+        home = {self.tier} if self.tier is not None else set()
+        return frozenset(home | {int(t) for t in self.tiers or ()})
 
     __table_args__ = (
         CheckConstraint("capacity >= 0", name="capacity"),

@@ -24,7 +24,7 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from swarm.accounts.service import user_for_token
 from swarm.models import User
-from swarm.realtime.names import ticket_room, user_room
+from swarm.realtime.names import queue_room, ticket_room, user_room
 from swarm.realtime.notifier import EVENT
 from swarm.realtime.presence import Presence
 from swarm.runtime import db_session, room_service, routing_service, runtime
@@ -278,6 +278,16 @@ def register_handlers(socketio: SocketIO, presence: Presence, limit: RateLimit) 
         ids = [m["agent"]["id"] for m in team.get("members", [])]
         ids += [o["agent"]["id"] for o in suggestions.get("owners", [])]
         return [i for i in dict.fromkeys(ids) if i != user.id][:5]
+
+    @handler("watch_queue")
+    def watch_queue(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(payload, {"tier": (int, True)})
+        if not user.is_staff:
+            return error("forbidden", "Only agents watch tier queues.")
+        if not 1 <= args["tier"] <= 4:
+            raise BadPayload("tier is 1 to 4: Tier 0 is self-service and has no queue.")
+        join_room(queue_room(args["tier"]))
+        return {"ok": True}
 
     @handler("offer_help")
     def offer_help(user: User, conn: Connection, payload: Any) -> Ack:

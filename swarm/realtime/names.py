@@ -11,3 +11,8 @@ def ticket_room(ticket_id: int) -> str:
 def user_room(user_id: int) -> str:
     """``user_room(5) == "user:5"``: every connection of user 5, wherever they are in the app."""
     return f"user:{user_id}"
+
+
+def queue_room(tier: int) -> str:
+    """``queue_room(1) == "queue:1"``: everyone looking at Tier 1's queue."""
+    return f"queue:{tier}"

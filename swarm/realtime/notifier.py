@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from swarm.realtime.names import ticket_room, user_room
+from swarm.realtime.names import queue_room, ticket_room, user_room
 from swarm.tickets.notify import EventPayload
 
 log = logging.getLogger(__name__)
@@ -38,10 +38,25 @@ class SocketNotifier:
                 personal = self._personal(event)
                 if personal is not None:
                     self.socketio.emit(EVENT, payload, to=user_room(personal))
+                for tier in self._queues(event):
+                    self.socketio.emit(
+                        "queue_changed",
+                        {"tier": tier, "ticket_id": event["ticket_id"], "type": event["type"]},
+                        to=queue_room(tier),
+                    )
             except Exception:  # delivery is best effort; the database already has it all
                 log.exception(
                     "could not deliver %s of ticket %s", event["type"], event["ticket_id"]
                 )
+
+    @staticmethod
+    def _queues(event: EventPayload) -> set[int]:
+        """The tier queues a tiered ticket's event changes: where it is, where it came from."""
+        if event.get("mode") != "tiered":
+            return set()
+        data = event.get("data", {})
+        tiers = {event.get("tier"), data.get("tier"), data.get("from_tier"), data.get("to_tier")}
+        return {int(t) for t in tiers if isinstance(t, int)}
 
     @staticmethod
     def _personal(event: EventPayload) -> int | None:

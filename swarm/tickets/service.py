@@ -729,7 +729,8 @@ class TicketService:
             source=LIVE_SOURCE,
         )
         self.session.add(event)
-        self._pending.append((event, live or {}))
+        # Listeners of tier queues need to know which queue an event touches.
+        self._pending.append((event, {"mode": ticket.mode, "tier": ticket.tier, **(live or {})}))
         return event
 
 

@@ -65,6 +65,15 @@ def change_person(user_id: int) -> Any:
     if changes.get("role") not in (None, *ROLES):
         flash("Unknown role.", "error")
         return redirect(url_for("web.people"))
+    if "tiers" in request.form:
+        raw = [part.strip() for part in request.form["tiers"].replace(" ", ",").split(",")]
+        if not all(part.isdigit() and 0 <= int(part) <= 4 for part in raw if part):
+            flash("Tiers are numbers from 0 to 4, separated by commas (e.g. 1, 2).", "error")
+            return redirect(url_for("web.people"))
+        numbers = sorted({int(part) for part in raw if part})
+        # The first listed is the home tier (where Queues opens); the others are served too.
+        changes["tier"] = numbers[0] if numbers else None
+        changes["tiers"] = numbers[1:]
     try:
         user = accounts.update_user(db_session(), current(), user_id, changes)
     except DomainError as exc:

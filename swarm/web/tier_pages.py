@@ -58,12 +58,12 @@ def queue(tier: int) -> Any:
     user = current()
     queue = service.queue(user, tier)
     settings = service.tier_settings(user)
-    serves = user.profile.tier if user.profile else None
+    serves = user.profile.served_tiers if user.profile else frozenset()
     return render_template(
         "tiers/queue.html",
         queue=queue,
         tiers=[t for t in settings["tiers"] if t["tier"] > 0],
-        can_take=serves == tier or user.has_role(Role.MANAGER),
+        can_take=tier in serves or user.has_role(Role.MANAGER),
         limits=next(t["limits"] for t in settings["tiers"] if t["tier"] == tier),
     )
 

@@ -241,3 +241,35 @@ def test_changes_over_http_are_heard_in_the_room(connect, login, agent, ticket, 
     login(agent).post(f"/api/v1/tickets/{ticket['id']}/status", json={"status": "pending"})
     changed = events_of(client, "status_changed")
     assert len(changed) == 1 and changed[0]["from"] == "open" and changed[0]["to"] == "pending"
+
+
+def test_tier_queue_watchers_hear_when_their_queue_changes(
+    connect, login, manager, agent, requester, db, clock
+):
+    assert login(manager).put("/api/v1/config/routing", json={"mode": "tiered"}).status_code == 200
+    watcher = connect(agent)
+    assert watcher.emit("watch_queue", {"tier": 1}, callback=True) == {"ok": True}
+    other_tier = connect(make_agent(db, clock))
+    other_tier.emit("watch_queue", {"tier": 3}, callback=True)
+    watcher.get_received()
+    other_tier.get_received()
+
+    ticket = (
+        login(requester)
+        .post("/api/v1/tickets", json={"subject": "Printer offline", "body": "2nd floor"})
+        .json
+    )
+    assert ticket["mode"] == "tiered"
+    changes = [r["args"][0] for r in watcher.get_received() if r["name"] == "queue_changed"]
+    assert changes and {c["tier"] for c in changes} == {1}
+    assert changes[0]["ticket_id"] == ticket["id"]
+    assert [r for r in other_tier.get_received() if r["name"] == "queue_changed"] == []
+
+
+def test_only_agents_watch_queues_and_only_real_ones(connect, agent, requester):
+    assert (
+        connect(requester).emit("watch_queue", {"tier": 1}, callback=True)["error"]["code"]
+        == "forbidden"
+    )
+    bad = connect(agent).emit("watch_queue", {"tier": 0}, callback=True)
+    assert bad["ok"] is False and bad["error"]["code"] == "invalid"

@@ -88,3 +88,11 @@ def test_user_changes_are_validated(login, admin, requester):
     assert client.patch(f"/api/v1/users/{requester.id}", json={"capacity": 5}).status_code == 422
     assert client.patch(f"/api/v1/users/{requester.id}", json={"shoe": 44}).status_code == 422
     assert client.patch("/api/v1/users/987654", json={"name": "Ghost"}).status_code == 404
+
+
+def test_admin_sets_the_tiers_an_agent_serves(login, admin, agent):
+    client = login(admin)
+    response = client.patch(f"/api/v1/users/{agent.id}", json={"tier": 1, "tiers": [2, 2, 3]})
+    assert response.status_code == 200
+    assert response.json["profile"]["tier"] == 1 and response.json["profile"]["tiers"] == [2, 3]
+    assert client.patch(f"/api/v1/users/{agent.id}", json={"tiers": [5]}).status_code == 422

@@ -152,7 +152,16 @@ def test_the_queue_page_refreshes_itself(pages, tiered_mode):
     expect(page.get_by_text("Badge reader beeps red")).to_have_count(0)
     page.clock.run_for(16_000)
     expect(page.get_by_role("link", name="Badge reader beeps red")).to_be_visible()
-    expect(page.get_by_text(re.compile("refreshes every 15 s"))).to_be_visible()
+    expect(page.get_by_text(re.compile("re-read every 15 s"))).to_be_visible()
+
+
+def test_the_queue_page_updates_live_when_a_ticket_arrives(pages, tiered_mode):
+    page = pages("l1")
+    page.goto("/queues/1")
+    expect(page.locator("body")).to_have_attribute("data-live", "connected")
+    open_ticket(pages("requester"), "Monitor flickers on dock")
+    # Well before the 15-second re-read: the server said the queue changed.
+    expect(page.get_by_role("link", name="Monitor flickers on dock")).to_be_visible(timeout=5000)
 
 
 def test_an_agent_escalates_with_a_reason_and_the_timeline_shows_the_handoff(pages, tiered_mode):

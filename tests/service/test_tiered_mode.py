@@ -382,6 +382,24 @@ def test_only_agents_of_the_tier_take_from_its_queue(pull_only, tiered, routing,
         tiered.pull_next(org["l2"], 1)
 
 
+def test_an_agent_may_serve_several_tiers(pull_only, tiered, routing, org, session, clock):
+    # Organisations that merge L1 and L2: the L2 agent also works the Tier 1 queue.
+    org["l2"].profile.tiers = [1]
+    session.commit()
+    ticket = open_ticket(routing, org["requester"])
+    assert tiered.pull_next(org["l2"], 1).id == ticket.id
+    assert org["l2"].profile.served_tiers == frozenset({1, 2})
+
+
+def test_automatic_assignment_reaches_agents_who_also_serve_the_tier(tiered, routing, org, session):
+    for person in ("l1a", "l1b"):
+        org[person].profile.presence = "offline"
+    org["l2"].profile.tiers = [1]
+    session.commit()
+    ticket = open_ticket(routing, org["requester"])
+    assert ticket.owner_id == org["l2"].id
+
+
 def test_tier_0_and_missing_tiers_have_no_queue(tiered, org):
     from swarm.tickets.errors import NotFound
 
