@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,7 +24,7 @@ from swarm.demo.generate import (
     describe,
     generate_demo,
 )
-from swarm.events import LIVE_SOURCE
+from swarm.events import LIVE_SOURCE, EventType
 from swarm.models import (
     AgentProfile,
     AgentSkill,
@@ -35,11 +35,14 @@ from swarm.models import (
     SkillGrowth,
     SkillRelation,
     Ticket,
+    TicketDeadline,
     TicketEvent,
     TicketSkill,
     User,
 )
 from swarm.models.users import Role
+from swarm.tiers.config import TieredSettings
+from swarm.tiers.policy import TIER_LIMIT
 
 # Published in docs/demo.md and printed by the CLI: a demo database is not a place for secrets.
 DEMO_PASSWORD = "swarm-demo"  # noqa: S105
@@ -96,6 +99,7 @@ def seed_demo(
         report("generate", 1, 1)
         try:
             summary = write_demo(session, data, password_hash, report)
+            start_tier_clocks(session, clock.now())
             session.commit()
         except IntegrityError:
             # Another process (PostgreSQL has no up-front write lock) seeded it first.
@@ -393,3 +397,43 @@ def _write_events(
         )
         session.flush()
         report("events", start + len(chunk), total)
+
+
+def start_tier_clocks(session: Session, now: datetime) -> None:
+    """Give the open tiered tickets the tier clock and deadline a live ticket would have.
+
+    The history is written as events; the clock columns and the ``tier_limit`` deadline rows
+    are what the sweeper reads. Without them the demo's open tiered tickets would never
+    escalate by time. A clock that would already have run out fires at the first sweep, as it
+    would have live.
+    """
+    settings = TieredSettings()
+    moves = (EventType.QUEUED, EventType.ESCALATED, EventType.DEESCALATED)
+    open_tiered = session.scalars(
+        select(Ticket).where(
+            Ticket.mode == "tiered",
+            Ticket.status.in_(["new", "open", "pending"]),
+            Ticket.tier.is_not(None),
+        )
+    ).unique()
+    for ticket in open_tiered:
+        entered = session.scalar(
+            select(func.max(TicketEvent.at)).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.type.in_([m.value for m in moves])
+            )
+        )
+        if entered is None:
+            continue
+        ticket.tier_entered_at = entered
+        ticket.tier_paused_seconds = 0.0
+        if ticket.status == "pending":
+            # Waiting on the requester: the clock stands still, no deadline.
+            ticket.tier_paused_at = ticket.updated_at
+            continue
+        limit = settings.limit(ticket.tier, ticket.priority)  # type: ignore[arg-type]
+        if limit is not None and settings.next_automatic(ticket.tier) is not None:
+            session.add(
+                TicketDeadline(
+                    ticket_id=ticket.id, kind=TIER_LIMIT, due_at=entered + limit, created_at=now
+                )
+            )

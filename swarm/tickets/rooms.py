@@ -234,10 +234,13 @@ class RoomService(TicketService):
 
         Staff get an open participation — as ``owner`` or ``helper`` — and a helper's arrival
         appends ``helper_joined``, so metrics can count who swarmed and for how long.
-        Requesters may read and write chat but are not swarm participants.
+        Requesters may read and write chat but are not swarm participants, and nobody joins
+        the swarm of a resolved or closed ticket by opening its page.
         """
         ticket = self.get(actor, ticket_id)
-        if not actor.is_staff:
+        if not actor.is_staff or ticket.status not in ACTIVE_STATUSES:
+            # Reading a requester's own ticket, or a finished one, is not swarming on it: the
+            # metrics count collaboration from these rows, so looking must not create them.
             return False
 
         def change() -> bool:

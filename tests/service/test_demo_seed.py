@@ -467,3 +467,25 @@ def test_demo_tickets_get_routed_like_live_ones(engine: Engine, clock: FakeClock
         assert ticket.owner is not None
         suggestions = routing.suggestions(ticket.owner, ticket.id)
         assert suggestions["owners"] and suggestions["owners"][0]["reasons"]
+
+
+def test_open_tiered_demo_tickets_have_running_tier_clocks(demo: Session) -> None:
+    from swarm.models import TicketDeadline
+
+    open_tiered = (
+        demo.scalars(
+            select(Ticket).where(
+                Ticket.mode == "tiered",
+                Ticket.status.in_(["new", "open"]),
+                Ticket.tier.in_([1, 2, 3]),
+            )
+        )
+        .unique()
+        .all()
+    )
+    assert open_tiered, "the demo has live tiered work"
+    deadlines = {d.ticket_id: d for d in demo.scalars(select(TicketDeadline))}
+    for ticket in open_tiered:
+        assert ticket.tier_entered_at is not None
+        assert ticket.id in deadlines and deadlines[ticket.id].kind == "tier_limit"
+        assert deadlines[ticket.id].due_at > ticket.tier_entered_at

@@ -155,6 +155,13 @@ def test_entering_and_leaving_record_the_helpers_time_in_the_swarm(rooms, swarm,
     assert roles == {"Olga Owner": "owner"}
 
 
+def test_opening_a_finished_tickets_room_is_not_joining_its_swarm(rooms, swarm, session):
+    rooms.resolve(swarm["owner"], swarm["ticket"].id, "Done")
+    assert rooms.enter(swarm["helper"], swarm["ticket"].id) is False
+    assert rooms.participants(swarm["ticket"].id) == []
+    assert "helper_joined" not in types(session, swarm["ticket"].id)
+
+
 def test_requesters_are_not_swarm_participants(rooms, swarm):
     assert rooms.enter(swarm["requester"], swarm["ticket"].id) is False
     assert rooms.participants(swarm["ticket"].id) == []
