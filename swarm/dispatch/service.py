@@ -34,7 +34,7 @@ from swarm.skills.graph import SkillGraphError
 from swarm.skills.inference import InferredSkill
 from swarm.tickets.access import require_staff
 from swarm.tickets.deadlines import claim_due, deadlines_of
-from swarm.tickets.errors import Conflict, Invalid
+from swarm.tickets.errors import Conflict, Invalid, NotFound
 from swarm.tickets.notify import Notifier
 from swarm.tickets.service import TIER_LIMIT, TicketService
 from swarm.tiers.modes import assign_mode
@@ -233,15 +233,9 @@ class RoutingService:
             ) from exc
 
     def _ticket(self, ticket_id: int) -> Ticket:
-        ticket = (
-            self.session.scalars(
-                select(Ticket)
-                .where(Ticket.id == ticket_id)
-                .execution_options(populate_existing=True)
-            )
-            .unique()
-            .one()
-        )
+        ticket = self.tickets.reload(ticket_id)
+        if ticket is None:
+            raise NotFound(f"There is no ticket {ticket_id}.")
         return ticket
 
     def _lock_unless_busy(self, ticket_id: int) -> Ticket | None:

@@ -688,15 +688,7 @@ class TieredService(TicketService):
         return vendor
 
     def _fresh(self, viewer: User, ticket_id: int) -> Ticket:
-        ticket = (
-            self.session.scalars(
-                select(Ticket)
-                .where(Ticket.id == ticket_id)
-                .execution_options(populate_existing=True)
-            )
-            .unique()
-            .one_or_none()
-        )
+        ticket = self.reload(ticket_id)
         if ticket is not None:
             # Hand-offs change through their own rows; read them again too.
             self.session.expire(ticket, ["handoffs"])

@@ -648,6 +648,14 @@ class TicketService:
             raise NotFound(f"There is no ticket {ticket_id}.")
         return ticket
 
+    def reload(self, ticket_id: int) -> Ticket | None:
+        """The ticket as the database has it now (another transaction may have changed it),
+        without access checks: for drivers that then decide what the caller may see."""
+        query = (
+            select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
+        )
+        return self.session.scalars(query).unique().one_or_none()
+
     def _locked_by_system(self, ticket_id: int) -> Ticket:
         query = (
             select(Ticket)
