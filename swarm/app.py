@@ -19,6 +19,7 @@ from swarm.realtime import init_realtime
 from swarm.realtime.notifier import FanoutNotifier, SocketNotifier
 from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
 from swarm.tickets.errors import DomainError
+from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier, NullNotifier
 
 ERROR_CODES = {
@@ -94,9 +95,9 @@ def create_app(
     _init_login(app)
     socketio = init_realtime(app, config)
     socket_notifier = SocketNotifier(socketio)
-    app.extensions["swarm"].notifier = (
-        FanoutNotifier(socket_notifier, notifier) if notifier else socket_notifier
-    )
+    rt = app.extensions["swarm"]
+    rt.notifier = FanoutNotifier(socket_notifier, notifier) if notifier else socket_notifier
+    rt.messages = MessageWriter(rt.engine, rt.clock, rt.notifier)
 
     @app.spec_processor
     def _security(spec: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
 from swarm.profiles.service import ProfileService
+from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier
 from swarm.tickets.rooms import RoomService
 from swarm.tickets.service import TicketService
@@ -54,6 +55,8 @@ class Runtime:
     notifier: Notifier
     limits: RateLimits
     routing: RoutingCaches
+    #: Set by create_app once the notifier is known: the live rooms' group commit.
+    messages: MessageWriter | None = None
 
 
 def init_runtime(app: Flask, runtime: Runtime) -> None:

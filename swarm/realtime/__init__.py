@@ -8,6 +8,7 @@ from flask_socketio import SocketIO
 from swarm.config import Config
 from swarm.realtime.handlers import RateLimit, register_handlers
 from swarm.realtime.presence import MemoryPresence, Presence, RedisPresence
+from swarm.tickets.messages import MessageWriter
 
 #: Room messages are at most 64 KB of text; the packet around them is a little larger.
 MAX_PACKET_BYTES = 80 * 1024
@@ -26,11 +27,11 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
         message_queue=config.message_queue,
         cors_allowed_origins=list(config.allowed_origins) or None,
         max_http_buffer_size=MAX_PACKET_BYTES,
-        # One connection's events are handled one after the other, in the order sent: a burst
-        # from one client queues on its own connection instead of spawning a greenlet per event
-        # that all wait for database connections (measured: the pool ran dry and stalled
-        # everyone). Different connections still run concurrently.
-        async_handlers=False,
+        # Each event in its own greenlet, so that a burst of sends from one client waits for
+        # one batch together (MessageWriter) instead of one commit after another. The handlers
+        # keep one connection's events in order (handlers.Turns), and only a batch's leader
+        # holds a database connection for sends, so a burst cannot drain the pool.
+        async_handlers=True,
         logger=False,
         engineio_logger=False,
     )
@@ -39,7 +40,12 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
         presence = RedisPresence(config.message_queue, config.ratelimit_namespace)
     else:
         presence = MemoryPresence()
-    register_handlers(socketio, presence, RateLimit(config.socket_rate, config.socket_burst))
+    register_handlers(
+        socketio,
+        presence,
+        RateLimit(config.socket_rate, config.socket_burst),
+        writer=lambda: _writer(app),
+    )
     # The Socket.IO middleware answers /socket.io/ before Flask routes; still, each event runs
     # in a request context, and without a matching rule Flask keeps a NotFound whose traceback
     # holds that context in a reference cycle: ~45 objects of garbage per event, and full
@@ -47,6 +53,13 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
     app.add_url_rule("/socket.io/", "socketio_http", _never_served)
     app.add_url_rule("/socket.io/", "socketio_ws", _never_served, websocket=True)
     return socketio
+
+
+def _writer(app: Flask) -> MessageWriter:
+    writer: MessageWriter | None = app.extensions["swarm"].messages
+    if writer is None:
+        raise RuntimeError("the app has no message writer (create_app makes one)")
+    return writer
 
 
 def _never_served() -> tuple[str, int]:

@@ -16,3 +16,9 @@ def user_room(user_id: int) -> str:
 def queue_room(tier: int) -> str:
     """``queue_room(1) == "queue:1"``: everyone looking at Tier 1's queue."""
     return f"queue:{tier}"
+
+
+def staff_room(ticket_id: int) -> str:
+    """``staff_room(7) == "ticket:7:staff"``: the agents in ticket 7's room, who alone hear its
+    internal notes (the requester may be in the ticket room too)."""
+    return f"ticket:{ticket_id}:staff"

@@ -8,7 +8,8 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from swarm.realtime.names import queue_room, ticket_room, user_room
+from swarm.realtime.names import queue_room, staff_room, ticket_room, user_room
+from swarm.tickets.messages import INTERNAL_KINDS
 from swarm.tickets.notify import EventPayload
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,13 @@ def live_shape(event: EventPayload) -> dict[str, Any]:
     return shaped
 
 
+def internal(event: EventPayload) -> bool:
+    """An internal note, or a message of an internal kind: for the staff in the room only."""
+    if event["type"] == "note":
+        return True
+    return event["type"] == "message" and event.get("data", {}).get("kind") in INTERNAL_KINDS
+
+
 class SocketNotifier:
     """Sends each event to its ticket's room, and some to a person wherever they are:
     an invitation to the invitee, an offer of help to the owner."""
@@ -34,7 +42,8 @@ class SocketNotifier:
         for event in events:
             payload = live_shape(event)
             try:
-                self.socketio.emit(EVENT, payload, to=ticket_room(event["ticket_id"]))
+                room = staff_room if internal(event) else ticket_room
+                self.socketio.emit(EVENT, payload, to=room(event["ticket_id"]))
                 personal = self._personal(event)
                 if personal is not None:
                     self.socketio.emit(EVENT, payload, to=user_room(personal))

@@ -98,6 +98,8 @@ class TicketService:
         # Events written in the open transaction, with what their live payload adds (a
         # message's text, say) that the event row itself does not keep.
         self._pending: list[tuple[TicketEvent, dict[str, Any]]] = []
+        # Payloads built without ORM objects (room messages), published after those above.
+        self._ready: list[dict[str, Any]] = []
 
     # ----------------------------------------------------------------- reading
 
@@ -620,20 +622,26 @@ class TicketService:
             result = change()
             self.session.flush()
             events = list(self._pending)
+            ready = list(self._ready)
             self.session.commit()
         except StaleDataError as exc:
             self.session.rollback()
-            self._pending.clear()
+            self._forget_pending()
             raise Conflict(
                 "The ticket was changed by someone else at the same moment; reload and retry."
             ) from exc
         except BaseException:
             self.session.rollback()
-            self._pending.clear()
+            self._forget_pending()
             raise
-        self._pending.clear()
-        self.notifier.publish([{**event_payload(event), **extra} for event, extra in events])
+        self._forget_pending()
+        payloads = [{**event_payload(event), **extra} for event, extra in events]
+        self.notifier.publish(payloads + ready)
         return result
+
+    def _forget_pending(self) -> None:
+        self._pending.clear()
+        self._ready.clear()
 
     def _locked(self, actor: User, ticket_id: int) -> Ticket:
         """Load the ticket with a row lock, so concurrent changes queue behind each other."""

@@ -25,6 +25,8 @@ def app(tmp_path: Path, clock: FakeClock) -> Iterator[Flask]:
     rt: Runtime = application.extensions["swarm"]
     Base.metadata.create_all(rt.engine)
     yield application
+    if rt.messages is not None:
+        rt.messages.close()
     rt.engine.dispose()
 
 

@@ -273,3 +273,40 @@ def test_only_agents_watch_queues_and_only_real_ones(connect, agent, requester):
     )
     bad = connect(agent).emit("watch_queue", {"tier": 0}, callback=True)
     assert bad["ok"] is False and bad["error"]["code"] == "invalid"
+
+
+def test_internal_notes_reach_the_staff_in_the_room_and_never_the_requester(
+    connect, agent, requester, ticket, db, clock
+):
+    helper = make_agent(db, clock, name="Hugo Helper")
+    owner_c, helper_c, requester_c = connect(agent), connect(helper), connect(requester)
+    for client in (owner_c, helper_c, requester_c):
+        assert client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+        client.get_received()
+
+    note = owner_c.emit(
+        "send_message",
+        {
+            "ticket_id": ticket["id"],
+            "body": "internal: VLAN 12 is misrouted",
+            "client_id": "n1",
+            "kind": "note",
+        },
+        callback=True,
+    )
+    chat = owner_c.emit(
+        "send_message",
+        {"ticket_id": ticket["id"], "body": "We are on it", "client_id": "c1"},
+        callback=True,
+    )
+    assert note["ok"] and chat["ok"]
+
+    assert [e["message"]["body"] for e in events_of(helper_c, "message")] == [
+        "internal: VLAN 12 is misrouted",
+        "We are on it",
+    ]
+    heard = events_of(requester_c)
+    assert [e["message"]["body"] for e in heard if e["type"] == "message"] == ["We are on it"]
+    assert "VLAN" not in repr(heard)
+    # Each staff member hears the note once, though they are in two rooms.
+    assert len(events_of(owner_c, "message")) == 2

@@ -1,0 +1,206 @@
+"""Room messages stored in batches (group commit), on real PostgreSQL and a SQLite file.
+
+The live rooms send through MessageWriter: concurrent sends are stored together in one
+transaction. These tests hold it to what a single send promises — ids that increase in the order
+the sends arrived, one stored row per client_id, each send's own error without harm to the
+others, events published after commit in id order — and show that batches do form.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from swarm.clock import SystemClock
+from swarm.db import make_session_factory
+from swarm.models import Message, TicketEvent, User
+from swarm.tickets.errors import Conflict, Forbidden, NotFound
+from swarm.tickets.messages import MessageWriter, NewMessage, StoredMessage, Unauthenticated
+from swarm.tickets.notify import RecordingNotifier
+from swarm.tickets.service import TicketService
+from tests.builders import make_agent, make_ticket, make_user
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    name = "pg_engine" if request.param == "postgresql" else "sqlite_file_engine"
+    eng: Engine = request.getfixturevalue(name)
+    return eng
+
+
+@pytest.fixture
+def org(engine: Engine) -> dict[str, Any]:
+    factory = make_session_factory(engine)
+    clock = SystemClock()
+    with factory() as session:
+        requester = make_user(session, clock, name="Rita")
+        stranger = make_user(session, clock, name="Stan")
+        agent = make_agent(session, clock, name="Olga")
+        service = TicketService(session, clock, RecordingNotifier())
+        first = make_ticket(service, requester, subject="VPN down")
+        second = make_ticket(service, requester, subject="Printer")
+        return {
+            "engine": engine,
+            "factory": factory,
+            "requester": requester.id,
+            "stranger": stranger.id,
+            "agent": agent.id,
+            "tickets": (first.id, second.id),
+        }
+
+
+@pytest.fixture
+def writer_for(org):
+    """A MessageWriter on the org's engine; its own connection is given back afterwards."""
+    made: list[MessageWriter] = []
+
+    def make(notifier: Any, **kwargs: Any) -> MessageWriter:
+        made.append(MessageWriter(org["engine"], SystemClock(), notifier, **kwargs))
+        return made[-1]
+
+    yield make
+    for writer in made:
+        writer.close()
+
+
+class BlockingNotifier(RecordingNotifier):
+    """Holds the first publish until released, so that sends pile up behind the leader."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.entered = threading.Event()
+        self.release = threading.Event()
+        self.batches: list[int] = []
+
+    def publish(self, events: Any) -> None:
+        self.batches.append(len(events))
+        self.entered.set()
+        self.release.wait(timeout=30)
+        super().publish(events)
+
+
+def test_sends_that_pile_up_are_stored_in_one_batch_in_arrival_order(org, writer_for):
+    notifier = BlockingNotifier()
+    writer = writer_for(notifier)
+    ticket, _ = org["tickets"]
+    first = writer.submit(NewMessage(org["agent"], ticket, "first", "m-0"))
+    results: dict[int, StoredMessage] = {}
+    leader = threading.Thread(target=lambda: results.setdefault(0, writer.result(first)))
+    leader.start()
+    assert notifier.entered.wait(timeout=30)  # the leader stored m-0 and is publishing it
+
+    # Meanwhile 20 sends queue up, in this order; one of them becomes the next leader.
+    queued = [
+        writer.submit(NewMessage(org["agent"], ticket, f"m{i}", f"m-{i}")) for i in range(1, 21)
+    ]
+    waiters = [
+        threading.Thread(target=lambda i=i, w=w: results.setdefault(i, writer.result(w)))
+        for i, w in enumerate(queued, start=1)
+    ]
+    for t in waiters:
+        t.start()
+    notifier.release.set()
+    for t in [leader, *waiters]:
+        t.join(timeout=30)
+
+    assert notifier.batches == [1, 20]
+    ids = [results[i].id for i in range(21)]
+    assert ids == sorted(ids) and len(set(ids)) == 21
+    assert [results[i].body for i in range(21)] == ["first"] + [f"m{i}" for i in range(1, 21)]
+    # Published after commit, in id order, each naming the message before it.
+    chain = [(e["message"]["id"], e["message"]["prev_id"]) for e in notifier.published]
+    assert chain == list(zip(ids, [0, *ids[:-1]], strict=True))
+    with org["factory"]() as session:
+        stored = session.scalars(select(Message.id).order_by(Message.id)).all()
+        events = session.scalar(
+            select(func.count()).select_from(TicketEvent).where(TicketEvent.type == "message")
+        )
+    assert stored == ids and events == 21
+
+
+def test_each_send_gets_its_own_answer_and_the_good_ones_are_stored(org, writer_for):
+    notifier = RecordingNotifier()
+    writer = writer_for(notifier)
+    mine, other = org["tickets"]
+    with org["factory"]() as session:
+        session.get(User, org["stranger"]).active = False  # type: ignore[union-attr]
+        session.commit()
+    sends = [
+        NewMessage(org["requester"], mine, "any news?", "r-1"),
+        NewMessage(org["requester"], mine, "sneaky", "r-2", "note"),  # requesters: chat only
+        NewMessage(org["stranger"], mine, "hello", "s-1"),  # deactivated since connecting
+        NewMessage(org["agent"], 999_999, "lost", "a-0"),  # no such ticket
+        NewMessage(org["agent"], mine, "checking the VPN", "a-1"),
+        NewMessage(org["agent"], mine, "checking the VPN", "a-1"),  # a retry in the same batch
+        NewMessage(org["agent"], other, "wrong ticket", "a-1"),  # client_id used elsewhere
+    ]
+    # All queued before anyone writes, so they form one batch.
+    waiting = [writer.submit(s) for s in sends]
+    outcomes: list[Any] = []
+    for w in waiting:
+        try:
+            outcomes.append(writer.result(w))
+        except Exception as exc:
+            outcomes.append(exc)
+
+    kinds = [type(o).__name__ for o in outcomes]
+    assert kinds == [
+        "StoredMessage",
+        "Forbidden",
+        "Unauthenticated",
+        "NotFound",
+        "StoredMessage",
+        "StoredMessage",
+        "Conflict",
+    ]
+    assert isinstance(outcomes[1], Forbidden) and isinstance(outcomes[3], NotFound)
+    assert isinstance(outcomes[2], Unauthenticated) and isinstance(outcomes[6], Conflict)
+    assert outcomes[4].created and not outcomes[5].created and outcomes[5].id == outcomes[4].id
+    assert [e["message"]["body"] for e in notifier.published] == ["any news?", "checking the VPN"]
+    with org["factory"]() as session:
+        bodies = session.scalars(select(Message.body).order_by(Message.id)).all()
+    assert bodies == ["any news?", "checking the VPN"]
+
+    # A later retry of a stored client_id stores nothing and publishes nothing.
+    again = writer.send(NewMessage(org["agent"], mine, "checking the VPN", "a-1"))
+    assert not again.created and again.id == outcomes[4].id and len(notifier.published) == 2
+
+
+def test_a_stranger_cannot_write_to_someone_elses_ticket(org, writer_for):
+    writer = writer_for(RecordingNotifier())
+    with pytest.raises(NotFound, match="There is no ticket"):
+        writer.send(NewMessage(org["stranger"], org["tickets"][0], "hi", "x-1"))
+
+
+def test_many_threads_sending_at_once_lose_and_duplicate_nothing(org, writer_for):
+    notifier = RecordingNotifier()
+    writer = writer_for(notifier, max_batch=7)
+    ticket, _ = org["tickets"]
+    per_thread, threads_n = 15, 8
+    results: list[list[int]] = [[] for _ in range(threads_n)]
+    start = threading.Barrier(threads_n)
+
+    def run(n: int) -> None:
+        start.wait()
+        for i in range(per_thread):
+            results[n].append(
+                writer.send(NewMessage(org["agent"], ticket, f"{n}/{i}", f"{n}-{i}")).id
+            )
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    every = sorted(i for r in results for i in r)
+    assert len(every) == len(set(every)) == per_thread * threads_n
+    for r in results:  # each sender's messages in the order it sent them
+        assert r == sorted(r)
+    published = [e["message"]["id"] for e in notifier.published]
+    assert published == every  # one event each, and the room hears them in id order
+    with org["factory"]() as session:
+        assert session.scalars(select(Message.id).order_by(Message.id)).all() == every
