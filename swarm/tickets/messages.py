@@ -17,8 +17,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, tuple_, update
@@ -119,185 +119,95 @@ class Batch:
     events: list[EventPayload]
 
 
-@dataclass(frozen=True)
-class _Author:
-    id: int
-    name: str
-    role: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class _Known:
-    """What a batch reads before it decides, with the tickets' rows locked."""
-
-    authors: dict[int, _Author]
-    requesters: dict[int, int]  # ticket id -> requester id, for the tickets that exist
-    stored: dict[tuple[int, str], StoredMessage]  # earlier messages with the batch's client_ids
-
-
-@dataclass(frozen=True)
-class _Inserted:
-    ids: list[int]  # per row to insert, in order
-    event_ids: list[int]
-    last: dict[int, int]  # ticket id -> its last message id before the batch
-
-
-class _Collision(Exception):
-    """Another transaction stored one of the batch's client_ids after the batch looked."""
-
-
 def store_messages(session: Session, now: datetime, sends: Sequence[NewMessage]) -> Batch:
     """Store ``sends`` in the session's transaction (the caller commits, then publishes).
 
-    A send that may not be stored gets its error as outcome and the others go on: an author who
-    is gone (``unauthenticated``), a ticket they may not see (``not_found``, as if it did not
-    exist), a note or solution from a requester (``forbidden``), a ``client_id`` already used on
-    another ticket (``conflict``). A ``client_id`` used before on the same ticket — earlier, or
-    earlier in this batch — gives the stored message with ``created=False`` and stores nothing.
-    Raises IntegrityError if another transaction stored the same ``client_id`` meanwhile; the
-    caller rolls back and tries again, and the second look finds that message.
+    Each send gets its own outcome and the others go on: an author who is gone
+    (``unauthenticated``), a ticket they may not see (``not_found``, as if it did not exist), a
+    note or solution from a requester (``forbidden``), a ``client_id`` the author used before on
+    another ticket (``conflict``), or on this one (the stored message, ``created=False``, and
+    nothing stored), or a new message. The ``(author, client_id)`` pairs of one batch must
+    differ (the writer cuts batches so); raises IntegrityError if another transaction stored
+    one of them meanwhile, and the caller's retry finds that message.
 
-    PostgreSQL takes a hand-written path of two statements (the SQLAlchemy one, seven
-    statements through the ORM, cost 6 ms a batch there); SQLite, in-process, the portable one.
-    Both are held to the same tests.
+    PostgreSQL takes a hand-written path, one statement (the ORM path took seven statements and
+    6 ms a batch there); SQLite, in-process, the portable one. Both are held to the same tests.
     """
-    io: _PostgresIO | _PortableIO
+    keys = {(s.author_id, s.client_id) for s in sends}
+    if len(keys) != len(sends):
+        raise ValueError("a batch cannot hold the same (author, client_id) twice")
     if session.get_bind().dialect.name == "postgresql":
-        io = _PostgresIO(session.connection().connection.driver_connection.cursor())
-    else:
-        io = _PortableIO(session)
-    return _store(io, now, sends)
+        cursor = session.connection().connection.driver_connection.cursor()
+        return _store_postgres(cursor, now, sends)
+    return _store_portable(session, now, sends)
 
 
-def _store(io: _PostgresIO | _PortableIO, now: datetime, sends: Sequence[NewMessage]) -> Batch:
-    known = io.read(sends)
-    outcomes, rows = _decide(known, now, sends)
-    if not rows:
-        return Batch([o for o in outcomes if not isinstance(o, int)], [])
-    try:
-        inserted = io.insert(rows, now)
-    except _Collision as exc:
-        raise IntegrityError("INSERT INTO messages", None, exc) from exc
-    return _assemble(known, outcomes, rows, inserted, now)
+# What a batch decides for each send; the PostgreSQL statement decides the same in SQL.
+NEW, REPEAT = "new", "repeat"
 
 
-def _decide(
-    known: _Known, now: datetime, sends: Sequence[NewMessage]
-) -> tuple[list[Outcome | int], list[dict[str, Any]]]:
-    """An outcome per send — an error, a stored message, or (an int) a row to insert: ``i``
-    for the new row ``i``, ``-1 - i`` for a repeat, earlier in the batch, of row ``i``."""
-    outcomes: list[Outcome | int] = []
-    rows: list[dict[str, Any]] = []
-    new_keys: dict[tuple[int, str], int] = {}
-    for send in sends:
-        author = known.authors.get(send.author_id)
-        key = (send.author_id, send.client_id)
-        if author is None or not author.active:
-            outcomes.append(Unauthenticated("Your account is no longer active."))
-            continue
-        staff = ROLE_RANK[Role(author.role)] >= ROLE_RANK[Role.AGENT]
-        requester = known.requesters.get(send.ticket_id)
-        if requester is None or not (staff or requester == send.author_id):
-            outcomes.append(NotFound(f"There is no ticket {send.ticket_id}."))
-        elif send.kind != MessageKind.CHAT and not staff:
-            outcomes.append(Forbidden(f"Only agents can post {send.kind} messages."))
-        elif key in known.stored:
-            outcomes.append(_same_ticket(known.stored[key], send))
-        elif key in new_keys:
-            index = new_keys[key]
-            same = rows[index]["ticket_id"] == send.ticket_id
-            outcomes.append(-1 - index if same else _conflict())
-        else:
-            new_keys[key] = len(rows)
-            outcomes.append(len(rows))
-            rows.append(
-                {
-                    "ticket_id": send.ticket_id,
-                    "author_id": send.author_id,
-                    "body": send.body,
-                    "kind": send.kind,
-                    "client_id": send.client_id,
-                    "created_at": now,
-                }
-            )
-    return outcomes, rows
+def _refusal(verdict: str, send: NewMessage) -> DomainError:
+    if verdict == "unauthenticated":
+        return Unauthenticated("Your account is no longer active.")
+    if verdict == "not_found":
+        return NotFound(f"There is no ticket {send.ticket_id}.")
+    if verdict == "forbidden":
+        return Forbidden(f"Only agents can post {send.kind} messages.")
+    if verdict == "conflict":
+        return Conflict("That client_id was already used for a message on another ticket.")
+    raise ValueError(f"not a refusal: {verdict}")
 
 
-def _assemble(
-    known: _Known,
-    outcomes: list[Outcome | int],
-    rows: list[dict[str, Any]],
-    inserted: _Inserted,
-    now: datetime,
-) -> Batch:
-    last = dict(inserted.last)
-    messages: dict[int, StoredMessage] = {}
+def _events(
+    new: list[StoredMessage], last: dict[int, int], now: datetime, event_ids: dict[int, int]
+) -> list[EventPayload]:
+    """The ``message`` events of the new messages, in id order, each naming the message before
+    it on its ticket (``prev_id``, 0 for the first) so that clients see gaps."""
+    last = dict(last)
     events: list[EventPayload] = []
     at = now.isoformat()
-    # In id order, which is the order of ``rows`` (inserted in that order under the locks); the
-    # sort keeps prev_id and the published order right even if an engine ever differed.
-    in_id_order = sorted(
-        zip(range(len(rows)), rows, inserted.ids, inserted.event_ids, strict=True),
-        key=lambda r: r[2],
-    )
-    for index, row, message_id, event_id in in_id_order:
-        user = known.authors[row["author_id"]]
-        author = {"id": user.id, "name": user.name}
-        message = StoredMessage(
-            message_id, row["ticket_id"], author, row["body"], row["kind"], row["client_id"], now
-        )
-        messages[index] = message
-        prev_id = last.get(row["ticket_id"]) or 0
-        last[row["ticket_id"]] = message_id
+    for message in sorted(new, key=lambda m: m.id):
+        prev_id = last.get(message.ticket_id) or 0
+        last[message.ticket_id] = message.id
         events.append(
             {
-                "id": event_id,
+                "id": event_ids[message.id],
                 "type": EventType.MESSAGE.value,
-                "ticket_id": row["ticket_id"],
+                "ticket_id": message.ticket_id,
                 "at": at,
-                "actor": author,
-                "data": {"message_id": message_id, "kind": row["kind"]},
+                "actor": message.author,
+                "data": {"message_id": message.id, "kind": message.kind},
                 "message": message.payload(prev_id),
             }
         )
-    final: list[Outcome] = []
-    for outcome in outcomes:
-        if not isinstance(outcome, int):
-            final.append(outcome)
-        elif outcome >= 0:
-            final.append(messages[outcome])
-        else:
-            final.append(replace(messages[-1 - outcome], created=False))
-    return Batch(final, events)
+    return events
 
 
-class _PortableIO:
-    """SQLAlchemy statements any engine runs; SQLite's write transaction is its lock."""
+# ---------------------------------------------------------------------------- SQLite (portable)
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
 
-    def read(self, sends: Sequence[NewMessage]) -> _Known:
-        session = self.session
-        authors = {
-            row.id: _Author(row.id, row.name, row.role, row.active)
-            for row in session.execute(
-                select(User.id, User.name, User.role, User.active).where(
-                    User.id.in_({s.author_id for s in sends})
-                )
+def _store_portable(session: Session, now: datetime, sends: Sequence[NewMessage]) -> Batch:
+    """Read, decide in Python, insert: SQLAlchemy statements any engine runs. The write
+    transaction (BEGIN IMMEDIATE on SQLite) serialises batches; FOR UPDATE does elsewhere."""
+    authors = {
+        row.id: row
+        for row in session.execute(
+            select(User.id, User.name, User.role, User.active).where(
+                User.id.in_({s.author_id for s in sends})
             )
-        }
-        requesters = dict(
-            session.execute(
-                select(Ticket.id, Ticket.requester_id)
-                .where(Ticket.id.in_({s.ticket_id for s in sends}))
-                .order_by(Ticket.id)
-                .with_for_update()
-            ).all()
         )
-        keys = {(s.author_id, s.client_id) for s in sends}
-        query = (
+    }
+    requesters = dict(
+        session.execute(
+            select(Ticket.id, Ticket.requester_id)
+            .where(Ticket.id.in_({s.ticket_id for s in sends}))
+            .order_by(Ticket.id)
+            .with_for_update()
+        ).all()
+    )
+    earlier = {
+        (row.author_id, row.client_id): row
+        for row in session.execute(
             select(
                 Message.id,
                 Message.ticket_id,
@@ -309,101 +219,172 @@ class _PortableIO:
                 Message.created_at,
             )
             .join(User, User.id == Message.author_id)
-            .where(tuple_(Message.author_id, Message.client_id).in_(keys))
-        )
-        stored: dict[tuple[int, str], StoredMessage] = {}
-        for row in session.execute(query):
-            author = {"id": row.author_id, "name": row.name}
-            stored[(row.author_id, row.client_id)] = StoredMessage(
-                row.id,
-                row.ticket_id,
-                author,
-                row.body,
-                row.kind,
-                row.client_id,
-                row.created_at,
-                False,
+            .where(
+                tuple_(Message.author_id, Message.client_id).in_(
+                    {(s.author_id, s.client_id) for s in sends}
+                )
             )
-        return _Known(authors, requesters, stored)
-
-    def insert(self, rows: list[dict[str, Any]], now: datetime) -> _Inserted:
-        session = self.session
-        tickets = {row["ticket_id"] for row in rows}
-        # A scalar max per ticket (not one GROUP BY over all): each is one index lookup.
-        last_id = (
-            select(func.max(Message.id)).where(Message.ticket_id == Ticket.id).scalar_subquery()
         )
-        last = {
-            ticket: last or 0
-            for ticket, last in session.execute(
-                select(Ticket.id, last_id).where(Ticket.id.in_(tickets))
-            ).all()
+    }
+
+    outcomes: list[Outcome | None] = []
+    new: list[tuple[int, NewMessage]] = []
+    for send in sends:
+        author = authors.get(send.author_id)
+        staff = author is not None and ROLE_RANK[Role(author.role)] >= ROLE_RANK[Role.AGENT]
+        requester = requesters.get(send.ticket_id)
+        old = earlier.get((send.author_id, send.client_id))
+        if author is None or not author.active:
+            verdict = "unauthenticated"
+        elif requester is None or not (staff or requester == send.author_id):
+            verdict = "not_found"
+        elif send.kind != MessageKind.CHAT and not staff:
+            verdict = "forbidden"
+        elif old is not None and old.ticket_id != send.ticket_id:
+            verdict = "conflict"
+        elif old is not None:
+            verdict = REPEAT
+        else:
+            verdict = NEW
+        if verdict == NEW:
+            new.append((len(outcomes), send))
+            outcomes.append(None)
+        elif verdict == REPEAT:
+            assert old is not None
+            outcomes.append(
+                StoredMessage(
+                    old.id,
+                    old.ticket_id,
+                    {"id": old.author_id, "name": old.name},
+                    old.body,
+                    old.kind,
+                    old.client_id,
+                    old.created_at,
+                    created=False,
+                )
+            )
+        else:
+            outcomes.append(_refusal(verdict, send))
+    if not new:
+        return Batch([o for o in outcomes if o is not None], [])
+
+    tickets = {send.ticket_id for _, send in new}
+    # A scalar max per ticket (not one GROUP BY over all): each is one index lookup.
+    last_id = select(func.max(Message.id)).where(Message.ticket_id == Ticket.id).scalar_subquery()
+    last = {
+        ticket: last or 0
+        for ticket, last in session.execute(
+            select(Ticket.id, last_id).where(Ticket.id.in_(tickets))
+        ).all()
+    }
+    rows = [
+        {
+            "ticket_id": send.ticket_id,
+            "author_id": send.author_id,
+            "body": send.body,
+            "kind": send.kind,
+            "client_id": send.client_id,
+            "created_at": now,
         }
-        # sort_by_parameter_order: the ids come back in the order of ``rows``; inserted in that
-        # order under the write lock, they also increase in that order.
-        ids = list(
-            session.scalars(
-                insert(Message).returning(Message.id, sort_by_parameter_order=True), rows
-            )
+        for _, send in new
+    ]
+    # sort_by_parameter_order: the ids come back in the order of ``rows``; inserted in that
+    # order under the write lock, they also increase in that order.
+    ids = list(
+        session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows)
+    )
+    event_rows = [
+        {
+            "ticket_id": row["ticket_id"],
+            "type": EventType.MESSAGE.value,
+            "actor_id": row["author_id"],
+            "at": now,
+            "data": {"message_id": message_id, "kind": row["kind"]},
+            "source": LIVE_SOURCE,
+        }
+        for row, message_id in zip(rows, ids, strict=True)
+    ]
+    event_ids = list(
+        session.scalars(
+            insert(TicketEvent).returning(TicketEvent.id, sort_by_parameter_order=True),
+            event_rows,
         )
-        event_rows = [
-            {
-                "ticket_id": row["ticket_id"],
-                "type": EventType.MESSAGE.value,
-                "actor_id": row["author_id"],
-                "at": now,
-                "data": {"message_id": message_id, "kind": row["kind"]},
-                "source": LIVE_SOURCE,
-            }
-            for row, message_id in zip(rows, ids, strict=True)
-        ]
-        event_ids = list(
-            session.scalars(
-                insert(TicketEvent).returning(TicketEvent.id, sort_by_parameter_order=True),
-                event_rows,
-            )
+    )
+    session.execute(update(Ticket).where(Ticket.id.in_(tickets)).values(updated_at=now))
+
+    stored: list[StoredMessage] = []
+    for (index, send), message_id in zip(new, ids, strict=True):
+        author = authors[send.author_id]
+        message = StoredMessage(
+            message_id,
+            send.ticket_id,
+            {"id": author.id, "name": author.name},
+            send.body,
+            send.kind,
+            send.client_id,
+            now,
         )
-        session.execute(update(Ticket).where(Ticket.id.in_(tickets)).values(updated_at=now))
-        return _Inserted(ids, event_ids, last)
+        outcomes[index] = message
+        stored.append(message)
+    events = _events(stored, last, now, dict(zip(ids, event_ids, strict=True)))
+    return Batch([o for o in outcomes if o is not None], events)
 
 
-# One statement reads what the batch decides on, with the tickets' rows locked (in id order,
-# so two batches never wait on each other in a circle). The authors and earlier messages come
-# as JSON beside them, to save round trips.
-_PG_READ = """
-WITH locked AS (
-    SELECT id, requester_id FROM tickets WHERE id = ANY(%(tickets)s) ORDER BY id FOR UPDATE
-)
-SELECT
-    (SELECT coalesce(json_agg(json_build_array(id, requester_id)), '[]') FROM locked),
-    (SELECT coalesce(json_agg(json_build_array(id, name, role, active)), '[]')
-       FROM users WHERE id = ANY(%(authors)s)),
-    (SELECT coalesce(json_agg(json_build_array(
-                m.id, m.ticket_id, m.author_id, u.name, m.body, m.kind, m.client_id,
-                m.created_at)), '[]')
-       FROM unnest(%(key_authors)s::int[], %(key_clients)s::text[]) AS k(author_id, client_id)
-       JOIN messages m ON m.author_id = k.author_id AND m.client_id = k.client_id
-       JOIN users u ON u.id = m.author_id)
-"""
+# ---------------------------------------------------------------------------- PostgreSQL
 
-# The second, a new snapshot that sees everything committed before the locks were granted:
-# each ticket's last message, the messages in the order given (so their ids increase in that
-# order), their events, and the tickets' updated_at. ON CONFLICT only skips a client_id that
-# another transaction stored meanwhile; the caller then retries the batch.
-_PG_INSERT = """
+# One statement (so in autocommit one round trip) decides and stores a whole batch:
+#
+# * ``locked`` locks the batch's tickets in id order (two batches never wait on each other in a
+#   circle) and reads the newest version of each row; ``seen`` reads the version in this
+#   statement's snapshot. They differ only if another transaction changed a ticket after the
+#   snapshot (it waited for that lock): then ``last`` (each ticket's last message) may be stale,
+#   so ``moved`` holds the inserts back and the caller runs the statement again.
+# * ``checked`` gives each send the verdict ``_store_portable`` gives it, in the same order.
+# * the new messages are inserted in the order sent, so their ids increase in that order;
+#   ON CONFLICT skips a client_id another transaction stored meanwhile (the caller retries
+#   that send, and finds it then).
+_PG_STORE = """
 WITH input AS (
     SELECT * FROM unnest(%(ticket)s::int[], %(author)s::int[], %(body)s::text[],
                          %(kind)s::text[], %(client)s::text[])
         WITH ORDINALITY AS i(ticket_id, author_id, body, kind, client_id, n)
+), locked AS (
+    SELECT id, requester_id, xmin::text AS version FROM tickets
+    WHERE id IN (SELECT ticket_id FROM input) ORDER BY id FOR UPDATE
+), seen AS (
+    SELECT id, xmin::text AS version FROM tickets WHERE id IN (SELECT ticket_id FROM input)
+), moved AS (
+    SELECT EXISTS (
+        SELECT 1 FROM locked JOIN seen USING (id) WHERE locked.version <> seen.version
+    ) AS yes
+), checked AS (
+    SELECT i.n, i.ticket_id, i.author_id, i.body, i.kind, i.client_id, u.name,
+           m.id AS old_id, m.ticket_id AS old_ticket, m.body AS old_body,
+           m.kind AS old_kind, m.created_at AS old_at,
+           CASE
+               WHEN u.id IS NULL OR NOT u.active THEN 'unauthenticated'
+               WHEN t.id IS NULL OR (u.role = 'requester' AND t.requester_id <> i.author_id)
+                   THEN 'not_found'
+               WHEN i.kind <> 'chat' AND u.role = 'requester' THEN 'forbidden'
+               WHEN m.id IS NOT NULL AND m.ticket_id <> i.ticket_id THEN 'conflict'
+               WHEN m.id IS NOT NULL THEN 'repeat'
+               ELSE 'new'
+           END AS verdict
+    FROM input i
+    LEFT JOIN users u ON u.id = i.author_id
+    LEFT JOIN locked t ON t.id = i.ticket_id
+    LEFT JOIN messages m ON m.author_id = i.author_id AND m.client_id = i.client_id
 ), last AS (
     SELECT t.id AS ticket_id,
            (SELECT max(m.id) FROM messages m WHERE m.ticket_id = t.id) AS last_id
-    FROM unnest(%(tickets)s::int[]) AS t(id)
+    FROM locked t
 ), stored AS (
     INSERT INTO messages (ticket_id, author_id, body, kind, client_id, created_at)
-    SELECT ticket_id, author_id, body, kind, client_id, %(now)s FROM input ORDER BY n
+    SELECT ticket_id, author_id, body, kind, client_id, %(now)s FROM checked
+    WHERE verdict = 'new' AND NOT (SELECT yes FROM moved)
+    ORDER BY n
     ON CONFLICT (author_id, client_id) DO NOTHING
-    RETURNING id, ticket_id, author_id, kind, client_id
+    RETURNING id, ticket_id, author_id, client_id, kind
 ), event AS (
     INSERT INTO ticket_events (ticket_id, type, actor_id, at, data, source)
     SELECT ticket_id, 'message', author_id, %(now)s,
@@ -413,70 +394,69 @@ WITH input AS (
 ), touched AS (
     UPDATE tickets SET updated_at = %(now)s WHERE id IN (SELECT ticket_id FROM stored)
 )
-SELECT stored.author_id, stored.client_id, stored.id, event.id, last.last_id
-FROM stored JOIN event ON event.message_id = stored.id
-JOIN last ON last.ticket_id = stored.ticket_id
-ORDER BY stored.id
+SELECT c.verdict, (SELECT yes FROM moved), c.name, s.id, e.id, l.last_id,
+       c.old_id, c.old_ticket, c.old_body, c.old_kind, c.old_at
+FROM checked c
+LEFT JOIN stored s ON s.author_id = c.author_id AND s.client_id = c.client_id
+LEFT JOIN event e ON e.message_id = s.id
+LEFT JOIN last l ON l.ticket_id = c.ticket_id
+ORDER BY c.n
 """
 
 
-class _PostgresIO:
-    """The same reads and writes as :class:`_PortableIO`, in two statements on the driver."""
-
-    def __init__(self, cursor: Any) -> None:
-        self.cursor = cursor  # a psycopg cursor, in the caller's transaction
-
-    def read(self, sends: Sequence[NewMessage]) -> _Known:
-        keys = sorted({(s.author_id, s.client_id) for s in sends})
-        self.cursor.execute(
-            _PG_READ,
+def _store_postgres(cursor: Any, now: datetime, sends: Sequence[NewMessage]) -> Batch:
+    """:data:`_PG_STORE` on a psycopg cursor. Runs it again while a ticket moved under it (it
+    stored nothing then), and again for the sends whose client_id another transaction stored
+    meanwhile (they are repeats the second time)."""
+    outcomes: dict[int, Outcome] = {}
+    new: list[StoredMessage] = []
+    last: dict[int, int] = {}
+    event_ids: dict[int, int] = {}
+    pending = list(range(len(sends)))
+    for _ in range(20):
+        batch = [sends[i] for i in pending]
+        cursor.execute(
+            _PG_STORE,
             {
-                "tickets": sorted({s.ticket_id for s in sends}),
-                "authors": sorted({s.author_id for s in sends}),
-                "key_authors": [k[0] for k in keys],
-                "key_clients": [k[1] for k in keys],
-            },
-        )
-        tickets, authors, stored = self.cursor.fetchone()
-        found: dict[tuple[int, str], StoredMessage] = {}
-        for mid, tid, aid, name, body, kind, client_id, created_at in stored:
-            at = datetime.fromisoformat(created_at).astimezone(UTC)
-            found[(aid, client_id)] = StoredMessage(
-                mid, tid, {"id": aid, "name": name}, body, kind, client_id, at, False
-            )
-        return _Known({a[0]: _Author(*a) for a in authors}, {t: r for t, r in tickets}, found)
-
-    def insert(self, rows: list[dict[str, Any]], now: datetime) -> _Inserted:
-        self.cursor.execute(
-            _PG_INSERT,
-            {
-                "ticket": [r["ticket_id"] for r in rows],
-                "author": [r["author_id"] for r in rows],
-                "body": [r["body"] for r in rows],
-                "kind": [r["kind"] for r in rows],
-                "client": [r["client_id"] for r in rows],
-                "tickets": sorted({r["ticket_id"] for r in rows}),
+                "ticket": [s.ticket_id for s in batch],
+                "author": [s.author_id for s in batch],
+                "body": [s.body for s in batch],
+                "kind": [s.kind for s in batch],
+                "client": [s.client_id for s in batch],
                 "now": now,
                 "source": LIVE_SOURCE,
             },
         )
-        result = {(a, c): (mid, eid, last) for a, c, mid, eid, last in self.cursor.fetchall()}
-        if len(result) != len(rows):
-            raise _Collision(f"{len(rows) - len(result)} client_id(s) stored meanwhile")
-        ordered = [result[(r["author_id"], r["client_id"])] for r in rows]
-        return _Inserted(
-            [o[0] for o in ordered],
-            [o[1] for o in ordered],
-            {r["ticket_id"]: o[2] or 0 for r, o in zip(rows, ordered, strict=True)},
-        )
-
-
-def _same_ticket(message: StoredMessage, send: NewMessage) -> Outcome:
-    return message if message.ticket_id == send.ticket_id else _conflict()
-
-
-def _conflict() -> Conflict:
-    return Conflict("That client_id was already used for a message on another ticket.")
+        rows = cursor.fetchall()
+        if rows[0][1]:  # a ticket moved: nothing was stored
+            continue
+        again: list[int] = []
+        for index, send, row in zip(pending, batch, rows, strict=True):
+            verdict, _, name, message_id, event_id, last_id = row[:6]
+            author = {"id": send.author_id, "name": name}
+            if verdict == NEW and message_id is None:
+                again.append(index)
+            elif verdict == NEW:
+                message = StoredMessage(
+                    message_id, send.ticket_id, author, send.body, send.kind, send.client_id, now
+                )
+                outcomes[index] = message
+                new.append(message)
+                last.setdefault(send.ticket_id, last_id or 0)
+                event_ids[message_id] = event_id
+            elif verdict == REPEAT:
+                old_id, old_ticket, old_body, old_kind, old_at = row[6:]
+                outcomes[index] = StoredMessage(
+                    old_id, old_ticket, author, old_body, old_kind, send.client_id, old_at, False
+                )
+            else:
+                outcomes[index] = _refusal(verdict, send)
+        pending = again
+        if not pending:
+            break
+    for index in pending:  # twenty tries: something is badly wrong; say so, keep the rest
+        outcomes[index] = Conflict("The ticket kept changing under this message; send it again.")
+    return Batch([outcomes[i] for i in range(len(sends))], _events(new, last, now, event_ids))
 
 
 @dataclass
@@ -499,9 +479,11 @@ class MessageWriter:
     room hears its messages in id order.
 
     On PostgreSQL the writer keeps one connection of its own (only one batch is written at a
-    time), with generic plans for its two statements: checking a pooled connection out and in,
-    with its ping, and planning each statement anew cost more than the statements themselves.
-    A connection that breaks is dropped, and the next batch opens a new one.
+    time) in autocommit, where its one statement is one round trip, with a generic plan:
+    checking a pooled connection out and in, with its ping, BEGIN and COMMIT, and planning the
+    statement anew cost more than the statement itself. Under load every round trip also
+    waits its turn in the event loop. A connection that breaks is dropped, and the next batch
+    opens a new one.
     """
 
     def __init__(
@@ -552,7 +534,7 @@ class MessageWriter:
 
     def _lead(self) -> None:
         with self._lock:
-            batch = [self._queue.popleft() for _ in range(min(self._max_batch, len(self._queue)))]
+            batch = self._take()
         try:
             outcomes, events = self._write([w.send for w in batch])
         except BaseException as exc:  # the whole batch failed (database gone): each send hears
@@ -573,48 +555,57 @@ class MessageWriter:
             if following is not None:
                 following.wake.set()
 
+    def _take(self) -> list[_Waiting]:
+        """The oldest queued sends, up to ``max_batch``, stopping before an ``(author,
+        client_id)`` already in the batch: a retry racing its original goes in the next batch
+        and finds the original stored."""
+        batch: list[_Waiting] = []
+        keys: set[tuple[int, str]] = set()
+        while self._queue and len(batch) < self._max_batch:
+            send = self._queue[0].send
+            key = (send.author_id, send.client_id)
+            if key in keys:
+                break
+            keys.add(key)
+            batch.append(self._queue.popleft())
+        return batch
+
     def _write(self, sends: list[NewMessage]) -> tuple[list[Outcome], list[EventPayload]]:
-        # Another connection of the same author may store the same client_id between our look
-        # and our insert; the unique constraint refuses it, and the second try finds that row.
-        for attempt in range(3):
-            try:
-                batch = (
-                    self._write_postgres(sends) if self._postgres else self._write_portable(sends)
-                )
-                return list(batch.outcomes), batch.events
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+        batch = self._write_postgres(sends) if self._postgres else self._write_portable(sends)
+        return list(batch.outcomes), batch.events
 
     def _write_portable(self, sends: list[NewMessage]) -> Batch:
-        with self._sessions() as session:
-            try:
-                begin_write(session)
-                batch = store_messages(session, self._clock.now(), sends)
-                session.commit()
-                return batch
-            except BaseException:
-                session.rollback()
-                raise
+        # SQLite's write lock is held from the first read, so nobody can store one of the
+        # batch's client_ids between the look and the insert; other engines retry once if so.
+        for attempt in range(2):
+            with self._sessions() as session:
+                try:
+                    begin_write(session)
+                    batch = store_messages(session, self._clock.now(), sends)
+                    session.commit()
+                    return batch
+                except IntegrityError:
+                    session.rollback()
+                    if attempt:
+                        raise
+                except BaseException:
+                    session.rollback()
+                    raise
+        raise AssertionError("unreachable")
 
     def _write_postgres(self, sends: list[NewMessage]) -> Batch:
         if self._raw is None:
             raw = self._engine.raw_connection()
-            with raw.driver_connection.cursor() as cursor:
-                cursor.execute("SET plan_cache_mode = force_generic_plan")
-            raw.driver_connection.commit()
+            driver = raw.driver_connection
+            driver.autocommit = True  # the statement is its own transaction: one round trip
+            driver.execute("SET plan_cache_mode = force_generic_plan")
             self._raw = raw
         driver = self._raw.driver_connection
         try:
             with driver.cursor() as cursor:
-                batch = _store(_PostgresIO(cursor), self._clock.now(), sends)
-            driver.commit()
-            return batch
+                return _store_postgres(cursor, self._clock.now(), sends)
         except BaseException:
             if driver.closed or driver.broken:
                 self._raw.invalidate()
                 self._raw = None
-            else:
-                driver.rollback()
             raise

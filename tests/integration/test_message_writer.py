@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 
 from swarm.clock import SystemClock
 from swarm.db import make_session_factory
@@ -204,3 +204,117 @@ def test_many_threads_sending_at_once_lose_and_duplicate_nothing(org, writer_for
     assert published == every  # one event each, and the room hears them in id order
     with org["factory"]() as session:
         assert session.scalars(select(Message.id).order_by(Message.id)).all() == every
+
+
+def _hold_in_other_transaction(factory, statements):
+    """Run ``statements(session)`` in a transaction left open; returns the session."""
+    session = factory()
+    statements(session)
+    session.flush()
+    return session
+
+
+def _wait_for_lock_waiters(engine: Engine, count: int = 1) -> None:
+    """Until ``count`` backends wait for a lock (the writer's statement is blocked)."""
+    import time
+
+    from sqlalchemy import text
+
+    deadline = time.monotonic() + 10
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+            ).scalar_one()
+            if waiting >= count:
+                return
+            conn.rollback()
+            time.sleep(0.02)
+    raise AssertionError("the writer never waited for the lock")
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_message_committed_while_the_batch_waited_for_the_ticket_is_its_prev(org, writer_for):
+    """Another process stored a message on the ticket while the batch waited for its lock: the
+    batch's snapshot did not see it, so the batch runs again and names it as prev_id."""
+    from swarm.models import Ticket
+
+    notifier = RecordingNotifier()
+    writer = writer_for(notifier)
+    ticket, _ = org["tickets"]
+    now = SystemClock().now()
+
+    def other(session):
+        session.execute(select(Ticket.id).where(Ticket.id == ticket).with_for_update())
+        session.add(
+            Message(
+                ticket_id=ticket,
+                author_id=org["agent"],
+                body="from process B",
+                kind="chat",
+                client_id="b-1",
+                created_at=now,
+            )
+        )
+        session.execute(update(Ticket).where(Ticket.id == ticket).values(updated_at=now))
+
+    holder = _hold_in_other_transaction(org["factory"], other)
+    results: list[StoredMessage] = []
+    sender = threading.Thread(
+        target=lambda: results.append(
+            writer.send(NewMessage(org["agent"], ticket, "from process A", "a-1"))
+        )
+    )
+    sender.start()
+    _wait_for_lock_waiters(org["engine"])
+    other_id = holder.scalar(select(Message.id).where(Message.client_id == "b-1"))
+    holder.commit()
+    holder.close()
+    sender.join(timeout=30)
+
+    [mine] = results
+    assert mine.id > other_id
+    [event] = notifier.published
+    assert event["message"]["prev_id"] == other_id
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_a_client_id_stored_by_another_transaction_meanwhile_is_a_repeat(org, writer_for):
+    """The same send on two connections at once: the one that commits first stores it, the
+    other returns that message and stores and publishes nothing."""
+    notifier = RecordingNotifier()
+    writer = writer_for(notifier)
+    ticket, _ = org["tickets"]
+    now = SystemClock().now()
+
+    holder = _hold_in_other_transaction(
+        org["factory"],
+        lambda session: session.add(
+            Message(
+                ticket_id=ticket,
+                author_id=org["agent"],
+                body="twice",
+                kind="chat",
+                client_id="same",
+                created_at=now,
+            )
+        ),
+    )
+    results: list[StoredMessage] = []
+    sender = threading.Thread(
+        target=lambda: results.append(
+            writer.send(NewMessage(org["agent"], ticket, "twice", "same"))
+        )
+    )
+    sender.start()
+    _wait_for_lock_waiters(org["engine"])  # the insert waits to learn whether "same" is taken
+    first = holder.scalar(select(Message.id).where(Message.client_id == "same"))
+    holder.commit()
+    holder.close()
+    sender.join(timeout=30)
+
+    [again] = results
+    assert again.id == first and not again.created
+    assert notifier.published == []
+    with org["factory"]() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) == 1
