@@ -7,8 +7,13 @@ imported (sockets, threads, the database drivers' waits), so that happens here, 
 import sys
 
 if sys.argv[1:2] == ["serve"] and "--help" not in sys.argv:
+    import gevent
     from gevent import monkey
 
+    # Every socket event is handled in a greenlet of its own; by default gevent records the
+    # spawning stack of each (23 frame objects apiece), which cost CPU at every spawn and made
+    # the largest share of what the garbage collector scans (docs/realtime-server.md).
+    gevent.config.track_greenlet_tree = False
     monkey.patch_all()
 
 from swarm.cli import main  # imported after the monkey-patching above, on purpose
