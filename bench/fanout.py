@@ -267,6 +267,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
+def scratch_database(url: str | None) -> Iterator[str | None]:
+    """A new, empty PostgreSQL database beside the one ``url`` names, dropped afterwards: every
+    run starts from the same state (a database that kept earlier runs' messages made later runs
+    slower), and the database ``url`` names is never touched. Other URLs pass through."""
+    if not url or not url.startswith("postgresql"):
+        yield url
+        return
+    import psycopg
+
+    base, _, _db = url.rpartition("/")
+    name = f"swarm_bench_{os.getpid()}"
+    admin = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+    try:
+        admin.execute(f"CREATE DATABASE {name}")
+        try:
+            yield f"{base}/{name}"
+        finally:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        admin.close()
+
+
+@contextlib.contextmanager
 def swarm_server(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
     """The real server (``python -m swarm serve``) on a fresh database with an agent, an API
     token and one ticket per room; yields ``(url, token, room ids)``. Authentication and
@@ -281,8 +304,11 @@ def swarm_server(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
     from swarm.tickets.notify import NullNotifier
     from swarm.tickets.service import TicketService
 
-    with tempfile.TemporaryDirectory(prefix="swarm-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{tmp}/bench.db"
+    with (
+        tempfile.TemporaryDirectory(prefix="swarm-bench-") as tmp,
+        scratch_database(args.database_url) as scratch,
+    ):
+        url = scratch or f"sqlite:///{tmp}/bench.db"
         log(f"preparing {url.split('@')[-1]}: schema, an agent, a token, {args.rooms + 2} tickets")
         upgrade(url)
         engine = make_engine(url)

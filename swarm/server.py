@@ -44,9 +44,19 @@ def make_server(app: Any, host: str, port: int) -> WSGIServer:
     return WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
 
 
+#: Full collections only after this many collections of the middle generation (Python's
+#: default is 10). A full pass scans every connection's objects, ~100 ms at 1,000 connections
+#: on the benchmark machine, and was the largest stall under load; young collections still
+#: run as often as before, so cycles are freed as soon as ever and only the rare long-lived
+#: one waits longer (docs/realtime-server.md).
+FULL_COLLECTION_EVERY = 1000
+
+
 def freeze_garbage() -> None:
     """Move everything alive now out of the collector's sight: the app, its imports and caches
     live as long as the process, and scanning them in every full collection stalled the event
-    loop ~70 ms every few seconds under load."""
+    loop ~70 ms every few seconds under load. Then make full collections rarer."""
     gc.collect()
     gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
