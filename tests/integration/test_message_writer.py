@@ -318,3 +318,52 @@ def test_a_client_id_stored_by_another_transaction_meanwhile_is_a_repeat(org, wr
     assert notifier.published == []
     with org["factory"]() as session:
         assert session.scalar(select(func.count()).select_from(Message)) == 1
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+def test_the_writers_plan_made_on_empty_tables_looks_rows_up_by_key(engine):
+    """The writer keeps one generic plan for its statement. Made from the statistics of a new
+    installation's empty tables, an unguarded plan scans messages, tickets and users whole —
+    a cost that grows with every message stored. Under the writer's settings it uses indexes."""
+    import re
+
+    from swarm.tickets.messages import _PG_STORE, _WRITER_SETTINGS
+
+    names: list[str] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        if match.group(1) not in names:
+            names.append(match.group(1))
+        return f"${names.index(match.group(1)) + 1}"
+
+    statement = re.sub(r"%\((\w+)\)s", placeholder, _PG_STORE)
+    values = {
+        "ticket": "'{1}'::int[]",
+        "author": "'{1}'::int[]",
+        "body": "'{hi}'::text[]",
+        "kind": "'{chat}'::text[]",
+        "client": "'{c}'::text[]",
+        "now": "now()",
+        "source": "'live'",
+    }
+    raw = engine.raw_connection()
+    try:
+        driver = raw.driver_connection
+        driver.autocommit = True
+        scanned: dict[bool, set[str]] = {}
+        for guarded in (False, True):
+            driver.execute("RESET ALL")
+            driver.execute("SET plan_cache_mode = force_generic_plan")
+            if guarded:
+                for setting in _WRITER_SETTINGS:
+                    driver.execute(setting)
+            driver.execute("DEALLOCATE ALL")
+            driver.execute(f"PREPARE store AS {statement}")
+            args = ", ".join(values[n] for n in names)
+            plan = "\n".join(r[0] for r in driver.execute(f"EXPLAIN EXECUTE store({args})"))
+            scanned[guarded] = set(re.findall(r"Seq Scan on (\w+)", plan))
+    finally:
+        raw.close()
+
+    assert {"messages", "tickets", "users"} <= scanned[False]  # the trap is real
+    assert scanned[True] == set()
