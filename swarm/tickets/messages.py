@@ -612,6 +612,26 @@ class MessageWriter:
         raise AssertionError("unreachable")
 
     def _write_postgres(self, sends: list[NewMessage]) -> Batch:
+        # A connection the database dropped (a restart, a failover, an idle timeout) is
+        # replaced and the batch sent once more. Safe: a send whose first try did commit is a
+        # repeat of its client_id the second time (its event then reaches the room only through
+        # the clients' catch-up: prev_id and the periodic resync).
+        for attempt in range(2):
+            driver = self._connection()
+            try:
+                with driver.cursor() as cursor:
+                    return _store_postgres(cursor, self._clock.now(), sends)
+            except BaseException:
+                if not (driver.closed or driver.broken):
+                    raise
+                self._raw.invalidate()
+                self._raw = None
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _connection(self) -> Any:
+        """The writer's own psycopg connection, opened (and set up) when there is none."""
         if self._raw is None:
             raw = self._engine.raw_connection()
             driver = raw.driver_connection
@@ -619,12 +639,4 @@ class MessageWriter:
             for setting in _WRITER_SETTINGS:
                 driver.execute(setting)
             self._raw = raw
-        driver = self._raw.driver_connection
-        try:
-            with driver.cursor() as cursor:
-                return _store_postgres(cursor, self._clock.now(), sends)
-        except BaseException:
-            if driver.closed or driver.broken:
-                self._raw.invalidate()
-                self._raw = None
-            raise
+        return self._raw.driver_connection

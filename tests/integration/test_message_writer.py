@@ -415,3 +415,22 @@ def test_no_step_of_the_writers_statement_runs_more_than_once_per_send(engine, o
     plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
     worst = max(loops(plan["Plan"]))
     assert worst[0] <= n, worst
+
+
+def test_a_connection_the_database_dropped_is_replaced_and_the_send_goes_through(org, writer_for):
+    from sqlalchemy import text
+
+    notifier = RecordingNotifier()
+    writer = writer_for(notifier)
+    ticket, _ = org["tickets"]
+    first = writer.send(NewMessage(org["agent"], ticket, "before", "d-1"))
+    pid = writer._raw.driver_connection.info.backend_pid
+    with org["engine"].connect() as conn:  # what a database restart does to the connection
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        conn.commit()
+
+    second = writer.send(NewMessage(org["agent"], ticket, "after", "d-2"))
+
+    assert second.created and second.id > first.id
+    assert writer._raw.driver_connection.info.backend_pid != pid
+    assert [e["message"]["body"] for e in notifier.published] == ["before", "after"]
