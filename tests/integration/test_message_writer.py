@@ -417,6 +417,7 @@ def test_no_step_of_the_writers_statement_runs_more_than_once_per_send(engine, o
     assert worst[0] <= n, worst
 
 
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 def test_a_connection_the_database_dropped_is_replaced_and_the_send_goes_through(org, writer_for):
     from sqlalchemy import text
 
