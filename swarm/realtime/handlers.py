@@ -36,6 +36,7 @@ from swarm.tickets.rooms import message_payload
 log = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
+ONE_PAYLOAD = "Send one JSON object as the payload."
 
 
 class BadPayload(Exception):
@@ -175,7 +176,9 @@ def register_handlers(
                     return fn(user, conn, payload)
 
             @wraps(fn)
-            def wrapper(payload: Any = None) -> Ack:
+            def wrapper(payload: Any = None, *extra: Any) -> Ack:
+                if extra:
+                    return error("invalid", ONE_PAYLOAD)
                 sid = request.sid  # type: ignore[attr-defined]
                 return answer(name, sid, lambda conn: run(conn, payload))
 
@@ -192,7 +195,9 @@ def register_handlers(
 
         def decorate(fn: Callable[..., Ack]) -> Callable[..., Ack]:
             @wraps(fn)
-            def wrapper(sid: str, payload: Any = None) -> Ack:
+            def wrapper(sid: str, payload: Any = None, *extra: Any) -> Ack:
+                if extra:
+                    return error("invalid", ONE_PAYLOAD)
                 return answer(name, sid, lambda conn: fn(conn, payload))
 
             socketio.server.on(name, wrapper)

@@ -158,10 +158,39 @@ def test_a_requester_cannot_join_someone_elses_ticket(connect, ticket, db, clock
         {"ticket_id": 1, "colour": "red"},
     ],
 )
-def test_malformed_payloads_get_a_clear_error(connect, agent, ticket, payload):
-    ack = connect(agent).emit("join_ticket", payload, callback=True)
+@pytest.mark.parametrize("event", ["join_ticket", "send_message"])
+def test_malformed_payloads_get_a_clear_error(connect, agent, ticket, payload, event):
+    ack = connect(agent).emit(event, payload, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "invalid"
     assert ack["error"]["message"]
+
+
+@pytest.mark.parametrize("event", ["join_ticket", "send_message", "typing"])
+def test_an_event_with_more_than_one_argument_gets_a_clear_error(connect, agent, ticket, event):
+    client = connect(agent)
+    ack = client.emit(event, {"ticket_id": ticket["id"]}, "extra", callback=True)
+    assert ack == {
+        "ok": False,
+        "error": {"code": "invalid", "message": "Send one JSON object as the payload."},
+    }
+    assert client.emit("send_message", {}, callback=True)["error"]["code"] == "invalid"
+
+
+def test_a_send_with_a_bad_body_is_refused_and_stores_nothing(connect, agent, ticket, login):
+    client = connect(agent)
+    for payload, code in [
+        ({"ticket_id": ticket["id"], "body": "   ", "client_id": "e1"}, "invalid"),
+        (
+            {"ticket_id": ticket["id"], "body": "x" * (64 * 1024 + 1), "client_id": "e2"},
+            "too_large",
+        ),
+        ({"ticket_id": ticket["id"], "body": "hi", "client_id": ""}, "invalid"),
+        ({"ticket_id": ticket["id"], "body": "hi", "client_id": "e3", "kind": "shout"}, "invalid"),
+    ]:
+        ack = client.emit("send_message", payload, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == code, payload
+    joined = client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    assert joined["messages"] == []
 
 
 def test_invitations_reach_the_invitee_anywhere_and_accepting_joins(
