@@ -489,12 +489,13 @@ class MessageWriter:
     """Group commit for room messages, shared by every connection of one process.
 
     The first send to arrive while nothing is being written becomes the leader: it takes what
-    is queued (itself first, up to ``max_batch``), stores it in one transaction, publishes the
-    events after commit, and hands the lead to the oldest send still queued. The others only
-    wait. So a burst costs one transaction per batch instead of one per message, a lone send
-    still goes straight through, no background thread is needed (it works the same with
-    threads and greenlets), and publishing finishes before the next batch starts, so every
-    room hears its messages in id order.
+    is queued (itself first, up to ``max_batch``), stores it in one transaction, hands the lead
+    to the oldest send still queued, and publishes the events of its batch once the batches
+    before it are published. The others only wait. So a burst costs one transaction per batch
+    instead of one per message, a lone send still goes straight through, no background thread
+    is needed (it works the same with threads and greenlets), only one batch is written at a
+    time (ids follow the order sends were queued in), and every room hears its messages in id
+    order.
 
     On PostgreSQL the writer keeps one connection of its own (only one batch is written at a
     time) in autocommit, where its one statement is one round trip, with a generic plan:
@@ -517,6 +518,9 @@ class MessageWriter:
         self._lock = threading.Lock()
         self._queue: deque[_Waiting] = deque()
         self._writing = False
+        self._batches = 0  # batches taken so far; the next one's turn to publish
+        self._published = 0  # batches published so far
+        self._published_changed = threading.Condition()
 
     def close(self) -> None:
         """Give the writer's own connection back (the next batch would open another)."""
@@ -553,25 +557,36 @@ class MessageWriter:
     def _lead(self) -> None:
         with self._lock:
             batch = self._take()
+            turn = self._batches
+            self._batches += 1
         try:
             outcomes, events = self._write([w.send for w in batch])
         except BaseException as exc:  # the whole batch failed (database gone): each send hears
             outcomes, events = [exc] * len(batch), []
         for waiting, outcome in zip(batch, outcomes, strict=True):
             waiting.outcome = outcome
+        # The lead passes on now, so the next batch is written while this one is published
+        # (the database works while this process encodes and sends); batches still publish
+        # in the order they were taken, which is their id order.
+        with self._lock:
+            following = self._queue[0] if self._queue else None
+            if following is None:
+                self._writing = False
+            else:
+                following.leads = True
+        if following is not None:
+            following.wake.set()
         try:
+            with self._published_changed:
+                while self._published != turn:
+                    self._published_changed.wait()
             self._notifier.publish(events)
         finally:
-            with self._lock:
-                following = self._queue[0] if self._queue else None
-                if following is None:
-                    self._writing = False
-                else:
-                    following.leads = True
+            with self._published_changed:
+                self._published += 1
+                self._published_changed.notify_all()
             for waiting in batch:
                 waiting.wake.set()
-            if following is not None:
-                following.wake.set()
 
     def _take(self) -> list[_Waiting]:
         """The oldest queued sends, up to ``max_batch``, stopping before an ``(author,
