@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from swarm.clock import Clock
@@ -119,7 +119,13 @@ class TicketService:
         limit: int = 25,
     ) -> Page:
         """Tickets the viewer may see, newest first, ``limit`` at a time (keyset on id)."""
-        query = select(Ticket).order_by(Ticket.id.desc()).limit(limit + 1)
+        # Every ticket on the page shows its vendor hand-off: one query for the page's.
+        query = (
+            select(Ticket)
+            .options(selectinload(Ticket.handoffs))
+            .order_by(Ticket.id.desc())
+            .limit(limit + 1)
+        )
         if not viewer.is_staff:
             query = query.where(Ticket.requester_id == viewer.id)
         if status:

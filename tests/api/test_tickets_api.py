@@ -228,3 +228,45 @@ def test_agents_are_listed_for_staff(login, agent, manager, db, clock):
     make_user(db, clock)  # a requester is not an agent
     names = [a["name"] for a in login(agent).get("/api/v1/agents").json["items"]]
     assert names == ["Ada Agent", "Max Manager"]
+
+
+def test_a_page_of_tickets_costs_the_same_queries_however_many_have_vendor_handoffs(
+    app, login, requester, agent, db, clock
+):
+    """Each ticket shows its vendor hand-off: loaded for the whole page at once, not per row."""
+    from sqlalchemy import event
+
+    from swarm.models import Vendor, VendorHandoff
+
+    vendor = Vendor(name="Acme Networks", sla_seconds=3600, created_at=clock.now())
+    db.add(vendor)
+    db.commit()
+    client, customer = login(agent), login(requester)
+
+    def queries_for_a_page_with(handoffs: int) -> int:
+        for n in range(handoffs):
+            ticket_id = open_ticket(customer, subject=f"Router {n}")["id"]
+            db.add(
+                VendorHandoff(
+                    ticket_id=ticket_id,
+                    vendor_id=vendor.id,
+                    external_ref=f"ACME-{n}",
+                    handed_off_at=clock.now(),
+                    status_at=clock.now(),
+                    sla_seconds=3600,
+                )
+            )
+        db.commit()
+        statements: list[str] = []
+        engine = app.extensions["swarm"].engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            page = client.get("/api/v1/tickets?limit=25")
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert page.status_code == 200
+        assert all(t["vendor"]["vendor"]["name"] == "Acme Networks" for t in page.json["items"])
+        return len(statements)
+
+    assert queries_for_a_page_with(2) == queries_for_a_page_with(10)
