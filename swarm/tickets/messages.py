@@ -98,7 +98,9 @@ class StoredMessage:
     created: bool = True
 
     def payload(self, prev_id: int | None = None) -> dict[str, Any]:
-        """The protocol's shape, as :func:`swarm.tickets.rooms.message_payload` gives it."""
+        """``{id, ticket_id, author: {id, name}, body, kind, client_id, at}`` (and ``prev_id``
+        when given): the protocol's one shape of a message, also for stored ORM rows
+        (:func:`swarm.tickets.rooms.message_payload`)."""
         extra = {} if prev_id is None else {"prev_id": prev_id}
         return {
             **extra,

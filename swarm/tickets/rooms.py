@@ -44,17 +44,16 @@ def message_payload(message: Message, prev_id: int | None = None) -> dict[str, A
     Live messages also carry ``prev_id``, the id of the ticket's message before this one (0 for
     the first): a client whose last id differs has missed something and asks for a replay.
     """
-    extra = {} if prev_id is None else {"prev_id": prev_id}
-    return {
-        **extra,
-        "id": message.id,
-        "ticket_id": message.ticket_id,
-        "author": user_ref(message.author),
-        "body": message.body,
-        "kind": message.kind,
-        "client_id": message.client_id,
-        "at": message.created_at.isoformat(),
-    }
+    stored = StoredMessage(
+        message.id,
+        message.ticket_id,
+        user_ref(message.author) or {},
+        message.body,
+        message.kind,
+        message.client_id,
+        message.created_at,
+    )
+    return stored.payload(prev_id)
 
 
 @dataclass(frozen=True)
