@@ -9,6 +9,7 @@ others, events published after commit in id order — and show that batches do f
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -119,6 +120,44 @@ def test_sends_that_pile_up_are_stored_in_one_batch_in_arrival_order(org, writer
             select(func.count()).select_from(TicketEvent).where(TicketEvent.type == "message")
         )
     assert stored == ids and events == 21
+
+
+def test_a_slow_publish_lets_one_batch_be_written_ahead_and_no_more(org, writer_for):
+    """Writing runs ahead of publishing by one batch: with publishing stuck (a slow message
+    queue), later sends wait in the queue, where they form one batch, instead of each being
+    written and then waiting for its turn to publish (which once piled up without bound)."""
+    notifier = BlockingNotifier()
+    writer = writer_for(notifier)
+    ticket, _ = org["tickets"]
+    results: dict[int, StoredMessage] = {}
+
+    def send_in_thread(index: int) -> threading.Thread:
+        waiting = writer.submit(NewMessage(org["agent"], ticket, f"m{index}", f"m-{index}"))
+        thread = threading.Thread(target=lambda: results.setdefault(index, writer.result(waiting)))
+        thread.start()
+        return thread
+
+    def stored() -> int:
+        with org["factory"]() as session:
+            return int(session.scalar(select(func.count()).select_from(Message)) or 0)
+
+    threads = [send_in_thread(0)]
+    assert notifier.entered.wait(timeout=30)  # m-0 is stored and stuck in its publish
+    threads.append(send_in_thread(1))  # written ahead while m-0 publishes
+    deadline = time.monotonic() + 30
+    while stored() < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    threads += [send_in_thread(i) for i in range(2, 6)]
+    time.sleep(0.5)  # room for a writer that runs further ahead to show itself
+    assert stored() == 2
+
+    notifier.release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert notifier.batches == [1, 1, 4]
+    ids = [results[i].id for i in range(6)]
+    assert ids == sorted(ids) and stored() == 6
+    assert [e["message"]["id"] for e in notifier.published] == ids
 
 
 def test_each_send_gets_its_own_answer_and_the_good_ones_are_stored(org, writer_for):
