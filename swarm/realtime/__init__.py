@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from flask_socketio import SocketIO
 from socketio.packet import Packet
@@ -9,6 +11,7 @@ from socketio.packet import Packet
 from swarm.config import Config
 from swarm.realtime.handlers import RateLimit, register_handlers
 from swarm.realtime.presence import MemoryPresence, Presence, RedisPresence
+from swarm.realtime.queue import BatchingRedisManager
 from swarm.tickets.messages import MessageWriter
 
 
@@ -31,10 +34,15 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
     the origin check stays on (only the app's own origin and ``config.allowed_origins``), and
     with ``SWARM_MESSAGE_QUEUE`` every process shares rooms and presence through Redis.
     """
+    queue: dict[str, Any] = {}
+    if config.message_queue and config.message_queue.startswith(("redis://", "rediss://")):
+        queue["client_manager"] = BatchingRedisManager(config.message_queue)
+    elif config.message_queue:
+        queue["message_queue"] = config.message_queue
     socketio = SocketIO(
         app,
         async_mode=config.async_mode,
-        message_queue=config.message_queue,
+        **queue,
         cors_allowed_origins=list(config.allowed_origins) or None,
         max_http_buffer_size=MAX_PACKET_BYTES,
         # Each event in its own greenlet, so that a burst of sends from one client waits for

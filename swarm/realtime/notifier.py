@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -39,6 +40,12 @@ class SocketNotifier:
         self.socketio = socketio
 
     def publish(self, events: Sequence[EventPayload]) -> None:
+        # With the Redis queue, the other processes hear the whole batch in one round trip.
+        batch = getattr(self.socketio.server.manager, "batch", contextlib.nullcontext)
+        with batch():
+            self._publish(events)
+
+    def _publish(self, events: Sequence[EventPayload]) -> None:
         for event in events:
             payload = live_shape(event)
             try:
