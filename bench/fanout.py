@@ -114,10 +114,14 @@ def node_reference() -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def flask_standin(python: str, mode: str, nodelay: bool, gc_fixes: bool) -> Iterator[str]:
+def flask_standin(
+    python: str, mode: str, nodelay: bool, gc_fixes: bool, database_url: str | None = None
+) -> Iterator[str]:
     port = free_port()
     cmd = [python, str(BENCH / "flask_sio_server.py"), "--mode", mode, "--port", str(port)]
     cmd.append("--nodelay" if nodelay else "--no-nodelay")
+    if database_url:
+        cmd += ["--database-url", database_url]
     if not gc_fixes:
         cmd += ["--no-socketio-route", "--no-gc-freeze"]
     with started(cmd, stdout=subprocess.DEVNULL) as proc:
@@ -244,7 +248,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--database-url", help="with --swarm: the database (default: a fresh SQLite file)"
     )
-    parser.add_argument("--target", help="measure this running server instead of the stand-in")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="with --swarm: this many serve processes sharing rooms through --message-queue",
+    )
+    parser.add_argument(
+        "--message-queue", help="with --swarm: SWARM_MESSAGE_QUEUE for the servers (redis://…)"
+    )
+    parser.add_argument(
+        "--target",
+        help="measure this running server instead of the stand-in (URL, or URL,URL,… to "
+        "spread the clients over several processes)",
+    )
     parser.add_argument("--token", help="API token for --target (auth={'token': T})")
     parser.add_argument("--cookie", help="Cookie header for --target")
     parser.add_argument("--origin", help="Origin header for --target")
@@ -263,6 +280,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.rooms, args.per_room, args.seconds, args.fanout_runs = 20, 5, 3, 1
     if args.matrix and args.target:
         parser.error("--matrix measures the stand-in; drop --target")
+    if args.processes < 1 or (args.processes > 1 and not (args.swarm and args.message_queue)):
+        parser.error("--processes N > 1 needs --swarm and --message-queue redis://…")
     return args
 
 
@@ -330,7 +349,6 @@ def swarm_server(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
                 for n in range(args.rooms + 2)
             ]
         engine.dispose()
-        port = free_port()
         env = {
             **os.environ,
             "SWARM_DATABASE_URL": url,
@@ -340,12 +358,38 @@ def swarm_server(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
             "SWARM_SOCKET_RATE": "1000000",
             "SWARM_SOCKET_BURST": "1000000",
         }
-        cmd = [args.python, "-m", "swarm", "serve", "--port", str(port), "--no-sweeper"]
-        # The server's own output goes to stderr: stdout is the one JSON object.
-        with started(cmd, cwd=ROOT, env=env, stdout=sys.stderr) as proc:
-            base = f"http://127.0.0.1:{port}"
-            wait_ready(base, proc, seconds=60)
-            yield base, token, f"{min(ids)}-{max(ids)}"
+        if args.message_queue:
+            env["SWARM_MESSAGE_QUEUE"] = args.message_queue
+        with contextlib.ExitStack() as servers:
+            urls = []
+            for _ in range(args.processes):
+                port = free_port()
+                cmd = [args.python, "-m", "swarm", "serve", "--port", str(port), "--no-sweeper"]
+                # The server's own output goes to stderr: stdout is the one JSON object.
+                proc = servers.enter_context(started(cmd, cwd=ROOT, env=env, stdout=sys.stderr))
+                urls.append(f"http://127.0.0.1:{port}")
+                wait_ready(urls[-1], proc, seconds=60)
+            # Several processes: the load generator spreads its clients over them in turn.
+            yield ",".join(urls), token, f"{min(ids)}-{max(ids)}"
+
+
+def durable_baseline(args: argparse.Namespace) -> dict[str, Any]:
+    """The acknowledgement of a minimal durable server, on the same PostgreSQL in the same run:
+    the stand-in committing each message with one INSERT before it acks (no checks, no event,
+    no ordering; it does pay a Flask request context per event, which Swarm's send path does
+    not). Its distance from Node's ack is what a database round trip and the commit's flush
+    cost on this machine at this moment; Swarm's distance from it is Swarm's own."""
+    with (
+        scratch_database(args.database_url) as scratch,
+        flask_standin(args.python, "gevent-ws", True, True, database_url=scratch) as url,
+    ):
+        log(f"durable baseline: the stand-in with one INSERT per message at {url}")
+        ack = loadgen(url, args, extra=["--scenario", "ack"])["ack"]
+    return {
+        "ack_p50_ms": ack["p50_ms"],
+        "ack_p95_ms": ack["p95_ms"],
+        "what": "bench/flask_sio_server.py --database-url: one INSERT committed per message",
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -359,7 +403,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             log(f"swarm server at {base}, rooms {room_ids}")
             swarm = loadgen(base, args, extra=["--token", token, "--room-ids", room_ids])
         out = {"mode": "swarm (python -m swarm serve)", "target": base, **headline(node, swarm)}
+        out["processes"] = args.processes
+        out["message_queue"] = "redis" if args.message_queue else None
         out["meets"] = meets(out)
+        if args.database_url and args.database_url.startswith("postgresql"):
+            out["durable_baseline"] = durable_baseline(args)
         out["swarm"] = swarm
         out["versions"] = versions(args.python)
     elif args.target:
@@ -429,13 +477,18 @@ def print_table(out: dict[str, Any]) -> None:
     )
     for r in rows:
         name = r["mode"]
-        if name != "target":
+        if "nodelay" in r:  # a stand-in setup
             name += " nodelay" if r["nodelay"] else " nagle"
             name += "" if r["gc_fixes"] else " no-gc-fixes"
+        elif name.startswith("swarm"):
+            name = "swarm serve"
         print(
             f"{name:<26}{r['swarm_deliveries_per_s']:>12}{r['ratio']:>12}"
             f"{r['ack_p50_ms']:>12}{r['rooms_p99_ms']:>12}{r['lost']:>12}"
         )
+    if "durable_baseline" in out:
+        baseline = out["durable_baseline"]["ack_p50_ms"]
+        print(f"{'durable baseline (INSERT)':<26}{'':>12}{'':>12}{baseline:>12}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -57,6 +57,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--token", default=None, help="require auth={'token': T} at connect")
     parser.add_argument(
+        "--database-url",
+        default=None,
+        help="PostgreSQL: commit each message with one INSERT before it is emitted and acked "
+        "(a minimal durable server: bench/fanout.py --swarm reports its ack as durable_baseline)",
+    )
+    parser.add_argument(
         "--origin",
         action="append",
         default=[],
@@ -95,6 +101,7 @@ def create_app(args: argparse.Namespace) -> tuple[Any, Any]:
         max_http_buffer_size=64 * 1024,
     )
     ids = itertools.count(1)
+    store = durable_store(args.database_url) if args.database_url else None
 
     if args.socketio_route:
         # Flask-SocketIO pushes a request context (the connect request's environ) for every event;
@@ -128,7 +135,7 @@ def create_app(args: argparse.Namespace) -> tuple[Any, Any]:
         at = datetime.now(UTC).isoformat()
         actor = {"id": request.sid, "name": "bench"}  # type: ignore[attr-defined]
         message = {
-            "id": next(ids),
+            "id": store(data) if store else next(ids),
             "ticket_id": data["ticket_id"],
             "author": actor,
             "body": data["body"],
@@ -147,6 +154,31 @@ def create_app(args: argparse.Namespace) -> tuple[Any, Any]:
         return {"ok": True, "message": message}
 
     return app, socketio
+
+
+def durable_store(url: str) -> Any:
+    """``store(data) -> id``: one INSERT, committed (autocommit, one round trip, a prepared
+    statement) on one connection, durably (synchronous_commit stays on). No checks, no event
+    row, no ticket lock: a baseline for what Swarm's send path does."""
+    import psycopg
+
+    conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS bench_messages (id bigserial PRIMARY KEY, ticket_id bigint,"
+        " body text, client_id text, at timestamptz NOT NULL DEFAULT now())"
+    )
+
+    def store(data: dict[str, Any]) -> int:
+        row = conn.execute(
+            "INSERT INTO bench_messages (ticket_id, body, client_id) VALUES (%s, %s, %s)"
+            " RETURNING id",
+            (int(data["ticket_id"]), data["body"], data.get("client_id")),
+            prepare=True,
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    return store
 
 
 def serve(args: argparse.Namespace, app: Any, socketio: Any) -> None:

@@ -212,7 +212,11 @@ class Clients {
 
   connectOne() {
     return new Promise((resolve) => {
-      const socket = io(this.args.url, this.options());
+      // Several servers (--url a,b): clients take them in turn, so a room's members are spread
+      // over the processes and hear each other through the message queue.
+      const urls = this.args.url.split(",");
+      this.connects = (this.connects || 0) + 1;
+      const socket = io(urls[this.connects % urls.length], this.options());
       socket.once("connect", () => {
         socket.on("disconnect", (reason) => {
           if (!socket.rtbClosing) this.note("disconnects", reason);
