@@ -15,7 +15,7 @@ from swarm.config import PROJECT_ROOT, Config, load_config
 from swarm.db import make_engine, make_session_factory
 from swarm.dispatch.service import RoutingCaches
 from swarm.models import User
-from swarm.realtime import init_realtime, publish_after
+from swarm.realtime import init_realtime
 from swarm.realtime.notifier import FanoutNotifier, SocketNotifier
 from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
 from swarm.tickets.errors import DomainError
@@ -97,9 +97,7 @@ def create_app(
     socket_notifier = SocketNotifier(socketio)
     rt = app.extensions["swarm"]
     rt.notifier = FanoutNotifier(socket_notifier, notifier) if notifier else socket_notifier
-    rt.messages = MessageWriter(
-        rt.engine, rt.clock, rt.notifier, publish_after=publish_after(config.async_mode)
-    )
+    rt.messages = MessageWriter(rt.engine, rt.clock, rt.notifier)
 
     @app.spec_processor
     def _security(spec: dict[str, Any]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -73,26 +72,6 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
     app.add_url_rule("/socket.io/", "socketio_http", _never_served)
     app.add_url_rule("/socket.io/", "socketio_ws", _never_served, websocket=True)
     return socketio
-
-
-def publish_after(async_mode: str) -> Callable[[Callable[[], None]], None] | None:
-    """How the message writer publishes a batch after answering its senders (see
-    ``MessageWriter``): under gevent, in a greenlet of its own that first lets every greenlet
-    already waiting run once — among them the sockets' writers with the acks just queued, so
-    an acknowledgement is on the wire before the room's copy of the same message is encoded
-    and queued. Other modes publish first, then answer."""
-    if async_mode != "gevent":
-        return None
-    import gevent
-
-    def later(publish: Callable[[], None]) -> None:
-        def run() -> None:
-            gevent.sleep(0)
-            publish()
-
-        gevent.spawn(run)
-
-    return later
 
 
 def _writer(app: Flask) -> MessageWriter:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -513,19 +513,9 @@ class MessageWriter:
     """
 
     def __init__(
-        self,
-        engine: Engine,
-        clock: Clock,
-        notifier: Notifier,
-        *,
-        max_batch: int = 100,
-        publish_after: Callable[[Callable[[], None]], None] | None = None,
+        self, engine: Engine, clock: Clock, notifier: Notifier, *, max_batch: int = 100
     ) -> None:
-        """``publish_after(fn)``, when given, runs ``fn`` (a batch's publish) soon, elsewhere:
-        the batch's senders are answered first, at once after the commit and the earlier
-        batches' publishes. Without it the leader publishes before anyone is answered."""
         self._engine = engine
-        self._publish_after = publish_after
         self._sessions = make_session_factory(engine)
         self._postgres = engine.dialect.name == "postgresql"
         self._raw: Any = None
@@ -599,26 +589,14 @@ class MessageWriter:
                 following.leads = True
         if following is not None:
             following.wake.set()
-        if self._publish_after is None:
-            try:
-                self._publish(events)
-            finally:
-                for waiting in batch:
-                    waiting.wake.set()
-            return
-        # Answered first: every event before this batch's is out, this batch's follows.
-        for waiting in batch:
-            waiting.wake.set()
-        self._publish_after(lambda: self._publish(events))
-
-    def _publish(self, events: list[EventPayload]) -> None:
-        """Publish a batch's events in its turn, and give the turn to the next batch."""
         try:
             self._notifier.publish(events)
         finally:
             with self._published_changed:
                 self._published += 1
                 self._published_changed.notify_all()
+            for waiting in batch:
+                waiting.wake.set()
 
     def _take(self) -> list[_Waiting]:
         """The oldest queued sends, up to ``max_batch``, stopping before an ``(author,

@@ -160,37 +160,6 @@ def test_a_slow_publish_lets_one_batch_be_written_ahead_and_no_more(org, writer_
     assert [e["message"]["id"] for e in notifier.published] == ids
 
 
-def test_with_publish_after_senders_are_answered_first_but_never_ahead_of_earlier_news(
-    org, writer_for
-):
-    """The server's mode: a batch's senders hear their answer before the room hears the batch,
-    and a later batch's senders only once the batch before theirs has been published (so no
-    one sees their own message acknowledged before the earlier ones arrived)."""
-    notifier = BlockingNotifier()
-    writer = writer_for(
-        notifier, publish_after=lambda publish: threading.Thread(target=publish).start()
-    )
-    ticket, _ = org["tickets"]
-    first = writer.send(NewMessage(org["agent"], ticket, "first", "p-0"))  # answered at once
-    assert notifier.entered.wait(timeout=30)  # ...and its publish is stuck
-    assert notifier.published == []
-
-    later: dict[str, StoredMessage] = {}
-    waiting = writer.submit(NewMessage(org["agent"], ticket, "second", "p-1"))
-    thread = threading.Thread(target=lambda: later.setdefault("second", writer.result(waiting)))
-    thread.start()
-    thread.join(timeout=0.5)
-    assert later == {}  # stored, but not answered while "first" is unpublished
-
-    notifier.release.set()
-    thread.join(timeout=30)
-    assert later["second"].id > first.id
-    deadline = time.monotonic() + 30
-    while len(notifier.published) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert [e["message"]["id"] for e in notifier.published] == [first.id, later["second"].id]
-
-
 def test_each_send_gets_its_own_answer_and_the_good_ones_are_stored(org, writer_for):
     notifier = RecordingNotifier()
     writer = writer_for(notifier)
