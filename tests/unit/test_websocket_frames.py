@@ -37,3 +37,58 @@ def test_gevent_websocket_checks_utf8_in_c():
     from geventwebsocket import utf8validator
 
     assert utf8validator.Utf8Validator.__module__.startswith("wsaccel")
+
+
+class PartialSocket:
+    """Takes at most ``room`` bytes per send, like a kernel buffer that is nearly full."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+        self.sends: list[bytes] = []
+        self.sendalls: list[bytes] = []
+
+    def send(self, data: bytes) -> int:
+        self.sends.append(bytes(data[: self.room]))
+        return min(self.room, len(data))
+
+    def sendall(self, data: memoryview) -> None:
+        self.sendalls.append(bytes(data))
+
+
+def test_a_frame_the_kernel_takes_whole_is_one_send():
+    sock = PartialSocket(room=1 << 20)
+    server.frame_writer(sock)(b"x" * 500)
+    assert sock.sends == [b"x" * 500] and sock.sendalls == []
+
+
+def test_what_one_send_leaves_goes_out_with_sendall_in_order():
+    sock = PartialSocket(room=3)
+    server.frame_writer(sock)(b"abcdefgh")
+    assert sock.sends == [b"abc"] and sock.sendalls == [b"defgh"]
+
+
+def test_a_large_frame_arrives_whole_over_a_real_socket():
+    import socket
+    import threading
+
+    left, right = socket.socketpair()
+    frame = os.urandom(4 * 1024 * 1024)  # more than the kernel buffers: send is partial
+    received = bytearray()
+
+    def read() -> None:
+        while len(received) < len(frame):
+            received.extend(right.recv(1 << 16))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    server.frame_writer(left)(frame)
+    reader.join(timeout=30)
+    left.close()
+    right.close()
+    assert bytes(received) == frame
+
+
+def test_gevent_websocket_writes_frames_through_it():
+    import geventwebsocket.handler
+
+    assert geventwebsocket.handler.Stream.__name__ == "_FrameStream"
