@@ -24,7 +24,7 @@ and the benchmark compare against.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -287,7 +287,7 @@ def _suggestion(
     most_recent: float,
 ) -> OwnerSuggestion:
     over_capacity = terms["load"] >= 1.0
-    reasons = [fit_reason(agent, skill_id, org.skills, now) for skill_id in required]
+    reasons = fit_reasons(agent, required, org.skills, now)
     reasons.append("online" if agent.present else "absent")
     reasons.append(load_reason(agent))
     if weights.learn and terms["learn"] > 0:
@@ -355,19 +355,48 @@ def fit_reason(agent: AgentView, skill_id: int, skills: SkillGraph, now: datetim
     >>> fit_reason(ada, 1, g, datetime(2025, 1, 1, tzinfo=timezone.utc))
     'knows DNS (3/5), 1 hop from VPN'
     """
-    source = best_source(agent, skill_id, skills, now)
-    if source is None:
-        return f"nothing close to {skills.name(skill_id)}"
-    own, _value = source
-    proficiency = agent.proficiencies[own]
-    text = f"knows {skills.name(own)} ({proficiency.level}/{MAX_LEVEL})"
-    factor = decay_factor(proficiency.last_used, now)
-    if factor < 0.9 and proficiency.last_used is not None:
-        text += f", last used {_ago((now - proficiency.last_used).days)}"
-    hops = skills.hops(own, skill_id)
-    if hops:
-        text += f", {hops} hop{'s' if hops != 1 else ''} from {skills.name(skill_id)}"
-    return text
+    return fit_reasons(agent, [skill_id], skills, now)[0]
+
+
+def fit_reasons(
+    agent: AgentView, skill_ids: Iterable[int], skills: SkillGraph, now: datetime
+) -> list[str]:
+    """Several required skills in words, one phrase per skill of the agent's that covers
+    some of them, so that no skill is named twice: "knows VPN (4/5), 2 hops from Cisco ASA"
+    rather than "knows VPN (4/5)" and then "knows VPN (4/5), 2 hops from Cisco ASA".
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from swarm.routing import AgentView, Proficiency
+    >>> from swarm.skills.graph import Skill, SkillRelation, build_skill_graph
+    >>> g = build_skill_graph([Skill(1, "VPN"), Skill(2, "DNS"), Skill(3, "Printing")],
+    ...                       [SkillRelation(2, 1, "related_to")])
+    >>> ada = AgentView(1, "Ada", True, 0, 3, proficiencies={2: Proficiency(3)})
+    >>> fit_reasons(ada, [2, 1, 3], g, datetime(2025, 1, 1, tzinfo=timezone.utc))
+    ['knows DNS (3/5), 1 hop from VPN', 'nothing close to Printing']
+    """
+    covered: dict[int, list[int]] = {}  # the agent's skill -> the required skills it covers
+    missing: list[int] = []
+    for skill_id in skill_ids:
+        source = best_source(agent, skill_id, skills, now)
+        if source is None:
+            missing.append(skill_id)
+        else:
+            covered.setdefault(source[0], []).append(skill_id)
+    reasons = []
+    for own, targets in covered.items():
+        proficiency = agent.proficiencies[own]
+        text = f"knows {skills.name(own)} ({proficiency.level}/{MAX_LEVEL})"
+        factor = decay_factor(proficiency.last_used, now)
+        if factor < 0.9 and proficiency.last_used is not None:
+            text += f", last used {_ago((now - proficiency.last_used).days)}"
+        for skill_id in targets:
+            hops = skills.hops(own, skill_id)
+            if hops:
+                text += f", {hops} hop{'s' if hops != 1 else ''} from {skills.name(skill_id)}"
+        reasons.append(text)
+    return reasons + [f"nothing close to {skills.name(s)}" for s in missing]
 
 
 def load_reason(agent: AgentView) -> str:

@@ -29,7 +29,7 @@ from datetime import datetime
 import numpy as np
 
 from swarm.matching.scoring import (
-    fit_reason,
+    fit_reasons,
     index_for,
     load_ratio,
     load_reason,
@@ -174,7 +174,7 @@ def recommend_team(
             "covers "
             + ", ".join(org.skills.name(s) for s in adds)
             + ": "
-            + "; ".join(fit_reason(agent, s, org.skills, now) for s in adds)
+            + "; ".join(fit_reasons(agent, adds, org.skills, now))
         ]
         if shared[best] > 0:
             times = int(shared[best])

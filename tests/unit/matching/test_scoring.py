@@ -144,8 +144,7 @@ def test_explanations_read_as_words(make_agent, make_org, make_ticket, now):
     org = make_org(make_agent(1, {VPN: 4, DNS: 3}, load=1, wants=(ASA,)))
     ranked = rank_owners(make_ticket({VPN: 2, ASA: 1}, priority="P4"), org, now)
     assert ranked[0].reasons == [
-        "knows VPN (4/5)",
-        "knows VPN (4/5), 2 hops from Cisco ASA",
+        "knows VPN (4/5), 2 hops from Cisco ASA",  # VPN covers both: named once
         "online",
         "1 open ticket of 5",
         "wants to learn Cisco ASA",
