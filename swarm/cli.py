@@ -127,6 +127,7 @@ def create_user(
 def serve(host: str | None, port: int | None, sweeper: bool) -> None:
     from swarm.app import create_app
     from swarm.dispatch.sweeper import start_sweeper_thread
+    from swarm.realtime.keeper import start_presence_keeper
     from swarm.server import freeze_garbage, make_server
 
     # swarm/__main__.py has monkey-patched the standard library for gevent.
@@ -136,6 +137,8 @@ def serve(host: str | None, port: int | None, sweeper: bool) -> None:
     app = create_app(config)
     if sweeper:
         start_sweeper_thread(app.extensions["swarm"], config.sweep_seconds)
+    # Every serving process: it beats for its own connections (see the keeper's docstring).
+    start_presence_keeper(app, config.presence_seconds)
     server = make_server(app, host, port)
     freeze_garbage()
     click.echo(f"Swarm is serving on http://{host}:{port}  (Ctrl+C stops it)")

@@ -33,6 +33,9 @@ class Config:
     max_ticket_body_bytes: int = 64 * 1024
     # How often deadlines (routing retries, tier time limits) are checked.
     sweep_seconds: float = 5.0
+    # How often each serving process tells the others it is alive; one silent for three times
+    # this long is taken for dead, and its people leave their rooms.
+    presence_seconds: float = 10.0
     # Socket.IO: the server mode (explicit: Flask-SocketIO would pick whatever is installed),
     # origins allowed besides the app's own (never "*"), and events a connection may send.
     async_mode: str = "threading"
@@ -93,6 +96,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         login_rate_limit=env.get("SWARM_LOGIN_RATE_LIMIT", "10 per minute"),
         session_cookie_secure=env.get("SWARM_SECURE_COOKIES", "") in {"1", "true", "yes"},
         sweep_seconds=float(env.get("SWARM_SWEEP_SECONDS", "5")),
+        presence_seconds=float(env.get("SWARM_PRESENCE_SECONDS", "10")),
         async_mode=env.get("SWARM_ASYNC_MODE", "threading"),
         allowed_origins=tuple(
             o.strip() for o in env.get("SWARM_ALLOWED_ORIGINS", "").split(",") if o.strip()

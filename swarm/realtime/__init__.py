@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -13,6 +14,14 @@ from swarm.realtime.handlers import RateLimit, register_handlers
 from swarm.realtime.presence import MemoryPresence, Presence, RedisPresence
 from swarm.realtime.queue import BatchingRedisManager
 from swarm.tickets.messages import MessageWriter
+
+
+@dataclass(frozen=True)
+class Realtime:
+    """What the background presence keeper needs of an app's realtime layer."""
+
+    socketio: SocketIO
+    presence: Presence
 
 
 class TextPacket(Packet):
@@ -54,11 +63,16 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
         logger=False,
         engineio_logger=False,
     )
+    # A process silent for three beats is taken for dead (swarm/realtime/keeper.py).
+    silence = 3 * config.presence_seconds
     presence: Presence
     if config.message_queue:
-        presence = RedisPresence(config.message_queue, config.ratelimit_namespace)
+        presence = RedisPresence(
+            config.message_queue, config.ratelimit_namespace, liveness=max(1, round(silence))
+        )
     else:
-        presence = MemoryPresence()
+        presence = MemoryPresence(grace=silence)
+    app.extensions["swarm.realtime"] = Realtime(socketio, presence)
     register_handlers(
         socketio,
         presence,

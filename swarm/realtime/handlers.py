@@ -118,6 +118,21 @@ def fields(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) 
     return out
 
 
+def emit_presence(socketio: SocketIO, ticket_id: int, actor: User | None) -> None:
+    """Tell the ticket's room who is in it now (inside an app context)."""
+    socketio.emit(
+        EVENT,
+        {
+            "type": "presence",
+            "ticket_id": ticket_id,
+            "at": runtime().clock.now().isoformat(),
+            "actor": user_ref(actor),
+            "participants": room_service().participants(ticket_id),
+        },
+        to=ticket_room(ticket_id),
+    )
+
+
 def register_handlers(
     socketio: SocketIO,
     presence: Presence,
@@ -231,17 +246,7 @@ def register_handlers(
                 _leave(user, ticket_id, request.sid)  # type: ignore[attr-defined]
 
     def _presence_event(ticket_id: int, actor: User | None) -> None:
-        socketio.emit(
-            EVENT,
-            {
-                "type": "presence",
-                "ticket_id": ticket_id,
-                "at": runtime().clock.now().isoformat(),
-                "actor": user_ref(actor),
-                "participants": room_service().participants(ticket_id),
-            },
-            to=ticket_room(ticket_id),
-        )
+        emit_presence(socketio, ticket_id, actor)
 
     def _leave(user: User | None, ticket_id: int, sid: str) -> None:
         if user is None:

@@ -8,6 +8,7 @@ return the stored message instead of storing it twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -190,24 +191,91 @@ class RoomService(TicketService):
 
     def leave(self, actor: User, ticket_id: int) -> bool:
         """The actor's last connection left the room; closes the participation."""
+        return self._transaction(lambda: self._close(actor, ticket_id, lambda: True))
+
+    def open_participations(self) -> list[tuple[int, int]]:
+        """``(ticket_id, user_id)`` of everyone the database has in a room now."""
+        query = select(Participation.ticket_id, Participation.user_id).where(
+            Participation.left_at.is_(None)
+        )
+        return [(ticket_id, user_id) for ticket_id, user_id in self.session.execute(query)]
+
+    def leave_if_gone(self, user_id: int, ticket_id: int, gone: Callable[[], bool]) -> bool:
+        """Close a participation whose connections all went with a process that died.
+
+        ``gone`` is asked with the ticket locked: a join takes the same lock after counting
+        its connection, so it either counts before the question (and nobody is closed) or
+        opens a new participation after the answer. ``helper_left`` says ``lost: true``.
+        """
 
         def change() -> bool:
-            ticket = self.session.get(Ticket, ticket_id)
-            if ticket is None:
-                return False
-            open_row = self._open_participation(ticket_id, actor.id)
-            if open_row is None:
-                return False
-            now = self.clock.now()
-            open_row.left_at = now
-            if open_row.role == "helper":
-                seconds = int((now - open_row.joined_at).total_seconds())
-                self._record(
-                    ticket, EventType.HELPER_LEFT, actor, agent_id=actor.id, seconds=seconds
-                )
-            return True
+            user = self.session.get(User, user_id)
+            return user is not None and self._close(user, ticket_id, gone, lost=True)
 
         return self._transaction(change)
+
+    def missing_participations(self, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Of ``(ticket_id, user_id)`` connected to rooms, those that would have an open
+        participation (staff in an active ticket) but have none: their process was taken for
+        dead while it was not. Three small queries, whatever the number of pairs."""
+        pairs = set(pairs)
+        if not pairs:
+            return []
+        tickets = {t for t, _ in pairs}
+        users = {u for _, u in pairs}
+        active = set(
+            self.session.scalars(
+                select(Ticket.id).where(Ticket.id.in_(tickets), Ticket.status.in_(ACTIVE_STATUSES))
+            )
+        )
+        staff = set(
+            self.session.scalars(
+                select(User.id).where(
+                    User.id.in_(users), User.active.is_(True), User.role != Role.REQUESTER
+                )
+            )
+        )
+        opened = {
+            (t, u)
+            for t, u in self.session.execute(
+                select(Participation.ticket_id, Participation.user_id).where(
+                    Participation.ticket_id.in_(tickets), Participation.left_at.is_(None)
+                )
+            )
+        }
+        return sorted(p for p in pairs - opened if p[0] in active and p[1] in staff)
+
+    def rejoin(self, user_id: int, ticket_id: int) -> bool:
+        """Open the participation again of someone connected to the room whose participation
+        was closed meanwhile (their process was taken for dead); True when that is news."""
+        user = self.session.get(User, user_id)
+        if user is None or not user.active:
+            return False
+        try:
+            return self.enter(user, ticket_id)
+        except NotFound:  # the ticket went, or the user may no longer see it
+            return False
+
+    def _close(
+        self, actor: User, ticket_id: int, gone: Callable[[], bool], lost: bool = False
+    ) -> bool:
+        # Locked, so that a leave and a sweep of the same person record one helper_left.
+        try:
+            ticket = self._locked_by_system(ticket_id)
+        except NotFound:
+            return False
+        open_row = self._open_participation(ticket_id, actor.id)
+        if open_row is None or not gone():
+            return False
+        now = self.clock.now()
+        open_row.left_at = now
+        if open_row.role == "helper":
+            seconds = int((now - open_row.joined_at).total_seconds())
+            extra = {"lost": True} if lost else {}
+            self._record(
+                ticket, EventType.HELPER_LEFT, actor, agent_id=actor.id, seconds=seconds, **extra
+            )
+        return True
 
     def _open_participation(self, ticket_id: int, user_id: int) -> Participation | None:
         query = select(Participation).where(

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 from swarm.accounts.service import issue_token
 from swarm.clock import SystemClock
 from swarm.db import make_session_factory
-from swarm.models import Message
+from swarm.models import Message, TicketEvent
 from swarm.tickets.notify import NullNotifier
 from swarm.tickets.service import TicketService
 from tests.builders import make_agent, make_user
@@ -42,7 +42,7 @@ def org(pg_engine: Engine) -> dict[str, object]:
         return {"ticket_id": ticket.id, "tokens": tokens}
 
 
-def start_pair(pg_url: str, redis_url: str, tmp_path: Path) -> list[Server]:
+def start_pair(pg_url: str, redis_url: str, tmp_path: Path, **more_env: str) -> list[Server]:
     env = {
         "SWARM_DATABASE_URL": pg_url,
         "SWARM_MESSAGE_QUEUE": redis_url,
@@ -50,6 +50,7 @@ def start_pair(pg_url: str, redis_url: str, tmp_path: Path) -> list[Server]:
         "SWARM_SECRET_KEY": "shared-by-both-processes",
         "SWARM_SOCKET_RATE": "1000",
         "SWARM_SOCKET_BURST": "1000",
+        **more_env,
     }
     started: list[Server] = []
     try:
@@ -98,6 +99,38 @@ def test_a_client_on_one_process_hears_a_client_on_the_other(servers, org, pg_en
     finally:
         a.close()
         b.close()
+
+
+def test_people_on_a_killed_process_leave_the_room_for_everyone_else(
+    pg_url, redis_url, tmp_path, org, pg_engine
+):
+    # Beats every second: a process silent for 3 s is taken for dead.
+    pair = start_pair(pg_url, redis_url, tmp_path, SWARM_PRESENCE_SECONDS="1")
+    owner = RoomClient([pair[0].url], org["tokens"]["owner"], org["ticket_id"])
+    helper = RoomClient([pair[1].url], org["tokens"]["helper"], org["ticket_id"])
+    try:
+        owner.connect()
+        helper.connect()
+        both = {"Olga Owner", "Hugo Helper"}
+        assert wait_until(lambda: owner.participants == both), owner.participants
+
+        pair[1].kill()  # no goodbye: the helper's disconnect is never handled
+
+        assert wait_until(lambda: owner.participants == {"Olga Owner"}, 30), owner.participants
+        with make_session_factory(pg_engine)() as session:
+            query = select(TicketEvent.data).where(
+                TicketEvent.ticket_id == org["ticket_id"], TicketEvent.type == "helper_left"
+            )
+            [left] = session.scalars(query)
+        assert left["lost"] is True
+        # Still there for the survivor's people: the owner stays in the room.
+        time.sleep(3)
+        assert owner.participants == {"Olga Owner"}
+    finally:
+        owner.close()
+        helper.close()
+        for server in pair:
+            server.stop()
 
 
 def test_killing_a_process_mid_conversation_loses_and_duplicates_nothing(servers, org, pg_engine):
