@@ -165,7 +165,7 @@
         assigned: "changed the owner", status_changed: `set the status to ${event.to}`,
         resolved: "resolved the ticket",
       }[event.type];
-      line.textContent = `${who} ${what}`;
+      line.textContent = `${who} ${what}${event.type === "helper_left" && event.lost ? " (connection lost)" : ""}`;
       list.appendChild(line);
       list.scrollTop = list.scrollHeight;
     }

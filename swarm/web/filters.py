@@ -90,6 +90,8 @@ def describe(
         text = f"— {_name(people, d.get('agent_id'))} joined the swarm"
     elif t == "helper_left":
         text = f"— {_name(people, d.get('agent_id'))} left the swarm"
+        if d.get("lost"):
+            text += " (connection lost)"
     elif t == "message":
         text = "wrote in the swarm room"
     elif t == "hand_raised":

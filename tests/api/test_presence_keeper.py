@@ -66,7 +66,7 @@ def open_people(db, ticket_id):
 
 
 def test_people_of_a_dead_process_leave_and_the_room_hears_it(
-    app, realtime, connect, agent, ticket, db, clock
+    app, realtime, connect, login, agent, ticket, db, clock
 ):
     helper = make_agent(db, clock, name="Hugo Helper")
     owner_c, helper_c = connect(agent), connect(helper)
@@ -85,6 +85,9 @@ def test_people_of_a_dead_process_leave_and_the_room_hears_it(
     assert left["agent_id"] == helper.id and left["lost"] is True
     [presence] = events_of(owner_c, "presence")
     assert [p["name"] for p in presence["participants"]] == ["Ada Agent"]
+    # The ticket's history says why they left.
+    page = login(agent).get(f"/tickets/{ticket['id']}").get_data(as_text=True)
+    assert "Hugo Helper left the swarm (connection lost)" in page
     # A second round finds nothing more to do.
     assert tend_presence(app, realtime.socketio, restarted) == (0, 0)
     assert len(helper_lefts(db, ticket["id"])) == 1
