@@ -35,6 +35,8 @@ class EventType(StrEnum):
     CLOSED = "closed"
     VENDOR_HANDOFF = "vendor_handoff"
     VENDOR_UPDATE = "vendor_update"
+    GUEST_INVITED = "guest_invited"
+    GUEST_REVOKED = "guest_revoked"
     ARTICLE_SUGGESTED = "article_suggested"
     ARTICLE_VIEWED = "article_viewed"
     DEFLECTED = "deflected"

@@ -18,6 +18,7 @@ from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
 from swarm.profiles.service import ProfileService
+from swarm.tickets.guests import GuestService
 from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier
 from swarm.tickets.rooms import RoomService
@@ -88,6 +89,11 @@ def ticket_service() -> TicketService:
     # The hook pauses and resumes tiered tickets' tier clocks on every status change.
     hook = tier_clock_hook(session, rt.routing.settings)
     return TicketService(session, rt.clock, rt.notifier, on_status=hook)
+
+
+def guest_service() -> GuestService:
+    rt = runtime()
+    return GuestService(db_session(), rt.clock, rt.notifier)
 
 
 def tiered_service() -> TieredService:

@@ -11,13 +11,14 @@ from swarm.models.tickets import (
     TicketEvent,
     TicketSkill,
 )
-from swarm.models.users import AgentProfile, ApiToken, User
+from swarm.models.users import AgentProfile, ApiToken, GuestPass, User
 from swarm.models.vendors import Vendor, VendorHandoff
 
 __all__ = [
     "AgentProfile",
     "AgentSkill",
     "ApiToken",
+    "GuestPass",
     "Invitation",
     "Message",
     "Participation",

@@ -1,14 +1,19 @@
-"""People: users with a role, the agent profile of those who work tickets, API tokens."""
+"""People: users with a role, the agent profile of those who work tickets, API tokens, and the
+guest passes of outside engineers."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from swarm.db import Base, JSONType, UTCDateTime
+
+if TYPE_CHECKING:
+    from swarm.models.tickets import Ticket
 
 
 class Role(StrEnum):
@@ -43,6 +48,10 @@ class User(Base):
 
     profile: Mapped[AgentProfile | None] = relationship(
         back_populates="user", uselist=False, lazy="joined"
+    )
+    # Loaded only when asked for: only a guest's access checks need it.
+    guest_pass: Mapped[GuestPass | None] = relationship(
+        back_populates="user", uselist=False, foreign_keys="GuestPass.user_id"
     )
 
     __table_args__ = (
@@ -115,3 +124,28 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     user: Mapped[User] = relationship()
+
+
+class GuestPass(Base):
+    """A time-limited link for someone outside the organisation (a vendor's engineer) to one
+    ticket's swarm room and nothing else. The guest is a user with the requester's rights,
+    no password and no API token, who can see this ticket only while the pass is valid.
+    Only the link's SHA-256 is stored; the link itself is shown once."""
+
+    __tablename__ = "guest_passes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], back_populates="guest_pass")
+    ticket: Mapped[Ticket] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+    def valid(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at

@@ -10,7 +10,7 @@ from flask_socketio import SocketIO
 from socketio.packet import Packet
 
 from swarm.config import Config
-from swarm.realtime.handlers import RateLimit, register_handlers
+from swarm.realtime.handlers import Connection, RateLimit, register_handlers
 from swarm.realtime.presence import MemoryPresence, Presence, RedisPresence
 from swarm.realtime.queue import BatchingRedisManager
 from swarm.tickets.messages import MessageWriter
@@ -22,6 +22,7 @@ class Realtime:
 
     socketio: SocketIO
     presence: Presence
+    connections: dict[str, Connection]
 
 
 class TextPacket(Packet):
@@ -72,13 +73,13 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
         )
     else:
         presence = MemoryPresence(grace=silence)
-    app.extensions["swarm.realtime"] = Realtime(socketio, presence)
-    register_handlers(
+    connections = register_handlers(
         socketio,
         presence,
         RateLimit(config.socket_rate, config.socket_burst),
         writer=lambda: _writer(app),
     )
+    app.extensions["swarm.realtime"] = Realtime(socketio, presence, connections)
     # The Socket.IO middleware answers /socket.io/ before Flask routes; still, each event runs
     # in a request context, and without a matching rule Flask keeps a NotFound whose traceback
     # holds that context in a reference cycle: ~45 objects of garbage per event, and full

@@ -29,6 +29,7 @@ from swarm.realtime.notifier import EVENT
 from swarm.realtime.presence import Presence
 from swarm.runtime import db_session, room_service, routing_service, runtime
 from swarm.tickets.errors import DomainError
+from swarm.tickets.guests import guest_for_token
 from swarm.tickets.messages import MessageWriter, new_message
 from swarm.tickets.payloads import user_ref
 from swarm.tickets.rooms import message_payload
@@ -75,6 +76,8 @@ class Turns:
 @dataclass
 class Connection:
     user_id: int
+    # Connected with a guest link (swarm/tickets/guests.py): dropped when the pass ends.
+    guest: bool = False
     tickets: set[int] = field(default_factory=set)
     tokens: float = 0.0
     refilled: float = field(default_factory=time.monotonic)
@@ -138,9 +141,10 @@ def register_handlers(
     presence: Presence,
     limit: RateLimit,
     writer: Callable[[], MessageWriter],
-) -> None:
+) -> dict[str, Connection]:
     """Attach the protocol to ``socketio``. Called by ``create_app`` for every app;
-    ``writer`` gives the app's message writer (made once the notifier is in place)."""
+    ``writer`` gives the app's message writer (made once the notifier is in place). Returns
+    this process's connections by sid (the presence keeper reads them)."""
     connections: dict[str, Connection] = {}
     lock = threading.Lock()
 
@@ -223,14 +227,21 @@ def register_handlers(
     @socketio.on("connect")
     def connect(auth: Any = None) -> bool:
         user: User | None = None
+        guest = False
         token = auth.get("token") if isinstance(auth, dict) else None
+        guest_link = auth.get("guest") if isinstance(auth, dict) else None
         if isinstance(token, str) and token:
             user = user_for_token(db_session(), token, runtime().clock.now())
+        elif isinstance(guest_link, str) and guest_link:
+            user = guest_for_token(db_session(), guest_link, runtime().clock.now())
+            guest = True
         elif current_user.is_authenticated:
             user = cast(User, current_user._get_current_object())
         if user is None or not user.active:
             return False  # refused: the client gets a connect_error
-        connections[request.sid] = Connection(user.id, tokens=limit.burst)  # type: ignore[attr-defined]
+        connections[request.sid] = Connection(  # type: ignore[attr-defined]
+            user.id, guest=guest, tokens=limit.burst
+        )
         join_room(user_room(user.id))
         return True
 
@@ -413,3 +424,5 @@ def register_handlers(
                 "ticket_id": invitation.ticket_id,
             },
         }
+
+    return connections

@@ -8,7 +8,9 @@ round it (1) beats — tells the other processes it is alive and writes its conn
 which also refills a Redis that restarted empty; (2) opens again the participations of its own
 connected people that another process closed while this one was taken for dead; (3) once
 presence has settled, closes every open participation with no live connection left (the
-``helper_left`` event says ``lost: true``), and tells each room that changed.
+``helper_left`` event says ``lost: true``), and tells each room that changed. It also
+disconnects this process's guests whose pass was revoked or ran out (swarm/tickets/guests.py):
+their events were refused from that moment, and now they stop hearing the room too.
 """
 
 from __future__ import annotations
@@ -18,12 +20,34 @@ import threading
 
 from flask import Flask
 from flask_socketio import SocketIO
+from sqlalchemy import select
 
-from swarm.realtime.handlers import emit_presence
+from swarm.models import GuestPass
+from swarm.realtime.handlers import Connection, emit_presence
 from swarm.realtime.presence import Presence
-from swarm.runtime import room_service
+from swarm.runtime import db_session, room_service, runtime
 
 log = logging.getLogger(__name__)
+
+
+def end_guests(app: Flask, socketio: SocketIO, connections: dict[str, Connection]) -> list[str]:
+    """Disconnect this process's guest connections whose pass ended; returns their sids."""
+    guests = {sid: conn.user_id for sid, conn in list(connections.items()) if conn.guest}
+    if not guests:
+        return []
+    with app.app_context():
+        rt = runtime()
+        now = rt.clock.now()
+        query = select(GuestPass.user_id).where(
+            GuestPass.user_id.in_(set(guests.values())),
+            GuestPass.revoked_at.is_(None),
+            GuestPass.expires_at > now,
+        )
+        valid = set(db_session().scalars(query))
+    ended = [sid for sid, user_id in guests.items() if user_id not in valid]
+    for sid in ended:
+        socketio.server.disconnect(sid)
+    return ended
 
 
 def tend_presence(app: Flask, socketio: SocketIO, presence: Presence) -> tuple[int, int]:
@@ -56,11 +80,19 @@ def tend_presence(app: Flask, socketio: SocketIO, presence: Presence) -> tuple[i
 
 
 def keep_presence(
-    app: Flask, socketio: SocketIO, presence: Presence, interval: float, stop: threading.Event
+    app: Flask,
+    socketio: SocketIO,
+    presence: Presence,
+    connections: dict[str, Connection],
+    interval: float,
+    stop: threading.Event,
 ) -> None:
     """:func:`tend_presence` every ``interval`` seconds until ``stop`` is set."""
     while True:
         try:
+            ended = end_guests(app, socketio, connections)
+            if ended:
+                log.info("presence: %d guest connection(s) ended with their pass", len(ended))
             reopened, closed = tend_presence(app, socketio, presence)
             if reopened or closed:
                 log.info("presence: %d reopened, %d closed (connections lost)", reopened, closed)
@@ -77,7 +109,7 @@ def start_presence_keeper(app: Flask, interval: float) -> threading.Event:
     stop = threading.Event()
     thread = threading.Thread(
         target=keep_presence,
-        args=(app, realtime.socketio, realtime.presence, interval, stop),
+        args=(app, realtime.socketio, realtime.presence, realtime.connections, interval, stop),
         name="swarm-presence",
         daemon=True,
     )

@@ -1,22 +1,36 @@
 """Who may see and change a ticket.
 
-A requester sees only the tickets they opened; for anyone else such a ticket does not exist
-(``NotFound``, never ``Forbidden``), so that guessing ids tells nothing.
+A requester sees only the tickets they opened, and a guest only the ticket of their pass while
+it is valid; for anyone else such a ticket does not exist (``NotFound``, never ``Forbidden``),
+so that guessing ids tells nothing.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from swarm.models import Ticket, User
 from swarm.models.users import Role
 from swarm.tickets.errors import Forbidden, NotFound
 
 
-def can_view(user: User, ticket: Ticket) -> bool:
-    return user.is_staff or ticket.requester_id == user.id
+def can_view(user: User, ticket: Ticket, now: datetime | None = None) -> bool:
+    """Staff see every ticket, a requester their own, a guest (given ``now``) their pass's."""
+    if user.is_staff or ticket.requester_id == user.id:
+        return True
+    granted = user.guest_pass  # loaded only here, for people who are neither
+    return (
+        now is not None
+        and granted is not None
+        and granted.ticket_id == ticket.id
+        and granted.valid(now)
+    )
 
 
-def require_view(user: User, ticket: Ticket | None, ticket_id: int) -> Ticket:
-    if ticket is None or not can_view(user, ticket):
+def require_view(
+    user: User, ticket: Ticket | None, ticket_id: int, now: datetime | None = None
+) -> Ticket:
+    if ticket is None or not can_view(user, ticket, now):
         raise NotFound(f"There is no ticket {ticket_id}.")
     return ticket
 

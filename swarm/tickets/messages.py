@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from swarm.clock import Clock
 from swarm.db import begin_write, make_session_factory
 from swarm.events import LIVE_SOURCE, EventType
-from swarm.models import Message, Ticket, TicketEvent, User
+from swarm.models import GuestPass, Message, Ticket, TicketEvent, User
 from swarm.models.tickets import MessageKind
 from swarm.models.users import ROLE_RANK, Role
 from swarm.tickets.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
@@ -236,16 +236,40 @@ def _store_portable(session: Session, now: datetime, sends: Sequence[NewMessage]
         )
     }
 
+    def is_staff(author_id: int) -> bool:
+        author = authors.get(author_id)
+        return author is not None and ROLE_RANK[Role(author.role)] >= ROLE_RANK[Role.AGENT]
+
+    # Guests (swarm/tickets/guests.py) write in the one room of a valid pass.
+    outsiders = {
+        s.author_id
+        for s in sends
+        if not is_staff(s.author_id) and requesters.get(s.ticket_id) != s.author_id
+    }
+    guests: set[tuple[int, int]] = set()
+    if outsiders:
+        guests = {
+            (user_id, ticket_id)
+            for user_id, ticket_id in session.execute(
+                select(GuestPass.user_id, GuestPass.ticket_id).where(
+                    GuestPass.user_id.in_(outsiders),
+                    GuestPass.revoked_at.is_(None),
+                    GuestPass.expires_at > now,
+                )
+            )
+        }
+
     outcomes: list[Outcome | None] = []
     new: list[tuple[int, NewMessage]] = []
     for send in sends:
         author = authors.get(send.author_id)
-        staff = author is not None and ROLE_RANK[Role(author.role)] >= ROLE_RANK[Role.AGENT]
+        staff = is_staff(send.author_id)
         requester = requesters.get(send.ticket_id)
         old = earlier.get((send.author_id, send.client_id))
+        guest = (send.author_id, send.ticket_id) in guests
         if author is None or not author.active:
             verdict = "unauthenticated"
-        elif requester is None or not (staff or requester == send.author_id):
+        elif requester is None or not (staff or requester == send.author_id or guest):
             verdict = "not_found"
         elif send.kind != MessageKind.CHAT and not staff:
             verdict = "forbidden"
@@ -376,7 +400,11 @@ WITH input AS (
            (SELECT max(l.id) FROM messages l WHERE l.ticket_id = i.ticket_id) AS last_id,
            CASE
                WHEN u.id IS NULL OR NOT u.active THEN 'unauthenticated'
-               WHEN t.id IS NULL OR (u.role = 'requester' AND t.requester_id <> i.author_id)
+               WHEN t.id IS NULL OR (
+                   u.role = 'requester' AND t.requester_id <> i.author_id AND NOT EXISTS (
+                       SELECT 1 FROM guest_passes g
+                       WHERE g.user_id = i.author_id AND g.ticket_id = i.ticket_id
+                         AND g.revoked_at IS NULL AND g.expires_at > %(now)s))
                    THEN 'not_found'
                WHEN i.kind <> 'chat' AND u.role = 'requester' THEN 'forbidden'
                WHEN m.id IS NOT NULL AND m.ticket_id <> i.ticket_id THEN 'conflict'

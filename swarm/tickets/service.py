@@ -104,7 +104,9 @@ class TicketService:
     # ----------------------------------------------------------------- reading
 
     def get(self, viewer: User, ticket_id: int) -> Ticket:
-        return require_view(viewer, self.session.get(Ticket, ticket_id), ticket_id)
+        return require_view(
+            viewer, self.session.get(Ticket, ticket_id), ticket_id, self.clock.now()
+        )
 
     def list(
         self,
@@ -658,7 +660,7 @@ class TicketService:
             .execution_options(populate_existing=True)
         )
         ticket = self.session.scalars(query).unique().one_or_none()
-        if ticket is None or not can_view(actor, ticket):
+        if ticket is None or not can_view(actor, ticket, self.clock.now()):
             raise NotFound(f"There is no ticket {ticket_id}.")
         return ticket
 

@@ -92,6 +92,10 @@ def describe(
         text = f"— {_name(people, d.get('agent_id'))} left the swarm"
         if d.get("lost"):
             text += " (connection lost)"
+    elif t == "guest_invited":
+        text = f"gave {d.get('name', 'a guest')} a guest link to the room"
+    elif t == "guest_revoked":
+        text = f"revoked {d.get('name', 'a guest')}'s guest link"
     elif t == "message":
         text = "wrote in the swarm room"
     elif t == "hand_raised":

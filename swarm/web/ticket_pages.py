@@ -16,12 +16,15 @@ from swarm.models import User
 from swarm.models.tickets import Priority, Status
 from swarm.runtime import (
     db_session,
+    guest_service,
     profile_service,
     routing_service,
+    runtime,
     ticket_service,
     tiered_service,
 )
 from swarm.tickets.errors import DomainError
+from swarm.tickets.guests import guest_for_token
 from swarm.tickets.service import TRANSITIONS, staff_users
 from swarm.web import web
 from swarm.web.filters import people_in
@@ -86,7 +89,7 @@ def new_ticket() -> Any:
 
 @web.get("/tickets/<int:ticket_id>")
 @login_required
-def ticket(ticket_id: int) -> Any:
+def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
     user = current()
     service = ticket_service()
     found = service.get(user, ticket_id)
@@ -119,6 +122,9 @@ def ticket(ticket_id: int) -> Any:
         # Tiered mode: where the ticket stands, its moves and the vendor panel.
         tiered=tiered_service().tier_status(found) if user.is_staff else None,
         vendors=tiered_service().vendors(user, include_inactive=False) if user.is_staff else [],
+        guests=guest_service().guests(user, ticket_id) if user.is_staff else [],
+        new_guest_link=new_guest_link,
+        now=runtime().clock.now(),
     )
 
 
@@ -160,3 +166,62 @@ def ticket_action(ticket_id: int, action: str) -> Any:
         return ticket(ticket_id), exc.status
     flash(DONE[action], "info")
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
+# ---------------------------------------------------------------------------- guest links
+
+
+@web.post("/tickets/<int:ticket_id>/guests")
+@login_required
+def invite_guest(ticket_id: int) -> Any:
+    """Create a guest link; the page shows it once (only its hash is kept)."""
+    hours = form_int(request.form.get("hours"))
+    try:
+        _granted, token = guest_service().invite_guest(
+            current(), ticket_id, request.form.get("name", ""), hours if hours is not None else -1
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return ticket(ticket_id), exc.status
+    flash("Guest link created. Copy it now: it is shown only once.", "info")
+    return ticket(ticket_id, new_guest_link=url_for("web.guest_room", token=token, _external=True))
+
+
+@web.post("/tickets/<int:ticket_id>/guests/<int:pass_id>/revoke")
+@login_required
+def revoke_guest(ticket_id: int, pass_id: int) -> Any:
+    try:
+        ended = guest_service().revoke_guest(current(), ticket_id, pass_id)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("web.ticket", ticket_id=ticket_id))
+    flash(f"{ended.user.name}'s link no longer works.", "info")
+    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
+@web.get("/guest/<token>")
+def guest_room(token: str) -> Any:
+    """A guest's page: the ticket's problem and its swarm room, nothing else. No sign-in: the
+    link is the credential, so the page is never cached and never sent on as a referrer."""
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    guest = guest_for_token(db_session(), token, runtime().clock.now())
+    if guest is None or guest.guest_pass is None:
+        message = (
+            "This guest link does not work: it was revoked, it ran out, or it was mistyped. "
+            "Ask the support team for a new one."
+        )
+        return render_template("error.html", status=404, message=message), 404, headers
+    granted = guest.guest_pass
+    page = render_template(
+        "tickets/guest.html",
+        ticket=granted.ticket,
+        guest=guest,
+        granted=granted,
+        token=token,
+        guest_page=True,
+    )
+    return page, 200, headers

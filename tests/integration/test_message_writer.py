@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,8 +18,9 @@ from sqlalchemy import Engine, func, select, update
 
 from swarm.clock import SystemClock
 from swarm.db import make_session_factory
-from swarm.models import Message, TicketEvent, User
+from swarm.models import GuestPass, Message, TicketEvent, User
 from swarm.tickets.errors import Conflict, Forbidden, NotFound
+from swarm.tickets.guests import GuestService
 from swarm.tickets.messages import MessageWriter, NewMessage, StoredMessage, Unauthenticated
 from swarm.tickets.notify import RecordingNotifier
 from swarm.tickets.service import TicketService
@@ -206,6 +208,35 @@ def test_each_send_gets_its_own_answer_and_the_good_ones_are_stored(org, writer_
     # A later retry of a stored client_id stores nothing and publishes nothing.
     again = writer.send(NewMessage(org["agent"], mine, "checking the VPN", "a-1"))
     assert not again.created and again.id == outcomes[4].id and len(notifier.published) == 2
+
+
+def test_a_guest_writes_chat_in_the_room_of_their_pass_only_while_it_is_valid(org, writer_for):
+    clock = SystemClock()
+    mine, other = org["tickets"]
+    with org["factory"]() as session:
+        agent = session.get(User, org["agent"])
+        granted, _link = GuestService(session, clock, RecordingNotifier()).invite_guest(
+            agent, mine, "Sam Vendor", hours=1
+        )
+        guest_id, pass_id = granted.user_id, granted.id
+    writer = writer_for(RecordingNotifier())
+
+    stored = writer.send(NewMessage(guest_id, mine, "Firmware 9.2 fixes it", "g-1"))
+    assert stored.body == "Firmware 9.2 fixes it" and stored.author["name"] == "Sam Vendor (guest)"
+    with pytest.raises(NotFound):
+        writer.send(NewMessage(guest_id, other, "Anything here?", "g-2"))
+    with pytest.raises(Forbidden):
+        writer.send(NewMessage(guest_id, mine, "internal", "g-3", "note"))
+
+    with org["factory"]() as session:  # the pass runs out
+        session.execute(
+            update(GuestPass)
+            .where(GuestPass.id == pass_id)
+            .values(expires_at=clock.now() - timedelta(seconds=1))
+        )
+        session.commit()
+    with pytest.raises(NotFound):
+        writer.send(NewMessage(guest_id, mine, "Still there?", "g-4"))
 
 
 def test_a_stranger_cannot_write_to_someone_elses_ticket(org, writer_for):
