@@ -14,6 +14,10 @@
     reconnectionDelayMax: 5000,
   });
   window.swarmSocket = socket;
+  // The room listens for this, as on the app's own pages (live.js).
+  socket.on("ticket_event", (event) => {
+    document.dispatchEvent(new CustomEvent("swarm:event", { detail: event }));
+  });
 
   const banner = document.createElement("div");
   banner.className = "connection-banner";

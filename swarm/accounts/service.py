@@ -147,7 +147,8 @@ def require_admin(actor: User) -> None:
 
 def list_users(session: Session, actor: User, role: str | None = None) -> list[User]:
     require_admin(actor)
-    query = select(User).order_by(User.role, User.name)
+    # Guests (swarm/tickets/guests.py) are not accounts: they are listed on their ticket.
+    query = select(User).where(~User.guest_pass.has()).order_by(User.role, User.name)
     if role:
         query = query.where(User.role == role)
     return list(session.scalars(query).unique())

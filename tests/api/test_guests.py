@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from swarm.models import GuestPass
 from swarm.realtime.keeper import end_guests
-from tests.builders import make_agent
+from tests.builders import make_agent, make_user
 
 
 @pytest.fixture
@@ -161,14 +161,18 @@ def test_a_guest_joins_their_room_only_and_talks_with_the_owner(
         callback=True,
     )
     assert note["error"]["code"] == "forbidden"
-    # A later note stays among staff.
+    # The guest hears the room's chat live; a later note stays among staff.
     guest.get_received()
-    owner.emit(
-        "send_message",
-        {"ticket_id": tickets[0], "body": "Internal again", "client_id": "n2", "kind": "note"},
-        callback=True,
-    )
-    assert events_of(guest, "message") == []
+    for body, client_id, kind in (
+        ("Internal again", "n2", "note"),
+        ("Are you there?", "c2", "chat"),
+    ):
+        owner.emit(
+            "send_message",
+            {"ticket_id": tickets[0], "body": body, "client_id": client_id, "kind": kind},
+            callback=True,
+        )
+    assert [e["message"]["body"] for e in events_of(guest, "message")] == ["Are you there?"]
     refused = guest.emit("invite", {"ticket_id": tickets[0], "agent_id": agent.id}, callback=True)
     assert refused["ok"] is False
 
@@ -218,3 +222,9 @@ def test_guests_of_other_connections_are_left_alone(app, socketio, login, agent,
     realtime = app.extensions["swarm.realtime"]
     assert end_guests(app, realtime.socketio, realtime.connections) == []
     assert staff.is_connected() and other.is_connected() and guest.is_connected()
+
+
+def test_guests_are_not_listed_among_accounts(login, link, db, clock):
+    admin = make_user(db, clock, role="admin", name="Ava Admin")
+    names = [u["name"] for u in login(admin).get("/api/v1/users").json["items"]]
+    assert "Ava Admin" in names and not any("(guest)" in n for n in names)

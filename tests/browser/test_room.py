@@ -74,3 +74,44 @@ def test_shift_enter_makes_a_new_line_and_enter_sends(page: Page, server):
     box.press("Enter")
     expect(page.locator("#room-messages .msg[data-message-id]").last).to_contain_text("second line")
     assert box.input_value() == ""
+
+
+def test_a_guest_link_brings_a_vendor_engineer_into_the_room_until_it_is_revoked(
+    page: Page, server, browser
+):
+    ticket_url = open_ticket_as_owner(page, server)
+    page.get_by_label("Guest's name").fill("Sam Lee, Acme Networks")
+    page.get_by_label("Link works for").select_option(label="4 hours")
+    page.get_by_role("button", name="Create guest link").click()
+    expect(page.get_by_text("Copy it now")).to_be_visible()
+    link = page.get_by_label("New guest link").input_value()
+    assert "/guest/swg_" in link
+    screenshot(page, "guest-link-created")
+
+    # Someone with no account, in a browser of their own.
+    guest_page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    guest_page.goto(link)
+    expect(
+        guest_page.get_by_role("heading", name="Shared mailbox not showing in Outlook")
+    ).to_be_visible()
+    expect(guest_page.locator("#room")).to_have_attribute("data-joined", "true")
+    expect(guest_page.get_by_role("navigation", name="Main")).to_have_count(0)
+
+    page.get_by_label("Message", exact=True).fill("Sam, the tunnel drops every hour on the ASA.")
+    page.get_by_label("Message", exact=True).press("Enter")
+    expect(guest_page.locator("#room-messages")).to_contain_text("tunnel drops every hour")
+    guest_page.get_by_label("Message", exact=True).fill("Known bug: firmware 9.2 fixes it.")
+    guest_page.get_by_label("Message", exact=True).press("Enter")
+    expect(page.locator("#room-messages")).to_contain_text("Sam Lee, Acme Networks (guest)")
+    expect(page.locator("#room-messages")).to_contain_text("firmware 9.2 fixes it")
+    screenshot(guest_page, "guest-room")
+
+    page.goto(ticket_url)
+    page.locator("#guests").get_by_role("button", name="Revoke").click()
+    expect(page.get_by_text("link no longer works")).to_be_visible()
+    # The server drops the guest at its next presence round (every 10 s by default).
+    expect(guest_page.locator("body")).to_have_attribute("data-live", "ended", timeout=30_000)
+    expect(guest_page.get_by_text("This guest link has ended")).to_be_visible()
+    expect(guest_page.get_by_label("Message", exact=True)).to_be_disabled()
+    screenshot(guest_page, "guest-link-ended")
+    guest_page.context.close()
