@@ -9,29 +9,7 @@
   const socket = io({ transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
   window.swarmSocket = socket;
 
-  const banner = document.createElement("div");
-  banner.className = "connection-banner";
-  banner.setAttribute("role", "status");
-  banner.hidden = true;
-  document.body.appendChild(banner);
-  let everConnected = false;
-  socket.on("connect", () => {
-    banner.hidden = true;
-    document.body.dataset.live = "connected";
-    everConnected = true;
-  });
-  socket.on("disconnect", () => {
-    document.body.dataset.live = "reconnecting";
-    banner.textContent = "Connection lost — reconnecting… Nothing you write is lost.";
-    banner.hidden = !everConnected;
-  });
-  socket.on("connect_error", () => {
-    document.body.dataset.live = "reconnecting";
-    if (everConnected) {
-      banner.textContent = "Reconnecting…";
-      banner.hidden = false;
-    }
-  });
+  window.swarmWatchConnection(socket);
 
   const tray = document.createElement("div");
   tray.className = "notice-tray";

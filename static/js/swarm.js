@@ -27,3 +27,37 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The live connection's state for people and tests: body[data-live] is connected, reconnecting
+// or (when ``refused`` says the server will not take the connection back) ended, and a banner
+// says so while it is not connected. Used by live.js (the app) and guest.js (guest links).
+window.swarmWatchConnection = function (socket, refused) {
+  const banner = document.createElement("div");
+  banner.className = "connection-banner";
+  banner.setAttribute("role", "status");
+  banner.hidden = true;
+  document.body.appendChild(banner);
+  let everConnected = false;
+  socket.on("connect", () => {
+    banner.hidden = true;
+    document.body.dataset.live = "connected";
+    everConnected = true;
+  });
+  socket.on("disconnect", () => {
+    document.body.dataset.live = "reconnecting";
+    banner.textContent = "Connection lost — reconnecting… Nothing you write is lost.";
+    banner.hidden = !everConnected;
+  });
+  socket.on("connect_error", () => {
+    document.body.dataset.live = "reconnecting";
+    const message = refused && !socket.active ? refused() : null;
+    if (message) {
+      document.body.dataset.live = "ended";
+      banner.textContent = message;
+      banner.hidden = false;
+    } else if (everConnected) {
+      banner.textContent = "Reconnecting…";
+      banner.hidden = false;
+    }
+  });
+};

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -63,3 +64,19 @@ def agent(db: Session, clock: FakeClock) -> User:
 @pytest.fixture
 def manager(db: Session, clock: FakeClock) -> User:
     return make_manager(db, clock, name="Max Manager")
+
+
+@pytest.fixture
+def claimed_ticket(
+    login: Callable[[User], FlaskClient], requester: User, agent: User
+) -> Callable[..., dict[str, Any]]:
+    """Opens a ticket as the requester and lets the agent claim it; returns the ticket JSON."""
+
+    def open_claimed(subject: str, body: str = "Details") -> dict[str, Any]:
+        created: dict[str, Any] = (
+            login(requester).post("/api/v1/tickets", json={"subject": subject, "body": body}).json
+        )
+        login(agent).post(f"/api/v1/tickets/{created['id']}/claim", json={})
+        return created
+
+    return open_claimed

@@ -18,20 +18,9 @@ def socketio(app):
     return app.extensions["socketio"]
 
 
-def open_ticket(login, requester, agent, subject):
-    created = (
-        login(requester).post("/api/v1/tickets", json={"subject": subject, "body": "Details"}).json
-    )
-    login(agent).post(f"/api/v1/tickets/{created['id']}/claim", json={})
-    return created["id"]
-
-
 @pytest.fixture
-def tickets(login, requester, agent):
-    return (
-        open_ticket(login, requester, agent, "Firewall drops VPN"),
-        open_ticket(login, requester, agent, "Payroll export"),
-    )
+def tickets(claimed_ticket):
+    return claimed_ticket("Firewall drops VPN")["id"], claimed_ticket("Payroll export")["id"]
 
 
 def csrf(page: str) -> str:

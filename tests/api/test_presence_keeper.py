@@ -19,14 +19,8 @@ def realtime(app):
 
 
 @pytest.fixture
-def ticket(login, requester, agent):
-    created = (
-        login(requester)
-        .post("/api/v1/tickets", json={"subject": "VPN drops", "body": "Every hour"})
-        .json
-    )
-    login(agent).post(f"/api/v1/tickets/{created['id']}/claim", json={})
-    return created
+def ticket(claimed_ticket):
+    return claimed_ticket("VPN drops", "Every hour")
 
 
 @pytest.fixture

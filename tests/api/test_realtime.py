@@ -38,14 +38,8 @@ def connect(app, socketio):
 
 
 @pytest.fixture
-def ticket(login, requester, agent):
-    created = (
-        login(requester)
-        .post("/api/v1/tickets", json={"subject": "Outlook freezes", "body": "Since Monday"})
-        .json
-    )
-    login(agent).post(f"/api/v1/tickets/{created['id']}/claim", json={})
-    return created
+def ticket(claimed_ticket):
+    return claimed_ticket("Outlook freezes", "Since Monday")
 
 
 def events_of(client, kind=None):
