@@ -217,3 +217,46 @@ def test_guests_are_not_listed_among_accounts(login, link, db, clock):
     admin = make_user(db, clock, role="admin", name="Ava Admin")
     names = [u["name"] for u in login(admin).get("/api/v1/users").json["items"]]
     assert "Ava Admin" in names and not any("(guest)" in n for n in names)
+
+
+def test_the_api_creates_lists_and_revokes_guest_links(app, socketio, login, agent, tickets):
+    http = login(agent)
+    created = http.post(f"/api/v1/tickets/{tickets[0]}/guests", json={"name": "Sam", "hours": 4})
+    assert created.status_code == 201
+    body = created.json
+    assert body["guest"]["name"] == "Sam (guest)" and body["active"] is True
+    link = body["link"].rsplit("/guest/", 1)[1]
+    assert socketio.test_client(app, auth={"guest": link}).is_connected()
+
+    [listed] = http.get(f"/api/v1/tickets/{tickets[0]}/guests").json["items"]
+    assert listed["id"] == body["id"] and "link" not in listed
+    revoked = http.post(f"/api/v1/tickets/{tickets[0]}/guests/{body['id']}/revoke")
+    assert revoked.status_code == 200 and revoked.json["active"] is False
+    again = http.post(f"/api/v1/tickets/{tickets[0]}/guests/{body['id']}/revoke")
+    assert again.status_code == 409
+    assert not socketio.test_client(app, auth={"guest": link}).is_connected()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"hours": 4}, "name"),
+        ({"name": "Sam", "hours": 500}, "hours"),
+        ({"name": "Sam", "x": 1}, "x"),
+    ],
+)
+def test_the_api_says_what_is_wrong_with_a_guest_link(login, agent, tickets, payload, field):
+    response = login(agent).post(f"/api/v1/tickets/{tickets[0]}/guests", json=payload)
+    assert response.status_code == 422
+    assert field in str(response.json)
+
+
+def test_the_api_keeps_guest_links_from_requesters_and_other_tickets(
+    login, requester, agent, tickets
+):
+    assert (
+        login(requester).post(f"/api/v1/tickets/{tickets[0]}/guests", json={"name": "Sam"})
+    ).status_code == 403
+    made = login(agent).post(f"/api/v1/tickets/{tickets[0]}/guests", json={"name": "Sam"}).json
+    wrong = login(agent).post(f"/api/v1/tickets/{tickets[1]}/guests/{made['id']}/revoke")
+    assert wrong.status_code == 404
