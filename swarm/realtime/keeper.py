@@ -9,8 +9,8 @@ which also refills a Redis that restarted empty; (2) opens again the participati
 connected people that another process closed while this one was taken for dead; (3) once
 presence has settled, closes every open participation with no live connection left (the
 ``helper_left`` event says ``lost: true``), and tells each room that changed. It also
-disconnects this process's guests whose pass was revoked or ran out (swarm/tickets/guests.py):
-their events were refused from that moment, and now they stop hearing the room too.
+disconnects this process's connections whose account was deactivated, or whose guest pass was
+revoked or ran out (swarm/tickets/guests.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import select
 
-from swarm.models import GuestPass
+from swarm.models import GuestPass, User
 from swarm.realtime.handlers import Connection, emit_presence
 from swarm.realtime.presence import Presence
 from swarm.runtime import db_session, room_service, runtime
@@ -30,21 +30,33 @@ from swarm.runtime import db_session, room_service, runtime
 log = logging.getLogger(__name__)
 
 
-def end_guests(app: Flask, socketio: SocketIO, connections: dict[str, Connection]) -> list[str]:
-    """Disconnect this process's guest connections whose pass ended; returns their sids."""
-    guests = {sid: conn.user_id for sid, conn in list(connections.items()) if conn.guest}
-    if not guests:
+def end_lost_access(
+    app: Flask, socketio: SocketIO, connections: dict[str, Connection]
+) -> list[str]:
+    """Disconnect this process's connections whose person may no longer be here — an account
+    deactivated since it connected, or a guest whose pass ended — and return their sids.
+    Their events were refused from that moment; now they stop hearing their rooms too."""
+    people = {sid: conn for sid, conn in list(connections.items())}
+    if not people:
         return []
+    ids = {conn.user_id for conn in people.values()}
+    guests = {conn.user_id for conn in people.values() if conn.guest}
     with app.app_context():
-        rt = runtime()
-        now = rt.clock.now()
-        query = select(GuestPass.user_id).where(
-            GuestPass.user_id.in_(set(guests.values())),
-            GuestPass.revoked_at.is_(None),
-            GuestPass.expires_at > now,
-        )
-        valid = set(db_session().scalars(query))
-    ended = [sid for sid, user_id in guests.items() if user_id not in valid]
+        session = db_session()
+        active = set(session.scalars(select(User.id).where(User.id.in_(ids), User.active)))
+        valid: set[int] = set()
+        if guests:
+            query = select(GuestPass.user_id).where(
+                GuestPass.user_id.in_(guests),
+                GuestPass.revoked_at.is_(None),
+                GuestPass.expires_at > runtime().clock.now(),
+            )
+            valid = set(session.scalars(query))
+    ended = [
+        sid
+        for sid, conn in people.items()
+        if conn.user_id not in active or (conn.guest and conn.user_id not in valid)
+    ]
     for sid in ended:
         socketio.server.disconnect(sid)
     return ended
@@ -90,9 +102,9 @@ def keep_presence(
     """:func:`tend_presence` every ``interval`` seconds until ``stop`` is set."""
     while True:
         try:
-            ended = end_guests(app, socketio, connections)
+            ended = end_lost_access(app, socketio, connections)
             if ended:
-                log.info("presence: %d guest connection(s) ended with their pass", len(ended))
+                log.info("presence: %d connection(s) lost their access", len(ended))
             reopened, closed = tend_presence(app, socketio, presence)
             if reopened or closed:
                 log.info("presence: %d reopened, %d closed (connections lost)", reopened, closed)

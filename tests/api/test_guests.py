@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from swarm.models import GuestPass
-from swarm.realtime.keeper import end_guests
+from swarm.realtime.keeper import end_lost_access
 from tests.builders import make_agent, make_user
 
 
@@ -185,7 +185,7 @@ def test_a_revoked_guest_is_disconnected_and_cannot_come_back(
     )
     assert sent["ok"] is False
     realtime = app.extensions["swarm.realtime"]
-    assert len(end_guests(app, realtime.socketio, realtime.connections)) == 1
+    assert len(end_lost_access(app, realtime.socketio, realtime.connections)) == 1
     assert not guest.is_connected()
     assert not socketio.test_client(app, auth={"guest": link}).is_connected()
     assert app.test_client().get(f"/guest/{link}").status_code == 404
@@ -199,18 +199,27 @@ def test_a_link_ends_on_time(app, socketio, link, tickets, clock):
     again = guest.emit("join_ticket", {"ticket_id": tickets[0]}, callback=True)
     assert again["error"]["code"] == "not_found"
     realtime = app.extensions["swarm.realtime"]
-    assert len(end_guests(app, realtime.socketio, realtime.connections)) == 1
+    assert len(end_lost_access(app, realtime.socketio, realtime.connections)) == 1
     assert not socketio.test_client(app, auth={"guest": link}).is_connected()
 
 
-def test_guests_of_other_connections_are_left_alone(app, socketio, login, agent, link, db, clock):
+def test_people_whose_access_stands_stay_connected_and_a_deactivated_one_is_dropped(
+    app, socketio, login, agent, link, db, clock
+):
     staff = socketio.test_client(app, flask_test_client=login(agent))
     helper = make_agent(db, clock)
     other = socketio.test_client(app, flask_test_client=login(helper))
     guest = socketio.test_client(app, auth={"guest": link})
     realtime = app.extensions["swarm.realtime"]
-    assert end_guests(app, realtime.socketio, realtime.connections) == []
+    assert end_lost_access(app, realtime.socketio, realtime.connections) == []
     assert staff.is_connected() and other.is_connected() and guest.is_connected()
+
+    admin = make_user(db, clock, role="admin", name="Ava Admin")
+    deactivated = login(admin).patch(f"/api/v1/users/{helper.id}", json={"active": False})
+    assert deactivated.status_code == 200
+    assert len(end_lost_access(app, realtime.socketio, realtime.connections)) == 1
+    assert not other.is_connected()
+    assert staff.is_connected() and guest.is_connected()
 
 
 def test_guests_are_not_listed_among_accounts(login, link, db, clock):
