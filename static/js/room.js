@@ -71,10 +71,12 @@
     for (const p of participants) {
       const li = document.createElement("li");
       li.textContent = p.name;
-      const role = document.createElement("span");
-      role.className = "muted small";
-      role.textContent = ` ${p.role}`;
-      li.appendChild(role);
+      if (p.role !== "guest") { // a guest's name already says so
+        const role = document.createElement("span");
+        role.className = "muted small";
+        role.textContent = ` ${p.role}`;
+        li.appendChild(role);
+      }
       people.appendChild(li);
     }
     root.dataset.present = participants.map((p) => p.id).join(",");

@@ -121,7 +121,17 @@ def fields(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) 
     return out
 
 
-def emit_presence(socketio: SocketIO, ticket_id: int, actor: User | None) -> None:
+def people_in_room(presence: Presence, ticket_id: int) -> list[dict[str, Any]]:
+    """The swarm's participants (owner first, then helpers), then the guests connected now."""
+    rooms = room_service()
+    guests = rooms.guests_with_access(ticket_id)
+    here = presence.present((ticket_id, g["id"]) for g in guests)
+    return rooms.participants(ticket_id) + [g for g in guests if (ticket_id, g["id"]) in here]
+
+
+def emit_presence(
+    socketio: SocketIO, presence: Presence, ticket_id: int, actor: User | None
+) -> None:
     """Tell the ticket's room who is in it now (inside an app context)."""
     socketio.emit(
         EVENT,
@@ -130,7 +140,7 @@ def emit_presence(socketio: SocketIO, ticket_id: int, actor: User | None) -> Non
             "ticket_id": ticket_id,
             "at": runtime().clock.now().isoformat(),
             "actor": user_ref(actor),
-            "participants": room_service().participants(ticket_id),
+            "participants": people_in_room(presence, ticket_id),
         },
         to=ticket_room(ticket_id),
     )
@@ -257,7 +267,7 @@ def register_handlers(
                 _leave(user, ticket_id, request.sid)  # type: ignore[attr-defined]
 
     def _presence_event(ticket_id: int, actor: User | None) -> None:
-        emit_presence(socketio, ticket_id, actor)
+        emit_presence(socketio, presence, ticket_id, actor)
 
     def _leave(user: User | None, ticket_id: int, sid: str) -> None:
         if user is None:
@@ -289,7 +299,7 @@ def register_handlers(
                 "status": ticket.status,
                 "owner": user_ref(ticket.owner),
             },
-            "participants": rooms.participants(ticket.id),
+            "participants": people_in_room(presence, ticket.id),
             "messages": [message_payload(m) for m in replay.messages],
             "more": replay.more,
         }

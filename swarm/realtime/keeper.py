@@ -87,7 +87,7 @@ def tend_presence(app: Flask, socketio: SocketIO, presence: Presence) -> tuple[i
                     closed += 1
                     changed.add(ticket_id)
         for ticket_id in sorted(changed):
-            emit_presence(socketio, ticket_id, None)
+            emit_presence(socketio, presence, ticket_id, None)
     return reopened, closed
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from swarm.clock import Clock
 from swarm.events import EventType
-from swarm.models import Invitation, Message, Participation, Ticket, User
+from swarm.models import GuestPass, Invitation, Message, Participation, Ticket, User
 from swarm.models.tickets import InvitationStatus, MessageKind
 from swarm.models.users import Role
 from swarm.tickets.access import require_staff
@@ -104,6 +104,26 @@ class RoomService(TicketService):
         return [
             {"id": u.id, "name": u.name, "role": role, "since": joined.isoformat()}
             for u, role, joined in rows
+        ]
+
+    def guests_with_access(self, ticket_id: int) -> list[dict[str, Any]]:
+        """Guests whose link to the ticket's room works now, as ``{id, name, role: "guest",
+        since}`` (since: when the link was made), oldest link first."""
+        now = self.clock.now()
+        rows = self.session.execute(
+            select(User.id, User.name, GuestPass.created_at)
+            .join(GuestPass, GuestPass.user_id == User.id)
+            .where(
+                GuestPass.ticket_id == ticket_id,
+                GuestPass.revoked_at.is_(None),
+                GuestPass.expires_at > now,
+                User.active.is_(True),
+            )
+            .order_by(GuestPass.id)
+        )
+        return [
+            {"id": uid, "name": name, "role": "guest", "since": made.isoformat()}
+            for uid, name, made in rows
         ]
 
     def pending_invitations(self, user: User) -> list[Invitation]:

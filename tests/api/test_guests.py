@@ -130,9 +130,15 @@ def test_a_guest_joins_their_room_only_and_talks_with_the_owner(
     )
     guest = socketio.test_client(app, auth={"guest": link})
     assert guest.is_connected()
+    owner.get_received()
 
     joined = guest.emit("join_ticket", {"ticket_id": tickets[0]}, callback=True)
     assert joined["ok"] and [m["body"] for m in joined["messages"]] == ["Thanks for joining"]
+    guest_entry = {"name": "Sam Lee, Acme Networks (guest)", "role": "guest"}
+    people = [{"name": p["name"], "role": p["role"]} for p in joined["participants"]]
+    assert people == [{"name": "Ada Agent", "role": "owner"}, guest_entry]
+    [presence] = events_of(owner, "presence")  # the owner sees the guest arrive
+    assert [p["role"] for p in presence["participants"]] == ["owner", "guest"]
     other = guest.emit("join_ticket", {"ticket_id": tickets[1]}, callback=True)
     assert other["error"]["code"] == "not_found"
 
@@ -164,6 +170,11 @@ def test_a_guest_joins_their_room_only_and_talks_with_the_owner(
     assert [e["message"]["body"] for e in events_of(guest, "message")] == ["Are you there?"]
     refused = guest.emit("invite", {"ticket_id": tickets[0], "agent_id": agent.id}, callback=True)
     assert refused["ok"] is False
+
+    owner.get_received()
+    guest.disconnect()
+    [presence] = events_of(owner, "presence")  # and leave
+    assert [p["role"] for p in presence["participants"]] == ["owner"]
 
 
 def test_a_revoked_guest_is_disconnected_and_cannot_come_back(

@@ -96,6 +96,8 @@ def test_a_guest_link_brings_a_vendor_engineer_into_the_room_until_it_is_revoked
     ).to_be_visible()
     expect(guest_page.locator("#room")).to_have_attribute("data-joined", "true")
     expect(guest_page.get_by_role("navigation", name="Main")).to_have_count(0)
+    expect(page.locator("#room-people")).to_contain_text("Sam Lee, Acme Networks (guest)")
+    expect(guest_page.locator("#room-people")).to_contain_text("Ada Agent")
 
     page.get_by_label("Message", exact=True).fill("Sam, the tunnel drops every hour on the ASA.")
     page.get_by_label("Message", exact=True).press("Enter")
@@ -109,6 +111,8 @@ def test_a_guest_link_brings_a_vendor_engineer_into_the_room_until_it_is_revoked
     page.goto(ticket_url)
     page.locator("#guests").get_by_role("button", name="Revoke").click()
     expect(page.get_by_text("link no longer works")).to_be_visible()
+    expect(page.locator("#room")).to_have_attribute("data-joined", "true")
+    expect(page.locator("#room-people")).not_to_contain_text("Sam Lee")
     # The server drops the guest at its next presence round (every 10 s by default).
     expect(guest_page.locator("body")).to_have_attribute("data-live", "ended", timeout=30_000)
     expect(guest_page.get_by_text("This guest link has ended")).to_be_visible()
