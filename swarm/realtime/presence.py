@@ -201,6 +201,8 @@ class RedisPresence:
 
     def present(self, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
         pairs = list(pairs)
+        if not pairs:
+            return set()
         pipe = self._redis.pipeline(transaction=False)
         for ticket_id, user_id in pairs:
             self._here(keys=[self._key(ticket_id, user_id)], args=[self._alive_prefix], client=pipe)
