@@ -80,3 +80,27 @@ def claimed_ticket(
         return created
 
     return open_claimed
+
+
+@pytest.fixture
+def socketio(app: Flask) -> Any:
+    return app.extensions["socketio"]
+
+
+@pytest.fixture
+def connect(
+    app: Flask, socketio: Any, login: Callable[[User], FlaskClient]
+) -> Iterator[Callable[..., Any]]:
+    """Opens Socket.IO test clients signed in as a user (sharing the login cookie); closes
+    them afterwards."""
+    clients: list[Any] = []
+
+    def open_for(user: User, **kwargs: Any) -> Any:
+        client = socketio.test_client(app, flask_test_client=login(user), **kwargs)
+        clients.append(client)
+        return client
+
+    yield open_for
+    for client in clients:
+        if client.is_connected():
+            client.disconnect()

@@ -14,11 +14,6 @@ from tests.builders import make_agent, make_user
 
 
 @pytest.fixture
-def socketio(app):
-    return app.extensions["socketio"]
-
-
-@pytest.fixture
 def tickets(claimed_ticket):
     return claimed_ticket("Firewall drops VPN")["id"], claimed_ticket("Payroll export")["id"]
 

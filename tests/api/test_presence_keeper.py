@@ -23,21 +23,6 @@ def ticket(claimed_ticket):
     return claimed_ticket("VPN drops", "Every hour")
 
 
-@pytest.fixture
-def connect(app, realtime, login):
-    clients = []
-
-    def open_for(user):
-        client = realtime.socketio.test_client(app, flask_test_client=login(user))
-        clients.append(client)
-        return client
-
-    yield open_for
-    for client in clients:
-        if client.is_connected():
-            client.disconnect()
-
-
 def events_of(client, kind):
     received = [r["args"][0] for r in client.get_received() if r["name"] == "ticket_event"]
     return [e for e in received if e["type"] == kind]

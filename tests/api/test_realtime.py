@@ -7,34 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import PASSWORD, make_agent, make_user
-
-
-@pytest.fixture
-def socketio(app):
-    return app.extensions["socketio"]
-
-
-@pytest.fixture
-def connect(app, socketio):
-    clients = []
-
-    def open_for(user, **kwargs):
-        http = app.test_client()
-        assert (
-            http.post(
-                "/api/v1/auth/login", json={"email": user.email, "password": PASSWORD}
-            ).status_code
-            == 200
-        )
-        client = socketio.test_client(app, flask_test_client=http, **kwargs)
-        clients.append(client)
-        return client
-
-    yield open_for
-    for client in clients:
-        if client.is_connected():
-            client.disconnect()
+from tests.builders import make_agent, make_user
 
 
 @pytest.fixture
