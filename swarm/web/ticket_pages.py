@@ -198,9 +198,9 @@ def revoke_guest(ticket_id: int, pass_id: int) -> Any:
         if exc.status == 404:
             raise
         flash(exc.message, "error")
-        return redirect(url_for("web.ticket", ticket_id=ticket_id))
+        return redirect(url_for("web.ticket", ticket_id=ticket_id, _anchor="guests"))
     flash(f"{ended.user.name}'s link no longer works.", "info")
-    return redirect(url_for("web.ticket", ticket_id=ticket_id))
+    return redirect(url_for("web.ticket", ticket_id=ticket_id, _anchor="guests"))
 
 
 @web.get("/guest/<token>")

@@ -84,6 +84,7 @@ def test_a_guest_link_brings_a_vendor_engineer_into_the_room_until_it_is_revoked
     page.get_by_label("Link works for").select_option(label="4 hours")
     page.get_by_role("button", name="Create guest link").click()
     expect(page.get_by_text("Copy it now")).to_be_visible()
+    expect(page.get_by_label("New guest link")).to_be_in_viewport()  # scrolled to the card
     link = page.get_by_label("New guest link").input_value()
     assert "/guest/swg_" in link
     screenshot(page, "guest-link-created")
