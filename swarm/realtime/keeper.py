@@ -63,8 +63,7 @@ def end_lost_access(
 
 
 def tend_presence(app: Flask, socketio: SocketIO, presence: Presence) -> tuple[int, int]:
-    """One round; returns (participations reopened, participations closed)."""
-    presence.beat()
+    """One round after a beat; returns (participations reopened, participations closed)."""
     changed: set[int] = set()
     reopened = closed = 0
     with app.app_context():
@@ -101,6 +100,12 @@ def keep_presence(
 ) -> None:
     """:func:`tend_presence` every ``interval`` seconds until ``stop`` is set."""
     while True:
+        # The beat first and on its own: a database that is away for a moment must not make
+        # the other processes take this one for dead.
+        try:
+            presence.beat()
+        except Exception:
+            log.exception("presence beat failed; retrying in %.1f s", interval)
         try:
             ended = end_lost_access(app, socketio, connections)
             if ended:

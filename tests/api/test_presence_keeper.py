@@ -4,10 +4,13 @@ and a participation closed while its owner was connected opens again."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import select
 
 from swarm.models import Participation, TicketEvent
+from swarm.realtime import keeper
 from swarm.realtime.keeper import tend_presence
 from swarm.realtime.presence import MemoryPresence
 from tests.builders import make_agent
@@ -112,3 +115,28 @@ def test_a_participation_closed_under_a_connected_person_opens_again(
     assert open_people(db, ticket["id"]) == sorted([agent.id, helper.id])
     [presence] = events_of(owner_c, "presence")
     assert sorted(p["name"] for p in presence["participants"]) == ["Ada Agent", "Hugo Helper"]
+
+
+class RecordingPresence(MemoryPresence):
+    def __init__(self) -> None:
+        super().__init__(grace=0)
+        self.beats = 0
+
+    def beat(self) -> None:
+        self.beats += 1
+
+
+def test_the_keeper_beats_even_when_the_database_is_away(app, realtime, monkeypatch, caplog):
+    def database_away(*_args):
+        raise ConnectionError("database away")
+
+    monkeypatch.setattr(keeper, "end_lost_access", database_away)
+    monkeypatch.setattr(keeper, "tend_presence", database_away)
+    presence = RecordingPresence()
+    stop = threading.Event()
+    stop.set()  # one round
+
+    keeper.keep_presence(app, realtime.socketio, presence, {}, 10.0, stop)
+
+    assert presence.beats == 1
+    assert "presence round failed" in caplog.text
