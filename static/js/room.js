@@ -167,7 +167,11 @@
         assigned: "changed the owner", status_changed: `set the status to ${event.to}`,
         resolved: "resolved the ticket",
       }[event.type];
-      line.textContent = `${who} ${what}${event.type === "helper_left" && event.lost ? " (connection lost)" : ""}`;
+      let how = "";
+      if (event.type === "helper_left" && event.lost) how = " (connection lost)";
+      if (event.type === "helper_left" && event.became_owner) how = ": now owns the ticket";
+      if (event.type === "helper_joined" && event.was_owner) how = ": stays on to help";
+      line.textContent = `${who} ${what}${how}`;
       list.appendChild(line);
       list.scrollTop = list.scrollHeight;
     }

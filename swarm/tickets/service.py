@@ -19,7 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.events import LIVE_SOURCE, AssignedBy, EventType
-from swarm.models import Message, Skill, Ticket, TicketEvent, TicketSkill, User
+from swarm.models import Message, Participation, Skill, Ticket, TicketEvent, TicketSkill, User
 from swarm.models.tickets import MessageKind, Mode, Priority, Status
 from swarm.models.users import Role
 from swarm.routing import (
@@ -327,6 +327,7 @@ class TicketService:
             self._record(
                 ticket, EventType.UNASSIGNED, actor, previous_owner_id=previous, reason=reason
             )
+            self._hand_over_stints(ticket, previous, None)
             return ticket
 
         return self._transaction(change)
@@ -603,6 +604,7 @@ class TicketService:
                 ticket.tier = decision.to_tier
                 ticket.owner_id = None
                 ticket.owner = None
+                self._hand_over_stints(ticket, previous_owner, None)
                 self._restart_tier_clock(ticket, now)
             elif isinstance(decision, SetDeadline):
                 if decision.kind == TIER_LIMIT and ticket.tier_paused_at is not None:
@@ -721,8 +723,51 @@ class TicketService:
             # The tier the agent took it in: the round-robin cursor and per-tier metrics read it.
             data["tier"] = ticket.tier
         self._record(ticket, EventType.ASSIGNED, actor, **data)
+        self._hand_over_stints(ticket, previous, agent.id)
         if ticket.status == Status.NEW:
             self._set_status(ticket, Status.OPEN, actor, EventType.STATUS_CHANGED)
+
+    def _hand_over_stints(self, ticket: Ticket, previous: int | None, new: int | None) -> None:
+        """People in the room take their new parts when the ticket changes hands.
+
+        A participation is one stretch in one role, so the new owner's helper stretch ends
+        (``helper_left {became_owner: true}``) and an owner stretch begins, and the previous
+        owner, if still in the room, goes on as a helper (``helper_joined {was_owner: true}``).
+        So every ``helper_joined`` has its ``helper_left``, and nobody helps on their own ticket.
+        """
+        if previous == new:
+            return
+        ids = {i for i in (previous, new) if i is not None}
+        query = select(Participation).where(
+            Participation.ticket_id == ticket.id,
+            Participation.left_at.is_(None),
+            Participation.user_id.in_(ids),
+        )
+        now = self.clock.now()
+        for stint in list(self.session.scalars(query)):
+            person = self.session.get(User, stint.user_id)
+            if stint.user_id == new and stint.role == "helper":
+                seconds = int((now - stint.joined_at).total_seconds())
+                self._record(
+                    ticket,
+                    EventType.HELPER_LEFT,
+                    person,
+                    agent_id=stint.user_id,
+                    seconds=seconds,
+                    became_owner=True,
+                )
+                role = "owner"
+            elif stint.user_id == previous and stint.role == "owner":
+                self._record(
+                    ticket, EventType.HELPER_JOINED, person, agent_id=stint.user_id, was_owner=True
+                )
+                role = "helper"
+            else:
+                continue
+            stint.left_at = now
+            self.session.add(
+                Participation(ticket_id=ticket.id, user_id=stint.user_id, role=role, joined_at=now)
+            )
 
     def _set_status(
         self, ticket: Ticket, status: str, actor: User | None, event_type: EventType, **data: Any

@@ -86,8 +86,12 @@ def describe(
             text += f": {d['note']}"
     elif t == "helper_invited":
         text = f"invited {_name(people, d.get('agent_id'))} to help"
+    elif t == "helper_joined" and d.get("was_owner"):
+        text = f"— {_name(people, d.get('agent_id'))} stays in the swarm as a helper"
     elif t == "helper_joined":
         text = f"— {_name(people, d.get('agent_id'))} joined the swarm"
+    elif t == "helper_left" and d.get("became_owner"):
+        text = f"— {_name(people, d.get('agent_id'))} now owns it instead of helping"
     elif t == "helper_left":
         text = f"— {_name(people, d.get('agent_id'))} left the swarm"
         if d.get("lost"):

@@ -249,3 +249,50 @@ def test_helpers_who_joined_gain_evidence_when_the_ticket_is_resolved(rooms, swa
     helper_skill = session.get(AgentSkill, (swarm["helper"].id, dns.id))
     assert helper_skill is not None and helper_skill.evidence == 1
     assert count(session, Participation) == 1
+
+
+def stints(session, ticket_id):
+    query = (
+        select(Participation.user_id, Participation.role, Participation.left_at.is_(None))
+        .where(Participation.ticket_id == ticket_id)
+        .order_by(Participation.id)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def test_a_helper_who_takes_the_ticket_over_ends_a_helper_stint_and_begins_an_owner_one(
+    rooms, session, clock
+):
+    requester = make_user(session, clock, name="Rita")
+    agent = make_agent(session, clock, name="Ann")
+    ticket = make_ticket(rooms, requester)
+    rooms.enter(agent, ticket.id)  # looked at it before anyone owned it: a helper
+    clock.advance(minutes=3)
+
+    rooms.claim(agent, ticket.id)
+
+    assert stints(session, ticket.id) == [(agent.id, "helper", False), (agent.id, "owner", True)]
+    left = session.scalars(select(TicketEvent).where(TicketEvent.type == "helper_left")).one()
+    assert left.data == {"agent_id": agent.id, "seconds": 180, "became_owner": True}
+    assert [p["role"] for p in rooms.participants(ticket.id)] == ["owner"]
+
+
+def test_an_owner_who_hands_over_stays_in_the_room_as_a_helper(rooms, swarm, session, clock):
+    ticket_id = swarm["ticket"].id
+    rooms.enter(swarm["owner"], ticket_id)
+    rooms.enter(swarm["helper"], ticket_id)
+    clock.advance(minutes=5)
+
+    rooms.assign(swarm["owner"], ticket_id, swarm["helper"].id)
+
+    roles = {p["name"]: p["role"] for p in rooms.participants(ticket_id)}
+    assert roles == {"Olga Owner": "helper", "Hugo Helper": "owner"}
+    log = types(session, ticket_id)
+    assert log.count("helper_joined") == 2 and log.count("helper_left") == 1
+    joined = session.scalars(
+        select(TicketEvent).where(TicketEvent.type == "helper_joined").order_by(TicketEvent.id)
+    ).all()[-1]
+    assert joined.data == {"agent_id": swarm["owner"].id, "was_owner": True}
+    # Releasing leaves the new owner in the room as a helper too.
+    rooms.release(swarm["helper"], ticket_id)
+    assert {p["role"] for p in rooms.participants(ticket_id)} == {"helper"}
