@@ -86,16 +86,8 @@ def describe(
             text += f": {d['note']}"
     elif t == "helper_invited":
         text = f"invited {_name(people, d.get('agent_id'))} to help"
-    elif t == "helper_joined" and d.get("was_owner"):
-        text = f"— {_name(people, d.get('agent_id'))} stays in the swarm as a helper"
-    elif t == "helper_joined":
-        text = f"— {_name(people, d.get('agent_id'))} joined the swarm"
-    elif t == "helper_left" and d.get("became_owner"):
-        text = f"— {_name(people, d.get('agent_id'))} now owns it instead of helping"
-    elif t == "helper_left":
-        text = f"— {_name(people, d.get('agent_id'))} left the swarm"
-        if d.get("lost"):
-            text += " (connection lost)"
+    elif t in ("helper_joined", "helper_left"):
+        text = _swarm_move(event, people)
     elif t == "guest_invited":
         text = f"gave {d.get('name', 'a guest')} a guest link to the room"
     elif t == "guest_revoked":
@@ -119,6 +111,21 @@ def describe(
     else:
         text = t.replace("_", " ")
     return escape(text)
+
+
+def _swarm_move(event: TicketEvent, people: dict[int, str]) -> str:
+    """A helper's arrival or departure; the sentence starts with the actor, who is usually
+    that helper (their name is not said twice)."""
+    d = event.data or {}
+    agent = d.get("agent_id")
+    who = "" if agent == event.actor_id else f"— {_name(people, agent)} "
+    if event.type == "helper_joined":
+        what = "stays in the swarm as a helper" if d.get("was_owner") else "joined the swarm"
+    elif d.get("became_owner"):
+        what = "now owns it instead of helping"
+    else:
+        what = "left the swarm" + (" (connection lost)" if d.get("lost") else "")
+    return who + what
 
 
 def people_in(events: list[TicketEvent]) -> set[int]:
