@@ -34,7 +34,7 @@ class Config:
     # How often deadlines (routing retries, tier time limits) are checked.
     sweep_seconds: float = 5.0
     # How often each serving process tells the others it is alive; one silent for three times
-    # this long is taken for dead, and its people leave their rooms.
+    # this long is taken for dead, and its people no longer count as having their rooms open.
     presence_seconds: float = 10.0
     # Socket.IO: the server mode (explicit: Flask-SocketIO would pick whatever is installed),
     # origins allowed besides the app's own (never "*"), and events a connection may send.
@@ -43,6 +43,9 @@ class Config:
     socket_rate: float = 10.0
     socket_burst: float = 30.0
     invitation_ttl: timedelta = timedelta(minutes=15)
+    # A helper who has neither had the room open nor written for this long has stopped
+    # helping: their stint ends (helper_left reason idle), counted up to their last sign.
+    helper_idle: timedelta = timedelta(minutes=30)
     # Database connections per process (PostgreSQL): a gevent server runs many requests at once.
     db_pool_size: int = 20
     db_max_overflow: int = 20
@@ -104,6 +107,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         socket_rate=float(env.get("SWARM_SOCKET_RATE", "10")),
         socket_burst=float(env.get("SWARM_SOCKET_BURST", "30")),
         invitation_ttl=timedelta(minutes=float(env.get("SWARM_INVITATION_MINUTES", "15"))),
+        helper_idle=timedelta(minutes=float(env.get("SWARM_HELPER_IDLE_MINUTES", "30"))),
         db_pool_size=int(env.get("SWARM_DB_POOL_SIZE", "20")),
         db_max_overflow=int(env.get("SWARM_DB_MAX_OVERFLOW", "20")),
     )

@@ -1,6 +1,9 @@
-// The ticket's swarm room: messages (replayed from the last id seen after every reconnect),
-// composer (Enter sends, Shift+Enter new line), presence, typing, invitations, raise hand,
-// offer help. Sends carry a client_id, so a retry after a lost acknowledgement never duplicates.
+// A ticket's live conversations: the swarm room (staff and invited guests: chat, notes,
+// solutions) and the conversation with the requester (replies). Each page shows the panes its
+// reader may see — staff both, the requester the conversation, a guest the swarm room — and the
+// server sends each reader only their own messages. Messages are replayed from the last id seen
+// after every reconnect; sends carry a client_id, so a retry after a lost acknowledgement never
+// duplicates; a message's kind says which conversation it belongs to, for ever.
 "use strict";
 
 (function () {
@@ -11,16 +14,33 @@
   const me = Number(document.body.dataset.userId);
   window.swarmRoomTicket = ticketId;
 
-  const list = document.getElementById("room-messages");
-  const form = document.getElementById("room-form");
-  const input = document.getElementById("room-input");
-  const kind = document.getElementById("room-kind");
+  // One pane per conversation present on the page.
+  function pane(prefix, name, kinds) {
+    const list = document.getElementById(`${prefix}-messages`);
+    if (!list) return null;
+    return {
+      name,
+      kinds,
+      list,
+      form: document.getElementById(`${prefix}-form`),
+      input: document.getElementById(`${prefix}-input`),
+      kind: document.getElementById(`${prefix}-kind`),
+      typing: document.getElementById(`${prefix}-typing`),
+      status: document.getElementById(`${prefix}-status`),
+    };
+  }
+  const panes = [
+    pane("room", "swarm", ["chat", "note", "solution"]),
+    pane("conv", "requester", ["reply"]),
+  ].filter(Boolean);
+  const paneFor = (kind) => panes.find((p) => p.kinds.includes(kind));
   const people = document.getElementById("room-people");
-  const typingLine = document.getElementById("room-typing");
-  const status = document.getElementById("room-status");
+  const status = (panes[0] && panes[0].status) || document.createElement("p");
+  const leaveButton = document.getElementById("leave-swarm");
+
   let lastId = 0;
   const shown = new Set();
-  const outbox = new Map(); // client_id -> {body, kind, element}
+  const outbox = new Map(); // client_id -> {body, kind, element, pane}
 
   function timeOf(iso) {
     return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" });
@@ -37,7 +57,7 @@
     when.className = "muted small";
     when.textContent = pending ? "sending…" : timeOf(message.at);
     head.append(who, " ", when);
-    if (message.kind !== "chat") {
+    if (message.kind === "note" || message.kind === "solution") {
       const tag = document.createElement("span");
       tag.className = "chip";
       tag.textContent = message.kind;
@@ -54,6 +74,8 @@
     if (shown.has(message.id)) return;
     shown.add(message.id);
     lastId = Math.max(lastId, message.id);
+    const where = paneFor(message.kind);
+    if (!where) return; // not a conversation this page shows
     const pending = message.client_id && outbox.get(message.client_id);
     const element = render(message, false);
     element.dataset.messageId = String(message.id);
@@ -61,25 +83,29 @@
       pending.element.replaceWith(element);
       outbox.delete(message.client_id);
     } else {
-      list.appendChild(element);
+      where.list.appendChild(element);
     }
-    list.scrollTop = list.scrollHeight;
+    where.list.scrollTop = where.list.scrollHeight;
   }
 
   function showPeople(participants) {
+    if (!people) return;
     people.replaceChildren();
     for (const p of participants) {
       const li = document.createElement("li");
       li.textContent = p.name;
+      li.className = p.here ? "here" : "away";
       if (p.role !== "guest") { // a guest's name already says so
         const role = document.createElement("span");
         role.className = "muted small";
-        role.textContent = ` ${p.role}`;
+        role.textContent = ` ${p.role}${p.here ? "" : " · away"}`;
         li.appendChild(role);
       }
       people.appendChild(li);
     }
-    root.dataset.present = participants.map((p) => p.id).join(",");
+    root.dataset.present = participants.filter((p) => p.here).map((p) => p.id).join(",");
+    root.dataset.swarm = participants.filter((p) => p.role === "owner" || p.role === "helper").map((p) => p.id).join(",");
+    if (leaveButton) leaveButton.hidden = !participants.some((p) => p.id === me && p.role === "helper");
   }
 
   function join() {
@@ -93,87 +119,124 @@
       ack.messages.forEach(add);
       showPeople(ack.participants);
       root.dataset.joined = "true";
-      for (const [clientId, item] of outbox) send(clientId, item.body, item.kind); // resend unacknowledged
+      for (const [clientId, item] of outbox) send(clientId, item); // resend unacknowledged
     });
   }
 
-  function send(clientId, body, messageKind) {
-    socket.emit("send_message", { ticket_id: ticketId, body, client_id: clientId, kind: messageKind }, (ack) => {
-      const item = outbox.get(clientId);
+  function send(clientId, item) {
+    socket.emit("send_message", { ticket_id: ticketId, body: item.body, client_id: clientId, kind: item.kind }, (ack) => {
       if (ack && ack.ok) {
         add(ack.message);
-      } else if (ack && item) {
+      } else if (ack && outbox.has(clientId)) {
         item.element.querySelector(".msg-head .muted").textContent = `not sent: ${ack.error.message}`;
         item.element.classList.add("failed");
-        if (!input.value) input.value = body; // nothing typed is lost
+        if (!item.pane.input.value) item.pane.input.value = item.body; // nothing typed is lost
         outbox.delete(clientId);
       }
     });
   }
 
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const body = input.value;
-    if (!body.trim()) return;
-    const clientId = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
-    const messageKind = kind ? kind.value : "chat";
-    const element = render({ author: { id: me, name: "You" }, body, kind: messageKind }, true);
-    element.classList.add("pending");
-    list.appendChild(element);
-    list.scrollTop = list.scrollHeight;
-    outbox.set(clientId, { body, kind: messageKind, element });
-    input.value = "";
-    if (socket.connected) send(clientId, body, messageKind);
-  });
-
-  let lastTyping = 0;
-  input.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey) {
+  for (const p of panes) {
+    if (!p.form) continue;
+    p.form.addEventListener("submit", (event) => {
       event.preventDefault();
-      form.requestSubmit();
-      return;
-    }
-    const now = Date.now();
-    if (now - lastTyping > 2500 && socket.connected) {
-      lastTyping = now;
-      socket.emit("typing", { ticket_id: ticketId }, () => {});
-    }
-  });
+      const body = p.input.value;
+      if (!body.trim()) return;
+      const clientId = (crypto.randomUUID && crypto.randomUUID()) || `${Date.now()}-${Math.random()}`;
+      const messageKind = p.kind ? p.kind.value : p.kinds[0];
+      const element = render({ author: { id: me, name: "You" }, body, kind: messageKind }, true);
+      element.classList.add("pending");
+      p.list.appendChild(element);
+      p.list.scrollTop = p.list.scrollHeight;
+      const item = { body, kind: messageKind, element, pane: p };
+      outbox.set(clientId, item);
+      p.input.value = "";
+      if (socket.connected) send(clientId, item);
+    });
 
-  let typingTimer = null;
+    let lastTyping = 0;
+    p.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) {
+        event.preventDefault();
+        p.form.requestSubmit();
+        return;
+      }
+      const now = Date.now();
+      if (now - lastTyping > 2500 && socket.connected) {
+        lastTyping = now;
+        socket.emit("typing", { ticket_id: ticketId, to: p.name }, () => {});
+      }
+    });
+  }
+
+  function systemLine(text, extra) {
+    const where = paneFor("chat");
+    if (!where) return;
+    const line = document.createElement("li");
+    line.className = "msg msg-system muted small";
+    line.textContent = text;
+    if (extra) line.append(" ", extra);
+    where.list.appendChild(line);
+    where.list.scrollTop = where.list.scrollHeight;
+  }
+
+  const JOINED = {
+    invitation: "accepted an invitation and joined the swarm", offer: "joined the swarm (offer accepted)",
+    added: "was added to the swarm", message: "joined the swarm by writing in it",
+    note: "joined the swarm with a note",
+  };
+  const LEFT = {
+    left: "left the swarm", idle: "stopped helping (away and silent)",
+    resolved: "— the swarm ended with the resolution", became_owner: "now owns the ticket",
+  };
+
+  const typingTimers = new Map();
   document.addEventListener("swarm:event", (e) => {
     const event = e.detail;
     if (event.ticket_id !== ticketId) return;
     if (event.type === "message" && event.message) {
       const prev = event.message.prev_id;
       // A message whose predecessor we never saw means live delivery dropped something
-      // (a restarted Redis, a flaky network): replay from the database instead of guessing.
+      // (a restarted Redis, a flaky network) — or the predecessor is in a conversation this
+      // reader does not see. Replay from the database instead of guessing: it answers both.
       if (prev && !shown.has(prev) && prev > lastId) join();
       else add(event.message);
     }
     else if (event.type === "presence") showPeople(event.participants);
     else if (event.type === "typing" && event.actor) {
-      typingLine.textContent = `${event.actor.name} is typing…`;
-      clearTimeout(typingTimer);
-      typingTimer = setTimeout(() => { typingLine.textContent = ""; }, 3000);
+      const where = panes.find((p) => p.name === event.to) || panes[0];
+      if (!where || !where.typing) return;
+      where.typing.textContent = `${event.actor.name} is typing…`;
+      clearTimeout(typingTimers.get(where.name));
+      typingTimers.set(where.name, setTimeout(() => { where.typing.textContent = ""; }, 3000));
+    } else if (event.type === "help_offered" && event.agent_id && me === Number(root.dataset.owner || 0)) {
+      const accept = document.createElement("button");
+      accept.type = "button";
+      accept.className = "small";
+      accept.textContent = "Add to the swarm";
+      accept.addEventListener("click", () => {
+        accept.disabled = true;
+        socket.emit("add_helper", { ticket_id: ticketId, agent_id: event.agent_id }, (ack) => {
+          accept.textContent = ack && ack.ok ? "Added" : "Add to the swarm";
+          if (!(ack && ack.ok)) {
+            accept.disabled = false;
+            status.textContent = ack ? ack.error.message : "No answer.";
+          }
+        });
+      });
+      systemLine(`${event.actor ? event.actor.name : "Someone"} offers help`, accept);
     } else if (["helper_joined", "helper_left", "helper_invited", "invitation_declined", "hand_raised", "help_offered", "assigned", "status_changed", "resolved"].includes(event.type)) {
-      const line = document.createElement("li");
-      line.className = "msg msg-system muted small";
       const who = event.actor ? event.actor.name : "Swarm";
-      const what = {
-        helper_joined: "joined the swarm", helper_left: "left the swarm",
+      let what = {
+        helper_joined: JOINED[event.via] || "joined the swarm",
+        helper_left: LEFT[event.reason] || "left the swarm",
         helper_invited: "invited a helper", invitation_declined: "declined an invitation",
         hand_raised: "raised a hand: help wanted", help_offered: "offers help",
         assigned: "changed the owner", status_changed: `set the status to ${event.to}`,
         resolved: "resolved the ticket",
       }[event.type];
-      let how = "";
-      if (event.type === "helper_left" && event.lost) how = " (connection lost)";
-      if (event.type === "helper_left" && event.became_owner) how = ": now owns the ticket";
-      if (event.type === "helper_joined" && event.was_owner) how = ": stays on to help";
-      line.textContent = `${who} ${what}${how}`;
-      list.appendChild(line);
-      list.scrollTop = list.scrollHeight;
+      if (event.type === "helper_left" && event.lost) what = "left the swarm (connection lost)";
+      systemLine(`${who} ${what}`);
     }
   });
 
@@ -199,14 +262,17 @@
       });
     });
   }
-  for (const [id, eventName] of [["raise-hand", "raise_hand"], ["offer-help", "offer_help"]]) {
+  for (const [id, eventName] of [["raise-hand", "raise_hand"], ["offer-help", "offer_help"], ["leave-swarm", "leave_swarm"]]) {
     const button = document.getElementById(id);
     if (!button) continue;
     button.addEventListener("click", () => {
       socket.emit(eventName, { ticket_id: ticketId }, (ack) => {
-        status.textContent = ack && ack.ok
-          ? (eventName === "raise_hand" ? `Asked ${ack.notified.length} suggested expert(s) for help.` : "The owner knows you offer help.")
-          : (ack ? ack.error.message : "No answer.");
+        const done = {
+          raise_hand: () => `Asked ${ack.notified.length} suggested expert(s) for help.`,
+          offer_help: () => "The owner knows you offer help.",
+          leave_swarm: () => "You left the swarm.",
+        }[eventName];
+        status.textContent = ack && ack.ok ? done() : (ack ? ack.error.message : "No answer.");
       });
     });
   }

@@ -46,9 +46,13 @@ class Priority(StrEnum):
 
 
 class MessageKind(StrEnum):
+    """``chat`` and ``solution`` are the swarm room's (staff and guests), ``note`` is internal,
+    ``reply`` is the public conversation between the requester and staff."""
+
     CHAT = "chat"
     NOTE = "note"
     SOLUTION = "solution"
+    REPLY = "reply"
 
 
 class InvitationStatus(StrEnum):
@@ -176,12 +180,15 @@ class Message(Base):
     __table_args__ = (
         Index("ix_messages_ticket_id_id", "ticket_id", "id"),
         UniqueConstraint("author_id", "client_id", name="uq_messages_author_client"),
-        CheckConstraint("kind IN ('chat','note','solution')", name="kind"),
+        CheckConstraint("kind IN ('chat','note','solution','reply')", name="kind"),
     )
 
 
 class Participation(Base):
-    """A stretch of time someone spent in a ticket's swarm, as owner or helper."""
+    """A stint in a ticket's swarm, as owner or helper: it begins when a person acts for the
+    ticket (takes it on, accepts an invitation, is added, writes) — never when someone only
+    opens the page, which is presence and is not stored. ``last_seen_at`` is when the person
+    last had the room open or acted; an idle helper's stint ends there (docs/realtime.md)."""
 
     __tablename__ = "participations"
 
@@ -191,6 +198,7 @@ class Participation(Base):
     role: Mapped[str] = mapped_column(String(16))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (CheckConstraint("role IN ('owner','helper')", name="role"),)
 

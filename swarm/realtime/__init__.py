@@ -74,6 +74,7 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
     else:
         presence = MemoryPresence(grace=silence)
     connections = register_handlers(
+        app,
         socketio,
         presence,
         RateLimit(config.socket_rate, config.socket_burst),

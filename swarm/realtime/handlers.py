@@ -18,16 +18,25 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, cast
 
-from flask import request
+from flask import Flask, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from swarm.accounts.service import user_for_token
+from swarm.events import Audience
 from swarm.models import User
-from swarm.realtime.names import queue_room, staff_room, ticket_room, user_room
+from swarm.realtime.names import (
+    audience_room,
+    guest_room,
+    queue_room,
+    requester_room,
+    staff_room,
+    user_room,
+)
 from swarm.realtime.notifier import EVENT
 from swarm.realtime.presence import Presence
 from swarm.runtime import db_session, room_service, routing_service, runtime
+from swarm.tickets.access import audience_of
 from swarm.tickets.errors import DomainError
 from swarm.tickets.guests import guest_for_token
 from swarm.tickets.messages import MessageWriter, new_message
@@ -78,7 +87,13 @@ class Connection:
     user_id: int
     # Connected with a guest link (swarm/tickets/guests.py): dropped when the pass ends.
     guest: bool = False
+    staff: bool = False
     tickets: set[int] = field(default_factory=set)
+    # The audience the person joined each ticket's room as (their room is named by it).
+    audiences: dict[int, Audience] = field(default_factory=dict)
+    # Tickets where the person is known to own the ticket or have a stint: their messages
+    # there need no look at the swarm (the first message elsewhere begins a stint).
+    swarming: set[int] = field(default_factory=set)
     tokens: float = 0.0
     refilled: float = field(default_factory=time.monotonic)
     turns: Turns = field(default_factory=Turns)
@@ -121,32 +136,46 @@ def fields(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) 
     return out
 
 
-def people_in_room(presence: Presence, ticket_id: int) -> list[dict[str, Any]]:
-    """The swarm's participants (owner first, then helpers), then the guests connected now."""
+def people_in_room(
+    presence: Presence, ticket_id: int, audience: Audience = Audience.STAFF
+) -> list[dict[str, Any]]:
+    """The room's people list as ``audience`` sees it: the swarm (owner first, then helpers,
+    each with ``here``: whether they have the room open now), then — for staff — the others
+    who have it open (``viewer`` for staff who only look, ``requester``), then the guests
+    connected now. A requester gets no list: who swarms on their ticket is staff business."""
+    if audience is Audience.REQUESTER:
+        return []
     rooms = room_service()
-    guests = rooms.guests_with_access(ticket_id)
-    here = presence.present((ticket_id, g["id"]) for g in guests)
-    return rooms.participants(ticket_id) + [g for g in guests if (ticket_id, g["id"]) in here]
+    swarm = rooms.participants(ticket_id)
+    here = presence.people(ticket_id)
+    people = [{**p, "here": p["id"] in here} for p in swarm]
+    guests = [g for g in rooms.guests_with_access(ticket_id) if g["id"] in here]
+    if audience is Audience.STAFF:
+        known = {p["id"] for p in swarm} | {g["id"] for g in guests}
+        people += [{**v, "here": True} for v in rooms.onlookers(ticket_id, here - known)]
+    return people + [{**g, "here": True} for g in guests]
 
 
 def emit_presence(
     socketio: SocketIO, presence: Presence, ticket_id: int, actor: User | None
 ) -> None:
-    """Tell the ticket's room who is in it now (inside an app context)."""
-    socketio.emit(
-        EVENT,
-        {
-            "type": "presence",
-            "ticket_id": ticket_id,
-            "at": runtime().clock.now().isoformat(),
-            "actor": user_ref(actor),
-            "participants": people_in_room(presence, ticket_id),
-        },
-        to=ticket_room(ticket_id),
-    )
+    """Tell the ticket's staff and guests who is in the room now (inside an app context)."""
+    for audience in (Audience.STAFF, Audience.GUEST):
+        socketio.emit(
+            EVENT,
+            {
+                "type": "presence",
+                "ticket_id": ticket_id,
+                "at": runtime().clock.now().isoformat(),
+                "actor": user_ref(actor),
+                "participants": people_in_room(presence, ticket_id, audience),
+            },
+            to=audience_room(ticket_id, audience),
+        )
 
 
 def register_handlers(
+    app: Flask,
     socketio: SocketIO,
     presence: Presence,
     limit: RateLimit,
@@ -250,7 +279,7 @@ def register_handlers(
         if user is None or not user.active:
             return False  # refused: the client gets a connect_error
         connections[request.sid] = Connection(  # type: ignore[attr-defined]
-            user.id, guest=guest, tokens=limit.burst
+            user.id, guest=guest, staff=user.is_staff, tokens=limit.burst
         )
         join_room(user_room(user.id))
         return True
@@ -273,9 +302,9 @@ def register_handlers(
         if user is None:
             return
         if presence.remove(ticket_id, user.id, sid):
-            # The ticket may have been deleted meanwhile; leaving must not fail the disconnect.
-            with contextlib.suppress(DomainError):
-                room_service().leave(user, ticket_id)
+            if user.is_staff:
+                # Their stint, if any, was last seen now; closing the page ends nothing.
+                room_service().mark_seen([(ticket_id, user.id)])
             _presence_event(ticket_id, user)
 
     @handler("join_ticket")
@@ -283,13 +312,15 @@ def register_handlers(
         args = fields(payload, {"ticket_id": (int, True), "since": (int, False)})
         rooms = room_service()
         ticket = rooms.get(user, args["ticket_id"])
+        audience = audience_of(user, ticket)
         replay = rooms.replay(user, ticket.id, since=args.get("since"))
-        join_room(ticket_room(ticket.id))
-        if user.is_staff:
-            join_room(staff_room(ticket.id))
+        # Opening the room is presence only: nothing is written, nobody joins the swarm.
+        join_room(audience_room(ticket.id, audience))
         conn.tickets.add(ticket.id)
+        conn.audiences[ticket.id] = audience
+        if audience is Audience.STAFF and rooms.in_swarm(user, ticket.id):
+            conn.swarming.add(ticket.id)
         if presence.add(ticket.id, user.id, request.sid):  # type: ignore[attr-defined]
-            rooms.enter(user, ticket.id)
             _presence_event(ticket.id, user)
         return {
             "ok": True,
@@ -299,7 +330,8 @@ def register_handlers(
                 "status": ticket.status,
                 "owner": user_ref(ticket.owner),
             },
-            "participants": people_in_room(presence, ticket.id),
+            "audience": audience.value,
+            "participants": people_in_room(presence, ticket.id, audience),
             "messages": [message_payload(m) for m in replay.messages],
             "more": replay.more,
         }
@@ -311,8 +343,9 @@ def register_handlers(
         if ticket_id not in conn.tickets:
             return error("not_joined", "You are not in that ticket's room.")
         conn.tickets.discard(ticket_id)
-        leave_room(ticket_room(ticket_id))
-        leave_room(staff_room(ticket_id))
+        audience = conn.audiences.pop(ticket_id, None)
+        if audience is not None:
+            leave_room(audience_room(ticket_id, audience))
         _leave(user, ticket_id, request.sid)  # type: ignore[attr-defined]
         return {"ok": True}
 
@@ -335,18 +368,49 @@ def register_handlers(
                 args["ticket_id"],
                 args["body"],
                 args["client_id"],
-                args.get("kind", "chat"),
+                args.get("kind") or ("chat" if conn.staff or conn.guest else "reply"),
             )
             waiting = writer().submit(send)
         message = writer().result(waiting)
+        if conn.staff and message.created and message.ticket_id not in conn.swarming:
+            _wrote(conn, message.ticket_id, message.id)
         return {"ok": True, "message": message.payload(), "duplicate": not message.created}
+
+    def _wrote(conn: Connection, ticket_id: int, message_id: int) -> None:
+        """A staff member's first message on a ticket they do not swarm on yet begins their
+        stint, in a transaction of its own after the message's (the writer's batches stay
+        free of it). The message is stored whatever happens here."""
+        try:
+            with app.app_context():
+                user = db_session().get(User, conn.user_id)
+                if user is None:
+                    return
+                if room_service().wrote(user, ticket_id, message_id):
+                    _presence_event(ticket_id, user)
+            conn.swarming.add(ticket_id)
+        except DomainError as exc:  # the ticket was finished meanwhile, say: no stint
+            log.info("no stint for message %s: %s", message_id, exc.message)
+        except Exception:
+            log.exception("could not record the stint of message %s", message_id)
 
     @handler("typing")
     def typing(user: User, conn: Connection, payload: Any) -> Ack:
-        args = fields(payload, {"ticket_id": (int, True)})
+        args = fields(payload, {"ticket_id": (int, True), "to": (str, False)})
+        to = args.get("to", "swarm")
+        if to not in ("swarm", "requester"):
+            raise BadPayload('to is "swarm" or "requester".')
         ticket = room_service().get(user, args["ticket_id"])
-        if ticket.id not in conn.tickets:
+        audience = conn.audiences.get(ticket.id)
+        if ticket.id not in conn.tickets or audience is None:
             return error("not_joined", "Join the ticket's room first.")
+        # Typing is heard by those who will read the message: the requester's conversation is
+        # staff and requester, the swarm room staff and guests.
+        if audience is Audience.REQUESTER:
+            to = "requester"
+        elif audience is Audience.GUEST:
+            to = "swarm"
+        rooms = [staff_room(ticket.id)]
+        rooms.append(requester_room(ticket.id) if to == "requester" else guest_room(ticket.id))
         emit(
             EVENT,
             {
@@ -354,8 +418,9 @@ def register_handlers(
                 "ticket_id": ticket.id,
                 "at": runtime().clock.now().isoformat(),
                 "actor": user_ref(user),
+                "to": to,
             },
-            to=ticket_room(ticket.id),
+            to=rooms,
             include_self=False,
         )
         return {"ok": True}
@@ -418,6 +483,21 @@ def register_handlers(
             "invitation": {"id": invitation.id, "expires_at": invitation.expires_at.isoformat()},
         }
 
+    @handler("add_helper")
+    def add_helper(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(payload, {"ticket_id": (int, True), "agent_id": (int, True)})
+        room_service().add_helper(user, args["ticket_id"], args["agent_id"])
+        _presence_event(args["ticket_id"], user)
+        return {"ok": True}
+
+    @handler("leave_swarm")
+    def leave_swarm(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(payload, {"ticket_id": (int, True)})
+        room_service().leave_swarm(user, args["ticket_id"])
+        conn.swarming.discard(args["ticket_id"])
+        _presence_event(args["ticket_id"], user)
+        return {"ok": True}
+
     @handler("respond_invitation")
     def respond_invitation(user: User, conn: Connection, payload: Any) -> Ack:
         args = fields(
@@ -426,6 +506,9 @@ def register_handlers(
         invitation = room_service().respond(
             user, args["invitation_id"], args["accept"], args.get("reason")
         )
+        if invitation.status == "accepted":
+            conn.swarming.add(invitation.ticket_id)
+            _presence_event(invitation.ticket_id, user)
         return {
             "ok": True,
             "invitation": {

@@ -1,22 +1,21 @@
-"""Keeping presence true when processes die: every serving process beats, and closes the
-participations of people whose every connection went with a dead process.
+"""Keeping presence true when processes die, and ending the stints of helpers who went away.
 
-A process killed with ``kill -9`` (or a machine that vanished) says no goodbyes: its people
-would stay "in" their rooms, in the participants list and in the collaboration metrics, for
-ever. So each ``python -m swarm serve`` runs :func:`keep_presence` in the background. Each
-round it (1) beats — tells the other processes it is alive and writes its connections again,
-which also refills a Redis that restarted empty; (2) opens again the participations of its own
-connected people that another process closed while this one was taken for dead; (3) once
-presence has settled, closes every open participation with no live connection left (the
-``helper_left`` event says ``lost: true``), and tells each room that changed. It also
-disconnects this process's connections whose account was deactivated, or whose guest pass was
-revoked or ran out (swarm/tickets/guests.py).
+Each ``python -m swarm serve`` runs :func:`keep_presence` in the background. Each round it
+(1) beats — tells the other processes it is alive and writes its connections again, which also
+refills a Redis that restarted empty; (2) disconnects this process's connections whose account
+was deactivated, or whose guest pass was revoked or ran out (swarm/tickets/guests.py); (3)
+marks the stints of its connected people as seen now (no event: presence is not evidence);
+(4) tells each of its rooms whose people changed without a word — a process killed with
+``kill -9`` says no goodbyes, and its people drop out of the lists here; (5) once presence has
+settled, ends the helper stints of people who have neither had the room open nor written for
+``SWARM_HELPER_IDLE_MINUTES`` (``helper_left {reason: idle}``, counted up to their last sign).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 
 from flask import Flask
 from flask_socketio import SocketIO
@@ -62,32 +61,46 @@ def end_lost_access(
     return ended
 
 
-def tend_presence(app: Flask, socketio: SocketIO, presence: Presence) -> tuple[int, int]:
-    """One round after a beat; returns (participations reopened, participations closed)."""
-    changed: set[int] = set()
-    reopened = closed = 0
-    with app.app_context():
-        rooms = room_service()
-        for ticket_id, user_id in rooms.missing_participations(presence.mine()):
-            if rooms.rejoin(user_id, ticket_id):
-                reopened += 1
-                changed.add(ticket_id)
-        if presence.settled():
-            opened = rooms.open_participations()
-            live = presence.present(opened)
-            for ticket_id, user_id in opened:
-                if (ticket_id, user_id) in live:
-                    continue
+class Keeper:
+    """One process's rounds: what it last told each of its rooms, to say only what changed."""
 
-                def gone(t: int = ticket_id, u: int = user_id) -> bool:
-                    return not presence.here(t, u)
+    def __init__(self, app: Flask, socketio: SocketIO, presence: Presence, idle: timedelta) -> None:
+        self.app = app
+        self.socketio = socketio
+        self.presence = presence
+        self.idle = idle
+        self._told: dict[int, frozenset[int]] = {}
 
-                if rooms.leave_if_gone(user_id, ticket_id, gone):
-                    closed += 1
-                    changed.add(ticket_id)
-        for ticket_id in sorted(changed):
-            emit_presence(socketio, presence, ticket_id, None)
-    return reopened, closed
+    def tend(self) -> int:
+        """One round after a beat; returns how many idle stints it ended."""
+        mine = self.presence.mine()
+        with self.app.app_context():
+            rooms = room_service()
+            rooms.mark_seen(mine)
+            changed: set[int] = set()
+            for ticket_id in sorted({t for t, _ in mine} | set(self._told)):
+                people = frozenset(self.presence.people(ticket_id))
+                if self._told.get(ticket_id) != people:
+                    if ticket_id in self._told:
+                        changed.add(ticket_id)
+                    self._told[ticket_id] = people
+                if not people:
+                    del self._told[ticket_id]
+            ended: list[tuple[int, int]] = []
+            if self.presence.settled():
+                ended = rooms.end_idle_stints(self.idle, lambda t, u: not self.presence.here(t, u))
+            changed |= {t for t, _ in ended}
+            for ticket_id in sorted(changed):
+                emit_presence(self.socketio, self.presence, ticket_id, None)
+        return len(ended)
+
+
+def tend_presence(
+    app: Flask, socketio: SocketIO, presence: Presence, idle: timedelta | None = None
+) -> int:
+    """One :class:`Keeper` round with nothing remembered from earlier rounds."""
+    idle = idle if idle is not None else app.extensions["swarm"].config.helper_idle
+    return Keeper(app, socketio, presence, idle).tend()
 
 
 def keep_presence(
@@ -98,7 +111,8 @@ def keep_presence(
     interval: float,
     stop: threading.Event,
 ) -> None:
-    """:func:`tend_presence` every ``interval`` seconds until ``stop`` is set."""
+    """A :class:`Keeper` round every ``interval`` seconds until ``stop`` is set."""
+    keeper = Keeper(app, socketio, presence, app.extensions["swarm"].config.helper_idle)
     while True:
         # The beat first and on its own: a database that is away for a moment must not make
         # the other processes take this one for dead.
@@ -110,9 +124,9 @@ def keep_presence(
             ended = end_lost_access(app, socketio, connections)
             if ended:
                 log.info("presence: %d connection(s) lost their access", len(ended))
-            reopened, closed = tend_presence(app, socketio, presence)
-            if reopened or closed:
-                log.info("presence: %d reopened, %d closed (connections lost)", reopened, closed)
+            idle = keeper.tend()
+            if idle:
+                log.info("presence: %d helper stint(s) ended after going idle", idle)
         except Exception:  # Redis or the database away for a moment: the next round retries
             log.exception("presence round failed; retrying in %.1f s", interval)
         if stop.wait(interval):

@@ -1,11 +1,34 @@
-"""Room names, made by functions so that no string literal for a room is scattered around."""
+"""Room names, made by functions so that no string literal for a room is scattered around.
+
+A ticket has one room per audience (``swarm.events.Audience``), and each connection joins the
+one its person belongs to: every event is shaped once per audience and sent to that room, so a
+requester's connection never receives what only staff may see.
+"""
 
 from __future__ import annotations
 
+from swarm.events import Audience
 
-def ticket_room(ticket_id: int) -> str:
-    """``ticket_room(7) == "ticket:7"``: everyone in ticket 7's swarm room."""
-    return f"ticket:{ticket_id}"
+
+def audience_room(ticket_id: int, audience: Audience) -> str:
+    """``audience_room(7, Audience.STAFF) == "ticket:7:staff"``."""
+    return f"ticket:{ticket_id}:{audience.value}"
+
+
+def staff_room(ticket_id: int) -> str:
+    """``staff_room(7) == "ticket:7:staff"``: staff with ticket 7 open; they hear everything."""
+    return audience_room(ticket_id, Audience.STAFF)
+
+
+def requester_room(ticket_id: int) -> str:
+    """``requester_room(7) == "ticket:7:requester"``: the requester's connections to ticket 7,
+    which hear its public conversation and timeline, never the swarm."""
+    return audience_room(ticket_id, Audience.REQUESTER)
+
+
+def guest_room(ticket_id: int) -> str:
+    """``guest_room(7) == "ticket:7:guest"``: guests invited to ticket 7's swarm room."""
+    return audience_room(ticket_id, Audience.GUEST)
 
 
 def user_room(user_id: int) -> str:
@@ -16,9 +39,3 @@ def user_room(user_id: int) -> str:
 def queue_room(tier: int) -> str:
     """``queue_room(1) == "queue:1"``: everyone looking at Tier 1's queue."""
     return f"queue:{tier}"
-
-
-def staff_room(ticket_id: int) -> str:
-    """``staff_room(7) == "ticket:7:staff"``: the agents in ticket 7's room, who alone hear its
-    internal notes (the requester may be in the ticket room too)."""
-    return f"ticket:{ticket_id}:staff"

@@ -9,32 +9,31 @@ from typing import Any
 
 from flask_socketio import SocketIO
 
-from swarm.realtime.names import queue_room, staff_room, ticket_room, user_room
-from swarm.tickets.messages import INTERNAL_KINDS
+from swarm.events import Audience
+from swarm.realtime.names import audience_room, queue_room, staff_room, user_room
 from swarm.tickets.notify import EventPayload
+from swarm.tickets.payloads import live_view
 
 log = logging.getLogger(__name__)
 
 EVENT = "ticket_event"
+#: The audiences other than staff, each with a room of its own per ticket.
+OUTSIDERS = (Audience.REQUESTER, Audience.GUEST)
 
 
 def live_shape(event: EventPayload) -> dict[str, Any]:
-    """The protocol's flat payload: ``{type, ticket_id, at, actor, id, …data, …extras}``."""
-    shaped: dict[str, Any] = {**event.get("data", {})}
-    shaped.update({k: v for k, v in event.items() if k != "data"})
+    """The protocol's flat payload as staff receive it: ``{type, ticket_id, at, actor, id,
+    …data, …extras}``."""
+    shaped = live_view(event, Audience.STAFF)
+    assert shaped is not None  # staff see every event
     return shaped
 
 
-def internal(event: EventPayload) -> bool:
-    """An internal note, or a message of an internal kind: for the staff in the room only."""
-    if event["type"] == "note":
-        return True
-    return event["type"] == "message" and event.get("data", {}).get("kind") in INTERNAL_KINDS
-
-
 class SocketNotifier:
-    """Sends each event to its ticket's room, and some to a person wherever they are:
-    an invitation to the invitee, an offer of help to the owner."""
+    """Sends each event to its ticket's audience rooms, shaped for each (staff whole; the
+    requester and guests only what ``swarm.events.view`` grants them, and nothing at all when
+    it grants nothing), and some to a person wherever they are: an invitation to the invitee,
+    an offer of help to the owner (both staff)."""
 
     def __init__(self, socketio: SocketIO) -> None:
         self.socketio = socketio
@@ -49,8 +48,13 @@ class SocketNotifier:
         for event in events:
             payload = live_shape(event)
             try:
-                room = staff_room if internal(event) else ticket_room
-                self.socketio.emit(EVENT, payload, to=room(event["ticket_id"]))
+                self.socketio.emit(EVENT, payload, to=staff_room(event["ticket_id"]))
+                for audience in OUTSIDERS:
+                    shaped = live_view(event, audience)
+                    if shaped is not None:
+                        self.socketio.emit(
+                            EVENT, shaped, to=audience_room(event["ticket_id"], audience)
+                        )
                 personal = self._personal(event)
                 if personal is not None:
                     self.socketio.emit(EVENT, payload, to=user_room(personal))

@@ -1,11 +1,12 @@
 """Who is in which room, counted by connection, so that presence is right across several tabs
 and — with Redis — across several server processes, including one that died without a word.
 
-A person enters a room with their first connection to it and leaves with their last: only
-those two moments touch the database (participations, ``helper_joined``/``helper_left``).
-A process killed with ``kill -9`` says no goodbyes, so every serving process also runs
-:func:`swarm.realtime.keeper.keep_presence`: it tells the others it is alive (:meth:`beat`)
-and closes the participations of people with no live connection left (:meth:`here`).
+Presence is who has a ticket's room open now: the people list and typing. It is never written
+as a ticket event and is never evidence of work (a stint in the swarm begins when someone acts:
+``swarm/tickets/rooms.py``). A person enters a room with their first connection to it and leaves
+with their last. A process killed with ``kill -9`` says no goodbyes, so every serving process
+also runs :func:`swarm.realtime.keeper.keep_presence`: it tells the others it is alive
+(:meth:`beat`), so that the connections of a dead one stop counting (:meth:`here`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Presence(Protocol):
@@ -30,6 +31,9 @@ class Presence(Protocol):
 
     def present(self, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
         """Those of ``(ticket_id, user_id)`` with a live connection, in any process."""
+
+    def people(self, ticket_id: int) -> set[int]:
+        """Who has the ticket's room open now, on any live process."""
 
     def mine(self) -> set[tuple[int, int]]:
         """``(ticket_id, user_id)`` of this process's connections."""
@@ -77,6 +81,12 @@ class MemoryPresence:
     def present(self, pairs: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
         with self._lock:
             return {pair for pair in pairs if self._sids.get(pair)}
+
+    def people(self, ticket_id: int) -> set[int]:
+        with self._lock:
+            return {
+                user for (ticket, user), sids in self._sids.items() if ticket == ticket_id and sids
+            }
 
     def mine(self) -> set[tuple[int, int]]:
         with self._lock:
@@ -161,6 +171,10 @@ class RedisPresence:
     def _key(self, ticket_id: int, user_id: int) -> str:
         return f"{self._namespace}:presence:{ticket_id}:{user_id}"
 
+    def _people_key(self, ticket_id: int) -> str:
+        # Who may be in the ticket's room: each member is checked against _key before counting.
+        return f"{self._namespace}:presence:people:{ticket_id}"
+
     @property
     def _alive_key(self) -> str:
         return self._alive_prefix + self.process
@@ -181,7 +195,14 @@ class RedisPresence:
         # as the first connection.
         with self._lock:
             self._mine[(ticket_id, user_id)].add(sid)
-            return int(self._add(keys=[self._key(ticket_id, user_id)], args=args)) == 0
+            first = int(self._add(keys=[self._key(ticket_id, user_id)], args=args)) == 0
+            self._index(self._redis, ticket_id, (user_id,))
+            return first
+
+    def _index(self, client: Any, ticket_id: int, user_ids: Iterable[int]) -> None:
+        key = self._people_key(ticket_id)
+        client.sadd(key, *user_ids)
+        client.expire(key, self._ttl)
 
     def remove(self, ticket_id: int, user_id: int, sid: str) -> bool:
         member = f"{self.process}:{sid}"
@@ -208,6 +229,16 @@ class RedisPresence:
             self._here(keys=[self._key(ticket_id, user_id)], args=[self._alive_prefix], client=pipe)
         return {pair for pair, live in zip(pairs, pipe.execute(), strict=True) if int(live) > 0}
 
+    def people(self, ticket_id: int) -> set[int]:
+        key = self._people_key(ticket_id)
+        candidates = [int(u) for u in self._redis.smembers(key)]
+        here = {u for _, u in self.present((ticket_id, u) for u in candidates)}
+        gone = set(candidates) - here
+        if gone:
+            # Someone who arrives between the look and this is indexed again at the next beat.
+            self._redis.srem(key, *gone)
+        return here
+
     def mine(self) -> set[tuple[int, int]]:
         with self._lock:
             return set(self._mine)
@@ -222,6 +253,7 @@ class RedisPresence:
                 key = self._key(ticket_id, user_id)
                 pipe.sadd(key, *(f"{self.process}:{sid}" for sid in sids))
                 pipe.expire(key, self._ttl)
+                self._index(pipe, ticket_id, (user_id,))
             pipe.execute()
 
     def settled(self) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from swarm.events import Audience
 from swarm.models import Ticket, User
 from swarm.models.users import Role
 from swarm.tickets.errors import Forbidden, NotFound
@@ -25,6 +26,14 @@ def can_view(user: User, ticket: Ticket, now: datetime | None = None) -> bool:
         and granted.ticket_id == ticket.id
         and granted.valid(now)
     )
+
+
+def audience_of(user: User, ticket: Ticket) -> Audience:
+    """Which view of ``ticket`` the user gets (``swarm.events.view``): staff, the requester,
+    or a guest of the swarm room. Call it after an access check."""
+    if user.is_staff:
+        return Audience.STAFF
+    return Audience.REQUESTER if ticket.requester_id == user.id else Audience.GUEST
 
 
 def require_view(

@@ -7,17 +7,22 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from swarm.models import AgentSkill, Participation, SkillGrowth, Ticket
+from swarm.models import AgentSkill, Message, Participation, SkillGrowth, Ticket
 from swarm.skills.proficiency import Proficiency, accrue_evidence
 
 
 def record_evidence(session: Session, ticket: Ticket, now: datetime) -> None:
     """Store the evidence that resolving ``ticket`` gives the people who worked it.
 
-    The owner and every helper who joined the swarm gain one unit of evidence on each of the
+    The owner and every **contributing** helper gain one unit of evidence on each of the
     ticket's required skills, ``last_used_at`` moves to now, and a level the evidence supports
     is raised (never lowered). Each change is also written to ``skill_growth``. Runs inside the
-    caller's transaction.
+    caller's transaction, before the swarm's stints end.
+
+    A contributing helper had a helper stint on the ticket *and* left a written trace in it (a
+    message of any kind or a note): what they did is in the log, so it is evidence. Someone
+    who only opened the page has no stint at all, and someone who accepted an invitation but
+    never wrote gains nothing from this ticket.
     """
     skill_ids = [s.skill_id for s in ticket.skills]
     if not skill_ids or ticket.owner_id is None:
@@ -28,7 +33,7 @@ def record_evidence(session: Session, ticket: Ticket, now: datetime) -> None:
                 Participation.ticket_id == ticket.id, Participation.role == "helper"
             )
         )
-    )
+    ) & set(session.scalars(select(Message.author_id).where(Message.ticket_id == ticket.id)))
     people = {ticket.owner_id, *helpers}
     rows = {
         (row.user_id, row.skill_id): row

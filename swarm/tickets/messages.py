@@ -2,7 +2,8 @@
 concurrent sends into such batches (group commit).
 
 Every send is checked against fresh rows (the author still active, the ticket visible to them,
-notes and solutions only from staff), deduplicated on ``(author, client_id)``, and stored with its
+a requester only replies, a guest only chats, notes and solutions only from staff),
+deduplicated on ``(author, client_id)``, and stored with its
 ``message`` event before anyone hears of it. Within a batch the rows keep the order the sends
 arrived in, and each ticket's row is locked for the transaction, so one ticket's message ids
 increase in the order they are committed, across processes too.
@@ -42,8 +43,6 @@ from swarm.tickets.notify import EventPayload, Notifier
 
 MESSAGE_MAX_BYTES = 64 * 1024
 CLIENT_ID_MAX = 64
-#: Kinds a requester never sees: not in their replay, not in their live room.
-INTERNAL_KINDS = frozenset({MessageKind.NOTE})
 KINDS = frozenset(MessageKind.__members__.values())
 
 
@@ -80,7 +79,7 @@ def new_message(
             fields={"client_id": ["1 to 64 characters."]},
         )
     if kind not in KINDS:
-        raise Invalid("kind is chat, note or solution.", fields={"kind": ["Unknown."]})
+        raise Invalid("kind is chat, note, solution or reply.", fields={"kind": ["Unknown."]})
     return NewMessage(author_id, ticket_id, text, client_id, kind)
 
 
@@ -131,11 +130,12 @@ def store_messages(session: Session, now: datetime, sends: Sequence[NewMessage])
 
     Each send gets its own outcome and the others go on: an author who is gone
     (``unauthenticated``), a ticket they may not see (``not_found``, as if it did not exist), a
-    note or solution from a requester (``forbidden``), a ``client_id`` the author used before on
-    another ticket (``conflict``), or on this one (the stored message, ``created=False``, and
-    nothing stored), or a new message. The ``(author, client_id)`` pairs of one batch must
-    differ (the writer cuts batches so); raises IntegrityError if another transaction stored
-    one of them meanwhile, and the caller's retry finds that message.
+    message of a kind the author may not write (``forbidden``), a ``client_id`` the author
+    used before on another ticket (``conflict``), or on this one (the stored message,
+    ``created=False``, and nothing stored), or a new message. The ``(author, client_id)``
+    pairs of one batch must differ (the writer cuts batches so); raises IntegrityError if
+    another transaction stored one of them meanwhile, and the caller's retry finds that
+    message.
 
     PostgreSQL takes a hand-written path, one statement (the ORM path took seven statements and
     6 ms a batch there); SQLite, in-process, the portable one. Both are held to the same tests.
@@ -161,7 +161,11 @@ def _refusal(verdict: str, send: NewMessage) -> DomainError:
     if verdict == "not_found":
         return NotFound(f"There is no ticket {send.ticket_id}.")
     if verdict == "forbidden":
-        return Forbidden(f"Only agents can post {send.kind} messages.")
+        return Forbidden(
+            f"You cannot post a {send.kind} message here: a requester writes replies to "
+            "support, a guest chats in the swarm room, and only agents write notes and "
+            "solutions."
+        )
     if verdict == "conflict":
         return Conflict("That client_id was already used for a message on another ticket.")
     raise ValueError(f"not a refusal: {verdict}")
@@ -271,7 +275,10 @@ def _store_portable(session: Session, now: datetime, sends: Sequence[NewMessage]
             verdict = "unauthenticated"
         elif requester is None or not (staff or requester == send.author_id or guest):
             verdict = "not_found"
-        elif send.kind != MessageKind.CHAT and not staff:
+        elif not staff and send.kind != (
+            MessageKind.REPLY if requester == send.author_id else MessageKind.CHAT
+        ):
+            # The requester talks with staff (reply); a guest in the swarm room (chat).
             verdict = "forbidden"
         elif old is not None and old.ticket_id != send.ticket_id:
             verdict = "conflict"
@@ -406,7 +413,9 @@ WITH input AS (
                        WHERE g.user_id = i.author_id AND g.ticket_id = i.ticket_id
                          AND g.revoked_at IS NULL AND g.expires_at > %(now)s))
                    THEN 'not_found'
-               WHEN i.kind <> 'chat' AND u.role = 'requester' THEN 'forbidden'
+               WHEN u.role = 'requester' AND i.kind <>
+                   CASE WHEN t.requester_id = i.author_id THEN 'reply' ELSE 'chat' END
+                   THEN 'forbidden'
                WHEN m.id IS NOT NULL AND m.ticket_id <> i.ticket_id THEN 'conflict'
                WHEN m.id IS NOT NULL THEN 'repeat'
                ELSE 'new'

@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from swarm.clock import Clock
-from swarm.events import EventType
-from swarm.models import GuestPass, Invitation, Message, Participation, Ticket, User
+from swarm.db import begin_write
+from swarm.events import MESSAGE_KINDS, Audience, EventType
+from swarm.models import GuestPass, Invitation, Message, Participation, Ticket, TicketEvent, User
 from swarm.models.tickets import InvitationStatus, MessageKind
 from swarm.models.users import Role
-from swarm.tickets.access import require_staff
+from swarm.tickets.access import audience_of, require_owner_or_manager, require_staff
 from swarm.tickets.errors import (
     Conflict,
     DomainError,
@@ -30,7 +31,7 @@ from swarm.tickets.errors import (
     Invalid,
     NotFound,
 )
-from swarm.tickets.messages import INTERNAL_KINDS, StoredMessage, new_message, store_messages
+from swarm.tickets.messages import StoredMessage, new_message, store_messages
 from swarm.tickets.notify import Notifier
 from swarm.tickets.payloads import user_ref
 from swarm.tickets.service import ACTIVE_STATUSES, StatusHook, TicketService
@@ -55,6 +56,15 @@ def message_payload(message: Message, prev_id: int | None = None) -> dict[str, A
         message.created_at,
     )
     return stored.payload(prev_id)
+
+
+def default_kind(author: User, guest: bool | None = None) -> str:
+    """The kind of a message sent without one: staff write to the swarm, a guest chats in it,
+    and a requester replies in their conversation (the only kind they may write)."""
+    if author.is_staff:
+        return MessageKind.CHAT
+    is_guest = guest if guest is not None else author.guest_pass is not None
+    return MessageKind.CHAT if is_guest else MessageKind.REPLY
 
 
 @dataclass(frozen=True)
@@ -83,18 +93,21 @@ class RoomService(TicketService):
     def replay(
         self, viewer: User, ticket_id: int, since: int | None = None, limit: int = REPLAY_LIMIT
     ) -> Replay:
-        """Messages after ``since`` (all when None), oldest first, at most ``limit``."""
+        """Messages after ``since`` (all when None) that the viewer's audience reads
+        (``swarm.events.MESSAGE_KINDS``), oldest first, at most ``limit``."""
         ticket = self.get(viewer, ticket_id)
         query = select(Message).where(Message.ticket_id == ticket.id)
         if since is not None:
             query = query.where(Message.id > since)
-        if not viewer.is_staff:
-            query = query.where(Message.kind.not_in(INTERNAL_KINDS))
+        audience = audience_of(viewer, ticket)
+        if audience is not Audience.STAFF:
+            query = query.where(Message.kind.in_(sorted(MESSAGE_KINDS[audience])))
         rows = list(self.session.scalars(query.order_by(Message.id).limit(limit + 1)).unique())
         return Replay(rows[:limit], len(rows) > limit)
 
     def participants(self, ticket_id: int) -> list[dict[str, Any]]:
-        """People in the room now (an open participation), owner first."""
+        """The swarm now: people with an open stint (owner first, then helpers by arrival).
+        Who has the page open is presence (``swarm.realtime``), not this."""
         rows = self.session.execute(
             select(User, Participation.role, Participation.joined_at)
             .join(Participation, Participation.user_id == User.id)
@@ -105,6 +118,27 @@ class RoomService(TicketService):
             {"id": u.id, "name": u.name, "role": role, "since": joined.isoformat()}
             for u, role, joined in rows
         ]
+
+    def onlookers(self, ticket_id: int, user_ids: Iterable[int]) -> list[dict[str, Any]]:
+        """Of people who have the room open but are not in the swarm, ``{id, name, role}``:
+        ``requester`` for the ticket's requester, ``viewer`` for staff, by name. Others (a
+        guest, or anyone who lost access) are left out."""
+        ids = set(user_ids)
+        if not ids:
+            return []
+        ticket = self.session.get(Ticket, ticket_id)
+        if ticket is None:
+            return []
+        people = self.session.scalars(
+            select(User).where(User.id.in_(ids), User.active.is_(True)).order_by(User.name)
+        ).unique()
+        out = []
+        for person in people:
+            if person.id == ticket.requester_id and not person.is_staff:
+                out.append({"id": person.id, "name": person.name, "role": "requester"})
+            elif person.is_staff:
+                out.append({"id": person.id, "name": person.name, "role": "viewer"})
+        return out
 
     def guests_with_access(self, ticket_id: int) -> list[dict[str, Any]]:
         """Guests whose link to the ticket's room works now, as ``{id, name, role: "guest",
@@ -138,16 +172,18 @@ class RoomService(TicketService):
     # ------------------------------------------------------------------ messages
 
     def send_message(
-        self, actor: User, ticket_id: int, body: str, client_id: str, kind: str = MessageKind.CHAT
+        self, actor: User, ticket_id: int, body: str, client_id: str, kind: str | None = None
     ) -> tuple[Message, bool]:
         """Store a message and publish it; returns it and whether it is new.
 
         A ``client_id`` this author used before returns the stored message and stores nothing
         (so a client that retries after a lost acknowledgement never duplicates). Appends a
-        ``message`` event whose live payload carries the message. The live rooms send through
-        :class:`swarm.tickets.messages.MessageWriter`, which stores the same way in batches.
+        ``message`` event whose live payload carries the message. A staff member who writes
+        begins a helper stint if they had none (``helper_joined {via: message}``), in the same
+        transaction. The live rooms send through :class:`swarm.tickets.messages.MessageWriter`,
+        which stores the same way in batches, and then call :meth:`wrote`.
         """
-        send = new_message(actor.id, ticket_id, body, client_id, kind)
+        send = new_message(actor.id, ticket_id, body, client_id, kind or default_kind(actor))
 
         def change() -> StoredMessage:
             batch = store_messages(self.session, self.clock.now(), [send])
@@ -155,6 +191,9 @@ class RoomService(TicketService):
             if isinstance(outcome, DomainError):
                 raise outcome
             self._ready.extend(batch.events)
+            if outcome.created:
+                ticket = self._locked_by_system(ticket_id)
+                self._contribute(ticket, actor, "message", message_id=outcome.id)
             return outcome
 
         for attempt in range(2):
@@ -177,133 +216,164 @@ class RoomService(TicketService):
         )
         return message, stored.created
 
-    # ------------------------------------------------------------------ presence
+    # ------------------------------------------------------------------ stints
 
-    def enter(self, actor: User, ticket_id: int) -> bool:
-        """The actor is now in the room (first connection); returns whether that is news.
+    def wrote(self, actor: User, ticket_id: int, message_id: int) -> bool:
+        """The actor's message ``message_id`` was stored by the live rooms' writer: a staff
+        member without a stint begins one (``helper_joined {via: message}``). Its own short
+        transaction after the message's; True when a stint began."""
 
-        Staff get an open participation — as ``owner`` or ``helper`` — and a helper's arrival
-        appends ``helper_joined``, so metrics can count who swarmed and for how long.
-        Requesters may read and write chat but are not swarm participants, and nobody joins
-        the swarm of a resolved or closed ticket by opening its page.
-        """
+        def change() -> bool:
+            ticket = self._locked(actor, ticket_id)
+            had = bool(self._open_stints(ticket.id, {actor.id}))
+            stint = self._contribute(ticket, actor, "message", message_id=message_id)
+            return stint is not None and not had
+
+        return self._transaction(change)
+
+    def in_swarm(self, actor: User, ticket_id: int) -> bool:
+        """Whether the actor owns the ticket or has an open stint on it."""
         ticket = self.get(actor, ticket_id)
-        if not actor.is_staff or ticket.status not in ACTIVE_STATUSES:
-            # Reading a requester's own ticket, or a finished one, is not swarming on it: the
-            # metrics count collaboration from these rows, so looking must not create them.
-            return False
-
-        def change() -> bool:
-            locked = self._locked(actor, ticket.id)
-            if self._open_participation(locked.id, actor.id) is not None:
-                return False
-            role = "owner" if locked.owner_id == actor.id else "helper"
-            self.session.add(
-                Participation(
-                    ticket_id=locked.id, user_id=actor.id, role=role, joined_at=self.clock.now()
-                )
-            )
-            if role == "helper":
-                self._record(locked, EventType.HELPER_JOINED, actor, agent_id=actor.id)
-            return True
-
-        return self._transaction(change)
-
-    def leave(self, actor: User, ticket_id: int) -> bool:
-        """The actor's last connection left the room; closes the participation."""
-        return self._transaction(lambda: self._close(actor, ticket_id, lambda: True))
-
-    def open_participations(self) -> list[tuple[int, int]]:
-        """``(ticket_id, user_id)`` of everyone the database has in a room now."""
-        query = select(Participation.ticket_id, Participation.user_id).where(
-            Participation.left_at.is_(None)
+        return (
+            ticket.owner_id == actor.id or self._open_participation(ticket.id, actor.id) is not None
         )
-        return [(ticket_id, user_id) for ticket_id, user_id in self.session.execute(query)]
 
-    def leave_if_gone(self, user_id: int, ticket_id: int, gone: Callable[[], bool]) -> bool:
-        """Close a participation whose connections all went with a process that died.
+    def add_helper(self, actor: User, ticket_id: int, agent_id: int) -> Participation:
+        """The owner (or a manager) adds an agent to the swarm: accepting their offer of help
+        (``helper_joined {via: offer}``) or on their own account (``via: added``)."""
 
-        ``gone`` is asked with the ticket locked: a join takes the same lock after counting
-        its connection, so it either counts before the question (and nobody is closed) or
-        opens a new participation after the answer. ``helper_left`` says ``lost: true``.
-        """
-
-        def change() -> bool:
-            user = self.session.get(User, user_id)
-            return user is not None and self._close(user, ticket_id, gone, lost=True)
+        def change() -> Participation:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "add helpers")
+            self._require_active(ticket, "swarmed on")
+            require_owner_or_manager(actor, ticket, "add helpers")
+            helper = self._active_agent(agent_id)
+            if helper.id == ticket.owner_id or self._open_participation(ticket.id, helper.id):
+                raise Conflict(f"{helper.name} is already in this swarm.")
+            offered = self._offered_since_last_stint(ticket.id, helper.id)
+            stint = self._contribute(ticket, helper, "offer" if offered else "added")
+            assert stint is not None  # an active agent who is not the owner, on an active ticket
+            return stint
 
         return self._transaction(change)
 
-    def missing_participations(self, pairs: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Of ``(ticket_id, user_id)`` connected to rooms, those that would have an open
-        participation (staff in an active ticket) but have none: their process was taken for
-        dead while it was not. Three small queries, whatever the number of pairs."""
+    def leave_swarm(self, actor: User, ticket_id: int) -> None:
+        """A helper is done: their stint ends (``helper_left {reason: left}``). The owner
+        releases the ticket instead."""
+
+        def change() -> None:
+            ticket = self._locked(actor, ticket_id)
+            if ticket.owner_id == actor.id:
+                raise IllegalTransition("You own this ticket: release it, or resolve it.")
+            stint = self._open_participation(ticket.id, actor.id)
+            if stint is None:
+                raise IllegalTransition("You are not helping on this ticket.")
+            self._end_stint(ticket, stint, self.clock.now(), "left")
+
+        self._transaction(change)
+
+    def mark_seen(self, pairs: Iterable[tuple[int, int]]) -> int:
+        """``(ticket_id, user_id)`` with the room open now: their open stints were seen now
+        (no event: presence is not evidence). Returns the rows changed."""
         pairs = set(pairs)
         if not pairs:
-            return []
-        tickets = {t for t, _ in pairs}
-        users = {u for _, u in pairs}
-        active = set(
-            self.session.scalars(
-                select(Ticket.id).where(Ticket.id.in_(tickets), Ticket.status.in_(ACTIVE_STATUSES))
+            return 0
+        begin_write(self.session)
+        result = self.session.execute(
+            update(Participation)
+            .where(
+                tuple_(Participation.ticket_id, Participation.user_id).in_(sorted(pairs)),
+                Participation.left_at.is_(None),
+            )
+            .values(last_seen_at=self.clock.now())
+        )
+        self.session.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def end_idle_stints(
+        self, idle: timedelta, gone: Callable[[int, int], bool]
+    ) -> list[tuple[int, int]]:
+        """End the helper stints of people who went silent and away: no sign of them (room
+        open, or something written) for ``idle``, and ``gone(ticket_id, user_id)`` — asked
+        under the ticket's lock — says they do not have the room open now. ``helper_left``
+        says ``reason: idle`` and counts the seconds up to their last sign of life. Returns
+        the ``(ticket_id, user_id)`` ended."""
+        now = self.clock.now()
+        cutoff = now - idle
+        candidates = [
+            (stint_id, ticket_id, user_id)
+            for stint_id, ticket_id, user_id, seen, joined in self.session.execute(
+                select(
+                    Participation.id,
+                    Participation.ticket_id,
+                    Participation.user_id,
+                    Participation.last_seen_at,
+                    Participation.joined_at,
+                ).where(Participation.left_at.is_(None), Participation.role == "helper")
+            )
+            if (seen or joined) <= cutoff
+        ]
+        self.session.rollback()
+        ended: list[tuple[int, int]] = []
+        for stint_id, ticket_id, user_id in candidates:
+
+            def change(stint_id: int = stint_id, t: int = ticket_id, u: int = user_id) -> bool:
+                try:
+                    ticket = self._locked_by_system(t)
+                except NotFound:
+                    return False
+                stint = self.session.get(Participation, stint_id)
+                if stint is None or stint.left_at is not None:
+                    return False
+                last = self._last_sign(stint)
+                if last > cutoff or not gone(t, u):
+                    return False
+                self._end_stint(ticket, stint, self.clock.now(), "idle", until=last)
+                return True
+
+            if self._transaction(change):
+                ended.append((ticket_id, user_id))
+        return ended
+
+    def _last_sign(self, stint: Participation) -> datetime:
+        """The latest of a stint's start, when it was last seen, and its person's last message."""
+        wrote = self.session.scalar(
+            select(func.max(Message.created_at)).where(
+                Message.ticket_id == stint.ticket_id, Message.author_id == stint.user_id
             )
         )
-        staff = set(
-            self.session.scalars(
-                select(User.id).where(
-                    User.id.in_(users), User.active.is_(True), User.role != Role.REQUESTER
+        signs = [stint.joined_at, stint.last_seen_at, wrote]
+        return max(s for s in signs if s is not None)
+
+    def _offered_since_last_stint(self, ticket_id: int, agent_id: int) -> bool:
+        last = {
+            kind: at
+            for kind, at in self.session.execute(
+                select(TicketEvent.type, func.max(TicketEvent.id))
+                .where(
+                    TicketEvent.ticket_id == ticket_id,
+                    TicketEvent.actor_id == agent_id,
+                    TicketEvent.type.in_([EventType.HELP_OFFERED, EventType.HELPER_JOINED]),
                 )
-            )
-        )
-        opened = {
-            (t, u)
-            for t, u in self.session.execute(
-                select(Participation.ticket_id, Participation.user_id).where(
-                    Participation.ticket_id.in_(tickets), Participation.left_at.is_(None)
-                )
+                .group_by(TicketEvent.type)
             )
         }
-        return sorted(p for p in pairs - opened if p[0] in active and p[1] in staff)
+        offered = last.get(EventType.HELP_OFFERED)
+        joined = last.get(EventType.HELPER_JOINED)
+        return offered is not None and (joined is None or joined < offered)
 
-    def rejoin(self, user_id: int, ticket_id: int) -> bool:
-        """Open the participation again of someone connected to the room whose participation
-        was closed meanwhile (their process was taken for dead); True when that is news."""
-        user = self.session.get(User, user_id)
-        if user is None or not user.active:
-            return False
-        try:
-            return self.enter(user, ticket_id)
-        except NotFound:  # the ticket went, or the user may no longer see it
-            return False
-
-    def _close(
-        self, actor: User, ticket_id: int, gone: Callable[[], bool], lost: bool = False
-    ) -> bool:
-        # Locked, so that a leave and a sweep of the same person record one helper_left.
-        try:
-            ticket = self._locked_by_system(ticket_id)
-        except NotFound:
-            return False
-        open_row = self._open_participation(ticket_id, actor.id)
-        if open_row is None or not gone():
-            return False
-        now = self.clock.now()
-        open_row.left_at = now
-        if open_row.role == "helper":
-            seconds = int((now - open_row.joined_at).total_seconds())
-            extra = {"lost": True} if lost else {}
-            self._record(
-                ticket, EventType.HELPER_LEFT, actor, agent_id=actor.id, seconds=seconds, **extra
+    def _active_agent(self, agent_id: int) -> User:
+        agent = self.session.get(User, agent_id)
+        if agent is None or not agent.active or not agent.is_staff:
+            raise Invalid(
+                f"There is no active agent {agent_id}.",
+                fields={"agent_id": ["Not an active agent."]},
             )
-        return True
+        return agent
 
     def _open_participation(self, ticket_id: int, user_id: int) -> Participation | None:
-        query = select(Participation).where(
-            Participation.ticket_id == ticket_id,
-            Participation.user_id == user_id,
-            Participation.left_at.is_(None),
-        )
-        return self.session.scalars(query).first()
+        stints = self._open_stints(ticket_id, {user_id})
+        return stints[0] if stints else None
 
     # ------------------------------------------------------------------ asking for help
 
@@ -321,15 +391,10 @@ class RoomService(TicketService):
             require_staff(actor, "invite helpers")
             if ticket.status not in ACTIVE_STATUSES:
                 raise IllegalTransition(f"Ticket {ticket.id} is {ticket.status}; reopen it first.")
-            in_room = self._open_participation(ticket.id, actor.id) is not None
-            if not (ticket.owner_id == actor.id or in_room or actor.has_role(Role.MANAGER)):
+            in_swarm = self._open_participation(ticket.id, actor.id) is not None
+            if not (ticket.owner_id == actor.id or in_swarm or actor.has_role(Role.MANAGER)):
                 raise Forbidden("Only the owner, people in the swarm, or a manager can invite.")
-            invitee = self.session.get(User, agent_id)
-            if invitee is None or not invitee.active or not invitee.is_staff:
-                raise Invalid(
-                    f"There is no active agent {agent_id}.",
-                    fields={"agent_id": ["Not an active agent."]},
-                )
+            invitee = self._active_agent(agent_id)
             if invitee.id == ticket.owner_id or self._open_participation(ticket.id, invitee.id):
                 raise Conflict(f"{invitee.name} is already in this swarm.")
             now = self.clock.now()
@@ -384,19 +449,7 @@ class RoomService(TicketService):
             invitation.responded_at = now
             if accept:
                 invitation.status = InvitationStatus.ACCEPTED
-                if self._open_participation(ticket.id, actor.id) is None:
-                    self.session.add(
-                        Participation(
-                            ticket_id=ticket.id, user_id=actor.id, role="helper", joined_at=now
-                        )
-                    )
-                    self._record(
-                        ticket,
-                        EventType.HELPER_JOINED,
-                        actor,
-                        agent_id=actor.id,
-                        invitation_id=invitation.id,
-                    )
+                self._contribute(ticket, actor, "invitation", invitation_id=invitation.id)
             else:
                 invitation.status = InvitationStatus.DECLINED
                 invitation.reason = (reason or "").strip() or None

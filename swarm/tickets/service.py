@@ -18,7 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from swarm.clock import Clock
 from swarm.db import begin_write
-from swarm.events import LIVE_SOURCE, AssignedBy, EventType
+from swarm.events import AUDIENCE_FIELDS, LIVE_SOURCE, AssignedBy, Audience, EventType, view
 from swarm.models import Message, Participation, Skill, Ticket, TicketEvent, TicketSkill, User
 from swarm.models.tickets import MessageKind, Mode, Priority, Status
 from swarm.models.users import Role
@@ -33,6 +33,7 @@ from swarm.routing import (
     SuggestHelpers,
 )
 from swarm.tickets.access import (
+    audience_of,
     can_view,
     require_owner_or_manager,
     require_staff,
@@ -72,6 +73,19 @@ TIER_LIMIT = "tier_limit"
 #: decisions it returns are applied in the same transaction (tiered mode pauses and resumes its
 #: tier clock this way, see ``swarm/dispatch/tiered.py``).
 StatusHook = Callable[[Ticket, str, datetime], Sequence[Decision]]
+
+
+@dataclass(frozen=True)
+class VisibleEvent:
+    """An event as one audience sees it: the row's fields, ``data`` trimmed for them."""
+
+    id: int
+    ticket_id: int
+    type: str
+    actor_id: int | None
+    actor: User | None
+    at: datetime
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -155,17 +169,29 @@ class TicketService:
         items = rows[:limit]
         return Page(items=items, next=str(items[-1].id) if more and items else None)
 
-    def events(self, viewer: User, ticket_id: int) -> list[TicketEvent]:
-        """The ticket's live events in order; a requester does not see internal notes."""
+    def events(self, viewer: User, ticket_id: int) -> list[VisibleEvent]:
+        """The ticket's live events in order, as the viewer's audience sees them
+        (``swarm.events.view``): staff everything, a requester the public timeline, a guest
+        the room's. Plain copies, never the rows, so that trimming them cannot write back."""
         ticket = self.get(viewer, ticket_id)
+        audience = audience_of(viewer, ticket)
         query = (
             select(TicketEvent)
             .where(TicketEvent.ticket_id == ticket.id, TicketEvent.source == LIVE_SOURCE)
             .order_by(TicketEvent.id)
         )
-        if not viewer.is_staff:
-            query = query.where(TicketEvent.type != EventType.NOTE)
-        return list(self.session.scalars(query))
+        if audience is not Audience.STAFF:
+            query = query.where(TicketEvent.type.in_(sorted(AUDIENCE_FIELDS[audience])))
+        seen: list[VisibleEvent] = []
+        for row in self.session.scalars(query):
+            data = view(row.type, row.data or {}, audience)
+            if data is not None:
+                seen.append(
+                    VisibleEvent(
+                        row.id, row.ticket_id, row.type, row.actor_id, row.actor, row.at, data
+                    )
+                )
+        return seen
 
     def notes(self, viewer: User, ticket_id: int) -> list[Message]:
         ticket = self.get(viewer, ticket_id)
@@ -391,7 +417,9 @@ class TicketService:
             ticket.resolution = text
             ticket.resolved_at = now
             self._set_status(ticket, Status.RESOLVED, actor, EventType.RESOLVED, resolution=text)
+            # Evidence before the swarm disbands: it reads who helped, and how, from the log.
             record_evidence(self.session, ticket, now)
+            self._end_all_stints(ticket, "resolved")
             return ticket
 
         return self._transaction(change)
@@ -424,6 +452,8 @@ class TicketService:
             ticket.resolved_at = None
             ticket.closed_at = None
             self._set_status(ticket, Status.OPEN, actor, EventType.REOPENED, reason=reason)
+            if ticket.owner_id is not None:
+                self._open_owner_stint(ticket, ticket.owner_id, self.clock.now())
             return ticket
 
         return self._transaction(change)
@@ -450,6 +480,7 @@ class TicketService:
             self.session.add(note)
             self.session.flush()
             ticket.updated_at = now
+            self._contribute(ticket, actor, "note")
             self._record(ticket, EventType.NOTE, actor, message_id=note.id)
             return note
 
@@ -728,46 +759,102 @@ class TicketService:
             self._set_status(ticket, Status.OPEN, actor, EventType.STATUS_CHANGED)
 
     def _hand_over_stints(self, ticket: Ticket, previous: int | None, new: int | None) -> None:
-        """People in the room take their new parts when the ticket changes hands.
+        """Stints follow ownership: the previous owner's owner stint ends, and the new owner's
+        begins (their helper stint, if any, ends with ``helper_left {reason: became_owner}``).
 
-        A participation is one stretch in one role, so the new owner's helper stretch ends
-        (``helper_left {became_owner: true}``) and an owner stretch begins, and the previous
-        owner, if still in the room, goes on as a helper (``helper_joined {was_owner: true}``).
-        So every ``helper_joined`` has its ``helper_left``, and nobody helps on their own ticket.
+        A previous owner does not stay on as a helper by being in the room: like anyone else,
+        they help again when they act (write, accept an invitation, are added).
         """
         if previous == new:
             return
-        ids = {i for i in (previous, new) if i is not None}
-        query = select(Participation).where(
-            Participation.ticket_id == ticket.id,
-            Participation.left_at.is_(None),
-            Participation.user_id.in_(ids),
-        )
         now = self.clock.now()
-        for stint in list(self.session.scalars(query)):
-            person = self.session.get(User, stint.user_id)
+        for stint in self._open_stints(ticket.id, {i for i in (previous, new) if i is not None}):
             if stint.user_id == new and stint.role == "helper":
-                seconds = int((now - stint.joined_at).total_seconds())
-                self._record(
-                    ticket,
-                    EventType.HELPER_LEFT,
-                    person,
-                    agent_id=stint.user_id,
-                    seconds=seconds,
-                    became_owner=True,
-                )
-                role = "owner"
+                self._end_stint(ticket, stint, now, "became_owner", became_owner=True)
             elif stint.user_id == previous and stint.role == "owner":
-                self._record(
-                    ticket, EventType.HELPER_JOINED, person, agent_id=stint.user_id, was_owner=True
-                )
-                role = "helper"
-            else:
-                continue
-            stint.left_at = now
+                stint.left_at = now
+        if new is not None:
+            self._open_owner_stint(ticket, new, now)
+
+    def _open_owner_stint(self, ticket: Ticket, owner_id: int, now: datetime) -> None:
+        if not self._open_stints(ticket.id, {owner_id}):
             self.session.add(
-                Participation(ticket_id=ticket.id, user_id=stint.user_id, role=role, joined_at=now)
+                Participation(
+                    ticket_id=ticket.id,
+                    user_id=owner_id,
+                    role="owner",
+                    joined_at=now,
+                    last_seen_at=now,
+                )
             )
+
+    def _open_stints(
+        self, ticket_id: int, user_ids: set[int] | None = None
+    ) -> Sequence[Participation]:
+        query = select(Participation).where(
+            Participation.ticket_id == ticket_id, Participation.left_at.is_(None)
+        )
+        if user_ids is not None:
+            query = query.where(Participation.user_id.in_(user_ids))
+        return list(self.session.scalars(query.order_by(Participation.id)))
+
+    def _end_stint(
+        self,
+        ticket: Ticket,
+        stint: Participation,
+        now: datetime,
+        reason: str,
+        *,
+        until: datetime | None = None,
+        **extra: Any,
+    ) -> None:
+        """Close a stint; a helper's appends ``helper_left {seconds, reason}``. ``until`` is
+        when the work evidently stopped (an idle helper's last sign of life), else now."""
+        stint.left_at = now
+        if stint.role != "helper":
+            return
+        end = max(until or now, stint.joined_at)
+        person = self.session.get(User, stint.user_id)
+        self._record(
+            ticket,
+            EventType.HELPER_LEFT,
+            person,
+            agent_id=stint.user_id,
+            seconds=int((end - stint.joined_at).total_seconds()),
+            reason=reason,
+            **extra,
+        )
+
+    def _end_all_stints(self, ticket: Ticket, reason: str) -> None:
+        """The swarm disbands: every open stint ends (the ticket was resolved)."""
+        now = self.clock.now()
+        for stint in self._open_stints(ticket.id):
+            self._end_stint(ticket, stint, now, reason)
+
+    def _contribute(
+        self, ticket: Ticket, actor: User, via: str, **extra: Any
+    ) -> Participation | None:
+        """The actor did something for the ticket: a staff member who is not its owner and has
+        no open stint begins one as a helper (``helper_joined {agent_id, via}``); an open
+        stint is marked seen. Requesters, guests and finished tickets begin nothing. Runs in
+        the caller's transaction; returns the stint, or None."""
+        if not actor.is_staff or ticket.status not in ACTIVE_STATUSES:
+            return None
+        now = self.clock.now()
+        stints = self._open_stints(ticket.id, {actor.id})
+        if stints:
+            stint = stints[0]
+            stint.last_seen_at = now
+            return stint
+        if ticket.owner_id == actor.id:
+            self._open_owner_stint(ticket, actor.id, now)
+            return None
+        stint = Participation(
+            ticket_id=ticket.id, user_id=actor.id, role="helper", joined_at=now, last_seen_at=now
+        )
+        self.session.add(stint)
+        self._record(ticket, EventType.HELPER_JOINED, actor, agent_id=actor.id, via=via, **extra)
+        return stint
 
     def _set_status(
         self, ticket: Ticket, status: str, actor: User | None, event_type: EventType, **data: Any

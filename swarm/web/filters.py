@@ -39,8 +39,12 @@ def describe(
     """What happened, as the rest of a sentence that starts with the actor's name."""
     d = event.data or {}
     t = event.type
-    if t == "created":
+    if t == "created" and "mode" not in d:  # the requester's view: the arm is internal
+        text = f"opened the ticket ({d.get('priority', '?')})"
+    elif t == "created":
         text = f"opened the ticket ({d.get('priority', '?')}, {d.get('mode', '?')} mode)"
+    elif t == "assigned" and "by" not in d:  # the requester's view: who, never why
+        text = f"— {_name(people, d.get('agent_id'))} is handling it"
     elif t == "assigned" and d.get("by") == "pull" and d.get("agent_id") == event.actor_id:
         text = "claimed the ticket"
     elif t == "assigned":
@@ -92,8 +96,10 @@ def describe(
         text = f"gave {d.get('name', 'a guest')} a guest link to the room"
     elif t == "guest_revoked":
         text = f"revoked {d.get('name', 'a guest')}'s guest link"
+    elif t == "message" and d.get("kind") == "reply":
+        text = "wrote in the conversation with the requester"
     elif t == "message":
-        text = "wrote in the swarm room"
+        text = "wrote in the swarm room" + (" (solution)" if d.get("kind") == "solution" else "")
     elif t == "hand_raised":
         text = "raised a hand: help wanted" + (f" — {d['note']}" if d.get("note") else "")
     elif t == "help_offered":
@@ -113,18 +119,42 @@ def describe(
     return escape(text)
 
 
+JOINED_VIA = {
+    "invitation": "accepted an invitation and joined the swarm",
+    "offer": "joined the swarm: their offer of help was accepted",
+    "added": "was added to the swarm",
+    "message": "joined the swarm by writing in it",
+    "note": "joined the swarm with an internal note",
+}
+LEFT_BECAUSE = {
+    "left": "left the swarm",
+    "idle": "stopped helping (away and silent)",
+    "resolved": "— the swarm ended with the resolution",
+    "became_owner": "now owns it instead of helping",
+}
+
+
 def _swarm_move(event: TicketEvent, people: dict[int, str]) -> str:
-    """A helper's arrival or departure; the sentence starts with the actor, who is usually
-    that helper (their name is not said twice)."""
+    """A helper's arrival or departure, and why; the sentence starts with the actor, who is
+    usually that helper (their name is not said twice)."""
     d = event.data or {}
     agent = d.get("agent_id")
     who = "" if agent == event.actor_id else f"— {_name(people, agent)} "
     if event.type == "helper_joined":
-        what = "stays in the swarm as a helper" if d.get("was_owner") else "joined the swarm"
+        # Older rows: was_owner (a previous owner who stayed), or no "via" at all.
+        what = (
+            "stays in the swarm as a helper"
+            if d.get("was_owner")
+            else JOINED_VIA.get(str(d.get("via")), "joined the swarm")
+        )
     elif d.get("became_owner"):
-        what = "now owns it instead of helping"
+        what = LEFT_BECAUSE["became_owner"]
+    elif d.get("lost"):  # older rows: the presence keeper closed it
+        what = "left the swarm (connection lost)"
     else:
-        what = "left the swarm" + (" (connection lost)" if d.get("lost") else "")
+        what = LEFT_BECAUSE.get(str(d.get("reason")), "left the swarm")
+    if event.type == "helper_left" and d.get("reason") == "resolved" and not who:
+        what = "helped until the ticket was resolved"
     return who + what
 
 

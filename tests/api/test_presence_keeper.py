@@ -1,17 +1,18 @@
 """The presence keeper (swarm/realtime/keeper.py) through the Socket.IO test client: people
-whose connections went with a dead process leave their rooms, people still connected stay,
-and a participation closed while its owner was connected opens again."""
+whose connections went with a dead process drop out of who is here (and the room hears it),
+helpers away and silent for the idle time stop helping, people with the room open stay."""
 
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from swarm.models import Participation, TicketEvent
 from swarm.realtime import keeper
-from swarm.realtime.keeper import tend_presence
+from swarm.realtime.keeper import Keeper, tend_presence
 from swarm.realtime.presence import MemoryPresence
 from tests.builders import make_agent
 
@@ -47,74 +48,97 @@ def open_people(db, ticket_id):
     return sorted(db.scalars(query))
 
 
-def test_people_of_a_dead_process_leave_and_the_room_hears_it(
-    app, realtime, connect, login, agent, ticket, db, clock
-):
-    helper = make_agent(db, clock, name="Hugo Helper")
-    owner_c, helper_c = connect(agent), connect(helper)
-    for client in (owner_c, helper_c):
-        assert client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)["ok"]
-    assert open_people(db, ticket["id"]) == sorted([agent.id, helper.id])
-    # The process restarts: its memory is empty, and only the owner has come back yet.
-    restarted = MemoryPresence(grace=0)
-    restarted.add(ticket["id"], agent.id, "owner-again")
-    owner_c.get_received()
-
-    assert tend_presence(app, realtime.socketio, restarted) == (0, 1)
-
-    assert open_people(db, ticket["id"]) == [agent.id]
-    [left] = helper_lefts(db, ticket["id"])
-    assert left["agent_id"] == helper.id and left["lost"] is True
-    [presence] = events_of(owner_c, "presence")
-    assert [p["name"] for p in presence["participants"]] == ["Ada Agent"]
-    # The ticket's history says why they left.
-    page = login(agent).get(f"/tickets/{ticket['id']}").get_data(as_text=True)
-    assert "<strong>Hugo Helper</strong> left the swarm (connection lost)" in page
-    # A second round finds nothing more to do.
-    assert tend_presence(app, realtime.socketio, restarted) == (0, 0)
-    assert len(helper_lefts(db, ticket["id"])) == 1
+IDLE = timedelta(minutes=30)
 
 
-def test_nobody_is_closed_before_presence_has_settled(app, realtime, connect, agent, ticket, db):
-    connect(agent).emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
-    just_started = MemoryPresence(grace=3600)  # people of the old process may still reconnect
-
-    assert tend_presence(app, realtime.socketio, just_started) == (0, 0)
-    assert open_people(db, ticket["id"]) == [agent.id]
+def helping(client, ticket_id, body="On it"):
+    """A staff member's first message begins their stint in the swarm."""
+    payload = {"ticket_id": ticket_id, "body": body, "client_id": body}
+    assert client.emit("send_message", payload, callback=True)["ok"]
 
 
-def test_people_still_connected_stay(app, realtime, connect, agent, ticket, db, clock):
-    helper = make_agent(db, clock)
-    for user in (agent, helper):
-        connect(user).emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
-    settled = realtime.presence
-    settled._started -= 3600  # the app's own presence, as if it had run for an hour
-
-    assert tend_presence(app, realtime.socketio, settled) == (0, 0)
-    assert open_people(db, ticket["id"]) == sorted([agent.id, helper.id])
-
-
-def test_a_participation_closed_under_a_connected_person_opens_again(
+def test_people_of_a_dead_process_drop_out_of_who_is_here_and_the_room_hears_it(
     app, realtime, connect, agent, ticket, db, clock
 ):
     helper = make_agent(db, clock, name="Hugo Helper")
-    owner_c, helper_c = connect(agent), connect(helper)
-    for client in (owner_c, helper_c):
-        client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
-    # Another process took this one for dead (it stalled) and closed the helper's participation.
-    db.execute(
-        Participation.__table__.update()
-        .where(Participation.user_id == helper.id)
-        .values(left_at=clock.now())
-    )
-    db.commit()
+    owner_c = connect(agent)
+    assert owner_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    helping(connect(helper), ticket["id"])
+    # Another process served the helper; this one learns of them through shared presence.
+    shared = MemoryPresence(grace=0)
+    shared.add(ticket["id"], agent.id, "owner-sid")
+    shared.add(ticket["id"], helper.id, "helper-sid-on-a-process-that-dies")
+    rounds = Keeper(app, realtime.socketio, shared, IDLE)
+    assert rounds.tend() == 0
     owner_c.get_received()
 
-    assert tend_presence(app, realtime.socketio, realtime.presence) == (1, 0)
+    shared.remove(ticket["id"], helper.id, "helper-sid-on-a-process-that-dies")  # kill -9
+    assert rounds.tend() == 0
+
+    [presence] = events_of(owner_c, "presence")
+    here = {p["name"]: (p["role"], p["here"]) for p in presence["participants"]}
+    # Gone from the room, still in the swarm: a lost connection ends no stint by itself.
+    assert here == {"Ada Agent": ("owner", True), "Hugo Helper": ("helper", False)}
+    assert helper_lefts(db, ticket["id"]) == []
+    assert rounds.tend() == 0 and events_of(owner_c, "presence") == []  # nothing new
+
+
+def test_a_helper_away_and_silent_for_the_idle_time_stops_helping(
+    app, realtime, connect, login, agent, ticket, db, clock
+):
+    helper = make_agent(db, clock, name="Hugo Helper")
+    owner_c = connect(agent)
+    owner_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    helping(connect(helper), ticket["id"])  # wrote, never opened the room, then went away
+    settled = MemoryPresence(grace=0)
+    settled.add(ticket["id"], agent.id, "owner-sid")
+    clock.advance(minutes=29)
+    assert tend_presence(app, realtime.socketio, settled, IDLE) == 0
+    owner_c.get_received()
+    clock.advance(minutes=2)
+
+    assert tend_presence(app, realtime.socketio, settled, IDLE) == 1
+
+    [left] = helper_lefts(db, ticket["id"])
+    assert left == {"agent_id": helper.id, "seconds": 0, "reason": "idle"}
+    assert open_people(db, ticket["id"]) == [agent.id]
+    [presence] = events_of(owner_c, "presence")
+    assert [p["name"] for p in presence["participants"]] == ["Ada Agent"]
+    page = login(agent).get(f"/tickets/{ticket['id']}").get_data(as_text=True)
+    assert "<strong>Hugo Helper</strong> stopped helping (away and silent)" in page
+
+
+def test_nobody_is_ended_before_presence_has_settled(
+    app, realtime, connect, agent, ticket, db, clock
+):
+    helper = make_agent(db, clock)
+    helping(connect(helper), ticket["id"])
+    just_started = MemoryPresence(grace=3600)  # people of the old process may still reconnect
+    clock.advance(hours=2)
+
+    assert tend_presence(app, realtime.socketio, just_started, IDLE) == 0
+    assert open_people(db, ticket["id"]) == sorted([agent.id, helper.id])
+
+
+def test_people_with_the_room_open_keep_helping_and_are_seen(
+    app, realtime, connect, agent, ticket, db, clock
+):
+    helper = make_agent(db, clock)
+    helper_c = connect(helper)
+    helping(helper_c, ticket["id"])
+    helper_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    settled = realtime.presence
+    settled._started -= 3600  # the app's own presence, as if it had run for an hour
+    clock.advance(hours=2)
+
+    assert tend_presence(app, realtime.socketio, settled, IDLE) == 0
 
     assert open_people(db, ticket["id"]) == sorted([agent.id, helper.id])
-    [presence] = events_of(owner_c, "presence")
-    assert sorted(p["name"] for p in presence["participants"]) == ["Ada Agent", "Hugo Helper"]
+    db.commit()
+    seen = db.scalars(
+        select(Participation.last_seen_at).where(Participation.user_id == helper.id)
+    ).one()
+    assert seen == clock.now()
 
 
 class RecordingPresence(MemoryPresence):

@@ -6,7 +6,9 @@ Each test asserts who received an event and who did not.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
 
+from swarm.models import TicketEvent
 from tests.builders import make_agent, make_user
 
 
@@ -193,11 +195,18 @@ def test_presence_follows_tabs_and_leaving(connect, agent, ticket, db, clock):
     tab2.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
     owner_c.get_received()
     tab1.disconnect()
-    assert events_of(owner_c, "helper_left") == []  # still there in the other tab
+    assert events_of(owner_c) == []  # still there in the other tab: nothing changed
     tab2.emit("leave_ticket", {"ticket_id": ticket["id"]}, callback=True)
     left = events_of(owner_c)
-    assert [e["type"] for e in left] == ["helper_left", "presence"]
+    # Presence only: looking is not swarming, so no helper_joined / helper_left, ever.
+    assert [e["type"] for e in left] == ["presence"]
     assert [p["name"] for p in left[-1]["participants"]] == ["Ada Agent"]
+    assert (
+        db.scalar(
+            select(func.count()).select_from(TicketEvent).where(TicketEvent.type.like("helper_%"))
+        )
+        == 0
+    )
 
 
 def test_typing_is_heard_by_others_but_not_the_typist(connect, agent, ticket, db, clock):
@@ -271,38 +280,62 @@ def test_only_agents_watch_queues_and_only_real_ones(connect, agent, requester):
     assert bad["ok"] is False and bad["error"]["code"] == "invalid"
 
 
-def test_internal_notes_reach_the_staff_in_the_room_and_never_the_requester(
+def test_the_requester_hears_only_their_conversation_never_the_swarm(
     connect, agent, requester, ticket, db, clock
 ):
     helper = make_agent(db, clock, name="Hugo Helper")
     owner_c, helper_c, requester_c = connect(agent), connect(helper), connect(requester)
-    for client in (owner_c, helper_c, requester_c):
-        assert client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    joined = {}
+    for name, client in (("owner", owner_c), ("helper", helper_c), ("requester", requester_c)):
+        joined[name] = client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+        assert joined[name]["ok"]
         client.get_received()
+    assert joined["requester"]["audience"] == "requester"
+    assert joined["requester"]["participants"] == []  # who swarms is staff business
 
-    note = owner_c.emit(
+    def send(client, body, client_id, kind=None):
+        payload = {"ticket_id": ticket["id"], "body": body, "client_id": client_id}
+        if kind:
+            payload["kind"] = kind
+        answer = client.emit("send_message", payload, callback=True)
+        assert answer["ok"], answer
+        return answer
+
+    send(owner_c, "internal: VLAN 12 is misrouted", "n1", "note")
+    send(owner_c, "Hugo, can you check the switch?", "c1")  # staff default: the swarm
+    send(helper_c, "Port 14 is flapping", "c2", "solution")
+    send(owner_c, "We found it, fixing now", "p1", "reply")
+    asked = send(requester_c, "Thanks! How long?", "r1")  # requester default: a reply
+    assert asked["message"]["kind"] == "reply"
+    refused = requester_c.emit(
         "send_message",
-        {
-            "ticket_id": ticket["id"],
-            "body": "internal: VLAN 12 is misrouted",
-            "client_id": "n1",
-            "kind": "note",
-        },
+        {"ticket_id": ticket["id"], "body": "let me in", "client_id": "r2", "kind": "chat"},
         callback=True,
     )
-    chat = owner_c.emit(
-        "send_message",
-        {"ticket_id": ticket["id"], "body": "We are on it", "client_id": "c1"},
-        callback=True,
-    )
-    assert note["ok"] and chat["ok"]
+    assert refused["error"]["code"] == "forbidden"
+    owner_c.emit("typing", {"ticket_id": ticket["id"]}, callback=True)  # to the swarm
 
     assert [e["message"]["body"] for e in events_of(helper_c, "message")] == [
         "internal: VLAN 12 is misrouted",
-        "We are on it",
+        "Hugo, can you check the switch?",
+        "Port 14 is flapping",
+        "We found it, fixing now",
+        "Thanks! How long?",
     ]
     heard = events_of(requester_c)
-    assert [e["message"]["body"] for e in heard if e["type"] == "message"] == ["We are on it"]
-    assert "VLAN" not in repr(heard)
-    # Each staff member hears the note once, though they are in two rooms.
-    assert len(events_of(owner_c, "message")) == 2
+    assert [e["message"]["body"] for e in heard if e["type"] == "message"] == [
+        "We found it, fixing now",
+        "Thanks! How long?",
+    ]
+    # Nothing of the swarm: no notes, no chat, no helper joining, no typing, no people list.
+    assert {e["type"] for e in heard} == {"message"}
+    assert "VLAN" not in repr(heard) and "Port 14" not in repr(heard)
+    assert all("prev_id" not in e["message"] for e in heard)
+    # Each staff member hears each message once.
+    assert len(events_of(owner_c, "message")) == 5
+    # The replay on joining again says the same.
+    again = requester_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    assert [m["body"] for m in again["messages"]] == [
+        "We found it, fixing now",
+        "Thanks! How long?",
+    ]

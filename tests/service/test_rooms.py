@@ -112,11 +112,17 @@ def test_bad_messages_are_refused_and_nothing_is_stored(
     assert count(session, Message) == 0
 
 
-def test_requesters_chat_on_their_own_ticket_only_and_never_see_notes(rooms, swarm, session, clock):
+def test_requesters_reply_on_their_own_ticket_only_and_never_see_the_swarm(
+    rooms, swarm, session, clock
+):
     rooms.send_message(swarm["owner"], swarm["ticket"].id, "internal: check VLAN", "n1", "note")
-    rooms.send_message(swarm["requester"], swarm["ticket"].id, "any news?", "r1")
-    with pytest.raises(Forbidden):
-        rooms.send_message(swarm["requester"], swarm["ticket"].id, "sneaky", "r2", "note")
+    rooms.send_message(swarm["owner"], swarm["ticket"].id, "Hugo, VLAN 12?", "c1")
+    rooms.send_message(swarm["owner"], swarm["ticket"].id, "We are on it.", "p1", "reply")
+    asked, _ = rooms.send_message(swarm["requester"], swarm["ticket"].id, "any news?", "r1")
+    assert asked.kind == "reply"  # a requester's message goes to their conversation
+    for kind in ("chat", "note", "solution"):
+        with pytest.raises(Forbidden, match="requester writes replies"):
+            rooms.send_message(swarm["requester"], swarm["ticket"].id, "sneaky", f"r-{kind}", kind)
     stranger = make_user(session, clock)
     with pytest.raises(NotFound):
         rooms.send_message(stranger, swarm["ticket"].id, "hello?", "s1")
@@ -124,8 +130,8 @@ def test_requesters_chat_on_their_own_ticket_only_and_never_see_notes(rooms, swa
         rooms.replay(stranger, swarm["ticket"].id)
 
     seen = [m.body for m in rooms.replay(swarm["requester"], swarm["ticket"].id).messages]
-    assert seen == ["any news?"]
-    assert len(rooms.replay(swarm["owner"], swarm["ticket"].id).messages) == 2
+    assert seen == ["We are on it.", "any news?"]
+    assert len(rooms.replay(swarm["owner"], swarm["ticket"].id).messages) == 4
 
 
 def test_replay_returns_what_came_after_since_oldest_first(rooms, swarm):
@@ -139,32 +145,112 @@ def test_replay_returns_what_came_after_since_oldest_first(rooms, swarm):
     assert [m.id for m in page.messages] == ids[:4] and page.more
 
 
-def test_entering_and_leaving_record_the_helpers_time_in_the_swarm(rooms, swarm, session, clock):
-    assert rooms.enter(swarm["owner"], swarm["ticket"].id) is True
-    assert rooms.enter(swarm["helper"], swarm["ticket"].id) is True
-    assert rooms.enter(swarm["helper"], swarm["ticket"].id) is False  # a second tab
+def only_helpers(session, ticket_id):
+    return [e for e in types(session, ticket_id) if e.startswith("helper_")]
+
+
+def test_looking_records_nothing_and_writing_begins_a_stint(rooms, swarm, session, clock):
+    ticket_id = swarm["ticket"].id
+    updated = swarm["ticket"].updated_at
+    rooms.replay(swarm["helper"], ticket_id)  # what opening the page reads
+    assert rooms.in_swarm(swarm["helper"], ticket_id) is False
+    assert only_helpers(session, ticket_id) == []
+    assert count(session, Participation) == 1  # the owner's stint, from the claim
+    session.refresh(swarm["ticket"])
+    assert swarm["ticket"].updated_at == updated
+
+    clock.advance(minutes=2)
+    message, _ = rooms.send_message(swarm["helper"], ticket_id, "Try the VLAN", "h1")
+    joined = session.scalars(select(TicketEvent).where(TicketEvent.type == "helper_joined")).one()
+    assert joined.data == {
+        "agent_id": swarm["helper"].id,
+        "via": "message",
+        "message_id": message.id,
+    }
+    rooms.send_message(swarm["helper"], ticket_id, "and again", "h2")
+    assert only_helpers(session, ticket_id) == ["helper_joined"]  # one stint, not two
+    roles = {p["name"]: p["role"] for p in rooms.participants(ticket_id)}
+    assert roles == {"Olga Owner": "owner", "Hugo Helper": "helper"}
+
     clock.advance(minutes=12)
-    assert rooms.leave(swarm["helper"], swarm["ticket"].id) is True
-    assert rooms.leave(swarm["helper"], swarm["ticket"].id) is False
-
-    log = types(session, swarm["ticket"].id)
-    assert log.count("helper_joined") == 1 and log.count("helper_left") == 1
+    rooms.leave_swarm(swarm["helper"], ticket_id)
     left = session.scalars(select(TicketEvent).where(TicketEvent.type == "helper_left")).one()
-    assert left.data == {"agent_id": swarm["helper"].id, "seconds": 720}
-    roles = {p["name"]: p["role"] for p in rooms.participants(swarm["ticket"].id)}
-    assert roles == {"Olga Owner": "owner"}
+    assert left.data == {"agent_id": swarm["helper"].id, "seconds": 720, "reason": "left"}
+    with pytest.raises(IllegalTransition, match="not helping"):
+        rooms.leave_swarm(swarm["helper"], ticket_id)
+    with pytest.raises(IllegalTransition, match="release it"):
+        rooms.leave_swarm(swarm["owner"], ticket_id)
 
 
-def test_opening_a_finished_tickets_room_is_not_joining_its_swarm(rooms, swarm, session):
-    rooms.resolve(swarm["owner"], swarm["ticket"].id, "Done")
-    assert rooms.enter(swarm["helper"], swarm["ticket"].id) is False
-    assert rooms.participants(swarm["ticket"].id) == []
-    assert "helper_joined" not in types(session, swarm["ticket"].id)
+def test_a_note_begins_a_stint_and_requesters_and_finished_tickets_begin_none(
+    rooms, swarm, session
+):
+    ticket_id = swarm["ticket"].id
+    rooms.send_message(swarm["requester"], ticket_id, "hello", "r1")
+    rooms.add_note(swarm["helper"], ticket_id, "Seen this at site B")
+    joined = session.scalars(select(TicketEvent).where(TicketEvent.type == "helper_joined")).one()
+    assert joined.data == {"agent_id": swarm["helper"].id, "via": "note"}
+    assert swarm["requester"].id not in {p["id"] for p in rooms.participants(ticket_id)}
+
+    rooms.resolve(swarm["owner"], ticket_id, "Done")
+    assert rooms.participants(ticket_id) == []  # the swarm disbands with the resolution
+    late = make_agent(session, rooms.clock, name="Late")
+    rooms.send_message(late, ticket_id, "was it DNS?", "l1")
+    assert late.id not in {
+        e.data.get("agent_id")
+        for e in session.scalars(select(TicketEvent).where(TicketEvent.type == "helper_joined"))
+    }
 
 
-def test_requesters_are_not_swarm_participants(rooms, swarm):
-    assert rooms.enter(swarm["requester"], swarm["ticket"].id) is False
-    assert rooms.participants(swarm["ticket"].id) == []
+def test_the_owner_adds_a_helper_who_offered_and_stints_end_when_resolved(
+    rooms, swarm, session, clock
+):
+    ticket_id = swarm["ticket"].id
+    other = make_agent(session, clock, name="Otto")
+    rooms.offer_help(swarm["helper"], ticket_id)
+    rooms.add_helper(swarm["owner"], ticket_id, swarm["helper"].id)
+    rooms.add_helper(swarm["owner"], ticket_id, other.id)
+    joins = session.scalars(
+        select(TicketEvent).where(TicketEvent.type == "helper_joined").order_by(TicketEvent.id)
+    ).all()
+    assert [j.data["via"] for j in joins] == ["offer", "added"]
+    with pytest.raises(Conflict, match="already in this swarm"):
+        rooms.add_helper(swarm["owner"], ticket_id, other.id)
+    with pytest.raises(Forbidden):
+        rooms.add_helper(other, ticket_id, swarm["helper"].id)  # a helper is not the owner
+
+    clock.advance(minutes=30)
+    rooms.resolve(swarm["owner"], ticket_id, "Fixed")
+    lefts = session.scalars(select(TicketEvent).where(TicketEvent.type == "helper_left")).all()
+    assert sorted(
+        (e.data["agent_id"], e.data["reason"], e.data["seconds"]) for e in lefts
+    ) == sorted([(swarm["helper"].id, "resolved", 1800), (other.id, "resolved", 1800)])
+    assert (
+        session.scalar(
+            select(func.count()).select_from(Participation).where(Participation.left_at.is_(None))
+        )
+        == 0
+    )
+
+
+def test_idle_helpers_who_are_away_stop_helping_counted_to_their_last_sign(
+    rooms, swarm, session, clock
+):
+    ticket_id = swarm["ticket"].id
+    rooms.send_message(swarm["helper"], ticket_id, "looking", "h1")
+    clock.advance(minutes=10)
+    rooms.mark_seen([(ticket_id, swarm["helper"].id)])  # had the room open until now
+    clock.advance(minutes=25)
+    idle = timedelta(minutes=30)
+    # Still present: not ended, however long.
+    assert rooms.end_idle_stints(idle, lambda t, u: False) == []
+    clock.advance(minutes=10)
+    assert rooms.end_idle_stints(idle, lambda t, u: True) == [(ticket_id, swarm["helper"].id)]
+    left = session.scalars(select(TicketEvent).where(TicketEvent.type == "helper_left")).one()
+    assert left.data == {"agent_id": swarm["helper"].id, "seconds": 600, "reason": "idle"}
+    assert rooms.end_idle_stints(idle, lambda t, u: True) == []
+    # The owner's stint is not a helper's: it follows ownership.
+    assert [p["role"] for p in rooms.participants(ticket_id)] == ["owner"]
 
 
 def test_invitation_accepted_joins_the_swarm(rooms, swarm, session, notifier):
@@ -178,8 +264,17 @@ def test_invitation_accepted_joins_the_swarm(rooms, swarm, session, notifier):
 
     accepted = rooms.respond(swarm["helper"], invitation.id, accept=True)
     assert accepted.status == "accepted"
-    assert types(session, swarm["ticket"].id)[-1] == "helper_joined"
-    assert {p["name"] for p in rooms.participants(swarm["ticket"].id)} == {"Hugo Helper"}
+    joined = session.scalars(select(TicketEvent).order_by(TicketEvent.id.desc())).first()
+    assert joined.type == "helper_joined"
+    assert joined.data == {
+        "agent_id": swarm["helper"].id,
+        "via": "invitation",
+        "invitation_id": invitation.id,
+    }
+    assert {p["name"] for p in rooms.participants(swarm["ticket"].id)} == {
+        "Olga Owner",
+        "Hugo Helper",
+    }
     with pytest.raises(IllegalTransition, match="already accepted"):
         rooms.respond(swarm["helper"], invitation.id, accept=False)
 
@@ -237,18 +332,31 @@ def test_raising_a_hand_and_offering_help_are_events(rooms, swarm, session, noti
     assert notifier.published[-1]["owner_id"] == swarm["owner"].id
 
 
-def test_helpers_who_joined_gain_evidence_when_the_ticket_is_resolved(rooms, swarm, session):
+def test_evidence_goes_to_the_owner_and_helpers_who_contributed_never_to_onlookers(
+    rooms, swarm, session, clock
+):
     dns = Skill(name="DNS", aliases=[], description="")
     session.add(dns)
     session.flush()
     session.add(TicketSkill(ticket_id=swarm["ticket"].id, skill_id=dns.id, weight=1.0))
     session.commit()
+    silent = make_agent(session, clock, name="Sil")
+    onlooker = make_agent(session, clock, name="Ona")
     invitation = rooms.invite(swarm["owner"], swarm["ticket"].id, swarm["helper"].id)
     rooms.respond(swarm["helper"], invitation.id, accept=True)
+    rooms.send_message(
+        swarm["helper"], swarm["ticket"].id, "Zone file has a typo", "h1", "solution"
+    )
+    quiet = rooms.invite(swarm["owner"], swarm["ticket"].id, silent.id)
+    rooms.respond(silent, quiet.id, accept=True)  # joined, never wrote
+    rooms.replay(onlooker, swarm["ticket"].id)  # only looked
+
     rooms.resolve(swarm["owner"], swarm["ticket"].id, "Fixed the zone file")
-    helper_skill = session.get(AgentSkill, (swarm["helper"].id, dns.id))
-    assert helper_skill is not None and helper_skill.evidence == 1
-    assert count(session, Participation) == 1
+
+    assert session.get(AgentSkill, (swarm["owner"].id, dns.id)).evidence == 1
+    assert session.get(AgentSkill, (swarm["helper"].id, dns.id)).evidence == 1
+    assert session.get(AgentSkill, (silent.id, dns.id)) is None
+    assert session.get(AgentSkill, (onlooker.id, dns.id)) is None
 
 
 def stints(session, ticket_id):
@@ -266,33 +374,36 @@ def test_a_helper_who_takes_the_ticket_over_ends_a_helper_stint_and_begins_an_ow
     requester = make_user(session, clock, name="Rita")
     agent = make_agent(session, clock, name="Ann")
     ticket = make_ticket(rooms, requester)
-    rooms.enter(agent, ticket.id)  # looked at it before anyone owned it: a helper
+    rooms.send_message(agent, ticket.id, "I know this one", "a1")  # helped before anyone owned it
     clock.advance(minutes=3)
 
     rooms.claim(agent, ticket.id)
 
     assert stints(session, ticket.id) == [(agent.id, "helper", False), (agent.id, "owner", True)]
     left = session.scalars(select(TicketEvent).where(TicketEvent.type == "helper_left")).one()
-    assert left.data == {"agent_id": agent.id, "seconds": 180, "became_owner": True}
+    assert left.data == {
+        "agent_id": agent.id,
+        "seconds": 180,
+        "reason": "became_owner",
+        "became_owner": True,
+    }
     assert [p["role"] for p in rooms.participants(ticket.id)] == ["owner"]
 
 
-def test_an_owner_who_hands_over_stays_in_the_room_as_a_helper(rooms, swarm, session, clock):
+def test_an_owner_who_hands_over_does_not_stay_on_as_a_helper_by_looking(
+    rooms, swarm, session, clock
+):
     ticket_id = swarm["ticket"].id
-    rooms.enter(swarm["owner"], ticket_id)
-    rooms.enter(swarm["helper"], ticket_id)
     clock.advance(minutes=5)
 
     rooms.assign(swarm["owner"], ticket_id, swarm["helper"].id)
 
     roles = {p["name"]: p["role"] for p in rooms.participants(ticket_id)}
-    assert roles == {"Olga Owner": "helper", "Hugo Helper": "owner"}
-    log = types(session, ticket_id)
-    assert log.count("helper_joined") == 2 and log.count("helper_left") == 1
-    joined = session.scalars(
-        select(TicketEvent).where(TicketEvent.type == "helper_joined").order_by(TicketEvent.id)
-    ).all()[-1]
-    assert joined.data == {"agent_id": swarm["owner"].id, "was_owner": True}
-    # Releasing leaves the new owner in the room as a helper too.
+    assert roles == {"Hugo Helper": "owner"}
+    assert only_helpers(session, ticket_id) == []
+    # Writing afterwards makes the previous owner a helper, like anyone.
+    rooms.send_message(swarm["owner"], ticket_id, "Handover notes: it's the VLAN", "o1")
+    roles = {p["name"]: p["role"] for p in rooms.participants(ticket_id)}
+    assert roles == {"Hugo Helper": "owner", "Olga Owner": "helper"}
     rooms.release(swarm["helper"], ticket_id)
     assert {p["role"] for p in rooms.participants(ticket_id)} == {"helper"}

@@ -227,7 +227,8 @@ def test_internal_notes_are_hidden_from_the_requester(session, clock, tickets):
 
     staff_view = [e.type for e in tickets.events(agent, ticket.id)]
     requester_view = [e.type for e in tickets.events(requester, ticket.id)]
-    assert staff_view == ["created", "note"] and requester_view == ["created"]
+    # The note also began the agent's stint in the swarm: staff business too.
+    assert staff_view == ["created", "helper_joined", "note"] and requester_view == ["created"]
     assert [n.body for n in tickets.notes(agent, ticket.id)] == [note.body]
     with pytest.raises(Forbidden):
         tickets.add_note(requester, ticket.id, "let me in")
