@@ -270,3 +270,38 @@ def test_a_page_of_tickets_costs_the_same_queries_however_many_have_vendor_hando
         return len(statements)
 
     assert queries_for_a_page_with(2) == queries_for_a_page_with(10)
+
+
+def test_the_requester_reads_the_public_timeline_and_staff_the_whole_log(
+    login, requester, agent, manager, claimed_ticket, connect, db, clock
+):
+    ticket = claimed_ticket("Printer jams", "Tray 2")
+    tid = ticket["id"]
+    staff = login(agent)
+    staff.post(
+        f"/api/v1/tickets/{tid}/assign",
+        json={"agent_id": manager.id, "why": "Jonas has 5 open; Lucía owned 2 earlier"},
+    )
+    login(manager).post(f"/api/v1/tickets/{tid}/notes", json={"body": "Tray sensor, VLAN 12"})
+    client = connect(manager)
+    assert client.emit("raise_hand", {"ticket_id": tid, "note": "anyone on HP?"}, callback=True)[
+        "ok"
+    ]
+    login(manager).post(f"/api/v1/tickets/{tid}/status", json={"status": "pending"})
+
+    mine = login(requester).get(f"/api/v1/tickets/{tid}/events")
+    assert mine.status_code == 200
+    public = mine.json["items"]
+    assert [e["type"] for e in public] == [
+        "created",
+        "assigned",
+        "status_changed",
+        "assigned",
+        "status_changed",
+    ]
+    assert public[3]["data"] == {"agent_id": manager.id}
+    text = repr(public)
+    for secret in ("why", "Jonas has 5", "VLAN", "anyone on HP", "mode", "previous_owner_id"):
+        assert secret not in text
+    whole = [e["type"] for e in staff.get(f"/api/v1/tickets/{tid}/events").json["items"]]
+    assert {"note", "hand_raised"} <= set(whole)
