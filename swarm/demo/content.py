@@ -1997,37 +1997,74 @@ REOPEN_REASONS: tuple[str, ...] = (
     "Still not working after the reboot.",
 )
 
-# Tier-4 vendors and the shape of their case numbers.
-VENDOR_REF_PREFIX: dict[str, str] = {
-    "Cisco TAC": "SR 69",
-    "Microsoft Support": "TrackingID#2603",
-    "HP Support": "HP-",
-    "Ricoh Service": "RIC-",
-    "Dell ProSupport": "DELL-",
-    "Lenovo Premier Support": "LEN-",
-    "Oracle Support": "SR 3-",
-    "SAP Support": "SAP-",
-    "Salesforce Support": "SF-",
-    "Atlassian Support": "PS-",
-    "Workday Support": "WD-",
-    "Genesys Care": "GEN-",
-    "NetApp Support": "NTAP-",
-    "Veeam Support": "Case #0",
-    "F5 Support": "C",
-    "Okta Support": "OKTA-",
-    "Zoom Support": "ZM-",
-}
+HAND_RAISE_NOTES: tuple[str, ...] = (
+    "Anyone around who knows {skill}? Stuck on this one.",
+    "Help wanted on the {skill} side, if someone has a few minutes.",
+)
+DROP_IN_LINES: tuple[str, ...] = (
+    "Saw this in the list — we had the same last month: it was {cause}.",
+    "Passing by: I think this is {cause}. Happy to help if you want.",
+)
+HANDOVER_LINES: tuple[str, ...] = (
+    "Handing this over — I've done the basics, notes are in the timeline.",
+    "Yours now; ping me here if you need what I tried so far.",
+)
+# The public conversation between the requester and staff (message kind "reply").
+REPLY_ASKS: tuple[str, ...] = (
+    "Could you send a screenshot of the exact error message?",
+    "Could you try once more from the office network and tell me what you see?",
+    "Is this still happening after a restart this morning?",
+)
+REPLY_ANSWERS: tuple[str, ...] = (
+    "Done — screenshot attached, same error as before.",
+    "Tried again from the office: same thing.",
+    "Yes, still happening after the restart.",
+)
+
+
+@dataclass(frozen=True)
+class VendorSpec:
+    """A Tier-4 vendor: its name, the shape of its case numbers, a contact, and its SLA."""
+
+    name: str
+    ref_prefix: str
+    contact: str
+    sla_hours: int
+
+
+# Tier-4 vendors. The SLA is their contractual time to resolve a case handed to them.
+VENDORS: tuple[VendorSpec, ...] = (
+    VendorSpec("Cisco TAC", "SR 69", "tac@cisco.example", 24),
+    VendorSpec("Microsoft Support", "TrackingID#2603", "premier@microsoft.example", 24),
+    VendorSpec("HP Support", "HP-", "support@hp.example", 48),
+    VendorSpec("Ricoh Service", "RIC-", "service@ricoh.example", 48),
+    VendorSpec("Dell ProSupport", "DELL-", "prosupport@dell.example", 24),
+    VendorSpec("Lenovo Premier Support", "LEN-", "premier@lenovo.example", 48),
+    VendorSpec("Oracle Support", "SR 3-", "support@oracle.example", 48),
+    VendorSpec("SAP Support", "SAP-", "support@sap.example", 48),
+    VendorSpec("Salesforce Support", "SF-", "support@salesforce.example", 24),
+    VendorSpec("Atlassian Support", "PS-", "support@atlassian.example", 24),
+    VendorSpec("Workday Support", "WD-", "support@workday.example", 48),
+    VendorSpec("Genesys Care", "GEN-", "care@genesys.example", 24),
+    VendorSpec("NetApp Support", "NTAP-", "support@netapp.example", 24),
+    VendorSpec("Veeam Support", "Case #0", "support@veeam.example", 24),
+    VendorSpec("F5 Support", "C", "support@f5.example", 24),
+    VendorSpec("Okta Support", "OKTA-", "support@okta.example", 24),
+    VendorSpec("Zoom Support", "ZM-", "support@zoom.example", 48),
+)
+# What the vendor says, by the status of the live vocabulary (swarm/tiers/vendors.py):
+# ``waiting_on_us`` pauses the vendor's clock, ``resolved`` ends the hand-off.
 VENDOR_NOTES: dict[str, tuple[str, ...]] = {
     "acknowledged": ("Case opened, engineer assigned.", "Case received; initial response."),
     "in_progress": (
         "Engineer reviewing the logs we sent.",
         "Vendor reproduced the issue in their lab.",
     ),
-    "awaiting_info": (
+    "waiting_on_us": (
         "Vendor asks for logs and exact steps to reproduce.",
         "Vendor asks for a remote session.",
     ),
-    "solution_provided": (
+    "resolved": (
         "Vendor supplied a fix and confirmed the cause.",
         "Vendor confirmed the cause and the fix; case can be closed on our side.",
     ),

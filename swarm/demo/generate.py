@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -31,8 +31,11 @@ from typing import Any
 from swarm.demo.content import (
     ADMIN_EMAIL,
     ADMIN_NAME,
+    DROP_IN_LINES,
     ESCALATION_NOTES,
     FILLERS,
+    HAND_RAISE_NOTES,
+    HANDOVER_LINES,
     HELPER_LINES,
     INCIDENTS,
     INVITE_NOTES,
@@ -43,37 +46,52 @@ from swarm.demo.content import (
     OWNER_REPLIES,
     PENDING_NOTES,
     REOPEN_REASONS,
+    REPLY_ANSWERS,
+    REPLY_ASKS,
     SIGN_OFFS,
     TEAMS,
     TEMPLATES,
     VENDOR_NOTES,
-    VENDOR_REF_PREFIX,
+    VENDORS,
     Case,
     TeamSpec,
     TicketTemplate,
+    VendorSpec,
 )
 from swarm.demo.taxonomy import RELATED, SKILLS, SkillSpec
 from swarm.events import AssignedBy, EventType
 from swarm.models.skills import RelationKind
 from swarm.models.tickets import InvitationStatus, MessageKind, Mode, Priority, Status
 from swarm.models.users import Presence, Role
+from swarm.routing import Decision, Escalate, OrgView, Queue, TicketView
+from swarm.skills.graph import build_skill_graph
 from swarm.skills.proficiency import Proficiency, accrue_evidence
 from swarm.tickets.sla import due_times
+from swarm.tiers.config import TieredSettings
+from swarm.tiers.policy import MANUAL, TIER_LIMIT, TieredPolicy, plan_escalation
+from swarm.tiers.sla import SlaClock
+from swarm.tiers.vendors import VENDOR_SLA, vendor_clock_after_update
 
 DEMO_SEED = 20260302
 HISTORY_DAYS = 60
 HISTORICAL_TICKETS = 300  # including the incident bursts
 OPEN_TICKETS = 25
+OPEN_AT_VENDOR = 1  # open tiered tickets caught while a vendor works on them
 AGENT_COUNT = 40
 REQUESTER_COUNT = 10
 
 # How fast each priority moves, as a factor on every waiting and working time.
 PACE: dict[str, float] = {"P1": 0.12, "P2": 0.35, "P3": 1.0, "P4": 1.5}
-# Tiered mode: minutes a ticket may sit at a tier before it is escalated automatically.
-TIER_TIME_LIMIT_MINUTES: dict[str, float] = {"P1": 30, "P2": 120, "P3": 480, "P4": 1440}
-# (low, high) minutes, drawn log-uniformly and scaled by PACE.
-TIER_QUEUE_WAIT: dict[int, tuple[float, float]] = {1: (3, 120), 2: (20, 720), 3: (60, 1440)}
-TIER_WORK: dict[int, tuple[float, float]] = {1: (10, 90), 2: (45, 720), 3: (120, 2160)}
+# Tiered mode runs the default tiers and time limits, with agents pulling from the tier queues
+# (seed.py stores these settings): the history obeys the time limits the sweeper applies once
+# the demo runs, so what it says happened is what the desk does.
+TIERS = TieredSettings(strategy="pull_only")
+# (low, high) minutes, drawn log-uniformly and scaled by PACE; a wait that runs past the tier's
+# time limit ends in an escalation by time, as it would live.
+TIER_QUEUE_WAIT: dict[int, tuple[float, float]] = {1: (1, 12), 2: (10, 180), 3: (20, 480)}
+TIER_WORK: dict[int, tuple[float, float]] = {1: (3, 20), 2: (30, 240), 3: (60, 1200)}
+# The share of tickets an agent leaves to run into the time limit rather than escalating by hand.
+LEFT_TO_TIME_LIMIT = 0.3
 SWARM_WORK: dict[int, tuple[float, float]] = {1: (10, 120), 2: (40, 600), 3: (90, 1800)}
 # Probability that a ticket of a given difficulty is solved at tier 1, 2, 3.
 RESOLVE_TIER: dict[int, tuple[float, float, float]] = {
@@ -83,10 +101,23 @@ RESOLVE_TIER: dict[int, tuple[float, float, float]] = {
 }
 # The lowest fit (0–5) that makes an agent a candidate owner, by difficulty.
 SWARM_QUALIFIED: dict[int, float] = {1: 2.0, 2: 3.0, 3: 3.5}
-INVITATION_TTL = timedelta(minutes=30)
+# The live default (SWARM_INVITATION_MINUTES); every demo invitation is answered within it.
+INVITATION_TTL = timedelta(minutes=15)
 REOPEN_RATE = 0.04
+# Requester <-> staff conversation (message kind "reply") in the history. Off until the
+# ``messages.kind`` check constraint accepts "reply" (the lead's migration): switch on at merge.
+REQUESTER_REPLIES = False
+# The message kind of that conversation. Not yet a ``MessageKind`` member here: adding it would
+# let the live send path accept a kind the database still refuses. Becomes MessageKind.REPLY.
+REPLY_KIND = "reply"
 REOPEN_FOLLOW_UP = "Reopened once: applied the fix again and confirmed with the user a day later."
 _SECOND = timedelta(seconds=1)
+_WORKABLE = frozenset({Status.NEW.value, Status.OPEN.value})
+# Stories keep their clocks on this arbitrary origin; materialise moves them to the ticket's time.
+_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# The tiered policy asked without an organisation: it queues and sets deadlines, assigns nobody.
+_NOBODY = OrgView({}, build_skill_graph([]))
+VENDORS_BY_NAME = {v.name: v for v in VENDORS}
 
 
 # ---------------------------------------------------------------------------- the output
@@ -114,6 +145,13 @@ class MessageRef:
 @dataclass(frozen=True)
 class InvitationRef:
     key: int
+
+
+@dataclass(frozen=True)
+class VendorRef:
+    """A vendor, by name, inside event data; the writer replaces it with the vendor's id."""
+
+    name: str
 
 
 @dataclass(frozen=True)
@@ -181,6 +219,24 @@ class ParticipationSpec:
 
 
 @dataclass(frozen=True)
+class HandoffSpec:
+    """A ``vendor_handoffs`` row: the vendor's case and its SLA clock (``clock``)."""
+
+    vendor: str
+    external_ref: str
+    actor: str | None
+    handed_off_at: datetime
+    sla_seconds: int
+    status: str
+    status_at: datetime
+    note: str | None
+    clock: SlaClock
+    overdue_at: datetime | None = None
+    closed_at: datetime | None = None
+    vendor_due_at: datetime | None = None  # the ``vendor_sla`` deadline, while it runs
+
+
+@dataclass(frozen=True)
 class TicketSpec:
     subject: str
     body: str
@@ -203,6 +259,12 @@ class TicketSpec:
     messages: tuple[MessageSpec, ...]
     invitations: tuple[InvitationSpec, ...]
     participations: tuple[ParticipationSpec, ...]
+    handoffs: tuple[HandoffSpec, ...] = ()
+    # The tier clock (tiered tickets once queued) and the routing deadlines, as of seeding.
+    tier_entered_at: datetime | None = None
+    tier_paused_at: datetime | None = None
+    tier_paused_seconds: float = 0.0
+    deadlines: tuple[tuple[str, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -229,6 +291,7 @@ class DemoData:
     agent_skills: tuple[AgentSkillSpec, ...]
     tickets: tuple[TicketSpec, ...]  # oldest first
     growth: tuple[GrowthSpec, ...]  # in time order
+    vendors: tuple[VendorSpec, ...] = VENDORS
 
 
 # ------------------------------------------------------------------------- the skill graph
@@ -299,6 +362,8 @@ class _State:
     owner: str | None
     tier: int | None
     resolution: str | None
+    # The tier clock as the live service keeps it (tiered tickets, once queued), on _EPOCH.
+    clock: SlaClock | None
 
 
 @dataclass(frozen=True)
@@ -331,9 +396,25 @@ class _Stint:
     left: timedelta | None = None
 
 
+@dataclass(frozen=True)
+class _At:
+    """A moment inside event data (the vendor's due time), written as ISO text once the
+    story is placed in time."""
+
+    offset: timedelta
+
+
 def _moved(previous: str, status: str) -> dict[str, Any]:
     """The ``{"from", "to"}`` data of a status change ("from" is a keyword in Python)."""
     return {"from": previous, "to": status}
+
+
+def _on(offset: timedelta) -> datetime:
+    return _EPOCH + offset
+
+
+def _off(moment: datetime) -> timedelta:
+    return moment - _EPOCH
 
 
 @dataclass
@@ -341,17 +422,22 @@ class _Story:
     """One ticket's life on offsets from its creation; keeps the ticket's state as it goes.
 
     Every event gets a later offset than the one before (one second later at least), and the
-    helpers that change the state record it the way ``TicketService`` does, with the same data
-    keys, so that the ticket's columns can be read off the last event kept.
+    helpers that change the state record it the way the live services do, with the same data
+    keys, so that the ticket's columns can be read off the last event kept. Tiered tickets also
+    keep the live tier clock (paused while pending or with a vendor), and ``advance`` lets the
+    tier's time limit fire — as the live sweeper would — when a wait runs past it.
     """
 
     mode: str
     keys: Iterator[int]
+    priority: str = Priority.P3.value
     t: timedelta = timedelta(0)
     status: str = Status.NEW.value
     owner: str | None = None
     tier: int | None = None
     resolution: str | None = None
+    clock: SlaClock | None = None
+    at_vendor: bool = False
     events: list[_Event] = field(default_factory=list)
     messages: list[tuple[timedelta, int, str, str, str]] = field(default_factory=list)
     invitations: list[_Invitation] = field(default_factory=list)
@@ -363,15 +449,68 @@ class _Story:
     def wait(self, minutes: float) -> None:
         self.t += timedelta(seconds=max(1, round(minutes * 60)))
 
+    def settle(self) -> None:
+        """Move to the moment the next event will have (what ``emit`` would do), so that
+        clocks and durations computed before emitting use the event's own time."""
+        if self.events and self.t <= self.events[-1].offset:
+            self.t = self.events[-1].offset + _SECOND
+
     def emit(
         self, type_: EventType, actor: str | None, *, same_step: bool = False, **data: Any
     ) -> None:
-        if self.events and self.t <= self.events[-1].offset:
-            self.t = self.events[-1].offset + _SECOND
+        self.settle()
         if not same_step:
             self._step += 1
-        state = _State(self.status, self.owner, self.tier, self.resolution)
+        state = _State(self.status, self.owner, self.tier, self.resolution, self.clock)
         self.events.append(_Event(self.t, type_.value, actor, data, self._step, state))
+
+    # ------------------------------------------------------------------ the tier clock
+
+    def deadline(self) -> timedelta | None:
+        """When the current tier's time limit fires, as the live ``tier_limit`` deadline;
+        ``None`` while the clock is paused, or where no time limit can move the ticket."""
+        if self.clock is None or self.tier is None or TIERS.next_automatic(self.tier) is None:
+            return None
+        due = self.clock.due_at(TIERS.limit(self.tier, self.priority))  # type: ignore[arg-type]
+        return None if due is None else _off(due)
+
+    def advance(self, minutes: float) -> bool:
+        """Wait ``minutes``, unless the tier's time limit passes first: then the ticket is
+        escalated by time at that moment and False is returned."""
+        target = self.t + timedelta(seconds=max(1, round(minutes * 60)))
+        due = self.deadline()
+        if due is not None and target >= due:
+            self.run_out()
+            return False
+        self.t = target
+        return True
+
+    def run_out(self) -> None:
+        """Nobody moves the ticket on: the time limit does, when it passes."""
+        due = self.deadline()
+        assert due is not None
+        self.t = max(self.t, due)
+        self.time_limit()
+
+    def room(self) -> timedelta | None:
+        """Running time left before the tier's limit; ``None`` where no limit applies."""
+        if self.clock is None or self.tier is None or TIERS.next_automatic(self.tier) is None:
+            return None
+        limit = TIERS.limit(self.tier, self.priority)  # type: ignore[arg-type]
+        return None if limit is None else self.clock.remaining(limit, _on(self.t))
+
+    def _pause_clock(self) -> None:
+        if self.clock is not None:
+            self.clock = self.clock.pause(_on(self.t))
+
+    def _resume_clock(self) -> None:
+        # As the live status hook: the clock runs again unless a vendor still holds the ticket.
+        if self.clock is not None and not self.at_vendor:
+            self.clock = self.clock.resume(_on(self.t))
+
+    def _restart_clock(self) -> None:
+        clock = SlaClock(_on(self.t))
+        self.clock = clock if self.status in _WORKABLE else clock.pause(_on(self.t))
 
     # ----------------------------------------------------------- lifecycle (service keys)
 
@@ -397,6 +536,7 @@ class _Story:
         )
 
     def assign(self, agent: str, by: AssignedBy, actor: str | None, why: str | None) -> None:
+        self.settle()
         previous = self.owner
         self.owner = agent
         data: dict[str, Any] = {
@@ -406,15 +546,20 @@ class _Story:
         }
         if why:
             data["why"] = why
+        if self.mode == Mode.TIERED and self.tier is not None:
+            data["tier"] = self.tier  # the tier the agent took it in, as live
         self.emit(EventType.ASSIGNED, actor, **data)
         if self.mode == Mode.SWARM:
-            self._leave_stint(previous)
+            # The owner's stint runs from the assignment to the hand-over or the resolution.
+            self._end_owner_stint(previous)
             self.stints.append(_Stint(agent, "owner", self.t))
         if self.status == Status.NEW:
             self.set_status(Status.OPEN, actor, same_step=True)
 
     def set_status(self, status: Status, actor: str | None, *, same_step: bool = False) -> None:
+        self.settle()
         previous, self.status = self.status, status.value
+        self._clock_follows(previous)
         self.emit(
             EventType.STATUS_CHANGED,
             actor,
@@ -422,60 +567,142 @@ class _Story:
             **_moved(previous, status.value),
         )
 
+    def _clock_follows(self, previous: str) -> None:
+        was, workable = previous in _WORKABLE, self.status in _WORKABLE
+        if was and not workable:
+            self._pause_clock()
+        elif workable and not was:
+            self._resume_clock()
+
     def resolve(self, actor: str, text: str) -> None:
+        self.settle()
         previous, self.status, self.resolution = self.status, Status.RESOLVED.value, text
+        self._clock_follows(previous)
         self.emit(EventType.RESOLVED, actor, resolution=text, **_moved(previous, "resolved"))
-        self._leave_stint(self.owner)
+        self._end_owner_stint(self.owner)
+        for stint in [s for s in self.stints if s.role == "helper" and s.left is None]:
+            self.leave(stint.user, "resolved", same_step=True)
 
     def close(self, actor: str | None) -> None:
         previous, self.status = self.status, Status.CLOSED.value
         self.emit(EventType.CLOSED, actor, **_moved(previous, "closed"))
 
     def reopen(self, actor: str, reason: str) -> None:
+        self.settle()
         previous, self.status = self.status, Status.OPEN.value
+        self._clock_follows(previous)
         self.emit(EventType.REOPENED, actor, reason=reason, **_moved(previous, "open"))
         if self.mode == Mode.SWARM and self.owner:
             self.stints.append(_Stint(self.owner, "owner", self.t))
 
     # ------------------------------------------------------------ tiers and vendors
 
-    def queue(self, tier: int) -> None:
+    def queue(self, tier: int, why: str) -> None:
+        self.settle()
         self.tier = tier
-        self.emit(EventType.QUEUED, None, same_step=True, tier=tier, policy=self.mode)
+        if self.clock is None:
+            self._restart_clock()  # the first queueing starts the tier clock, as live
+        self.emit(EventType.QUEUED, None, same_step=True, tier=tier, why=why, policy=self.mode)
 
-    def escalate(self, to_tier: int, reason: str, actor: str | None) -> None:
-        """Move up a tier. Like the live service's ``Escalate``, this clears the owner (the
-        event names them); a hand-off to a vendor (tier 4) keeps the owner, who runs the case.
-        """
-        from_tier, self.tier = self.tier, to_tier
+    def opened_in_tier_one(self) -> None:
+        """``TieredPolicy.on_opened``: queued in Tier 1 with the policy's own words."""
+        decisions = TieredPolicy(TIERS).on_opened(self._view(), _NOBODY, _EPOCH)
+        self.queue(*_queued(decisions))
+
+    def time_limit(self) -> None:
+        """The tier's deadline fired: ``TieredPolicy.on_deadline``, applied as live."""
+        assert self.tier is not None
+        now = _on(self.t)
+        view = replace(self._view(), deadlines={TIER_LIMIT: now})
+        decisions = TieredPolicy(TIERS).on_deadline(view, _NOBODY, now)
+        move = next(d for d in decisions if isinstance(d, Escalate))
+        self.escalate(move.to_tier, move.reason, None)
+        self.queue(*_queued(decisions))
+
+    def escalate_by_hand(self, to_tier: int, actor: str, note: str) -> None:
+        """``plan_escalation``, applied as live: the reason is the event's ``note``."""
+        decisions = plan_escalation(self._view(), to_tier, TIERS, now=_on(self.t), note=note)
+        self.escalate(to_tier, MANUAL, actor, note=note)
+        self.queue(*_queued(decisions))
+
+    def escalate(self, to_tier: int, reason: str, actor: str | None, note: str = "") -> None:
+        """Move up a tier as the live ``Escalate`` does: the owner is let go (``unassigned``,
+        reason ``escalated``) and the new tier's clock starts."""
+        self.settle()
+        from_tier, previous = self.tier, self.owner
         data: dict[str, Any] = {"from_tier": from_tier, "to_tier": to_tier, "reason": reason}
-        if to_tier < 4:
-            previous, self.owner = self.owner, None
-            data["previous_owner_id"] = UserRef(previous) if previous else None
+        if note:
+            data["note"] = note
+        data["previous_owner_id"] = UserRef(previous) if previous else None
+        self.tier, self.owner = to_tier, None
+        self._restart_clock()
         self.emit(EventType.ESCALATED, actor, **data)
+        if previous is not None:
+            self.emit(
+                EventType.UNASSIGNED,
+                actor,
+                same_step=True,
+                previous_owner_id=UserRef(previous),
+                reason="escalated",
+            )
 
-    def vendor_handoff(self, vendor: str, external_ref: str, actor: str) -> None:
+    def _view(self) -> TicketView:
+        return TicketView(0, self.priority, tier=self.tier, mode="tiered")  # type: ignore[arg-type]
+
+    def vendor_handoff(self, vendor: VendorSpec, external_ref: str, actor: str) -> None:
+        self.settle()
+        self.at_vendor = True
+        self._pause_clock()
         self.emit(
             EventType.VENDOR_HANDOFF,
             actor,
-            same_step=True,
-            vendor=vendor,
+            vendor=vendor.name,
+            vendor_id=VendorRef(vendor.name),
+            external_ref=external_ref,
+            due_at=_At(self.t + timedelta(hours=vendor.sla_hours)),
+        )
+
+    def vendor_update(
+        self, vendor: VendorSpec, external_ref: str, status: str, note: str, actor: str
+    ) -> None:
+        """What the vendor said, recorded by the owner (live, only staff record it)."""
+        self.settle()
+        if status in ("resolved", "rejected"):
+            self.at_vendor = False
+            if self.status in _WORKABLE:
+                self._resume_clock()
+        self.emit(
+            EventType.VENDOR_UPDATE,
+            actor,
+            status=status,
+            note=note,
+            vendor_id=VendorRef(vendor.name),
             external_ref=external_ref,
         )
 
-    def vendor_update(self, status: str, note: str) -> None:
-        self.emit(EventType.VENDOR_UPDATE, None, status=status, note=note)
-
     # ---------------------------------------------------------------- messages, swarm
 
-    def say(self, author: str, body: str, kind: MessageKind = MessageKind.CHAT) -> None:
+    def say(
+        self,
+        author: str,
+        body: str,
+        kind: str = MessageKind.CHAT,
+        *,
+        same_step: bool = False,
+    ) -> None:
         key = next(self.keys)
         if kind == MessageKind.NOTE:
             # Internal notes are their own event type in the live service (add_note).
-            self.emit(EventType.NOTE, author, message_id=MessageRef(key))
+            self.emit(EventType.NOTE, author, same_step=same_step, message_id=MessageRef(key))
         else:
-            self.emit(EventType.MESSAGE, author, message_id=MessageRef(key), kind=kind.value)
-        self.messages.append((self.t, key, author, body, kind.value))
+            self.emit(
+                EventType.MESSAGE,
+                author,
+                same_step=same_step,
+                message_id=MessageRef(key),
+                kind=str(kind),
+            )
+        self.messages.append((self.t, key, author, body, str(kind)))
 
     def invite(self, inviter: str, invitee: str, note: str, reason: str) -> _Invitation:
         invitation = _Invitation(next(self.keys), inviter, invitee, note, reason, self.t)
@@ -493,8 +720,7 @@ class _Story:
         who = invitation.invitee
         if accepted:
             invitation.status = InvitationStatus.ACCEPTED.value
-            self.emit(EventType.HELPER_JOINED, who, agent_id=UserRef(who))
-            self.stints.append(_Stint(who, "helper", self.t))
+            self.join(who, who, "invitation", invitation_id=InvitationRef(invitation.key))
         else:
             invitation.status = InvitationStatus.DECLINED.value
             self.emit(
@@ -505,15 +731,35 @@ class _Story:
             )
         invitation.responded = self.t
 
-    def leave(self, helper: str) -> None:
+    def join(
+        self, helper: str, actor: str, via: str, *, same_step: bool = False, **extra: Any
+    ) -> None:
+        """A helper's stint begins, for the reason ``via`` names (never by looking)."""
+        self.emit(
+            EventType.HELPER_JOINED,
+            actor,
+            same_step=same_step,
+            agent_id=UserRef(helper),
+            via=via,
+            **extra,
+        )
+        self.stints.append(_Stint(helper, "helper", self.t))
+
+    def leave(self, helper: str, reason: str = "left", *, same_step: bool = False) -> None:
         stint = next(s for s in reversed(self.stints) if s.user == helper and s.left is None)
-        if self.events and self.t <= self.events[-1].offset:
-            self.t = self.events[-1].offset + _SECOND  # what emit() would do; seconds need it
+        self.settle()
         seconds = int((self.t - stint.joined).total_seconds())
-        self.emit(EventType.HELPER_LEFT, helper, agent_id=UserRef(helper), seconds=seconds)
+        self.emit(
+            EventType.HELPER_LEFT,
+            helper,
+            same_step=same_step,
+            agent_id=UserRef(helper),
+            seconds=seconds,
+            reason=reason,
+        )
         stint.left = self.t
 
-    def _leave_stint(self, user: str | None) -> None:
+    def _end_owner_stint(self, user: str | None) -> None:
         for stint in self.stints:
             if stint.user == user and stint.role == "owner" and stint.left is None:
                 stint.left = self.t
@@ -535,16 +781,25 @@ class _Story:
         *,
         created_at: datetime,
         cut: timedelta | None,
+        now: datetime,
         opening: _Opening,
         skills: tuple[tuple[str, float, str], ...],
     ) -> TicketSpec:
-        """The ticket with every event before ``cut`` (all of them when None), placed in time."""
+        """The ticket with every event before ``cut`` (all of them when None), placed in time.
+
+        Clocks are stated as of ``now``: the tier clock and the vendor's SLA clock carry on
+        from the last event kept, and a deadline that would already have fired is not left
+        behind (the history holds what firing it did).
+        """
 
         def kept(offset: timedelta | None) -> bool:
             return offset is not None and (cut is None or offset < cut)
 
         def at(offset: timedelta) -> datetime:
             return created_at + offset
+
+        def placed(value: Any) -> Any:
+            return at(value.offset).isoformat() if isinstance(value, _At) else value
 
         events = [e for e in self.events if kept(e.offset)]
         state = events[-1].state
@@ -553,6 +808,16 @@ class _Story:
         assigned = [e for e in events if e.type == EventType.ASSIGNED]
         active = state.status not in (Status.RESOLVED, Status.CLOSED)
         response_due, resolve_due = due_times(opening.priority, created_at)
+        clock = _placed_clock(state.clock, created_at)
+        deadlines: list[tuple[str, datetime]] = []
+        tier = state.tier
+        if active and clock is not None and tier is not None and TIERS.next_automatic(tier):
+            due = clock.due_at(TIERS.limit(tier, opening.priority))  # type: ignore[arg-type]
+            if due is not None:
+                deadlines.append((TIER_LIMIT, due))
+        handoffs = _handoffs([(at(e.offset), e) for e in events], now)
+        if active and handoffs and handoffs[-1].vendor_due_at is not None:
+            deadlines.append((VENDOR_SLA, handoffs[-1].vendor_due_at))
         return TicketSpec(
             subject=opening.case.subject,
             body=opening.body,
@@ -571,7 +836,10 @@ class _Story:
             closed_at=at(closed[-1].offset) if state.status == Status.CLOSED else None,
             resolution=state.resolution,
             skills=skills,
-            events=tuple(EventSpec(e.type, at(e.offset), e.actor, e.data) for e in events),
+            events=tuple(
+                EventSpec(e.type, at(e.offset), e.actor, {k: placed(v) for k, v in e.data.items()})
+                for e in events
+            ),
             messages=tuple(
                 MessageSpec(key, author, text, kind, at(offset))
                 for offset, key, author, text, kind in self.messages
@@ -602,17 +870,93 @@ class _Story:
                 for s in self.stints
                 if kept(s.joined)
             ),
+            handoffs=tuple(handoffs),
+            tier_entered_at=clock.started_at if clock else None,
+            tier_paused_at=clock.paused_at if clock else None,
+            tier_paused_seconds=clock.paused_total.total_seconds() if clock else 0.0,
+            deadlines=tuple(deadlines),
         )
+
+
+def _queued(decisions: Sequence[Decision]) -> tuple[int, str]:
+    """The tier and the reason of the ``Queue`` decision among a policy's decisions."""
+    queue = next(d for d in decisions if isinstance(d, Queue))
+    assert queue.tier is not None
+    return queue.tier, queue.why
+
+
+def _placed_clock(clock: SlaClock | None, created_at: datetime) -> SlaClock | None:
+    """A clock kept on ``_EPOCH`` offsets, moved to the ticket's place in time."""
+    if clock is None:
+        return None
+    shift = created_at - _EPOCH
+    return SlaClock(
+        clock.started_at + shift,
+        None if clock.paused_at is None else clock.paused_at + shift,
+        clock.paused_total,
+    )
+
+
+def _handoffs(events: Sequence[tuple[datetime, _Event]], now: datetime) -> list[HandoffSpec]:
+    """The ``vendor_handoffs`` rows the kept vendor events make, as the live service and the
+    sweeper would have left them at ``now``: the vendor clock paused by ``waiting_on_us``,
+    closed by ``resolved``, flagged overdue a second after its SLA ran out (the sweeper's
+    rule), and, while it runs, the moment of its ``vendor_sla`` deadline."""
+    rows: list[HandoffSpec] = []
+    for moment, event in events:
+        if event.type == EventType.VENDOR_HANDOFF:
+            vendor = VENDORS_BY_NAME[event.data["vendor"]]
+            rows.append(
+                HandoffSpec(
+                    vendor=vendor.name,
+                    external_ref=event.data["external_ref"],
+                    actor=event.actor,
+                    handed_off_at=moment,
+                    sla_seconds=vendor.sla_hours * 3600,
+                    status="handed_off",
+                    status_at=moment,
+                    note=None,
+                    clock=SlaClock(moment),
+                )
+            )
+        elif event.type == EventType.VENDOR_UPDATE:
+            row = _flag_overdue(rows[-1], moment)
+            status = event.data["status"]
+            rows[-1] = replace(
+                row,
+                status=status,
+                status_at=moment,
+                note=event.data.get("note"),
+                clock=vendor_clock_after_update(row.clock, status, moment),
+                closed_at=moment if status in ("resolved", "rejected") else None,
+            )
+    if rows and rows[-1].closed_at is None:
+        row = _flag_overdue(rows[-1], now + _SECOND)
+        due = row.clock.due_at(timedelta(seconds=row.sla_seconds))
+        rows[-1] = replace(row, vendor_due_at=None if row.overdue_at else due)
+    return rows
+
+
+def _flag_overdue(row: HandoffSpec, moment: datetime) -> HandoffSpec:
+    """``row`` flagged overdue if its SLA ran out more than a second before ``moment``."""
+    due = row.clock.due_at(timedelta(seconds=row.sla_seconds))
+    if row.overdue_at is None and due is not None and due + _SECOND < moment:
+        return replace(row, overdue_at=due + _SECOND)
+    return row
 
 
 # -------------------------------------------------------------------------- the generator
 
 
-def generate_demo(now: datetime, seed: int = DEMO_SEED) -> DemoData:
+def generate_demo(
+    now: datetime, seed: int = DEMO_SEED, *, replies: bool = REQUESTER_REPLIES
+) -> DemoData:
     """Draw the demo organisation for a clock reading ``now`` (UTC-aware).
 
     Deterministic: the same ``seed`` gives the same people, skills and tickets, with every
     timestamp at the same distance before ``now`` (whole seconds, strictly before ``now``).
+    ``replies`` adds the public conversation between requester and staff (kind "reply")
+    where a ticket waits on its requester.
 
     >>> from datetime import UTC, datetime
     >>> data = generate_demo(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
@@ -621,13 +965,15 @@ def generate_demo(now: datetime, seed: int = DEMO_SEED) -> DemoData:
     """
     if now.tzinfo is None:
         raise ValueError("generate_demo needs an aware datetime")
-    return _Generator(now.astimezone(UTC).replace(microsecond=0), random.Random(seed)).run()
+    moment = now.astimezone(UTC).replace(microsecond=0)
+    return _Generator(moment, random.Random(seed), replies=replies).run()
 
 
 class _Generator:
-    def __init__(self, now: datetime, rng: random.Random) -> None:
+    def __init__(self, now: datetime, rng: random.Random, *, replies: bool) -> None:
         self.now = now
         self.rng = rng
+        self.replies = replies
         self.graph = _Neighbours.build()
         self.aliases = {s.name: s.aliases for s in SKILLS}
         self.keys = count(1)
@@ -930,11 +1276,17 @@ class _Generator:
         for mode in modes:
             tickets.append(self._historical(self._template(), mode, None))
         for i in range(OPEN_TICKETS):
-            tickets.append(self._open(self._template(), (Mode.SWARM, Mode.TIERED)[i % 2]))
+            mode = (Mode.SWARM, Mode.TIERED)[i % 2]
+            if i < 2 * OPEN_AT_VENDOR and mode == Mode.TIERED:
+                # So that the vendor panel has a live case to show.
+                tickets.append(self._open(self._template(vendors=True), mode, at_vendor=True))
+            else:
+                tickets.append(self._open(self._template(), mode))
         return tuple(sorted(tickets, key=lambda t: t.created_at))
 
-    def _template(self) -> TicketTemplate:
-        return self.rng.choices(TEMPLATES, weights=[t.weight for t in TEMPLATES])[0]
+    def _template(self, *, vendors: bool = False) -> TicketTemplate:
+        pool = [t for t in TEMPLATES if t.vendors or not vendors]
+        return self.rng.choices(pool, weights=[t.weight for t in pool])[0]
 
     def _opening(self, template: TicketTemplate) -> _Opening:
         requester = self.rng.choice(self.requesters)
@@ -965,15 +1317,30 @@ class _Generator:
             story.wait(delay)
             story.close(opening.requester if by_requester else None)
         skills = self._explained(template, opening)
-        return story.materialise(created_at=created, cut=None, opening=opening, skills=skills)
+        return story.materialise(
+            created_at=created, cut=None, now=self.now, opening=opening, skills=skills
+        )
 
-    def _open(self, template: TicketTemplate, mode: Mode) -> TicketSpec:
-        """A ticket still being worked: its story cut between two steps before resolution."""
+    def _open(self, template: TicketTemplate, mode: Mode, *, at_vendor: bool = False) -> TicketSpec:
+        """A ticket still being worked: its story cut between two steps before resolution.
+
+        The ticket is placed so that the cut is still ahead of ``now``: what the next step
+        does (an escalation by time, say) has not happened yet, and no clock of the ticket has
+        run out without the history showing what its running out did.
+        """
         opening = self._opening(template)
-        story = self._story(template, mode, opening)
+        story = self._story(template, mode, opening, vendor=at_vendor)
         starts = story.step_starts()
         resolved = next(e.offset for e in story.events if e.type == EventType.RESOLVED)
-        if self.rng.random() < 0.25:
+        assigned = next(e.offset for e in story.events if e.type == EventType.ASSIGNED)
+        if at_vendor:
+            # Somewhere between the hand-off and the vendor's last word.
+            vendor = [e.offset for e in story.events if e.type.startswith("vendor_")]
+            moment = vendor[0] + (vendor[-1] - vendor[0]) * self.rng.uniform(0.05, 0.95)
+        elif mode == Mode.SWARM:
+            # Routing assigns a swarm ticket as it opens, so one is seen owned or not at all.
+            moment = assigned + (resolved - assigned) * self.rng.uniform(0.02, 0.98)
+        elif self.rng.random() < 0.25:
             # Just arrived: nobody has acted on it yet.
             moment = starts[1] * self.rng.uniform(0.1, 0.9)
         else:
@@ -988,9 +1355,13 @@ class _Generator:
                 cut = invitation.created
                 moment = min(moment, cut - _SECOND)
         last = max(e.offset for e in story.events if e.offset < cut)
-        ago = max(last + _SECOND, timedelta(seconds=round(moment.total_seconds())))
+        # Whole seconds strictly between the last event kept and the cut.
+        ago = max(last + _SECOND, timedelta(seconds=math.floor(moment.total_seconds())))
+        ago = min(ago, max(last + _SECOND, cut - _SECOND))
         skills = self._explained(template, opening)
-        return story.materialise(created_at=self.now - ago, cut=cut, opening=opening, skills=skills)
+        return story.materialise(
+            created_at=self.now - ago, cut=cut, now=self.now, opening=opening, skills=skills
+        )
 
     def _explained(
         self, template: TicketTemplate, opening: _Opening
@@ -1005,41 +1376,48 @@ class _Generator:
             explained.append((name, weight, why))
         return tuple(explained)
 
-    def _story(self, template: TicketTemplate, mode: Mode, opening: _Opening) -> _Story:
-        story = _Story(mode.value, self.keys)
+    def _story(
+        self, template: TicketTemplate, mode: Mode, opening: _Opening, *, vendor: bool = False
+    ) -> _Story:
+        story = _Story(mode.value, self.keys, priority=opening.priority)
         story.created(opening.requester, opening.case.subject, opening.priority)
         story.skills_set(template.skills)
         if mode == Mode.SWARM:
             self._swarm(story, template, opening)
         else:
-            self._tiered(story, template, opening)
+            self._tiered(story, template, opening, vendor=vendor)
         return story
 
     def _swarm(self, story: _Story, template: TicketTemplate, opening: _Opening) -> None:
         """Policy assignment to an expert; helpers for harder tickets; resolution by the owner."""
         pace = PACE[opening.priority]
-        story.wait(self.minutes(0.3, 4))
+        story.wait(self.minutes(0.02, 0.1))  # routing runs as the ticket opens
         owner = self.swarm_owner(template)
         story.assign(owner, AssignedBy.POLICY, None, self.why(owner, template))
         work = self.minutes(*SWARM_WORK[template.difficulty]) * pace
+        involved = [owner]
         if self.rng.random() < 0.07:
-            # The owner sees early that a colleague is the better fit and hands it over.
+            # The owner sees early that a colleague is the better fit and hands it over; as
+            # live, they stay on as a helper, say what they tried, and leave.
             story.wait(self.minutes(10, 90) * pace)
             new_owner = self.swarm_owner(template, exclude=[owner])
             why = self.why(new_owner, template).replace("Best available match", "Better fit")
             story.assign(new_owner, AssignedBy.MANUAL, owner, why)
+            story.join(owner, owner, "was_owner", same_step=True)
+            story.wait(self.minutes(0.5, 3))
+            story.say(owner, self.rng.choice(HANDOVER_LINES))
+            story.wait(self.minutes(1, 10))
+            story.leave(owner)
+            involved.append(new_owner)
             owner = new_owner
         story.wait(work * 0.3)
         helpers = {1: (0.88, 0.12, 0.0), 2: (0.45, 0.45, 0.10), 3: (0.10, 0.60, 0.30)}
         n_helpers = self.rng.choices((0, 1, 2), weights=helpers[template.difficulty])[0]
-        involved = [owner]
         for _ in range(n_helpers):
             self._swarm_helper(story, template, opening.case, owner, involved, pace)
             story.wait(self.minutes(5, 60) * pace)
         if self.rng.random() < 0.15:
-            story.set_status(Status.PENDING, owner)
-            story.wait(self.minutes(60, 1200))
-            story.set_status(Status.OPEN, owner)
+            self._wait_on_requester(story, opening, owner, note=False)
         story.wait(work * 0.7)
         story.resolve(owner, opening.case.resolution)
 
@@ -1052,32 +1430,56 @@ class _Generator:
         involved: list[str],
         pace: float,
     ) -> None:
+        """One helper's stint, begun by something they or the owner did: an accepted
+        invitation, an accepted offer of help after a raised hand, or a message of their own.
+        """
         helper, skill = self.helper(template, involved)
         involved.append(helper)
         story.wait(self.minutes(2, 40) * pace)
-        invitation = self._invite(story, owner, helper, skill)
-        story.wait(self.minutes(1, 12))
-        if self.rng.random() < 0.12:
-            story.answer(invitation, accepted=False)
-            helper, skill = self.helper(template, involved)
-            involved.append(helper)
-            story.wait(self.minutes(1, 5))
-            invitation = self._invite(story, owner, helper, skill)
-            story.wait(self.minutes(1, 12))
-        story.answer(invitation, accepted=True)
-        cause = case.cause
-        story.wait(self.minutes(0.5, 3))
-        story.say(owner, self.fill(self.rng.choice(OWNER_OPENERS)))
-        story.wait(self.minutes(1, 15))
-        story.say(helper, self.rng.choice(HELPER_LINES).format(cause=cause))
-        story.wait(self.minutes(2, 30) * max(pace, 0.3))
-        story.say(owner, self.rng.choice(OWNER_REPLIES))
+        cause = self.rng.choices(("invitation", "offer", "message"), weights=(70, 20, 10))[0]
+        if cause == "message":
+            # A colleague who saw the ticket drops in with what they know: writing is acting.
+            story.join(helper, helper, "message")
+            story.say(
+                helper, self.rng.choice(DROP_IN_LINES).format(cause=case.cause), same_step=True
+            )
+            story.wait(self.minutes(2, 30) * max(pace, 0.3))
+            story.say(owner, self.rng.choice(OWNER_REPLIES))
+        else:
+            if cause == "invitation":
+                invitation = self._invite(story, owner, helper, skill)
+                story.wait(self.minutes(1, 12))
+                if self.rng.random() < 0.12:
+                    story.answer(invitation, accepted=False)
+                    helper, skill = self.helper(template, involved)
+                    involved.append(helper)
+                    story.wait(self.minutes(1, 5))
+                    invitation = self._invite(story, owner, helper, skill)
+                    story.wait(self.minutes(1, 12))
+                story.answer(invitation, accepted=True)
+            else:
+                story.emit(
+                    EventType.HAND_RAISED,
+                    owner,
+                    note=self.rng.choice(HAND_RAISE_NOTES).format(skill=skill),
+                )
+                story.wait(self.minutes(1, 15))
+                story.emit(EventType.HELP_OFFERED, helper, agent_id=UserRef(helper))
+                story.wait(self.minutes(0.5, 5))
+                story.join(helper, owner, "offer")
+            story.wait(self.minutes(0.5, 3))
+            story.say(owner, self.fill(self.rng.choice(OWNER_OPENERS)))
+            story.wait(self.minutes(1, 15))
+            story.say(helper, self.rng.choice(HELPER_LINES).format(cause=case.cause))
+            story.wait(self.minutes(2, 30) * max(pace, 0.3))
+            story.say(owner, self.rng.choice(OWNER_REPLIES))
         if self.rng.random() < 0.3:
             story.wait(self.minutes(2, 20))
-            solution = f"Fix: {case.resolution}"
-            story.say(helper, solution, MessageKind.SOLUTION)
-        story.wait(self.minutes(1, 30) * max(pace, 0.3))
-        story.leave(helper)
+            story.say(helper, f"Fix: {case.resolution}", MessageKind.SOLUTION)
+        if self.rng.random() < 0.8:
+            story.wait(self.minutes(1, 30) * max(pace, 0.3))
+            story.leave(helper)
+        # Otherwise the helper stays until the owner resolves it (helper_left, "resolved").
 
     def _invite(self, story: _Story, owner: str, helper: str, skill: str) -> _Invitation:
         note = self.rng.choice(INVITE_NOTES).format(skill=skill)
@@ -1086,80 +1488,122 @@ class _Generator:
         )
         return story.invite(owner, helper, note, reason)
 
-    def _tiered(self, story: _Story, template: TicketTemplate, opening: _Opening) -> None:
-        """Tier queues from L1 up to the tier that can solve it, maybe on to a vendor."""
-        priority = opening.priority
-        pace = PACE[priority]
+    def _wait_on_requester(
+        self, story: _Story, opening: _Opening, owner: str, *, note: bool
+    ) -> None:
+        """The owner needs something from the requester: pending until they answer (the
+        tier clock stands still meanwhile). With ``replies`` the question and the answer are
+        the public conversation (kind "reply")."""
+        if note:
+            story.say(owner, self.rng.choice(PENDING_NOTES), MessageKind.NOTE)
+        if self.replies:
+            story.say(owner, self.rng.choice(REPLY_ASKS), REPLY_KIND)
+        story.set_status(Status.PENDING, owner, same_step=self.replies)
+        story.wait(self.minutes(60, 1200))
+        if self.replies:
+            story.say(opening.requester, self.rng.choice(REPLY_ANSWERS), REPLY_KIND)
+            story.wait(self.minutes(1, 30))
+        story.set_status(Status.OPEN, owner)
+
+    def _tiered(
+        self, story: _Story, template: TicketTemplate, opening: _Opening, *, vendor: bool
+    ) -> None:
+        """Tier queues from L1 up to the tier that can solve it, maybe on to a vendor.
+
+        Each tier's time limit is the live default's; whenever a wait would run past it, the
+        ticket is escalated by time at that moment instead (``_Story.advance``), so the history
+        holds every escalation the live sweeper would have made.
+        """
+        pace = PACE[opening.priority]
         primary = template.skills[0][0]
-        story.queue(1)
+        story.opened_in_tier_one()
         target = self.rng.choices((1, 2, 3), weights=RESOLVE_TIER[template.difficulty])[0]
-        to_vendor = bool(template.vendors) and self.rng.random() < (
-            0.45 if template.difficulty == 3 else 0.25
-        )
-        if to_vendor:
+        chance = 0.45 if template.difficulty == 3 else 0.25
+        case = None
+        if template.vendors and (vendor or self.rng.random() < chance):
+            case = VENDORS_BY_NAME[self.rng.choice(template.vendors)]
             target = max(target, 2)
-        tier = 1
         while True:
-            queued_at = story.t
-            story.wait(self.minutes(*TIER_QUEUE_WAIT[tier]) * pace)
+            tier = story.tier
+            assert tier is not None
+            wait = self._within(story, self.minutes(*TIER_QUEUE_WAIT[tier]) * pace)
+            if not story.advance(wait):
+                continue  # nobody took it in time
             agent = self.tier_agent(tier, template)
             story.assign(agent, AssignedBy.PULL, agent, None)
-            work = self.minutes(*TIER_WORK[tier]) * pace
-            if tier >= target:
-                break
-            auto = self.rng.random() < (0.45 if priority in ("P1", "P2") else 0.3)
-            if auto:
-                limit = timedelta(minutes=TIER_TIME_LIMIT_MINUTES[priority])
-                story.t = max(queued_at + limit, story.t + timedelta(minutes=1))
-                story.escalate(tier + 1, "time_limit", None)
-            else:
-                story.wait(work * 0.8)
-                story.say(
-                    agent, self.rng.choice(ESCALATION_NOTES).format(skill=primary), MessageKind.NOTE
-                )
-                story.wait(1)
-                story.escalate(tier + 1, "manual", agent)
-            story.queue(tier + 1)
-            tier += 1
-        if to_vendor:
-            self._vendor(story, template, agent, pace)
-        else:
-            story.wait(work * 0.5)
+            work = self._within(story, self.minutes(*TIER_WORK[tier]) * pace)
+            if tier < target:
+                if self.rng.random() < LEFT_TO_TIME_LIMIT and story.deadline() is not None:
+                    story.run_out()  # worked on it until the limit moved it on
+                elif story.advance(work * 0.8):
+                    note = self.rng.choice(ESCALATION_NOTES).format(skill=primary)
+                    story.escalate_by_hand(tier + 1, agent, note)
+                continue
+            if case is not None:
+                if self._vendor(story, case, agent, pace):
+                    break
+                continue
+            if not story.advance(work * 0.5):
+                continue
             if self.rng.random() < 0.15:
-                story.say(agent, self.rng.choice(PENDING_NOTES), MessageKind.NOTE)
-                story.set_status(Status.PENDING, agent)
-                story.wait(self.minutes(60, 1200))
-                story.set_status(Status.OPEN, agent)
-            story.wait(work * 0.5)
-        story.resolve(agent, opening.case.resolution)
+                self._wait_on_requester(story, opening, agent, note=True)
+            if story.advance(work * 0.5):
+                break
+        story.resolve(story.owner or agent, opening.case.resolution)
 
-    def _vendor(self, story: _Story, template: TicketTemplate, agent: str, pace: float) -> None:
-        """Tier 4: the owner hands the case to a vendor and waits (pending) for the fix."""
-        vendor = self.rng.choice(template.vendors)
-        reference = f"{VENDOR_REF_PREFIX[vendor]}{self.rng.randint(100000, 999999)}"
-        story.wait(self.minutes(30, 240) * pace)
-        story.escalate(4, "manual", agent)
+    def _within(self, story: _Story, minutes: float) -> float:
+        """``minutes``, or less where the next tier a time limit would reach is the vendors':
+        the last internal tier always finishes inside its limit, so in the demo only a person
+        sends a ticket to a vendor."""
+        after = TIERS.next_automatic(story.tier) if story.tier is not None else None
+        room = story.room()
+        if after is None or not TIERS.tier(after).external or room is None:
+            return minutes
+        return min(minutes, room.total_seconds() / 60 * self.rng.uniform(0.3, 0.9))
+
+    def _vendor(self, story: _Story, vendor: VendorSpec, agent: str, pace: float) -> bool:
+        """Tier 4: the owner escalates to the vendors' tier, takes the ticket there to run the
+        vendor case, hands it off and records the vendor's answers while it waits (pending).
+
+        False when the tier's time limit fired before the owner got to the vendor.
+        """
+        reference = f"{vendor.ref_prefix}{self.rng.randint(100000, 999999)}"
+        if not story.advance(self._within(story, self.minutes(10, 120) * pace)):
+            return False
+        story.escalate_by_hand(4, agent, f"Needs {vendor.name}: opening a case with them.")
+        story.wait(self.minutes(1, 10))
+        story.assign(agent, AssignedBy.PULL, agent, None)
+        story.wait(self.minutes(2, 20))
         story.vendor_handoff(vendor, reference, agent)
         story.set_status(Status.PENDING, agent, same_step=True)
         updates = ["acknowledged"]
-        if self.rng.random() < 0.6:
-            updates.append(self.rng.choice(("in_progress", "awaiting_info")))
-        updates.append("solution_provided")
+        roll = self.rng.random()
+        if roll < 0.25:
+            updates += ["waiting_on_us", "in_progress"]
+        elif roll < 0.6:
+            updates.append("in_progress")
+        updates.append("resolved")
         for status in updates:
             story.wait(self.minutes(30, 1440) * max(pace, 0.4))
-            story.vendor_update(status, self.rng.choice(VENDOR_NOTES[status]))
+            note = self.rng.choice(VENDOR_NOTES[status])
+            story.vendor_update(vendor, reference, status, note, agent)
         story.wait(self.minutes(10, 240))
         story.set_status(Status.OPEN, agent)
         story.wait(self.minutes(15, 180) * max(pace, 0.4))
+        return True
 
     def _reopen(self, story: _Story, opening: _Opening) -> None:
         """The requester reopens a few days later; the same owner finishes it."""
         owner = story.owner
-        if owner is None:
+        work = self.minutes(30, 600) * PACE[opening.priority]
+        room = story.room()  # the tier clock carries on where the resolution paused it
+        if owner is None or (room is not None and room < timedelta(minutes=2)):
             return
+        if room is not None:
+            work = min(work, room.total_seconds() / 60 * 0.8)
         story.wait(self.minutes(720, 4320))
         story.reopen(opening.requester, self.rng.choice(REOPEN_REASONS))
-        story.wait(self.minutes(30, 600) * PACE[opening.priority])
+        story.advance(work)
         story.resolve(owner, f"{opening.case.resolution} {REOPEN_FOLLOW_UP}")
 
     # ----------------------------------------------------------------------- evidence

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -16,15 +16,18 @@ from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.demo.content import ADMIN_EMAIL
 from swarm.demo.generate import (
+    TIERS,
     DemoData,
     InvitationRef,
     MessageRef,
     SkillRef,
     UserRef,
+    VendorRef,
     describe,
     generate_demo,
 )
-from swarm.events import LIVE_SOURCE, EventType
+from swarm.dispatch.settings import store_tiers
+from swarm.events import LIVE_SOURCE
 from swarm.models import (
     AgentProfile,
     AgentSkill,
@@ -39,10 +42,10 @@ from swarm.models import (
     TicketEvent,
     TicketSkill,
     User,
+    Vendor,
+    VendorHandoff,
 )
 from swarm.models.users import Role
-from swarm.tiers.config import TieredSettings
-from swarm.tiers.policy import TIER_LIMIT
 
 # Published in docs/demo.md and printed by the CLI: a demo database is not a place for secrets.
 DEMO_PASSWORD = "swarm-demo"  # noqa: S105
@@ -79,12 +82,13 @@ def seed_demo(
 
     Preconditions: the schema exists. When ``admin@example.com`` already exists nothing is
     written and ``created`` is False; otherwise skills, people (password ``swarm-demo``),
-    skill profiles and about 325 tickets with their events, messages, invitations and
-    participations are written in one transaction, with a history covering the 60 days before
-    ``clock.now()`` — either all of it is committed or none. On SQLite the write lock is taken
-    first, so a second seeder waits and then finds the admin. ``progress(phase, done, total)``
-    is called as each phase advances. Events are written with source ``live`` and are not
-    published: nobody is listening to a database being seeded.
+    skill profiles, vendors and about 325 tickets with their events, messages, invitations,
+    participations and vendor hand-offs are written in one transaction, with a history covering
+    the 60 days before ``clock.now()`` — either all of it is committed or none. The open
+    tickets' clocks and deadlines are stated as of ``clock.now()``: none is due then. On SQLite
+    the write lock is taken first, so a second seeder waits and then finds the admin.
+    ``progress(phase, done, total)`` is called as each phase advances. Events are written with
+    source ``live`` and are not published: nobody is listening to a database being seeded.
     """
     report: Progress = progress or (lambda _phase, _done, _total: None)
     with sessions() as session:
@@ -99,7 +103,9 @@ def seed_demo(
         report("generate", 1, 1)
         try:
             summary = write_demo(session, data, password_hash, report)
-            start_tier_clocks(session, clock.now())
+            # The desk runs the tier settings its history was drawn with.
+            admin = session.scalars(select(User).where(User.email == ADMIN_EMAIL)).one()
+            store_tiers(session, TIERS, admin, clock.now())
             session.commit()
         except IntegrityError:
             # Another process (PostgreSQL has no up-front write lock) seeded it first.
@@ -125,7 +131,8 @@ def write_demo(
     counts = describe(data)
     skill_ids = _write_skills(session, data, report)
     user_ids = _write_people(session, data, password_hash, skill_ids, report)
-    events = _write_tickets(session, data, skill_ids, user_ids, report)
+    vendor_ids = _write_vendors(session, data)
+    events = _write_tickets(session, data, skill_ids, user_ids, vendor_ids, report)
     _write_events(session, events, report, counts["events"])
     roles = [p.role for p in data.people]
     return DemoSummary(
@@ -209,6 +216,24 @@ def _write_people(
     return ids
 
 
+def _write_vendors(session: Session, data: DemoData) -> dict[str, int]:
+    # The vendor contracts date from when the desk was set up (its first account).
+    since = min(person.created_at for person in data.people)
+    vendors = {
+        v.name: Vendor(
+            name=v.name,
+            contact=v.contact,
+            sla_seconds=v.sla_hours * 3600,
+            active=True,
+            created_at=since,
+        )
+        for v in data.vendors
+    }
+    session.add_all(vendors.values())
+    session.flush()
+    return {name: vendor.id for name, vendor in vendors.items()}
+
+
 @dataclass(frozen=True)
 class _PendingEvent:
     ticket_id: int
@@ -224,10 +249,11 @@ def _write_tickets(
     data: DemoData,
     skill_ids: dict[str, int],
     user_ids: dict[str, int],
+    vendor_ids: dict[str, int],
     report: Progress,
 ) -> list[_PendingEvent]:
-    """Tickets with their skills, invitations, participations, messages and the skill growth
-    their resolutions caused.
+    """Tickets with their skills, clocks, deadlines, invitations, participations, messages,
+    vendor hand-offs and the skill growth their resolutions caused.
 
     Returns the events, with user ids resolved, for ``_write_events`` to insert once every
     message and invitation they point at has its id.
@@ -255,6 +281,9 @@ def _write_tickets(
                 resolved_at=t.resolved_at,
                 closed_at=t.closed_at,
                 resolution=t.resolution,
+                tier_entered_at=t.tier_entered_at,
+                tier_paused_at=t.tier_paused_at,
+                tier_paused_seconds=t.tier_paused_seconds,
             )
             for t in chunk
         ]
@@ -271,6 +300,30 @@ def _write_tickets(
         )
         for tid, t in zip(ticket_ids, data.tickets, strict=True)
         for name, weight, why in t.skills
+    )
+    session.add_all(
+        TicketDeadline(ticket_id=tid, kind=kind, due_at=due, created_at=t.updated_at)
+        for tid, t in zip(ticket_ids, data.tickets, strict=True)
+        for kind, due in t.deadlines
+    )
+    session.add_all(
+        VendorHandoff(
+            ticket_id=tid,
+            vendor_id=vendor_ids[h.vendor],
+            external_ref=h.external_ref,
+            status=h.status,
+            note=h.note,
+            handed_off_at=h.handed_off_at,
+            status_at=h.status_at,
+            sla_seconds=h.sla_seconds,
+            paused_at=h.clock.paused_at,
+            paused_seconds=h.clock.paused_total.total_seconds(),
+            overdue_at=h.overdue_at,
+            closed_at=h.closed_at,
+            actor_id=user_ids[h.actor] if h.actor else None,
+        )
+        for tid, t in zip(ticket_ids, data.tickets, strict=True)
+        for h in t.handoffs
     )
     session.add_all(
         Participation(
@@ -294,6 +347,8 @@ def _write_tickets(
             return message_ids[value.key]
         if isinstance(value, InvitationRef):
             return invitation_ids[value.key]
+        if isinstance(value, VendorRef):
+            return vendor_ids[value.name]
         if isinstance(value, list):
             return [resolve(item) for item in value]
         if isinstance(value, dict):
@@ -397,43 +452,3 @@ def _write_events(
         )
         session.flush()
         report("events", start + len(chunk), total)
-
-
-def start_tier_clocks(session: Session, now: datetime) -> None:
-    """Give the open tiered tickets the tier clock and deadline a live ticket would have.
-
-    The history is written as events; the clock columns and the ``tier_limit`` deadline rows
-    are what the sweeper reads. Without them the demo's open tiered tickets would never
-    escalate by time. A clock that would already have run out fires at the first sweep, as it
-    would have live.
-    """
-    settings = TieredSettings()
-    moves = (EventType.QUEUED, EventType.ESCALATED, EventType.DEESCALATED)
-    open_tiered = session.scalars(
-        select(Ticket).where(
-            Ticket.mode == "tiered",
-            Ticket.status.in_(["new", "open", "pending"]),
-            Ticket.tier.is_not(None),
-        )
-    ).unique()
-    for ticket in open_tiered:
-        entered = session.scalar(
-            select(func.max(TicketEvent.at)).where(
-                TicketEvent.ticket_id == ticket.id, TicketEvent.type.in_([m.value for m in moves])
-            )
-        )
-        if entered is None:
-            continue
-        ticket.tier_entered_at = entered
-        ticket.tier_paused_seconds = 0.0
-        if ticket.status == "pending":
-            # Waiting on the requester: the clock stands still, no deadline.
-            ticket.tier_paused_at = ticket.updated_at
-            continue
-        limit = settings.limit(ticket.tier, ticket.priority)  # type: ignore[arg-type]
-        if limit is not None and settings.next_automatic(ticket.tier) is not None:
-            session.add(
-                TicketDeadline(
-                    ticket_id=ticket.id, kind=TIER_LIMIT, due_at=entered + limit, created_at=now
-                )
-            )

@@ -201,11 +201,11 @@ def _replay(events: list[TicketEvent]) -> tuple[str, int | None, int | None]:
         elif e.type == "queued":
             tier = e.data["tier"]
         elif e.type == "escalated":
+            # As the live Escalate: it names the owner, and the `unassigned` after it lets
+            # them go (there is none when nobody owned it).
             assert e.data["from_tier"] == tier, e.ticket_id
+            assert e.data["previous_owner_id"] == owner, e.ticket_id
             tier = e.data["to_tier"]
-            if "previous_owner_id" in e.data:  # as the live Escalate: the owner is let go
-                assert e.data["previous_owner_id"] == owner, e.ticket_id
-                owner = None
     return status, owner, tier
 
 
@@ -238,15 +238,17 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
         "closed": {"from", "to"},
         "reopened": {"from", "to", "reason"},
         "skills_set": {"skills", "by"},
-        "queued": {"tier", "policy"},
+        "queued": {"tier", "why", "policy"},
+        "unassigned": {"previous_owner_id", "reason"},
         "helper_invited": {"agent_id", "invitation_id"},
-        "helper_joined": {"agent_id"},
-        "helper_left": {"agent_id", "seconds"},
+        "helper_left": {"agent_id", "seconds", "reason"},
         "invitation_declined": {"agent_id", "invitation_id"},
+        "hand_raised": {"note"},
+        "help_offered": {"agent_id"},
         "message": {"message_id", "kind"},
         "note": {"message_id"},
-        "vendor_handoff": {"vendor", "external_ref"},
-        "vendor_update": {"status", "note"},
+        "vendor_handoff": {"vendor", "vendor_id", "external_ref", "due_at"},
+        "vendor_update": {"status", "note", "vendor_id", "external_ref"},
     }
     seen: Counter[str] = Counter()
     for ticket, events in _tickets_with_events(demo):
@@ -257,12 +259,15 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
                 assert users[e.data["agent_id"]].role in STAFF_ROLES
                 by = {"swarm": {"policy", "manual"}, "tiered": {"pull"}}[ticket.mode]
                 assert e.data["by"] in by
+                # As live: a tiered assignment says the tier it was taken in.
+                assert ("tier" in e.data) == (ticket.mode == "tiered")
             elif e.type == "escalated":
-                keys = {"from_tier", "to_tier", "reason"}
-                # A vendor hand-off keeps the owner, so it names no previous one.
-                assert set(e.data) == keys | (
-                    {"previous_owner_id"} if e.data["to_tier"] < 4 else set()
-                )
+                # As the live Escalate; a person's escalation carries their reason as `note`.
+                keys = {"from_tier", "to_tier", "reason", "previous_owner_id"}
+                assert set(e.data) == keys | ({"note"} if e.data["reason"] == "manual" else set())
+            elif e.type == "helper_joined":
+                via = {"invitation": {"invitation_id"}}.get(e.data["via"], set())
+                assert set(e.data) == {"agent_id", "via"} | via
             else:
                 assert set(e.data) == expected[e.type], e.type
             if e.type == "escalated":
@@ -276,6 +281,12 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
                 message = messages[e.data["message_id"]]
                 assert (message.ticket_id, message.created_at) == (ticket.id, e.at)
                 assert message.kind == e.data.get("kind", "note")
+            if e.type == "unassigned":
+                assert e.data["reason"] == "escalated"
+            if e.type == "vendor_update":
+                assert e.actor_id is not None, "only staff record what a vendor said"
+                statuses = ("acknowledged", "in_progress", "waiting_on_us", "resolved")
+                assert e.data["status"] in statuses
     for kind in (
         "skills_set",
         "helper_invited",
@@ -288,6 +299,9 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
         "vendor_update",
         "reopened",
         "closed",
+        "unassigned",
+        "hand_raised",
+        "help_offered",
     ):
         assert seen[kind] > 0, kind
 
@@ -489,3 +503,251 @@ def test_open_tiered_demo_tickets_have_running_tier_clocks(demo: Session) -> Non
         assert ticket.tier_entered_at is not None
         assert ticket.id in deadlines and deadlines[ticket.id].kind == "tier_limit"
         assert deadlines[ticket.id].due_at > ticket.tier_entered_at
+
+
+# ------------------------------------------------------------- the demo tells the truth
+
+
+def test_every_vendor_handoff_event_has_its_handoff_row_and_vendor(demo: Session) -> None:
+    from swarm.models import Vendor, VendorHandoff
+
+    vendors = {v.id: v for v in demo.scalars(select(Vendor))}
+    rows: dict[int, list[VendorHandoff]] = {}
+    for row in demo.scalars(select(VendorHandoff).order_by(VendorHandoff.id)).unique():
+        rows.setdefault(row.ticket_id, []).append(row)
+    handed = 0
+    for ticket, events in _tickets_with_events(demo):
+        handoffs = [e for e in events if e.type == "vendor_handoff"]
+        assert len(rows.get(ticket.id, [])) == len(handoffs), ticket.id
+        handed += len(handoffs)
+        for event, row in zip(handoffs, rows.get(ticket.id, []), strict=True):
+            vendor = vendors[event.data["vendor_id"]]
+            assert row.vendor_id == vendor.id and vendor.name == event.data["vendor"]
+            assert (row.external_ref, row.handed_off_at, row.actor_id) == (
+                event.data["external_ref"],
+                event.at,
+                event.actor_id,
+            )
+            assert row.sla_seconds == vendor.sla_seconds
+            due = event.at + timedelta(seconds=row.sla_seconds)
+            assert event.data["due_at"] == due.isoformat()
+            updates = [e for e in events if e.type == "vendor_update" and e.at > event.at]
+            assert all(u.data["vendor_id"] == vendor.id for u in updates)
+            if updates:
+                assert (row.status, row.status_at) == (updates[-1].data["status"], updates[-1].at)
+            if row.status == "resolved":
+                assert row.closed_at == updates[-1].at
+            else:
+                # Still with the vendor: the ticket waits at the vendors' tier, and the page's
+                # Vendor card shows this hand-off.
+                assert row.closed_at is None and ticket.status == "pending" and ticket.tier == 4
+                assert ticket.vendor_handoff is row
+    assert handed >= 5
+    assert any(r.closed_at is None for rs in rows.values() for r in rs), "a live vendor case"
+
+
+def test_no_deadline_is_due_when_the_demo_is_seeded(engine: Engine, clock: FakeClock) -> None:
+    """Run the sweeper on the seeding moment: nothing fires, so nothing escalates at start.
+    Then the clocks do run: at the first deadline the sweeper escalates as it would live."""
+    from swarm.dispatch.service import RoutingCaches, RoutingService
+    from swarm.models import TicketDeadline
+    from swarm.tickets.notify import RecordingNotifier
+    from swarm.tickets.rooms import RoomService
+
+    factory = make_session_factory(engine)
+    seed_demo(factory, clock)
+    with factory() as session:
+        deadlines = session.scalars(select(TicketDeadline)).all()
+        events_before = session.scalar(select(func.count()).select_from(TicketEvent))
+        assert deadlines and all(d.due_at > clock.now() for d in deadlines)
+        assert {d.kind for d in deadlines} == {"tier_limit", "vendor_sla"}
+        pending = session.scalars(select(Invitation).where(Invitation.status == "pending")).all()
+        assert all(i.expires_at > clock.now() for i in pending)
+        notifier, caches = RecordingNotifier(), RoutingCaches()
+        assert RoutingService(session, clock, notifier, caches).sweep() == 0
+        assert RoomService(session, clock, notifier).expire_invitations() == 0
+        assert session.scalar(select(func.count()).select_from(TicketEvent)) == events_before
+        first = min((d for d in deadlines if d.kind == "tier_limit"), key=lambda d: d.due_at)
+        clock.set(first.due_at)
+        assert RoutingService(session, clock, notifier, caches).sweep() >= 1
+        fired = session.scalars(
+            select(TicketEvent).where(TicketEvent.ticket_id == first.ticket_id)
+        ).unique()
+        assert [e.data["reason"] for e in fired if e.type == "escalated"][-1] == "time_limit"
+
+
+def test_open_tiered_clocks_carry_on_from_their_history(demo: Session) -> None:
+    """Each open tiered ticket's tier clock started at its last tier move and stands still
+    while it waits, and its deadline is the live default limit after the running time."""
+    from swarm.demo.generate import TIERS
+    from swarm.models import TicketDeadline
+
+    deadlines = {(d.ticket_id, d.kind): d.due_at for d in demo.scalars(select(TicketDeadline))}
+    checked = 0
+    for ticket, events in _tickets_with_events(demo):
+        if ticket.mode != "tiered" or ticket.status not in ("new", "open", "pending"):
+            continue
+        moves = [e for e in events if e.type == "escalated"] or [
+            e for e in events if e.type == "queued"
+        ]
+        assert ticket.tier_entered_at == moves[-1].at, ticket.id
+        due = deadlines.get((ticket.id, "tier_limit"))
+        if ticket.status == "pending" or ticket.tier == 4:
+            assert ticket.tier_paused_at is not None and due is None
+            continue
+        assert ticket.tier_paused_at is None
+        limit = TIERS.limit(ticket.tier, ticket.priority)  # type: ignore[arg-type]
+        assert limit is not None
+        paused = timedelta(seconds=ticket.tier_paused_seconds)
+        assert due == ticket.tier_entered_at + paused + limit
+        checked += 1
+    assert checked >= 5
+
+
+def _tier_time_spent(events: list[TicketEvent]) -> list[tuple[TicketEvent, timedelta, int]]:
+    """Each event of a tiered ticket with the running time its tier clock shows then (pauses
+    while pending, resolved or with a vendor left out, as live) and the tier it is in."""
+    out = []
+    entered = paused_at = None
+    paused, tier, status, vendor = timedelta(0), None, "new", False
+    for e in events:
+        if entered is not None:
+            end = paused_at or e.at
+            out.append((e, end - entered - paused, tier))
+        if e.type in ("escalated", "queued") and (e.type == "escalated" or entered is None):
+            entered, paused = e.at, timedelta(0)
+            paused_at = None if status in ("new", "open") else e.at
+            tier = e.data.get("to_tier", e.data.get("tier"))
+        elif "to" in e.data and e.type != "escalated":
+            was, status = status, e.data["to"]
+            if was in ("new", "open") and status not in ("new", "open") and paused_at is None:
+                paused_at = e.at
+            elif status in ("new", "open") and paused_at is not None and not vendor:
+                paused, paused_at = paused + (e.at - paused_at), None
+        elif e.type == "vendor_handoff":
+            vendor, paused_at = True, paused_at or e.at
+        elif e.type == "vendor_update" and e.data["status"] == "resolved":
+            vendor = False
+    return out
+
+
+def test_history_escalates_by_time_exactly_when_the_live_limits_say(demo: Session) -> None:
+    from swarm.demo.generate import TIERS
+
+    by_time = 0
+    for ticket, events in _tickets_with_events(demo):
+        if ticket.mode != "tiered":
+            continue
+        for event, spent, tier in _tier_time_spent(events):
+            limit = TIERS.limit(tier, ticket.priority)  # type: ignore[arg-type]
+            if limit is None or TIERS.next_automatic(tier) is None:
+                continue
+            if event.type == "escalated" and event.data["reason"] == "time_limit":
+                assert spent == limit, ticket.id
+                by_time += 1
+            else:
+                # Nothing else happens in a tier once its limit has passed.
+                assert spent < limit, (ticket.id, event.type)
+    assert by_time >= 20
+
+
+def test_every_helper_stint_has_a_cause_and_an_end(demo: Session) -> None:
+    invitations = {i.id: i for i in demo.scalars(select(Invitation))}
+    stints = demo.scalars(select(Participation).where(Participation.role == "helper")).all()
+    open_stints = {(p.ticket_id, p.user_id, p.joined_at) for p in stints if p.left_at is None}
+    rows = {(p.ticket_id, p.user_id, p.joined_at): p for p in stints}
+    vias: Counter[str] = Counter()
+    for ticket, events in _tickets_with_events(demo):
+        for n, e in enumerate(events):
+            if e.type != "helper_joined":
+                continue
+            agent, via = e.data["agent_id"], e.data["via"]
+            vias[via] += 1
+            before = events[:n]
+            if via == "invitation":
+                invitation = invitations[e.data["invitation_id"]]
+                assert (invitation.invitee_id, invitation.status) == (agent, "accepted")
+                assert invitation.responded_at == e.at and invitation.ticket_id == ticket.id
+            elif via == "offer":
+                offers = [b for b in before if b.type == "help_offered"]
+                assert offers and offers[-1].data["agent_id"] == agent
+            elif via == "was_owner":
+                # Right after the hand-over, as live: the previous owner stays on as a helper.
+                handover = before[-1]
+                assert handover.type == "assigned" and handover.data["previous_owner_id"] == agent
+            else:
+                assert via in ("message", "added"), via
+            stint = rows.pop((ticket.id, agent, e.at))
+            left = [
+                a
+                for a in events[n + 1 :]
+                if a.type == "helper_left" and a.data["agent_id"] == agent
+            ]
+            if left:
+                assert left[0].data["reason"] in ("left", "idle", "resolved", "became_owner")
+                assert left[0].data["seconds"] == (left[0].at - e.at).total_seconds()
+                assert stint.left_at == left[0].at
+            else:
+                assert (ticket.id, agent, e.at) in open_stints
+                assert ticket.status in ("new", "open", "pending")
+    assert not rows, "every helper participation began with a helper_joined"
+    assert {"invitation", "offer", "message", "was_owner"} <= set(vias)
+
+
+def test_no_helper_stint_without_a_contribution(demo: Session) -> None:
+    """Looking records nothing: each helper wrote in the swarm during their stint."""
+    written: dict[tuple[int, int], list[Any]] = {}
+    for m in demo.scalars(select(Message)).unique():
+        written.setdefault((m.ticket_id, m.author_id), []).append(m.created_at)
+    stints = demo.scalars(select(Participation).where(Participation.role == "helper")).all()
+    assert stints
+    for p in stints:
+        end = p.left_at or START
+        assert any(p.joined_at <= at <= end for at in written.get((p.ticket_id, p.user_id), []))
+
+
+def test_owner_stints_run_from_assignment_to_hand_over_or_resolution(demo: Session) -> None:
+    owners: dict[int, list[Participation]] = {}
+    for p in demo.scalars(select(Participation).where(Participation.role == "owner")):
+        owners.setdefault(p.ticket_id, []).append(p)
+    for ticket, events in _tickets_with_events(demo):
+        if ticket.mode != "swarm":
+            continue
+        expected = []
+        for e in events:
+            if e.type in ("assigned", "reopened") and (e.type == "assigned" or ticket.owner_id):
+                if expected and expected[-1][2] is None:
+                    expected[-1][2] = e.at
+                agent = e.data["agent_id"] if e.type == "assigned" else expected[-1][0]
+                expected.append([agent, e.at, None])
+            elif e.type == "resolved":
+                expected[-1][2] = e.at
+        stints = sorted(owners.get(ticket.id, []), key=lambda p: p.joined_at)
+        assert [[p.user_id, p.joined_at, p.left_at] for p in stints] == expected, ticket.id
+
+
+def test_swarm_talk_is_chat_and_notes_are_notes(demo: Session) -> None:
+    tickets = {t.id: t for t in demo.scalars(select(Ticket)).unique()}
+    kinds: Counter[tuple[str, str]] = Counter()
+    for m in demo.scalars(select(Message)).unique():
+        kinds[(tickets[m.ticket_id].mode, m.kind)] += 1
+    assert set(kinds) <= {("swarm", "chat"), ("swarm", "solution"), ("tiered", "note")}
+    assert kinds[("swarm", "chat")] > 100
+
+
+def test_requester_replies_when_switched_on() -> None:
+    """Behind ``REQUESTER_REPLIES`` (off until messages.kind accepts "reply"): a ticket waiting
+    on its requester has the question and the answer as public replies, by owner and requester."""
+    from swarm.demo.generate import REQUESTER_REPLIES, generate_demo
+
+    off = generate_demo(START, replies=False)
+    assert not any(m.kind == "reply" for t in off.tickets for m in t.messages)
+    data = generate_demo(START, replies=True)
+    replied = [t for t in data.tickets if any(m.kind == "reply" for m in t.messages)]
+    assert len(replied) >= 10
+    for ticket in replied:
+        owners = {e.data["agent_id"].email for e in ticket.events if e.type == "assigned"}
+        authors = {m.author for m in ticket.messages if m.kind == "reply"}
+        assert authors <= owners | {ticket.requester}
+        assert ticket.requester in authors or ticket.status == "pending"
+    assert REQUESTER_REPLIES is False, "switch on with the migration that allows kind 'reply'"
