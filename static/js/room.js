@@ -183,7 +183,7 @@
   const JOINED = {
     invitation: "accepted an invitation and joined the swarm", offer: "joined the swarm (offer accepted)",
     added: "was added to the swarm", message: "joined the swarm by writing in it",
-    note: "joined the swarm with a note",
+    note: "joined the swarm with a note", was_owner: "stays on as a helper after handing over",
   };
   const LEFT = {
     left: "left the swarm", idle: "stopped helping (away and silent)",

@@ -104,12 +104,9 @@ SWARM_QUALIFIED: dict[int, float] = {1: 2.0, 2: 3.0, 3: 3.5}
 # The live default (SWARM_INVITATION_MINUTES); every demo invitation is answered within it.
 INVITATION_TTL = timedelta(minutes=15)
 REOPEN_RATE = 0.04
-# Requester <-> staff conversation (message kind "reply") in the history. Off until the
-# ``messages.kind`` check constraint accepts "reply" (the lead's migration): switch on at merge.
-REQUESTER_REPLIES = False
-# The message kind of that conversation. Not yet a ``MessageKind`` member here: adding it would
-# let the live send path accept a kind the database still refuses. Becomes MessageKind.REPLY.
-REPLY_KIND = "reply"
+# Requester <-> staff conversation (message kind "reply") in the history.
+REQUESTER_REPLIES = True
+REPLY_KIND = MessageKind.REPLY.value
 REOPEN_FOLLOW_UP = "Reopened once: applied the fix again and confirmed with the user a day later."
 _SECOND = timedelta(seconds=1)
 _WORKABLE = frozenset({Status.NEW.value, Status.OPEN.value})

@@ -125,6 +125,7 @@ JOINED_VIA = {
     "added": "was added to the swarm",
     "message": "joined the swarm by writing in it",
     "note": "joined the swarm with an internal note",
+    "was_owner": "stays on as a helper after handing it over",
 }
 LEFT_BECAUSE = {
     "left": "left the swarm",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import swarm.models  # noqa: F401 - registers the tables
 from swarm.db import Base, make_engine
@@ -41,3 +44,130 @@ def test_migrations_build_the_models_schema_on_postgres(pg_url: str):
     command.downgrade(alembic_config(pg_url), "base")
     upgrade(pg_url)  # and back up again: downgrade really removed everything
     assert_schema_matches_models(pg_url)
+
+
+def _history_at_0005(url: str) -> dict[str, int]:
+    """A database at revision 0005 holding what looking used to write: one helper who only
+    opened the page (stint, events, evidence that created a skill), one who came through an
+    invitation, one who wrote in the swarm."""
+    command.upgrade(alembic_config(url), "0005")
+    engine = make_engine(url)
+    t0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    later = t0 + timedelta(minutes=10)
+    with engine.begin() as conn:
+
+        def insert(table: str, **values: object) -> int:
+            cols = ", ".join(values)
+            marks = ", ".join(f":{k}" for k in values)
+            row = conn.execute(
+                text(f"INSERT INTO {table} ({cols}) VALUES ({marks}) RETURNING id"), values
+            )
+            return int(row.scalar_one())
+
+        people = {
+            name: insert(
+                "users",
+                email=f"{name}@example.org",
+                name=name,
+                role="agent" if name != "rita" else "requester",
+                password_hash="x",
+                active=True,
+                created_at=t0,
+            )
+            for name in ("rita", "owner", "looker", "invited", "writer")
+        }
+        ticket = insert(
+            "tickets",
+            subject="VPN",
+            body="drops",
+            priority="P3",
+            status="resolved",
+            mode="swarm",
+            requester_id=people["rita"],
+            owner_id=people["owner"],
+            created_at=t0,
+            updated_at=later,
+            tier_paused_seconds=0.0,
+            version=1,
+        )
+        skill = insert("skills", name="VPN", description="", aliases="[]")
+        for name in ("looker", "invited", "writer"):
+            insert(
+                "participations",
+                ticket_id=ticket,
+                user_id=people[name],
+                role="helper",
+                joined_at=t0,
+                left_at=later,
+            )
+            data = {"agent_id": people[name]}
+            if name == "invited":
+                data["invitation_id"] = 1
+            for kind, at in (("helper_joined", t0), ("helper_left", later)):
+                insert(
+                    "ticket_events",
+                    ticket_id=ticket,
+                    type=kind,
+                    actor_id=people[name],
+                    at=at,
+                    data=json.dumps(data),
+                    source="live",
+                )
+        insert(
+            "messages",
+            ticket_id=ticket,
+            author_id=people["writer"],
+            body="try MTU",
+            kind="chat",
+            created_at=t0 + timedelta(minutes=1),
+        )
+        conn.execute(
+            text(
+                "INSERT INTO agent_skills (user_id, skill_id, proficiency, wants_to_learn, "
+                "evidence) VALUES (:u, :s, 1, false, 1)"
+            ),
+            {"u": people["looker"], "s": skill},
+        )
+        insert(
+            "skill_growth",
+            user_id=people["looker"],
+            skill_id=skill,
+            at=later,
+            cause="evidence",
+            proficiency_after=1,
+            wants_to_learn=False,
+            evidence=1,
+            ticket_id=ticket,
+        )
+    engine.dispose()
+    return {**people, "ticket": ticket, "skill": skill}
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0006_removes_view_only_stints_their_events_and_their_evidence(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+):
+    if backend == "postgres":
+        url = request.getfixturevalue("pg_url")
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'h.db'}"
+    ids = _history_at_0005(url)
+
+    upgrade(url)
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        stints = sorted(conn.execute(text("SELECT user_id FROM participations")).scalars())
+        movers = sorted(
+            conn.execute(
+                text("SELECT actor_id FROM ticket_events WHERE type LIKE 'helper_%'")
+            ).scalars()
+        )
+        skills = conn.execute(text("SELECT count(*) FROM agent_skills")).scalar()
+        growth = conn.execute(text("SELECT count(*) FROM skill_growth")).scalar()
+    engine.dispose()
+    kept = sorted([ids["invited"], ids["writer"]])
+    assert stints == kept
+    assert movers == sorted(kept * 2)  # each kept stint keeps its joined and left
+    assert skills == 0 and growth == 0  # the skill looking created is gone with its growth

@@ -731,13 +731,23 @@ def test_swarm_talk_is_chat_and_notes_are_notes(demo: Session) -> None:
     kinds: Counter[tuple[str, str]] = Counter()
     for m in demo.scalars(select(Message)).unique():
         kinds[(tickets[m.ticket_id].mode, m.kind)] += 1
-    assert set(kinds) <= {("swarm", "chat"), ("swarm", "solution"), ("tiered", "note")}
+    assert set(kinds) <= {
+        ("swarm", "chat"),
+        ("swarm", "solution"),
+        ("tiered", "note"),
+        ("swarm", "reply"),
+        ("tiered", "reply"),
+    }
     assert kinds[("swarm", "chat")] > 100
+    # The requester's conversation is written by the requester and their ticket's owners only.
+    for m in demo.scalars(select(Message).where(Message.kind == "reply")).unique():
+        ticket = tickets[m.ticket_id]
+        assert m.author_id == ticket.requester_id or m.author.is_staff
 
 
 def test_requester_replies_when_switched_on() -> None:
-    """Behind ``REQUESTER_REPLIES`` (off until messages.kind accepts "reply"): a ticket waiting
-    on its requester has the question and the answer as public replies, by owner and requester."""
+    """A ticket waiting on its requester has the question and the answer as public replies, by
+    owner and requester (``REQUESTER_REPLIES``, on in the demo)."""
     from swarm.demo.generate import REQUESTER_REPLIES, generate_demo
 
     off = generate_demo(START, replies=False)
@@ -750,4 +760,4 @@ def test_requester_replies_when_switched_on() -> None:
         authors = {m.author for m in ticket.messages if m.kind == "reply"}
         assert authors <= owners | {ticket.requester}
         assert ticket.requester in authors or ticket.status == "pending"
-    assert REQUESTER_REPLIES is False, "switch on with the migration that allows kind 'reply'"
+    assert REQUESTER_REPLIES is True
