@@ -406,6 +406,7 @@ class SuggestedAgent(Schema):
 class OwnerSuggestionOut(Schema):
     agent = Nested(SuggestedAgent)
     score = Float()
+    meaning = String(metadata={"description": "The score in words: what it is made of."})
     reasons = List(String())
     over_capacity = Boolean()
     absent = Boolean()
@@ -413,16 +414,33 @@ class OwnerSuggestionOut(Schema):
 
 class TeamMemberOut(Schema):
     agent = Nested(SuggestedAgent)
-    covers = List(Nested(SkillRef))
+    online = Boolean()
+    covers = List(Nested(SkillRef), metadata={"description": "Covered fully, best in the swarm."})
+    partly = List(Nested(SkillRef), metadata={"description": "Covered partly, best in the swarm."})
     reasons = List(String())
+
+
+class SkillCoverOut(Schema):
+    id = Integer()
+    name = String()
+    weight = Float(metadata={"description": "Share of the ticket's needs; all weights sum to 1."})
+    level = Float(metadata={"description": "The swarm's best cover: 0 nothing close, 1 full."})
+    state = String(metadata={"enum": ["covered", "away", "partial", "missing"]})
+    by = Integer(allow_none=True)
+    role = String(allow_none=True, metadata={"enum": ["owner", "proposed owner", "helper"]})
+    sentence = String()
 
 
 class TeamOut(Schema):
     owner_id = Integer(allow_none=True)
+    proposed_owner_id = Integer(allow_none=True)
+    summary = List(String())
     members = List(Nested(TeamMemberOut))
+    skills = List(Nested(SkillCoverOut))
     covered = List(Nested(SkillRef))
-    uncovered = List(Nested(SkillRef))
-    coverage = Float()
+    uncovered = List(Nested(SkillRef), metadata={"description": "Every skill not covered now."})
+    coverage = Float(metadata={"description": "Weight share of the covered skills."})
+    percent = Integer()
 
 
 class SuggestionsOut(Schema):

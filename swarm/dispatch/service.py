@@ -25,6 +25,7 @@ from swarm.dispatch.tiered import (
     tier_rotation,
     vendor_deadline_fired,
 )
+from swarm.matching.coverage import assess_coverage
 from swarm.matching.policy import SwarmPolicy, SwarmSettings
 from swarm.matching.scoring import rank_owners
 from swarm.matching.team import recommend_team
@@ -154,7 +155,13 @@ class RoutingService:
         return fired
 
     def suggestions(self, viewer: User, ticket_id: int, limit: int = 5) -> dict[str, Any]:
-        """Best owners and the swarm that would cover the ticket, each with its reasons."""
+        """Best owners and the swarm that would cover the ticket, each with its reasons.
+
+        ``team`` is one :func:`~swarm.matching.coverage.assess_coverage` in JSON: its ``skills``
+        (state, level, sentence), ``coverage``, ``summary`` and ``members`` are read off the same
+        computation, so the page's bar, colours and sentences agree. While nobody owns the ticket
+        the swarm is formed around the best candidate, given as ``proposed_owner_id``.
+        """
         ticket = self.tickets.get(viewer, ticket_id)
         require_staff(viewer, "see routing suggestions")
         now = self.clock.now()
@@ -166,11 +173,12 @@ class RoutingService:
                 "triage": "No skills are known for this ticket yet: set them, or let a "
                 "dispatcher triage it.",
                 "owners": [],
-                "team": {"members": [], "covered": [], "uncovered": []},
+                "team": {"members": [], "covered": [], "uncovered": [], "skills": []},
             }
         owners = rank_owners(view, org, now, limit=limit)
-        owner_id = ticket.owner_id or (owners[0].agent_id if owners else None)
-        team = recommend_team(view, org, now, owner_id=owner_id)
+        proposed = owners[0].agent_id if ticket.owner_id is None and owners else None
+        team = recommend_team(view, org, now, owner_id=ticket.owner_id or proposed)
+        coverage = assess_coverage(view, org, now, team, proposed_owner_id=proposed)
 
         def agent(agent_id: int) -> dict[str, Any]:
             a = org.agents[agent_id]
@@ -182,12 +190,16 @@ class RoutingService:
                 "capacity": a.capacity,
             }
 
+        def skills(ids: list[int]) -> list[dict[str, Any]]:
+            return [{"id": s, "name": graph.name(s)} for s in ids]
+
         return {
             "triage": None,
             "owners": [
                 {
                     "agent": agent(o.agent_id),
                     "score": round(o.score, 3),
+                    "meaning": o.meaning,
                     "reasons": o.reasons,
                     "over_capacity": o.over_capacity,
                     "absent": o.absent,
@@ -195,18 +207,36 @@ class RoutingService:
                 for o in owners
             ],
             "team": {
-                "owner_id": owner_id,
+                "owner_id": coverage.owner_id,
+                "proposed_owner_id": coverage.proposed_owner_id,
+                "summary": coverage.summary,
                 "members": [
                     {
-                        "agent": agent(m.agent_id),
-                        "covers": [{"id": s, "name": graph.name(s)} for s in m.covers],
-                        "reasons": m.reasons,
+                        "agent": agent(h.agent_id),
+                        "online": h.online,
+                        "covers": skills(h.covers),
+                        "partly": skills(h.partly),
+                        "reasons": h.reasons,
                     }
-                    for m in team.members
+                    for h in coverage.helpers
                 ],
-                "covered": [{"id": s, "name": graph.name(s)} for s in team.covered],
-                "uncovered": [{"id": s, "name": graph.name(s)} for s in team.uncovered],
-                "coverage": round(team.coverage, 3),
+                "skills": [
+                    {
+                        "id": s.skill_id,
+                        "name": s.name,
+                        "weight": round(s.weight, 6),
+                        "level": round(s.level, 3),
+                        "state": s.state,
+                        "by": s.by,
+                        "role": s.role,
+                        "sentence": s.sentence,
+                    }
+                    for s in coverage.skills
+                ],
+                "covered": skills(coverage.covered),
+                "uncovered": skills(coverage.uncovered),
+                "coverage": round(coverage.share("covered"), 3),
+                "percent": coverage.percent,
             },
         }
 

@@ -87,6 +87,8 @@ class OwnerSuggestion:
     absent: bool = False
     over_capacity: bool = False
     reasons: list[str] = field(default_factory=list)
+    #: The score in words: "0.38 — partial match: …" (see :func:`explain_score`).
+    meaning: str = ""
 
 
 def normalised_weights(ticket: TicketView) -> dict[int, float]:
@@ -312,8 +314,112 @@ def _suggestion(
         absent=not agent.present,
         over_capacity=over_capacity,
         reasons=reasons,
+        meaning=explain_score(agent, score, terms, required, org.skills, now, weights),
         **terms,
     )
+
+
+#: How good a fit is, in a word: a fit of 1 is a 5/5 expert in every required skill itself.
+FIT_BANDS: tuple[tuple[float, str], ...] = (
+    (0.8, "strong match"),
+    (0.5, "good match"),
+    (0.2, "partial match"),
+    (0.0, "weak match"),
+)
+
+
+def explain_score(
+    agent: AgentView,
+    score: float,
+    terms: Mapping[str, float],
+    required: Iterable[int],
+    skills: SkillGraph,
+    now: datetime,
+    weights: ScoringWeights,
+) -> str:
+    """An owner score in words: what the number is made of, so that "0.31" means something.
+
+    The fit (at most 1: a 5/5 expert in every required skill itself) is named by its band in
+    :data:`FIT_BANDS` and by how the agent reaches the skills — the skill itself, a related skill
+    some hops away, or nothing close; then each other term that moves the score by at least 0.005
+    is given with its sign, so that the parts add up to the score (to rounding).
+
+    Parameters
+    ----------
+    agent : AgentView
+    score : float
+    terms : mapping of str to float
+        ``fit``, ``load``, ``learn``, ``fair`` and ``continuity`` as :func:`rank_owners` computed
+        them (unweighted).
+    required : iterable of int
+        The ticket's required skills.
+    skills : SkillGraph
+    now : datetime
+    weights : ScoringWeights
+        The weights the score was computed with.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> from swarm.routing import AgentView, Proficiency
+    >>> from swarm.skills.graph import Skill, SkillRelation, build_skill_graph
+    >>> g = build_skill_graph([Skill(1, "VPN"), Skill(2, "Wi-Fi"), Skill(3, "Networking")],
+    ...                       [SkillRelation(1, 3, "is_a"), SkillRelation(2, 3, "is_a")])
+    >>> ada = AgentView(1, "Ada", True, 1, 5, proficiencies={2: Proficiency(5)})
+    >>> terms = {"fit": 0.25, "load": 0.2, "learn": 0.0, "fair": 0.0, "continuity": 1.0}
+    >>> text = explain_score(ada, 0.286, terms, [1], g, datetime(2025, 1, 1, tzinfo=timezone.utc),
+    ...                      ScoringWeights(learn=0.0, fair=0.0))
+    >>> for sentence in text.split(". "):
+    ...     print(sentence)
+    0.29 — partial match: knows VPN only through a related skill 2 hops away
+    Fit 0.25, −0.01 for 1 open ticket of 5, +0.05 for having served this requester before.
+    """
+    fit = terms["fit"]
+    band = next((word for bound, word in FIT_BANDS if fit >= bound and fit > 0), "no match")
+    itself: list[str] = []
+    related: dict[str, int] = {}
+    nothing: list[str] = []
+    for skill_id in required:
+        source = best_source(agent, skill_id, skills, now)
+        hops = skills.hops(source[0], skill_id) if source is not None else None
+        if source is None or hops is None:
+            nothing.append(skills.name(skill_id))
+        elif hops == 0:
+            itself.append(skills.name(skill_id))
+        else:
+            related[skills.name(skill_id)] = hops
+    how = []
+    if itself:
+        every = len(itself) > 1 and not related and not nothing
+        how.append("knows " + ("every skill" if every else _and(itself)))
+        how[-1] += " itself"
+    if related:
+        near, far = min(related.values()), max(related.values())
+        span = f"{near}" if near == far else f"{near}–{far}"
+        kind = "a related skill" if len(related) == 1 else "related skills"
+        how.append(
+            f"{'knows ' if not itself else ''}{_and(list(related))} only through {kind} "
+            f"{span} hop{'s' if far != 1 else ''} away"
+        )
+    if nothing:
+        how.append(f"nothing close to {_and(nothing)}")
+    parts = [f"Fit {weights.fit * fit:.2f}"]
+    load = weights.load * terms["load"] ** 2
+    if load >= 0.005:
+        parts.append(f"−{load:.2f} for {load_reason(agent)}")
+    for term, text in (
+        ("learn", "wanting to learn it"),
+        ("fair", "having taken fewer tickets lately"),
+        ("continuity", "having served this requester before"),
+    ):
+        value = getattr(weights, term) * terms[term]
+        if value >= 0.005:
+            parts.append(f"+{value:.2f} for {text}")
+    return f"{score:.2f} — {band}: {'; '.join(how)}. {', '.join(parts)}."
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def best_source(

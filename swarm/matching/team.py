@@ -18,6 +18,11 @@ ticket needs a handful of skills, so the greedy algorithm is both near-optimal a
    Only helpers who add cover are considered.
 4. Stop at ``max_helpers`` (3, i.e. four people with the owner), once ``target_coverage`` (80 %)
    of the weight is fully covered, or when nobody adds anything.
+5. Drop, latest pick first, any helper whom later picks made redundant (the team covers every
+   skill as well without them), so that every suggested helper is the swarm's best on something.
+
+What the result means for the people reading it — which skill is covered by whom, the bar and the
+sentences of the ticket page — is worked out by :func:`swarm.matching.coverage.assess_coverage`.
 """
 
 from __future__ import annotations
@@ -37,6 +42,9 @@ from swarm.matching.scoring import (
     skill_fits,
 )
 from swarm.routing import OrgView, TicketView
+
+#: A cover at least this close to 1 counts as full (float sums of weights and fits).
+FULL = 1.0 - 1e-12
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,11 @@ class HelperSuggestion:
     agent_id: int
     name: str
     gain: float
+    #: The required skills this helper raised the swarm's cover of when picked (fully or partly).
     covers: list[int]
     reasons: list[str] = field(default_factory=list)
+    #: Past tickets worked on with the people already in the swarm when picked.
+    shared: int = 0
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,14 @@ def recommend_team(
     (['Bob'], [1, 2], [])
     >>> team.members[0].reasons
     ['covers DNS: knows DNS (4/5)', 'online', 'no open tickets of 5']
+
+    A helper who only gets part of the way says so:
+
+    >>> agents[2] = AgentView(2, "Bob", True, 0, 5, proficiencies={2: Proficiency(2)})
+    >>> team = recommend_team(TicketView(7, "P2", {1: 1.0, 2: 1.0}), OrgView(agents, g),
+    ...                       datetime(2025, 1, 1, tzinfo=timezone.utc), owner_id=1)
+    >>> team.members[0].reasons[0], team.uncovered
+    ('partly covers DNS: knows DNS (2/5)', [2])
     """
     settings = settings or TeamSettings()
     owner_id = ticket.owner_id if owner_id is None else owner_id
@@ -157,6 +176,7 @@ def recommend_team(
         _add_collaboration(shared, owner_id, org.collaboration, index.row)
 
     members: list[HelperSuggestion] = []
+    rows: list[int] = []
     while (
         len(members) < settings.max_helpers and _covered(team_cover, w) < settings.target_coverage
     ):
@@ -170,23 +190,24 @@ def recommend_team(
         best = _argmax_lowest_id(value, index.ids)
         agent = index.views[int(index.ids[best])]
         adds = [s for j, s in enumerate(skill_ids) if cover[best, j] > team_cover[j] + 1e-12]
-        reasons = [
-            "covers "
-            + ", ".join(org.skills.name(s) for s in adds)
-            + ": "
-            + "; ".join(fit_reasons(agent, adds, org.skills, now))
-        ]
-        if shared[best] > 0:
-            times = int(shared[best])
+        fully = [s for j, s in enumerate(skill_ids) if s in adds and cover[best, j] >= FULL]
+        reasons = [_covers_reason(fully, [s for s in adds if s not in fully], org)]
+        reasons[0] += ": " + "; ".join(fit_reasons(agent, adds, org.skills, now))
+        times = int(shared[best])
+        if times > 0:
             reasons.append(f"worked with the swarm on {times} ticket{'s' if times != 1 else ''}")
         reasons += ["online", load_reason(agent)]
-        members.append(HelperSuggestion(agent.id, agent.name, float(gain[best]), adds, reasons))
+        members.append(
+            HelperSuggestion(agent.id, agent.name, float(gain[best]), adds, reasons, times)
+        )
+        rows.append(best)
 
         team_cover = np.maximum(team_cover, cover[best])
         candidates[best] = False
         _add_collaboration(shared, agent.id, org.collaboration, index.row)
 
-    full = team_cover >= 1.0 - 1e-12
+    members, team_cover = _drop_redundant(members, rows, cover, owner_row, len(skill_ids))
+    full = team_cover >= FULL
     return TeamSuggestion(
         members=members,
         covered=[s for j, s in enumerate(skill_ids) if full[j]],
@@ -196,7 +217,41 @@ def recommend_team(
 
 
 def _covered(team_cover: np.ndarray, w: np.ndarray) -> float:
-    return float(w[team_cover >= 1.0 - 1e-12].sum())
+    return float(w[team_cover >= FULL].sum())
+
+
+def _covers_reason(fully: list[int], partly: list[int], org: OrgView) -> str:
+    names = org.skills.name
+    if not fully:
+        return "partly covers " + ", ".join(names(s) for s in partly)
+    text = "covers " + ", ".join(names(s) for s in fully)
+    if partly:
+        text += "; partly " + ", ".join(names(s) for s in partly)
+    return text
+
+
+def _drop_redundant(
+    members: list[HelperSuggestion],
+    rows: list[int],
+    cover: np.ndarray,
+    owner_row: int | None,
+    n_skills: int,
+) -> tuple[list[HelperSuggestion], np.ndarray]:
+    """Reverse delete: without a later pick's overlap an early helper may add nothing at all."""
+
+    def team_cover(keep: list[int]) -> np.ndarray:
+        result = cover[owner_row].copy() if owner_row is not None else np.zeros(n_skills)
+        for k in keep:
+            result = np.maximum(result, cover[rows[k]])
+        return result
+
+    keep = list(range(len(members)))
+    full_cover = team_cover(keep)
+    for k in reversed(range(len(members))):
+        without = [other for other in keep if other != k]
+        if np.all(team_cover(without) >= full_cover - 1e-12):
+            keep = without
+    return [members[k] for k in keep], team_cover(keep)
 
 
 def _argmax_lowest_id(value: np.ndarray, ids: np.ndarray) -> int:

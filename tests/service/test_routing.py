@@ -270,3 +270,21 @@ def test_an_inconsistent_taxonomy_pauses_routing_with_a_reason(routing, org, ses
     # Opening tickets still works; they wait unrouted.
     later = routing.open_ticket(org["requester"], subject="VPN", body="still down")
     assert later.id > ticket.id and later.owner_id is None
+
+
+def test_suggestions_on_an_unowned_ticket_propose_an_owner_and_never_claim_one(
+    routing, org, session
+):
+    ticket = routing.open_ticket(
+        org["requester"], subject="VPN connects but DNS fails", body="Names do not resolve"
+    )
+    routing.tickets.release(org["vera"], ticket.id, "Not mine")  # released, not routed again
+    assert routing.tickets.reload(ticket.id).owner_id is None
+    result = routing.suggestions(org["pia"], ticket.id)
+    team = result["team"]
+    assert team["owner_id"] is None
+    assert team["proposed_owner_id"] == result["owners"][0]["agent"]["id"]
+    assert team["summary"][0].startswith("Nobody owns this ticket yet; what follows assumes ")
+    assert "The owner" not in " ".join(team["summary"])
+    assert all(s["role"] != "owner" for s in team["skills"])
+    assert result["owners"][0]["meaning"].startswith(f"{result['owners'][0]['score']:.2f} — ")

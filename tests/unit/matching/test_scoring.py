@@ -13,7 +13,16 @@ from swarm.matching.scoring import (
 )
 from swarm.routing import Proficiency
 from swarm.skills.graph import UnknownSkillError
-from tests.unit.matching.matching_builders import ASA, DNS, EXCEL, FIREWALL, NOW, PRINTING, VPN
+from tests.unit.matching.matching_builders import (
+    ASA,
+    DNS,
+    EXCEL,
+    FIREWALL,
+    NETWORKING,
+    NOW,
+    PRINTING,
+    VPN,
+)
 
 ONLY_FIT = ScoringWeights(fit=1.0, load=0.0, learn=0.0, fair=0.0, continuity=0.0)
 
@@ -231,3 +240,39 @@ def test_disuse_is_said_in_weeks_then_months(days, said):
         1, "Ada", True, 0, 3, proficiencies={1: Proficiency(4, NOW - timedelta(days=days))}
     )
     assert fit_reason(agent, 1, graph, NOW) == f"knows VPN (4/5), last used {said}"
+
+
+@pytest.mark.parametrize(
+    ("profile", "meaning"),
+    [
+        ({VPN: 5, ASA: 5}, "1.00 — strong match: knows every skill itself. Fit 1.00."),
+        (
+            {VPN: 4, FIREWALL: 4},
+            "0.65 — good match: knows VPN itself; Cisco ASA only through a related skill "
+            "1 hop away. Fit 0.65.",
+        ),
+        (
+            {NETWORKING: 5},
+            "0.41 — partial match: knows VPN and Cisco ASA only through related skills "
+            "1–2 hops away. Fit 0.41.",
+        ),
+        ({EXCEL: 5}, "0.00 — no match: nothing close to VPN and Cisco ASA. Fit 0.00."),
+    ],
+)
+def test_a_score_is_explained_in_words(make_agent, make_org, make_ticket, now, profile, meaning):
+    # P1: learning and fairness are off, so the fit is the whole score.
+    org = make_org(make_agent(1, profile))
+    [best] = rank_owners(make_ticket({VPN: 1, ASA: 0.6}, priority="P1"), org, now)
+    assert best.meaning == meaning
+
+
+def test_the_words_of_a_score_add_up_to_it(make_agent, make_org, make_ticket, now):
+    org = make_org(make_agent(1, {VPN: 3}, load=3, capacity=5), make_agent(2, {VPN: 1}, recent=4))
+    ticket = make_ticket({VPN: 1}, priority="P3", requester_id=99)
+    org = make_org(*org.agents.values(), requester_history={99: {1: 2}})
+    first = rank_owners(ticket, org, now)[0]
+    assert first.meaning == (
+        "0.62 — good match: knows VPN itself. Fit 0.60, −0.13 for 3 open tickets of 5, "
+        "+0.10 for having taken fewer tickets lately, +0.05 for having served this requester "
+        "before."
+    )

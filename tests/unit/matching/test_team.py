@@ -113,3 +113,30 @@ def test_team_in_an_empty_organisation_is_empty(make_org, make_ticket, now):
 def test_team_for_unknown_skill_raises(make_agent, make_org, make_ticket, now):
     with pytest.raises(UnknownSkillError):
         recommend_team(make_ticket({404: 1}), make_org(make_agent(1, {VPN: 1})), now)
+
+
+def test_a_helper_says_which_skills_they_cover_only_partly(make_agent, make_org, make_ticket, now):
+    org = make_org(make_agent(1, {VPN: 5}), make_agent(2, {DNS: 4, FIREWALL: 4}))
+    team = recommend_team(make_ticket({VPN: 1, DNS: 1, ASA: 1}, owner_id=1), org, now)
+    assert member_ids(team) == [2]
+    # Firewall 4/5 one hop from Cisco ASA is 0.8 of a full cover: not "covers Cisco ASA".
+    assert team.members[0].reasons[0].startswith("covers DNS; partly Cisco ASA: ")
+    assert team.uncovered == [ASA]
+
+
+def test_a_helper_whom_later_picks_made_redundant_is_dropped(
+    make_agent, make_org, make_ticket, now
+):
+    org = make_org(
+        make_agent(1, {EXCEL: 5}),
+        make_agent(2, {DNS: 2, PRINTING: 2}),  # the best first pick: 0.8 + 0.8 (+ 0.2 of VPN)
+        make_agent(3, {DNS: 3, VPN: 1}),
+        make_agent(4, {PRINTING: 3, VPN: 1}),
+    )
+    team = recommend_team(
+        make_ticket({VPN: 1, DNS: 1, PRINTING: 1, EXCEL: 1}, owner_id=1), org, now
+    )
+    # 3 and 4 cover DNS and Printing fully, and VPN better: 2 adds nothing any more.
+    assert sorted(member_ids(team)) == [3, 4]
+    assert team.covered == [DNS, PRINTING, EXCEL]
+    assert team.uncovered == [VPN]
