@@ -87,7 +87,7 @@ class RoomClient:
     # reveals (the conversation's last messages went out while Redis was down) heals too.
     resync_seconds: float = 2.0
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
-    # Names of the people in the room, as the last join or presence event said.
+    # Names of the people who have the room open, as the last join or presence event said.
     participants: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -139,7 +139,7 @@ class RoomClient:
         ack = self.sio.call("join_ticket", payload, timeout=10)
         assert ack["ok"], ack
         self._keep(ack["messages"])
-        self.participants = {p["name"] for p in ack["participants"]}
+        self.participants = {p["name"] for p in ack["participants"] if p["here"]}
         self.joined.set()
 
     def _keep(self, messages: list[dict[str, Any]]) -> None:
@@ -149,7 +149,7 @@ class RoomClient:
 
     def _on_event(self, event: dict[str, Any]) -> None:
         if event.get("type") == "presence" and event.get("ticket_id") == self.ticket_id:
-            self.participants = {p["name"] for p in event["participants"]}
+            self.participants = {p["name"] for p in event["participants"] if p["here"]}
         if event.get("type") != "message" or event.get("ticket_id") != self.ticket_id:
             return
         message = event["message"]

@@ -170,8 +170,8 @@ def test_each_send_gets_its_own_answer_and_the_good_ones_are_stored(org, writer_
         session.get(User, org["stranger"]).active = False  # type: ignore[union-attr]
         session.commit()
     sends = [
-        NewMessage(org["requester"], mine, "any news?", "r-1"),
-        NewMessage(org["requester"], mine, "sneaky", "r-2", "note"),  # requesters: chat only
+        NewMessage(org["requester"], mine, "any news?", "r-1", "reply"),
+        NewMessage(org["requester"], mine, "sneaky", "r-2", "chat"),  # requesters: replies only
         NewMessage(org["stranger"], mine, "hello", "s-1"),  # deactivated since connecting
         NewMessage(org["agent"], 999_999, "lost", "a-0"),  # no such ticket
         NewMessage(org["agent"], mine, "checking the VPN", "a-1"),
