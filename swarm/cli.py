@@ -186,8 +186,14 @@ def sweeper(once: bool) -> None:
     type=click.Path(exists=True, dir_okay=False),
     help="Labelled tickets (JSON) for the demo taxonomy; default: the repository's set.",
 )
+@click.option(
+    "--sweep",
+    is_flag=True,
+    help="Also give skill precision/recall at thresholds 0.05, 0.10, …, 1.00 (how "
+    "swarm.skills.inference.THRESHOLD was chosen).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_routing(dataset: str | None, labelled: str | None, as_json: bool) -> None:
+def eval_routing(dataset: str | None, labelled: str | None, sweep: bool, as_json: bool) -> None:
     import json
 
     from tqdm import tqdm
@@ -198,6 +204,7 @@ def eval_routing(dataset: str | None, labelled: str | None, as_json: bool) -> No
         evaluate_routing,
         evaluate_skills,
         read_labelled_tickets,
+        sweep_thresholds,
     )
 
     labels = {
@@ -217,11 +224,15 @@ def eval_routing(dataset: str | None, labelled: str | None, as_json: bool) -> No
 
         progress("skills")
         graph = demo_skill_graph()
-        figures = evaluate_skills(
-            demo_skill_inferer(graph).infer,
-            graph,
-            read_labelled_tickets(labelled or LABELLED_TICKETS),
-        )
+        inferer = demo_skill_inferer(graph)
+        tickets = read_labelled_tickets(labelled or LABELLED_TICKETS)
+        figures = {"skill_threshold": inferer.threshold}
+        figures.update(evaluate_skills(inferer.infer, graph, tickets))
+        if sweep:
+            grid = [round(0.05 * step, 2) for step in range(1, 21)]
+            figures["skill_sweep"] = sweep_thresholds(
+                inferer.candidates, graph, tickets, grid, inferer.max_skills
+            )
         if dataset:
             figures.update(evaluate_routing(dataset, progress=progress))
         bar.n = len(phases)
@@ -230,7 +241,16 @@ def eval_routing(dataset: str | None, labelled: str | None, as_json: bool) -> No
         click.echo(json.dumps(figures))
         return
     for key, value in figures.items():
-        if isinstance(value, list):
+        if key == "skill_sweep":
+            click.echo(f"{key:>28}: threshold  micro P / R / F1     macro P / R / F1")
+            for row in value:
+                click.echo(
+                    f"{'':>30}{row['threshold']:9.2f}  "
+                    f"{row['micro_precision']:.3f} {row['micro_recall']:.3f} {row['micro_f1']:.3f}"
+                    f"  {row['macro_precision']:.3f} {row['macro_recall']:.3f} "
+                    f"{row['macro_f1']:.3f}"
+                )
+        elif isinstance(value, list):
             click.echo(f"{key:>28}:")
             for line in value:
                 click.echo(f"{'':>30}{line}")

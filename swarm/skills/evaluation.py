@@ -256,3 +256,39 @@ def evaluate_skills(
         for _count, i in errors[:5]
     ]
     return figures
+
+
+def sweep_thresholds(
+    candidates: Callable[[str], Sequence[InferredSkill]],
+    skills: SkillGraph,
+    tickets: Sequence[LabelledTicket],
+    thresholds: Iterable[float],
+    max_skills: int = 5,
+) -> list[dict[str, float]]:
+    """:func:`precision_recall` at each threshold, from one pass of ``candidates``.
+
+    ``candidates`` is ``SkillInferer.candidates`` (every skill with any evidence, strongest
+    first); at each threshold the skills weighing at least that much are kept, at most
+    ``max_skills`` of them, as :meth:`SkillInferer.infer` keeps them.
+
+    Examples
+    --------
+    >>> from swarm.skills.graph import Skill, build_skill_graph
+    >>> g = build_skill_graph([Skill(1, "VPN"), Skill(2, "Windows 11")])
+    >>> def scored(text):
+    ...     return [InferredSkill(1, 1.0, ""), InferredSkill(2, 0.35, "")]
+    >>> rows = sweep_thresholds(scored, g, [LabelledTicket("VPN drops", "", frozenset({"VPN"}))],
+    ...                         [0.3, 0.5])
+    >>> [(row["threshold"], row["micro_precision"], row["micro_recall"]) for row in rows]
+    [(0.3, 0.5, 1.0), (0.5, 1.0, 1.0)]
+    """
+    scored = [[(skills.name(s.skill_id), s.weight) for s in candidates(t.text)] for t in tickets]
+    truth = [t.skills for t in tickets]
+    rows = []
+    for threshold in thresholds:
+        predicted = [
+            frozenset([name for name, weight in found if weight >= threshold][:max_skills])
+            for found in scored
+        ]
+        rows.append({"threshold": threshold, **precision_recall(predicted, truth)})
+    return rows
