@@ -19,7 +19,9 @@ subject names another     body mentions when the subject names a      × 0.7
 ========================  ==========================================  ==========
 
 A mention's weight is its line's (subject 1.0; body 0.6, 0.9 when a failure word follows it in
-its clause) times each factor whose cue is present. The numbers encode an order — the subject
+its clause), times the factor of the first damping cue found around it (context, else
+consequence, else said to work), times 0.7 in the body when the subject names another skill as
+the problem. The numbers encode an order — the subject
 states the problem, context and consequences are named in passing — rather than a fit: what is
 measured is where to cut (``swarm.skills.inference.THRESHOLD``, chosen by a sweep, see
 ``docs/matching.md``).
@@ -109,9 +111,12 @@ class MentionFinder:
     --------
     >>> finder = MentionFinder({"vpn": 1, "windows 11": 2, "teams": 3, "laptop": 4})
     >>> text = "VPN drops every 10 minutes on Windows 11\\nMy Teams calls drop too, on my laptop."
-    >>> [(m.surface, m.role.name, m.weight) for m in finder.find(text)]
-    [('VPN', 'SUBJECT', 1.0), ('Windows 11', 'CONTEXT', 0.35), ('Teams', 'CONSEQUENCE', 0.315), \
-('laptop', 'CONTEXT', 0.147)]
+    >>> for mention in finder.find(text):
+    ...     print(mention.surface, mention.role.name, mention.weight)
+    VPN SUBJECT 1.0
+    Windows 11 CONTEXT 0.35
+    Teams CONSEQUENCE 0.315
+    laptop CONTEXT 0.147
     """
 
     def __init__(self, names: Mapping[str, int]) -> None:
