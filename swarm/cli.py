@@ -171,44 +171,91 @@ def sweeper(once: bool) -> None:
         click.echo("Sweeper stopped.")
 
 
-@cli.command("eval-routing", help="Measure skill/group inference on labelled real tickets.")
+@cli.command(
+    "eval-routing",
+    help="Measure skill inference on the labelled tickets kept in the repository and, given "
+    "--dataset, resolver-group prediction on real tickets.",
+)
 @click.option(
     "--dataset",
-    required=True,
     type=click.Path(exists=True, dir_okay=False),
     help="CSV (or .csv.gz) with Short description, Description, Assignment group.",
 )
+@click.option(
+    "--labelled",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Labelled tickets (JSON) for the demo taxonomy; default: the repository's set.",
+)
+@click.option(
+    "--sweep",
+    is_flag=True,
+    help="Also give skill precision/recall at thresholds 0.05, 0.10, …, 1.00 (how "
+    "swarm.skills.inference.THRESHOLD was chosen).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def eval_routing(dataset: str, as_json: bool) -> None:
+def eval_routing(dataset: str | None, labelled: str | None, sweep: bool, as_json: bool) -> None:
     import json
 
     from tqdm import tqdm
 
-    from swarm.skills.evaluation import evaluate_routing
+    from swarm.demo.skills import demo_skill_graph, demo_skill_inferer
+    from swarm.skills.evaluation import (
+        LABELLED_TICKETS,
+        evaluate_routing,
+        evaluate_skills,
+        read_labelled_tickets,
+        sweep_thresholds,
+    )
 
-    phases = ["read", "model", "baseline"]
+    labels = {
+        "skills": "inferring skills of the labelled tickets",
+        "read": "reading tickets",
+        "model": "training the product model",
+        "baseline": "training the TF-IDF baseline",
+    }
+    phases = ["skills", "read", "model", "baseline"] if dataset else ["skills"]
     # On stderr, so that --json leaves one clean object on stdout.
     with tqdm(total=len(phases), desc="evaluating", unit="phase", file=sys.stderr) as bar:
 
         def progress(phase: str) -> None:
             bar.n = phases.index(phase)
-            bar.set_postfix_str(
-                {
-                    "read": "reading tickets",
-                    "model": "training the product model",
-                    "baseline": "training the TF-IDF baseline",
-                }[phase]
-            )
+            bar.set_postfix_str(labels[phase])
             bar.refresh()
 
-        figures = evaluate_routing(dataset, progress=progress)
+        progress("skills")
+        graph = demo_skill_graph()
+        inferer = demo_skill_inferer(graph)
+        tickets = read_labelled_tickets(labelled or LABELLED_TICKETS)
+        figures = {"skill_threshold": inferer.threshold}
+        figures.update(evaluate_skills(inferer.infer, graph, tickets))
+        if sweep:
+            grid = [round(0.05 * step, 2) for step in range(1, 21)]
+            figures["skill_sweep"] = sweep_thresholds(
+                inferer.candidates, graph, tickets, grid, inferer.max_skills
+            )
+        if dataset:
+            figures.update(evaluate_routing(dataset, progress=progress))
         bar.n = len(phases)
         bar.refresh()
     if as_json:
         click.echo(json.dumps(figures))
         return
     for key, value in figures.items():
-        click.echo(f"{key:>28}: {value}")
+        if key == "skill_sweep":
+            click.echo(f"{key:>28}: threshold  micro P / R / F1     macro P / R / F1")
+            for row in value:
+                click.echo(
+                    f"{'':>30}{row['threshold']:9.2f}  "
+                    f"{row['micro_precision']:.3f} {row['micro_recall']:.3f} {row['micro_f1']:.3f}"
+                    f"  {row['macro_precision']:.3f} {row['macro_recall']:.3f} "
+                    f"{row['macro_f1']:.3f}"
+                )
+        elif isinstance(value, list):
+            click.echo(f"{key:>28}:")
+            for line in value:
+                click.echo(f"{'':>30}{line}")
+        else:
+            click.echo(f"{key:>28}: {value}")
 
 
 def _display_url(url: str) -> str:

@@ -3,7 +3,11 @@
 Two sources, combined per skill by taking the stronger:
 
 * **names and aliases** of the taxonomy found as whole words in the text ("AnyConnect" → VPN),
-  weight 1.0, why ``mentions "AnyConnect" (VPN)``;
+  weighed by the role the mention plays (:mod:`swarm.skills.mentions`): 1.0 in the subject line,
+  less in the body, much less as context ("on Windows 11"), as a consequence ("my Teams calls
+  drop too") or as something said to work; why ``mentions "AnyConnect" (VPN)``, followed by the
+  role when it is not the subject. A skill named beside one of its ``is_a`` ancestors takes the
+  ancestor's weight and replaces it (the most specific name says which Windows);
 * a **text model** learned from labelled tickets (resolved tickets' skills, and corrections made
   by hand): :class:`TextModel`, TF-IDF over word 1–2-grams and character 1–4-grams inside word
   boundaries, then a linear SVM per label. On the 8,500 real tickets of the assignment-group data
@@ -12,13 +16,13 @@ Two sources, combined per skill by taking the stronger:
   ``1 / (1 + exp(−3·margin))`` — monotone in the SVM margin, not a calibrated probability — and
   the why names the words that pushed the decision.
 
-Text in which nothing is found gives an empty list; the caller turns that into triage.
+Skills weighing less than :data:`THRESHOLD` are not required. Text in which nothing reaches it
+gives an empty list; the caller turns that into triage.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -34,11 +38,20 @@ from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]  #
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped]  # no stubs
 
 from swarm.skills.graph import SkillGraph
+from swarm.skills.mentions import MentionFinder, Role
 
 Label = TypeVar("Label", bound=Hashable)
 
 #: Slope of the margin → confidence map; margin 0 (the SVM's boundary) maps to 0.5.
 CONFIDENCE_SLOPE = 3.0
+#: A skill is required from this weight up. Measured, not guessed: swept from 0.05 to 1.0 in
+#: steps of 0.05 over the 96 labelled tickets (``python -m swarm eval-routing --sweep``, the
+#: demo taxonomy and its trained model), micro F1 peaks at 0.85 (0.788; macro F1 0.776 there,
+#: tied with 0.70). In effect a skill must be named in the subject line, or in the body as what
+#: fails with no other problem in the subject, or be predicted by the model with confidence
+#: ≥ 0.85. An organisation whose model learned from many more tickets should sweep again; see
+#: docs/matching.md.
+THRESHOLD = 0.85
 
 
 @dataclass(frozen=True)
@@ -194,7 +207,10 @@ class SkillInferer:
     examples : sequence of (text, skill ids)
         The labelled tickets the model was trained on.
     min_confidence : float
-        Model suggestions below this confidence are dropped (0.5 is the SVM's own boundary).
+        Model suggestions below this confidence are not candidates (0.5 is the SVM's own
+        boundary).
+    threshold : float
+        Candidates weighing less are not required (:data:`THRESHOLD`, chosen by measurement).
     max_skills : int
         At most this many skills are returned.
 
@@ -209,10 +225,21 @@ class SkillInferer:
     ... ])
     >>> [(s.skill_id, s.weight, s.why) for s in inferer.infer("AnyConnect fails")]
     [(1, 1.0, 'mentions "AnyConnect" (VPN)')]
-    >>> [(s.skill_id, s.why) for s in inferer.infer("home office tunnel drops")]
-    [(1, 'words "tunnel", "home", "office" resemble 2 tickets labelled VPN (confidence 0.74)')]
     >>> inferer.infer("lunch menu?")
     []
+
+    The model's guesses are candidates; below the threshold they are not required:
+
+    >>> [(s.skill_id, s.why) for s in inferer.candidates("home office tunnel drops")]
+    [(1, 'words "tunnel", "home", "office" resemble 2 tickets labelled VPN (confidence 0.74)')]
+    >>> inferer.infer("home office tunnel drops")
+    []
+
+    A skill named only as the setting of the fault is a candidate, but too weak to be required:
+
+    >>> [(g.name(s.skill_id), s.weight) for s in inferer.candidates(
+    ...     "Printing fails\\nthe printer is offline since I came back on AnyConnect")]
+    [('Printing', 1.0), ('VPN', 0.147)]
     """
 
     def __init__(
@@ -222,27 +249,31 @@ class SkillInferer:
         model: TextModel[int] | None = None,
         *,
         min_confidence: float = 0.5,
+        threshold: float = THRESHOLD,
         max_skills: int = 5,
     ) -> None:
         self.skills = skills
         self.examples = tuple(examples)
         self.model = model
         self.min_confidence = min_confidence
+        self.threshold = threshold
         self.max_skills = max_skills
         self._support_counts = Counter(label for _text, labels in self.examples for label in labels)
-        names = sorted(skills.names, key=len, reverse=True)
-        # One alternation, longest names first, so "Cisco ASA" wins over "ASA" at the same spot.
-        self._pattern = (
-            re.compile(
-                r"(?<!\w)(" + "|".join(re.escape(name) for name in names) + r")(?!\w)",
-                re.IGNORECASE,
-            )
-            if names
-            else None
-        )
+        self._mentions = MentionFinder(skills.names)
 
     def infer(self, text: str) -> list[InferredSkill]:
-        """Skills the text needs, strongest first; empty when nothing is inferable."""
+        """Skills the text needs, strongest first; empty when nothing is inferable.
+
+        The first line of ``text`` is taken for the ticket's subject (``subject + "\\n" +
+        body``, as the product joins them).
+        """
+        return [s for s in self.candidates(text) if s.weight >= self.threshold][: self.max_skills]
+
+    def candidates(self, text: str) -> list[InferredSkill]:
+        """Every skill the text gives any evidence for, strongest first, before the threshold.
+
+        For measuring where to put the threshold; the product uses :meth:`infer`.
+        """
         found: dict[int, tuple[float, list[str]]] = {}
 
         def note(skill_id: int, weight: float, why: str) -> None:
@@ -251,11 +282,13 @@ class SkillInferer:
                 whys.append(why)
             found[skill_id] = (max(previous, weight), whys)
 
-        for match in self._pattern.finditer(text) if self._pattern else ():
-            skill_id = self.skills.names.get(match.group(1).casefold())
-            if skill_id is None:  # a case mapping that casefold and IGNORECASE disagree on
-                continue
-            note(skill_id, 1.0, f'mentions "{match.group(1)}" ({self.skills.name(skill_id)})')
+        mentions = self._mentions.find(text)
+        for mention in mentions:
+            why = f'mentions "{mention.surface}" ({self.skills.name(mention.skill_id)})'
+            if mention.role is not Role.SUBJECT:
+                why += f" {mention.role.value} (weight {mention.weight:.2f})"
+            note(mention.skill_id, mention.weight, why)
+        self._specialise(found, {m.skill_id for m in mentions})
 
         if self.model is not None:
             for prediction in self.model.rank(text, k=self.max_skills):
@@ -276,9 +309,36 @@ class SkillInferer:
 
         ranked = sorted(found.items(), key=lambda item: (-item[1][0], item[0]))
         return [
-            InferredSkill(skill_id, weight, "; ".join(whys))
-            for skill_id, (weight, whys) in ranked[: self.max_skills]
+            InferredSkill(skill_id, weight, "; ".join(whys)) for skill_id, (weight, whys) in ranked
         ]
+
+    def _specialise(self, found: dict[int, tuple[float, list[str]]], named: set[int]) -> None:
+        """Hand a named skill's weight down to a more specific skill the text also names.
+
+        "Windows update stuck … the Windows 11 24H2 feature update" is a Windows 11 problem:
+        the specific name says which Windows, even where it reads as context. The general skill
+        is dropped, since the specific one already draws people near it in the graph.
+        """
+        for skill_id in sorted(named):
+            ancestors = self._ancestors(skill_id) & named
+            for ancestor in ancestors:
+                if ancestor not in found or skill_id not in found:
+                    continue
+                general, whys = found.pop(ancestor)
+                weight, own = found[skill_id]
+                if general > weight:
+                    own.append(f"a kind of {self.skills.name(ancestor)} ({whys[0]})")
+                found[skill_id] = (max(weight, general), own)
+
+    def _ancestors(self, skill_id: int) -> set[int]:
+        seen: set[int] = set()
+        todo = self.skills.parents(skill_id)
+        while todo:
+            parent = todo.pop()
+            if parent not in seen:
+                seen.add(parent)
+                todo.extend(self.skills.parents(parent))
+        return seen
 
     def _support(self, skill_id: int) -> str:
         count = self._support_counts[skill_id]
@@ -294,6 +354,7 @@ class SkillInferer:
             self.skills,
             [*self.examples, *corrections],
             min_confidence=self.min_confidence,
+            threshold=self.threshold,
             max_skills=self.max_skills,
         )
 
@@ -307,6 +368,7 @@ def train_inferer(
     examples: Iterable[tuple[str, Collection[int]]],
     *,
     min_confidence: float = 0.5,
+    threshold: float = THRESHOLD,
     max_skills: int = 5,
 ) -> SkillInferer:
     """Train a :class:`SkillInferer` from ``(text, skill ids)`` pairs.
@@ -329,4 +391,11 @@ def train_inferer(
     model: TextModel[int] | None = None
     if len({label for _text, labels in kept for label in labels}) >= 2:
         model = TextModel[int]().fit([text for text, _ in kept], [labels for _, labels in kept])
-    return SkillInferer(skills, kept, model, min_confidence=min_confidence, max_skills=max_skills)
+    return SkillInferer(
+        skills,
+        kept,
+        model,
+        min_confidence=min_confidence,
+        threshold=threshold,
+        max_skills=max_skills,
+    )

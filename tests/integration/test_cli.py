@@ -105,3 +105,39 @@ def test_eval_routing_prints_the_figures_as_json(tmp_path: Path):
     figures = json.loads(result.stdout)
     assert figures["rows"] == 40 and figures["test_rows"] == 8
     assert figures["accuracy_at_1"] == 1.0 and figures["majority_baseline"] == 0.5
+
+
+def test_eval_routing_prints_skill_precision_and_recall(tmp_path: Path):
+    import json
+
+    labelled = tmp_path / "labelled.json"
+    labelled.write_text(
+        json.dumps(
+            {
+                "tickets": [
+                    {
+                        "subject": "VPN drops every 10 minutes on Windows 11",
+                        "body": "My Teams calls drop too.",
+                        "skills": ["VPN"],
+                    },
+                    # Nothing in it names a skill: a miss, by construction.
+                    {"subject": "Lunch menu for Friday", "body": "Where?", "skills": ["Printing"]},
+                ]
+            }
+        ),
+        encoding="utf-8",
+    )
+    result = run(["eval-routing", "--labelled", str(labelled), "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    # VPN alone on the first (not Windows 11 or Teams), nothing on the second.
+    assert figures["skill_tickets"] == 2 and figures["skill_threshold"] == 0.85
+    assert (figures["skill_micro_precision"], figures["skill_micro_recall"]) == (1.0, 0.5)
+    assert (figures["skill_macro_precision"], figures["skill_macro_recall"]) == (0.5, 0.5)
+    assert figures["skill_worst"] == ["Lunch menu for Friday: -Printing"]
+
+    text = run(["eval-routing", "--sweep"], tmp_path)
+    assert text.returncode == 0, text.stderr
+    for label in ("skill_micro_precision", "skill_micro_recall", "skill_macro_precision"):
+        assert label in text.stdout
+    assert "skill_macro_recall" in text.stdout and "skill_sweep" in text.stdout

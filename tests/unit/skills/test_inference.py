@@ -49,7 +49,8 @@ def test_text_with_no_inferable_skill_gives_nothing(skills):
 
 
 def test_learned_model_infers_skills_without_their_names(skills):
-    inferer = train_inferer(skills, EXAMPLES)
+    # Eleven examples make a timid model: its own boundary (0.5), not the product's threshold.
+    inferer = train_inferer(skills, EXAMPLES, threshold=0.5)
     (found,) = inferer.infer("connection drops when I work from home")
     assert found.skill_id == VPN
     assert 0.5 <= found.weight < 1.0
@@ -58,7 +59,7 @@ def test_learned_model_infers_skills_without_their_names(skills):
 
 
 def test_learned_model_can_infer_several_skills(skills):
-    inferer = train_inferer(skills, EXAMPLES)
+    inferer = train_inferer(skills, EXAMPLES, threshold=0.5)
     found = inferer.infer("the macro crashes my spreadsheet when I print")
     assert {s.skill_id for s in found} == {PRINTING, EXCEL}
 
