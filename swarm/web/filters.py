@@ -97,7 +97,7 @@ def describe(
     elif t == "guest_revoked":
         text = f"revoked {d.get('name', 'a guest')}'s guest link"
     elif t == "message" and d.get("kind") == "reply":
-        text = "wrote in the conversation with the requester"
+        text = "wrote in the public conversation"
     elif t == "message":
         text = "wrote in the swarm room" + (" (solution)" if d.get("kind") == "solution" else "")
     elif t == "hand_raised":
