@@ -75,6 +75,12 @@ TIER_TIME_LIMIT_MINUTES: dict[str, float] = {"P1": 30, "P2": 120, "P3": 480, "P4
 TIER_QUEUE_WAIT: dict[int, tuple[float, float]] = {1: (3, 120), 2: (20, 720), 3: (60, 1440)}
 TIER_WORK: dict[int, tuple[float, float]] = {1: (10, 90), 2: (45, 720), 3: (120, 2160)}
 SWARM_WORK: dict[int, tuple[float, float]] = {1: (10, 120), 2: (40, 600), 3: (90, 1800)}
+# The tiered variant the demo's tiered stories are drawn under (their ``created`` says so, as a
+# live ticket's does): every tier pulls, and nobody swarms on a tiered ticket.
+DEMO_TIERED_VARIANT: dict[str, Any] = {
+    "collaboration": "off",
+    "intake": {"1": "pull", "2": "pull", "3": "pull", "4": "pull"},
+}
 # Probability that a ticket of a given difficulty is solved at tier 1, 2, 3.
 RESOLVE_TIER: dict[int, tuple[float, float, float]] = {
     1: (0.85, 0.15, 0.0),
@@ -383,6 +389,7 @@ class _Story:
             priority=priority,
             mode=self.mode,
             requester_id=UserRef(requester),
+            **(DEMO_TIERED_VARIANT if self.mode == Mode.TIERED else {}),
         )
 
     def skills_set(self, skills: Sequence[tuple[str, float]]) -> None:
@@ -441,7 +448,10 @@ class _Story:
 
     def queue(self, tier: int) -> None:
         self.tier = tier
-        self.emit(EventType.QUEUED, None, same_step=True, tier=tier, policy=self.mode)
+        # The demo's tiers all pull: an agent of the tier takes the ticket (``assign`` by pull).
+        self.emit(
+            EventType.QUEUED, None, same_step=True, tier=tier, policy=self.mode, intake="pull"
+        )
 
     def escalate(self, to_tier: int, reason: str, actor: str | None) -> None:
         """Move up a tier. Like the live service's ``Escalate``, this clears the owner (the

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from swarm.clock import Clock
+from swarm.dispatch.collaboration import require_collaboration
 from swarm.events import EventType
 from swarm.models import GuestPass, Invitation, Message, Participation, Ticket, User
 from swarm.models.tickets import InvitationStatus, MessageKind
@@ -319,6 +320,7 @@ class RoomService(TicketService):
         def change() -> Invitation:
             ticket = self._locked(actor, ticket_id)
             require_staff(actor, "invite helpers")
+            require_collaboration(self.session, ticket, "inviting", agent_id)
             if ticket.status not in ACTIVE_STATUSES:
                 raise IllegalTransition(f"Ticket {ticket.id} is {ticket.status}; reopen it first.")
             in_room = self._open_participation(ticket.id, actor.id) is not None
@@ -461,6 +463,7 @@ class RoomService(TicketService):
         def change() -> None:
             ticket = self._locked(actor, ticket_id)
             require_staff(actor, "raise a hand")
+            require_collaboration(self.session, ticket, "raising a hand")
             self._record(ticket, EventType.HAND_RAISED, actor, note=(note or "").strip() or None)
 
         self._transaction(change)
@@ -471,6 +474,7 @@ class RoomService(TicketService):
         def change() -> None:
             ticket = self._locked(actor, ticket_id)
             require_staff(actor, "offer help")
+            require_collaboration(self.session, ticket, "offering help", actor.id)
             if ticket.owner_id == actor.id:
                 raise IllegalTransition("You own this ticket; raise your hand to ask for help.")
             self._record(

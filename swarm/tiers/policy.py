@@ -2,8 +2,9 @@
 
 A ticket that reaches the desk is queued in Tier 1 (Tier 0, self-service, is what it did not
 solve), assigned inside the tier when that tier pushes (or left in its queue for an agent to take
-when it pulls), and given a tier deadline. When the deadline passes it is escalated to the next tier: the owner is cleared and the
-ticket is queued again — a handoff, as in real tiered support, and the event log shows it as one.
+when it pulls), and given a tier deadline. When the deadline passes it is escalated to the next
+tier: the owner is cleared and the ticket is queued again — a handoff, as in real tiered
+support, and the event log shows it as one.
 The same pure functions plan manual escalations and de-escalations, so that a move made by a
 person and a move made by a timer produce the same decisions and the same events.
 """

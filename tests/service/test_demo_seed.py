@@ -238,7 +238,7 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
         "closed": {"from", "to"},
         "reopened": {"from", "to", "reason"},
         "skills_set": {"skills", "by"},
-        "queued": {"tier", "policy"},
+        "queued": {"tier", "policy", "intake"},
         "helper_invited": {"agent_id", "invitation_id"},
         "helper_joined": {"agent_id"},
         "helper_left": {"agent_id", "seconds"},
@@ -257,6 +257,10 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
                 assert users[e.data["agent_id"]].role in STAFF_ROLES
                 by = {"swarm": {"policy", "manual"}, "tiered": {"pull"}}[ticket.mode]
                 assert e.data["by"] in by
+            elif e.type == "created" and ticket.mode == "tiered":
+                # The tiered variant the ticket ran under, for the metrics' comparison.
+                assert set(e.data) == expected["created"] | {"collaboration", "intake"}
+                assert e.data["collaboration"] == "off"
             elif e.type == "escalated":
                 keys = {"from_tier", "to_tier", "reason"}
                 # A vendor hand-off keeps the owner, so it names no previous one.
