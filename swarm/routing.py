@@ -168,10 +168,15 @@ class Offer:
 
 @dataclass(frozen=True)
 class Queue:
-    """Put the ticket in a queue: tier ``tier``, or the triage (dispatch) queue when ``None``."""
+    """Put the ticket in a queue: tier ``tier``, or the triage (dispatch) queue when ``None``.
+
+    ``intake`` is how a tier takes it: ``"push"`` (an ``Assign`` follows when someone can take
+    it) or ``"pull"`` (it waits for an agent to take it); ``None`` outside tiered mode.
+    """
 
     tier: int | None
     why: str = ""
+    intake: str | None = None
 
 
 @dataclass(frozen=True)

@@ -43,12 +43,32 @@ class TierIn(StrictSchema):
         metadata={"description": "P1–P4 → seconds a ticket may stay in the tier, or null."},
     )
     external = Boolean(metadata={"description": "Run by vendors (Tier 4)."})
+    intake = Raw(
+        metadata={
+            "enum": ["push", "pull"],
+            "description": "push: assigned in turn on entering the tier; pull: waits in the "
+            "tier's queue for an agent to take it. Left out: the tier keeps its intake.",
+        }
+    )
 
 
 class TiersIn(StrictSchema):
     tiers = List(Nested(TierIn))
-    strategy = String(metadata={"enum": ["round_robin", "least_loaded", "pull_only"]})
+    strategy = String(
+        metadata={
+            "enum": ["round_robin", "least_loaded", "pull_only"],
+            "description": "Whom a push tier assigns; pull_only (older documents) makes every "
+            "tier pull.",
+        }
+    )
     last_automatic_tier = Raw(allow_none=True)
+    collaboration = Raw(
+        metadata={
+            "enum": ["off", "within_tier", "open"],
+            "description": "Whether tiered tickets may swarm: off (pure tiers), within_tier "
+            "(only with agents of the ticket's tier), open (like swarming).",
+        }
+    )
 
 
 class TierOut(Schema):
@@ -56,12 +76,14 @@ class TierOut(Schema):
     name = String()
     limits = Dict(keys=String(), values=Integer(allow_none=True))
     external = Boolean()
+    intake = String()
 
 
 class TiersOut(Schema):
     tiers = List(Nested(TierOut))
     strategy = String()
     last_automatic_tier = Integer(allow_none=True)
+    collaboration = String()
 
 
 class QueueItemOut(Schema):

@@ -67,7 +67,7 @@ from swarm.routing import Decision, Escalate, OrgView, Queue, TicketView
 from swarm.skills.graph import build_skill_graph
 from swarm.skills.proficiency import Proficiency, accrue_evidence
 from swarm.tickets.sla import due_times
-from swarm.tiers.config import TieredSettings
+from swarm.tiers.config import LEGACY_PULL_ONLY, settings_from_dict
 from swarm.tiers.policy import MANUAL, TIER_LIMIT, TieredPolicy, plan_escalation
 from swarm.tiers.sla import SlaClock
 from swarm.tiers.vendors import VENDOR_SLA, vendor_clock_after_update
@@ -85,7 +85,7 @@ PACE: dict[str, float] = {"P1": 0.12, "P2": 0.35, "P3": 1.0, "P4": 1.5}
 # Tiered mode runs the default tiers and time limits, with agents pulling from the tier queues
 # (seed.py stores these settings): the history obeys the time limits the sweeper applies once
 # the demo runs, so what it says happened is what the desk does.
-TIERS = TieredSettings(strategy="pull_only")
+TIERS = settings_from_dict({"strategy": LEGACY_PULL_ONLY})  # every tier pulls
 # (low, high) minutes, drawn log-uniformly and scaled by PACE; a wait that runs past the tier's
 # time limit ends in an escalation by time, as it would live.
 TIER_QUEUE_WAIT: dict[int, tuple[float, float]] = {1: (1, 12), 2: (10, 180), 3: (20, 480)}
@@ -93,6 +93,12 @@ TIER_WORK: dict[int, tuple[float, float]] = {1: (3, 20), 2: (30, 240), 3: (60, 1
 # The share of tickets an agent leaves to run into the time limit rather than escalating by hand.
 LEFT_TO_TIME_LIMIT = 0.3
 SWARM_WORK: dict[int, tuple[float, float]] = {1: (10, 120), 2: (40, 600), 3: (90, 1800)}
+# The tiered variant the demo's tiered stories are drawn under (their ``created`` says so, as a
+# live ticket's does): every tier pulls, and nobody swarms on a tiered ticket.
+DEMO_TIERED_VARIANT: dict[str, Any] = {
+    "collaboration": "off",
+    "intake": {"1": "pull", "2": "pull", "3": "pull", "4": "pull"},
+}
 # Probability that a ticket of a given difficulty is solved at tier 1, 2, 3.
 RESOLVE_TIER: dict[int, tuple[float, float, float]] = {
     1: (0.85, 0.15, 0.0),
@@ -519,6 +525,7 @@ class _Story:
             priority=priority,
             mode=self.mode,
             requester_id=UserRef(requester),
+            **(DEMO_TIERED_VARIANT if self.mode == Mode.TIERED else {}),
         )
 
     def skills_set(self, skills: Sequence[tuple[str, float]]) -> None:
@@ -599,7 +606,16 @@ class _Story:
         self.tier = tier
         if self.clock is None:
             self._restart_clock()  # the first queueing starts the tier clock, as live
-        self.emit(EventType.QUEUED, None, same_step=True, tier=tier, why=why, policy=self.mode)
+        # The demo's tiers all pull: an agent of the tier takes the ticket (``assign`` by pull).
+        self.emit(
+            EventType.QUEUED,
+            None,
+            same_step=True,
+            tier=tier,
+            why=why,
+            policy=self.mode,
+            intake="pull",
+        )
 
     def opened_in_tier_one(self) -> None:
         """``TieredPolicy.on_opened``: queued in Tier 1 with the policy's own words."""

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import Clock
 from swarm.db import begin_write
+from swarm.dispatch.collaboration import CollaborationRefused, within_tier
 from swarm.dispatch.inference import InfererCache, ticket_text
 from swarm.dispatch.settings import SettingsCache
 from swarm.dispatch.snapshot import OrgSnapshots
@@ -38,6 +39,8 @@ from swarm.tickets.deadlines import claim_due, deadlines_of
 from swarm.tickets.errors import Conflict, Invalid, NotFound
 from swarm.tickets.notify import Notifier
 from swarm.tickets.service import TIER_LIMIT, TicketService
+from swarm.tiers.collaboration import collaboration_allows, collaboration_refusal
+from swarm.tiers.config import tiered_variant
 from swarm.tiers.modes import assign_mode
 from swarm.tiers.vendors import VENDOR_SLA
 
@@ -81,8 +84,10 @@ class RoutingService:
         The ticket is committed first: if inference or routing fails, the ticket still exists,
         unowned, in the unassigned list — a routing problem never loses what a requester wrote.
         Unless a mode is given, the organisation's routing configuration chooses it from the
-        ticket's id and category, in the ticket's own transaction.
+        ticket's id and category, in the ticket's own transaction. A tiered ticket's ``created``
+        records the tiered variant in force (collaboration, each tier's intake).
         """
+        fields["tiered_variant"] = tiered_variant(self.caches.settings.tiers(self.session))
         if "mode" not in fields:
             config = self.caches.settings.routing(self.session)
             category = fields.get("category")
@@ -161,11 +166,25 @@ class RoutingService:
         (state, level, sentence), ``coverage``, ``summary`` and ``members`` are read off the same
         computation, so the page's bar, colours and sentences agree. While nobody owns the ticket
         the swarm is formed around the best candidate, given as ``proposed_owner_id``.
+
+        On a tiered ticket the tiered arm's collaboration setting decides: ``off`` refuses
+        (``CollaborationRefused``: pure tiers have no swarm to suggest), ``within_tier``
+        suggests only agents who serve the ticket's tier, ``open`` suggests as for swarming.
         """
         ticket = self.tickets.get(viewer, ticket_id)
         require_staff(viewer, "see routing suggestions")
         now = self.clock.now()
         org = self._org(now, ticket.requester_id)
+        if ticket.mode == TIERED:
+            settings = self.caches.settings.tiers(self.session)
+            if not collaboration_allows(settings.collaboration, ticket.tier):
+                name = "any tier yet" if ticket.tier is None else settings.name(ticket.tier)
+                refusal = collaboration_refusal(
+                    settings.collaboration, "asking for suggested helpers", name
+                )
+                raise CollaborationRefused(refusal)
+            if settings.collaboration == "within_tier":
+                org = within_tier(org, ticket.tier, ticket.owner_id)
         view = self.caches.org.ticket(self.session, ticket, deadlines_of(self.session, ticket.id))
         graph = org.skills
         if not view.required_skills:

@@ -78,6 +78,16 @@ def _parse(value: Any, parse: Any, default: Any) -> Any:
         return default()
 
 
+def stored_tiers(session: Session) -> TieredSettings:
+    """The tier settings as stored, read now: for services that have no ``SettingsCache``.
+
+    One small query; the ticket room's services ask it only for tiered tickets.
+    """
+    value = session.scalar(select(Setting.value).where(Setting.key == TIERS_KEY))
+    parsed: TieredSettings = _parse(value, settings_from_dict, TieredSettings)
+    return parsed
+
+
 def store_routing(session: Session, config: RoutingConfig, actor: User, now: datetime) -> None:
     """Write the routing configuration in the caller's transaction."""
     _store(session, ROUTING_KEY, routing_config_to_dict(config), actor, now)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import Clock
 from swarm.db import begin_write
+from swarm.dispatch.collaboration import collaboration_on
 from swarm.dispatch.settings import SettingsCache, store_routing, store_tiers
 from swarm.events import AssignedBy, EventType
 from swarm.models import Ticket, TicketDeadline, TicketEvent, User, Vendor, VendorHandoff
@@ -648,6 +649,8 @@ class TieredService(TicketService):
         return {
             "tier": ticket.tier,
             "name": settings.name(ticket.tier),
+            "intake": settings.intake(ticket.tier),
+            "collaboration": settings.collaboration,
             "external": bool(tier and tier.external),
             "paused": ticket.tier_paused_at is not None,
             "entered_at": ticket.tier_entered_at,
@@ -665,6 +668,11 @@ class TieredService(TicketService):
             "vendor_overdue": bool(handoff and vendor_overdue(handoff, now)),
             "vendor_due_at": handoff.due_at if handoff else None,
         }
+
+    def collaboration(self, ticket: Ticket, viewer: User) -> dict[str, Any]:
+        """What the tiered arm's collaboration setting lets ``viewer`` do on ``ticket`` (ask
+        for help, offer it); everything on a swarm ticket."""
+        return collaboration_on(self.caches.settings.tiers(self.session), ticket, viewer)
 
     # ------------------------------------------------------------------ internals
 

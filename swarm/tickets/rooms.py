@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from swarm.clock import Clock
 from swarm.db import begin_write
+from swarm.dispatch.collaboration import require_collaboration
 from swarm.events import MESSAGE_KINDS, Audience, EventType
 from swarm.models import GuestPass, Invitation, Message, Participation, Ticket, TicketEvent, User
 from swarm.models.tickets import InvitationStatus, MessageKind
@@ -247,6 +248,7 @@ class RoomService(TicketService):
             require_staff(actor, "add helpers")
             self._require_active(ticket, "swarmed on")
             require_owner_or_manager(actor, ticket, "add helpers")
+            require_collaboration(self.session, ticket, "adding a helper", agent_id)
             helper = self._active_agent(agent_id)
             if helper.id == ticket.owner_id or self._open_participation(ticket.id, helper.id):
                 raise Conflict(f"{helper.name} is already in this swarm.")
@@ -389,6 +391,7 @@ class RoomService(TicketService):
         def change() -> Invitation:
             ticket = self._locked(actor, ticket_id)
             require_staff(actor, "invite helpers")
+            require_collaboration(self.session, ticket, "inviting", agent_id)
             if ticket.status not in ACTIVE_STATUSES:
                 raise IllegalTransition(f"Ticket {ticket.id} is {ticket.status}; reopen it first.")
             in_swarm = self._open_participation(ticket.id, actor.id) is not None
@@ -514,6 +517,7 @@ class RoomService(TicketService):
         def change() -> None:
             ticket = self._locked(actor, ticket_id)
             require_staff(actor, "raise a hand")
+            require_collaboration(self.session, ticket, "raising a hand")
             self._record(ticket, EventType.HAND_RAISED, actor, note=(note or "").strip() or None)
 
         self._transaction(change)
@@ -524,6 +528,7 @@ class RoomService(TicketService):
         def change() -> None:
             ticket = self._locked(actor, ticket_id)
             require_staff(actor, "offer help")
+            require_collaboration(self.session, ticket, "offering help", actor.id)
             if ticket.owner_id == actor.id:
                 raise IllegalTransition("You own this ticket; raise your hand to ask for help.")
             self._record(

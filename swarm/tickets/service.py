@@ -7,7 +7,7 @@ change raises a ``DomainError`` subclass and leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -216,12 +216,15 @@ class TicketService:
         mode: str = Mode.SWARM,
         category: str | None = None,
         mode_for: Callable[[int], str] | None = None,
+        tiered_variant: Mapping[str, Any] | None = None,
     ) -> Ticket:
         """Open a ticket for ``actor`` (or, for staff, on behalf of ``requester_id``).
 
         Appends a ``created`` event carrying the subject, priority and mode. ``mode_for``, when
         given, chooses the mode from the new ticket's id in the same transaction (the split
-        between swarm and tiered is a hash of the id, known only after the insert).
+        between swarm and tiered is a hash of the id, known only after the insert). A tiered
+        ticket's ``created`` also carries ``tiered_variant`` (``collaboration``, ``intake``),
+        so that metrics can tell which tiered variant it ran under.
         """
         category = (category or "").strip() or None
         subject = subject.strip()
@@ -285,6 +288,7 @@ class TicketService:
                 mode=ticket.mode,
                 requester_id=requester.id,
                 category=category,
+                **(dict(tiered_variant or {}) if ticket.mode == Mode.TIERED else {}),
             )
             return ticket
 
@@ -609,6 +613,7 @@ class TicketService:
                     tier=decision.tier,
                     why=decision.why or None,
                     policy=policy,
+                    intake=decision.intake,
                 )
             elif isinstance(decision, Escalate):
                 previous_owner = ticket.owner_id

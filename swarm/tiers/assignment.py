@@ -88,14 +88,14 @@ def rotation(candidates: list[AgentView], after: int | None, ticket_id: int) -> 
 def pick_agent(
     ticket: TicketView, tier: int, org: OrgView, strategy: Strategy, tier_name: str
 ) -> Pick | None:
-    """The agent to assign ``ticket`` in ``tier``, or ``None`` (pull only, or nobody can take it).
+    """The agent to assign ``ticket`` in ``tier``, or ``None`` when nobody can take it.
+
+    Only for tiers that push: a pull tier's tickets wait for an agent (the policy asks first).
 
     ``round_robin`` takes the next in turn; ``least_loaded`` the lowest share of capacity in use
     (load / capacity, so a part-timer with 1 of 2 is as busy as a full-timer with 5 of 10), ties
     broken by the turn order so that equal agents still take turns.
     """
-    if strategy == "pull_only":
-        return None
     candidates = eligible_agents(ticket, tier, org)
     turn = rotation(candidates, org.tier_rotation.get(tier), ticket.id)
     if not turn:

@@ -9,26 +9,30 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from swarm.routing import Priority
+from swarm.tiers.collaboration import COLLABORATION_SETTINGS, Collaboration
 
 __all__ = [
     "DEFAULT_TIERS",
     "ENTRY_TIER",
+    "INTAKES",
     "MAX_LIMIT_SECONDS",
     "PRIORITIES",
     "SELF_SERVICE_TIER",
+    "Intake",
     "Strategy",
     "TierConfig",
     "TierConfigError",
     "TieredSettings",
     "settings_from_dict",
     "settings_to_dict",
+    "tiered_variant",
 ]
 
 PRIORITIES: tuple[Priority, ...] = ("P1", "P2", "P3", "P4")
@@ -40,8 +44,14 @@ ENTRY_TIER = 1
 #: Anything longer than 30 days is a typo (minutes for seconds), not a policy.
 MAX_LIMIT_SECONDS = 30 * 24 * 3600
 
-Strategy = Literal["round_robin", "least_loaded", "pull_only"]
+Strategy = Literal["round_robin", "least_loaded"]
 STRATEGIES: tuple[str, ...] = get_args(Strategy)
+#: The strategy that made every tier pull before intake was set per tier; still accepted on input.
+LEGACY_PULL_ONLY = "pull_only"
+#: How a tier takes a ticket that enters it: ``push`` assigns it (by the strategy), ``pull``
+#: leaves it in the tier's queue until an agent takes it ("Take next").
+Intake = Literal["push", "pull"]
+INTAKES: tuple[str, ...] = get_args(Intake)
 
 _MINUTE = 60
 _HOUR = 60 * _MINUTE
@@ -67,6 +77,9 @@ class TierConfig:
         ``None`` (or a missing priority) means no automatic escalation for that priority.
     external : bool
         The tier is run by vendors (Tier 4): the organisation monitors, a vendor works.
+    intake : {"push", "pull"}
+        ``push``: a ticket entering the tier is assigned to one of its agents at once;
+        ``pull``: it waits in the tier's queue until an agent takes it ("Take next").
 
     Examples
     --------
@@ -83,6 +96,7 @@ class TierConfig:
     name: str
     limits: Mapping[Priority, int | None] = field(default_factory=dict, hash=False)
     external: bool = False
+    intake: Intake = "push"
 
     def __post_init__(self) -> None:
         # bool is an int in Python; `True` as a tier number is always a mistake.
@@ -104,6 +118,13 @@ class TierConfig:
             raise TierConfigError(
                 "Tier 0 is self-service: it has no queue, so it cannot have a time limit."
             )
+        if self.intake not in INTAKES:
+            raise TierConfigError(
+                f"Tier {self.tier} intake must be push (assign at once) or pull (agents take "
+                f"it from the queue), not {self.intake!r}."
+            )
+        if self.tier == SELF_SERVICE_TIER and self.intake != "push":
+            raise TierConfigError("Tier 0 is self-service: it has no queue to pull from.")
         # A read-only copy: a caller mutating its dict later must not change a validated config.
         limits: dict[Priority, int | None] = {}
         for priority in PRIORITIES:
@@ -149,7 +170,14 @@ DEFAULT_TIERS: tuple[TierConfig, ...] = (
     TierConfig(0, "Self-service"),
     # The seed rule: a Tier 1 issue open longer than 15 minutes goes to Tier 2. P1/P2 are
     # outages and degradations: the desk logs and routes them rather than troubleshooting.
-    TierConfig(1, "Service desk", _limits(5 * _MINUTE, 10 * _MINUTE, 15 * _MINUTE, 15 * _MINUTE)),
+    # Pull: the desk works its queue in order ("Take next"), as service desks do; a ticket
+    # nobody takes within the limit is escalated to Tier 2, where it is pushed to someone.
+    TierConfig(
+        1,
+        "Service desk",
+        _limits(5 * _MINUTE, 10 * _MINUTE, 15 * _MINUTE, 15 * _MINUTE),
+        intake="pull",
+    ),
     TierConfig(2, "Technical support", _limits(30 * _MINUTE, _HOUR, 4 * _HOUR, 8 * _HOUR)),
     TierConfig(3, "Engineering", _limits(2 * _HOUR, 4 * _HOUR, _DAY, 2 * _DAY)),
     # Vendors answer to their own SLA (swarm/tiers/vendors.py), not to a tier limit.
@@ -165,12 +193,14 @@ class TieredSettings:
     ----------
     tiers : sequence of TierConfig
         A contiguous chain that includes Tier 1 (e.g. 1–3, or 0–4); kept sorted by number.
-    strategy : {"round_robin", "least_loaded", "pull_only"}
-        Automatic assignment inside a tier; ``pull_only`` leaves tickets in the queue for agents
-        to pull ("next ticket").
+    strategy : {"round_robin", "least_loaded"}
+        How a ``push`` tier picks the agent (each tier's ``intake`` says whether it pushes).
     last_automatic_tier : int or None
         The highest tier a time limit may move a ticket into; ``None`` means the last configured
         tier. Set it to 3 when only a person may send a ticket to the vendors.
+    collaboration : {"off", "within_tier", "open"}
+        Whom a tiered ticket's owner may invite or be offered help by
+        (:mod:`swarm.tiers.collaboration`); ``off`` is pure tiers.
 
     Examples
     --------
@@ -186,6 +216,7 @@ class TieredSettings:
     tiers: Sequence[TierConfig] = DEFAULT_TIERS
     strategy: Strategy = "round_robin"
     last_automatic_tier: int | None = None
+    collaboration: Collaboration = "off"
 
     def __post_init__(self) -> None:
         tiers = tuple(sorted(self.tiers, key=lambda t: t.tier))
@@ -215,6 +246,11 @@ class TieredSettings:
             raise TierConfigError(
                 f"Unknown assignment strategy {self.strategy!r}; use one of "
                 f"{', '.join(STRATEGIES)}."
+            )
+        if self.collaboration not in COLLABORATION_SETTINGS:
+            raise TierConfigError(
+                f"Unknown collaboration setting {self.collaboration!r}; use one of "
+                f"{', '.join(COLLABORATION_SETTINGS)}."
             )
         last = self.last_automatic_tier
         if last is not None and (last not in numbers or last < ENTRY_TIER):
@@ -250,6 +286,13 @@ class TieredSettings:
                 return f"Tier {tier} ({config.name})"
         return f"Tier {tier}"
 
+    def intake(self, tier: int) -> Intake:
+        """How ``tier`` takes a ticket entering it; ``push`` for a tier no longer configured."""
+        for config in self.tiers:
+            if config.tier == tier:
+                return config.intake
+        return "push"
+
     def limit(self, tier: int, priority: Priority) -> timedelta | None:
         """The time limit of ``tier`` for ``priority``; ``None`` for no limit or no such tier."""
         for config in self.tiers:
@@ -276,14 +319,17 @@ def settings_from_dict(
     """Read the ``/api/v1/tiers`` document into settings, with the same errors.
 
     ``data`` is ``{"tiers": [{"tier": 1, "name": "…", "limits": {"P1": 300, …},
-    "external": false}, …], "strategy"?: "…", "last_automatic_tier"?: 3}``; keys left out keep
-    the values of ``base`` (the defaults when ``None``).
+    "external": false, "intake": "pull"}, …], "strategy"?: "…", "last_automatic_tier"?: 3,
+    "collaboration"?: "off"}``; keys left out keep the values of ``base`` (the defaults when
+    ``None``), and a tier given without ``intake`` keeps the intake that tier number has in
+    ``base`` (or in the defaults). The strategy ``pull_only`` of older documents is read as
+    every tier pulling.
 
     Examples
     --------
     >>> s = settings_from_dict({"tiers": [{"tier": 1, "name": "Desk", "limits": {"P3": 600}}]})
-    >>> s.limit(1, "P3"), s.limit(1, "P1")
-    (datetime.timedelta(seconds=600), None)
+    >>> s.limit(1, "P3"), s.limit(1, "P1"), s.intake(1)
+    (datetime.timedelta(seconds=600), None, 'pull')
     >>> settings_from_dict({"tiers": [{"tier": 1, "name": "Desk", "limits": {"P3": -5}}]})
     Traceback (most recent call last):
     ...
@@ -297,15 +343,20 @@ def settings_from_dict(
         raw = data["tiers"]
         if not isinstance(raw, list):
             raise TierConfigError('"tiers" must be a list of {tier, name, limits} objects.')
-        tiers = [_tier_from_dict(item) for item in raw]
+        tiers = [_tier_from_dict(item, base) for item in raw]
+    strategy = data.get("strategy", base.strategy)
+    if strategy == LEGACY_PULL_ONLY:
+        tiers = [replace(t, intake="pull") if t.tier != SELF_SERVICE_TIER else t for t in tiers]
+        strategy = "round_robin"
     return TieredSettings(
         tiers=tiers,
-        strategy=data.get("strategy", base.strategy),
+        strategy=strategy,
         last_automatic_tier=data.get("last_automatic_tier", base.last_automatic_tier),
+        collaboration=data.get("collaboration", base.collaboration),
     )
 
 
-def _tier_from_dict(item: object) -> TierConfig:
+def _tier_from_dict(item: object, base: TieredSettings) -> TierConfig:
     if not isinstance(item, Mapping):
         raise TierConfigError("Each tier must be an object with tier, name and limits.")
     if "tier" not in item:
@@ -316,16 +367,47 @@ def _tier_from_dict(item: object) -> TierConfig:
     external = item.get("external", False)
     if not isinstance(external, bool):
         raise TierConfigError(f"Tier {item['tier']}: 'external' must be true or false.")
-    return TierConfig(item["tier"], item.get("name", ""), dict(limits), external)
+    intake = item.get("intake")
+    if intake is None:
+        # A document written before intake existed, or a form that does not show it, keeps the
+        # tier's intake rather than silently switching the desk back to pushing.
+        known = [t for t in (*base.tiers, *DEFAULT_TIERS) if t.tier == item["tier"]]
+        intake = known[0].intake if known else "push"
+    return TierConfig(item["tier"], item.get("name", ""), dict(limits), external, intake)
 
 
 def settings_to_dict(settings: TieredSettings) -> dict[str, Any]:
     """The inverse of :func:`settings_from_dict` (what ``GET /api/v1/tiers`` shows)."""
     return {
         "tiers": [
-            {"tier": t.tier, "name": t.name, "limits": dict(t.limits), "external": t.external}
+            {
+                "tier": t.tier,
+                "name": t.name,
+                "limits": dict(t.limits),
+                "external": t.external,
+                "intake": t.intake,
+            }
             for t in settings.tiers
         ],
         "strategy": settings.strategy,
         "last_automatic_tier": settings.last_automatic_tier,
+        "collaboration": settings.collaboration,
+    }
+
+
+def tiered_variant(settings: TieredSettings) -> dict[str, Any]:
+    """Which tiered variant a ticket runs under, as its ``created`` event records it.
+
+    The metrics compare "tiered" against swarming; these keys say which tiered: whether tickets
+    could swarm inside the tiers, and which tiers pushed or pulled (tier numbers as strings,
+    since the event's data is JSON).
+
+    Examples
+    --------
+    >>> tiered_variant(TieredSettings())
+    {'collaboration': 'off', 'intake': {'1': 'pull', '2': 'push', '3': 'push', '4': 'push'}}
+    """
+    return {
+        "collaboration": settings.collaboration,
+        "intake": {str(t.tier): t.intake for t in settings.tiers if t.tier != SELF_SERVICE_TIER},
     }

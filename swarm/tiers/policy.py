@@ -1,9 +1,10 @@
 """``TieredPolicy``: classic tiered support as a :class:`~swarm.routing.RoutingPolicy`.
 
 A ticket that reaches the desk is queued in Tier 1 (Tier 0, self-service, is what it did not
-solve), assigned inside the tier when the organisation assigns automatically, and given a tier
-deadline. When the deadline passes it is escalated to the next tier: the owner is cleared and the
-ticket is queued again — a handoff, as in real tiered support, and the event log shows it as one.
+solve), assigned inside the tier when that tier pushes (or left in its queue for an agent to take
+when it pulls), and given a tier deadline. When the deadline passes it is escalated to the next
+tier: the owner is cleared and the ticket is queued again — a handoff, as in real tiered
+support, and the event log shows it as one.
 The same pure functions plan manual escalations and de-escalations, so that a move made by a
 person and a move made by a timer produce the same decisions and the same events.
 """
@@ -84,24 +85,24 @@ class TieredPolicy:
     >>> from datetime import UTC, datetime
     >>> from swarm.routing import AgentView, OrgView, TicketView
     >>> from swarm.skills.graph import build_skill_graph
-    >>> org = OrgView({1: AgentView(1, "Ada", True, 0, 5, tiers=frozenset({1}))},
+    >>> org = OrgView({1: AgentView(1, "Ada", True, 0, 5, tiers=frozenset({1, 2}))},
     ...               build_skill_graph([]))
     >>> now = datetime(2025, 1, 1, 9, 0, tzinfo=UTC)
-    >>> queue, assign, deadline = TieredPolicy().on_opened(TicketView(7, "P3"), org, now)
-    >>> queue.tier, assign.agent_id, deadline.at.time()
-    (1, 1, datetime.time(9, 15))
+    >>> queue, deadline = TieredPolicy().on_opened(TicketView(7, "P3"), org, now)  # Tier 1 pulls
+    >>> queue.tier, queue.intake, deadline.at.time()
+    (1, 'pull', datetime.time(9, 15))
     >>> ticket = TicketView(7, "P3", tier=1, owner_id=1, deadlines={"tier_limit": deadline.at})
     >>> TieredPolicy().on_deadline(ticket, org, deadline.at)[:3]  # doctest: +NORMALIZE_WHITESPACE
     [ClearDeadline(kind='tier_limit'), Escalate(to_tier=2, reason='time_limit'),
      Queue(tier=2, why='Tier 1 (Service desk) limit for P3 (15 min) passed: escalated to
-     Tier 2 (Technical support)')]
+     Tier 2 (Technical support)', intake='push')]
     """
 
     def __init__(self, settings: TieredSettings | None = None) -> None:
         self.settings = settings or TieredSettings()
 
     def on_opened(self, ticket: TicketView, org: OrgView, now: datetime) -> list[Decision]:
-        """Queue a new ticket in Tier 1, assign it there when automatic, start the tier clock."""
+        """Queue a new ticket in Tier 1, assign it there if Tier 1 pushes, start the tier clock."""
         why = (
             f"new ticket: {self.settings.name(ENTRY_TIER)} — self-service (Tier 0) did not "
             "resolve it"
@@ -141,7 +142,8 @@ class TieredPolicy:
         ]
 
     def on_released(self, ticket: TicketView, org: OrgView, now: datetime) -> list[Decision]:
-        """Back to the same tier's queue and to someone else; the tier clock keeps running.
+        """Back to the same tier's queue and, if the tier pushes, to someone else; the tier clock
+        keeps running.
 
         A release is not a move between tiers, so it neither restarts nor clears the deadline:
         releasing a ticket must not buy it more time in the tier.
@@ -149,11 +151,7 @@ class TieredPolicy:
         # A ticket released before it was ever queued (tiered by hand, say) starts at the desk.
         tier = ENTRY_TIER if ticket.tier is None else ticket.tier
         why = f"released: back in the {self.settings.name(tier)} queue"
-        decisions: list[Decision] = [Queue(tier, why)]
-        pick = pick_agent(ticket, tier, org, self.settings.strategy, self.settings.name(tier))
-        if pick is not None:
-            decisions.append(Assign(pick.agent.id, pick.why))
-        return decisions
+        return _queue_and_assign(ticket, tier, self.settings, org, why)
 
     def on_paused(self, ticket: TicketView, now: datetime) -> list[Decision]:
         """The ticket now waits on the requester or a vendor: stop the tier deadline.
@@ -356,21 +354,32 @@ def _enter_tier(
     now: datetime,
     why: str,
 ) -> list[Decision]:
-    """Queue in ``tier``, assign there when automatic, and start that tier's clock.
+    """Queue in ``tier``, assign there if it pushes, and start that tier's clock.
 
     ``ticket.owner_id`` (the owner before a move) stays in the view on purpose: the assignment
     skips them, because a move exists to put the ticket in other hands.
     """
-    decisions: list[Decision] = [Queue(tier, why)]
-    if org is not None:
-        pick = pick_agent(ticket, tier, org, settings.strategy, settings.name(tier))
-        if pick is not None:
-            decisions.append(Assign(pick.agent.id, pick.why))
+    decisions = _queue_and_assign(ticket, tier, settings, org, why)
     limit = settings.limit(tier, ticket.priority)
     # No deadline where a time limit could not move the ticket anyway: it would only fire to be
     # cleared.
     if limit is not None and settings.next_automatic(tier) is not None:
         decisions.append(SetDeadline(TIER_LIMIT, now + limit))
+    return decisions
+
+
+def _queue_and_assign(
+    ticket: TicketView, tier: int, settings: TieredSettings, org: OrgView | None, why: str
+) -> list[Decision]:
+    """``Queue(tier)``, and for a push tier the ``Assign`` of whoever is next, if anyone."""
+    intake = settings.intake(tier)
+    if intake == "pull":
+        return [Queue(tier, f"{why}; it waits in the queue for an agent to take it", intake)]
+    decisions: list[Decision] = [Queue(tier, why, intake)]
+    if org is not None:
+        pick = pick_agent(ticket, tier, org, settings.strategy, settings.name(tier))
+        if pick is not None:
+            decisions.append(Assign(pick.agent.id, pick.why))
     return decisions
 
 

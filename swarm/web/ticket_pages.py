@@ -99,9 +99,11 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
     people = {u.id: u.name for u in db_session().scalars(select(User).where(User.id.in_(ids)))}
     suggestions = None
     all_skills = []
+    # A tiered ticket swarms only as far as the tiered arm's collaboration setting allows.
+    collab = tiered_service().collaboration(found, user) if user.is_staff else None
     if user.is_staff:
         all_skills = profile_service().skills()
-        if found.status in ("new", "open", "pending"):
+        if found.status in ("new", "open", "pending") and collab and collab["ask"]:
             try:
                 suggestions = routing_service().suggestions(user, ticket_id)
             except DomainError as exc:
@@ -121,6 +123,7 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         next_statuses=sorted(TRANSITIONS[found.status]),
         # Tiered mode: where the ticket stands, its moves and the vendor panel.
         tiered=tiered_service().tier_status(found) if user.is_staff else None,
+        collab=collab,
         vendors=tiered_service().vendors(user, include_inactive=False) if user.is_staff else [],
         guests=guest_service().guests(user, ticket_id) if user.is_staff else [],
         new_guest_link=new_guest_link,

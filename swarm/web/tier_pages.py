@@ -22,8 +22,21 @@ MODES = ["swarm", "tiered", "split"]
 STRATEGIES = {
     "round_robin": "Round-robin among present agents",
     "least_loaded": "Least loaded first",
-    "pull_only": "Nobody assigned: agents take the next ticket",
 }
+INTAKES = {
+    "pull": "Pull: waits for Take next",
+    "push": "Push: assigned in turn",
+}
+COLLABORATION = {
+    "off": "Off: pure tiers, escalate instead",
+    "within_tier": "Within the tier: invite and offer help among the tier's agents",
+    "open": "Open: invite anyone, as swarming does",
+}
+
+
+@web.app_context_processor
+def collaboration_labels() -> dict[str, Any]:
+    return {"collaboration_labels": COLLABORATION}
 
 
 @web.app_template_filter("duration")
@@ -176,6 +189,8 @@ def routing_settings(status: int = 200) -> Any:
         vendors=service.vendors(user),
         modes=MODES,
         strategies=STRATEGIES,
+        intakes=INTAKES,
+        collaboration=COLLABORATION,
         priorities=PRIORITIES,
         can_edit=user.has_role(Role.MANAGER),
         draft=request.form if request.method == "POST" else {},
@@ -238,10 +253,17 @@ def save_tiers() -> Any:
                 "name": f.get(f"name-{n}", item["name"]),
                 "limits": limits,
                 "external": item["external"],
+                # Tier 0 has no queue and no intake field: it keeps what it has.
+                "intake": f.get(f"intake-{n}", item["intake"]),
             }
         )
     last = form_int(f.get("last_automatic_tier"))
-    data = {"tiers": tiers, "strategy": f.get("strategy", ""), "last_automatic_tier": last}
+    data = {
+        "tiers": tiers,
+        "strategy": f.get("strategy", ""),
+        "last_automatic_tier": last,
+        "collaboration": f.get("collaboration", current_doc["collaboration"]),
+    }
     return _settings_form(
         "Tiers saved; new limits apply to tickets entering a tier from now on.",
         lambda: service.set_tier_settings(current(), data),

@@ -339,3 +339,25 @@ def test_the_requester_hears_only_their_conversation_never_the_swarm(
         "We found it, fixing now",
         "Thanks! How long?",
     ]
+
+
+def test_a_tiered_ticket_cannot_swarm_over_the_socket_while_collaboration_is_off(
+    connect, login, manager, agent, claimed_ticket, db, clock
+):
+    assert login(manager).put("/api/v1/config/routing", json={"mode": "tiered"}).status_code == 200
+    ticket = claimed_ticket("Docking station dead")  # the agent took it from the desk
+    assert ticket["mode"] == "tiered"
+    colleague = make_agent(db, clock, name="Cleo Colleague")
+    owner_c, colleague_c = connect(agent), connect(colleague)
+    owner_c.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    owner_c.get_received()
+    colleague_c.get_received()
+    for event, payload, client in (
+        ("raise_hand", {"ticket_id": ticket["id"]}, owner_c),
+        ("invite", {"ticket_id": ticket["id"], "agent_id": colleague.id}, owner_c),
+        ("offer_help", {"ticket_id": ticket["id"]}, colleague_c),
+    ):
+        ack = client.emit(event, payload, callback=True)
+        assert ack["ok"] is False and ack["error"]["code"] == "tier_collaboration", event
+        assert ack["error"]["message"].startswith("Tier collaboration is off: escalate instead")
+    assert events_of(owner_c) == [] and events_of(colleague_c) == []  # nobody heard a thing

@@ -127,6 +127,50 @@ def test_a_gap_in_the_tiers_is_refused(desk):
     assert "Tier 2 is missing between Tier 1 and Tier 3" in error(response)["message"]
 
 
+def test_intake_and_collaboration_are_set_per_tier_and_read_back(desk):
+    c = desk["clients"]
+    tiers = c["manager"].get("/api/v1/tiers").json["tiers"]
+    assert [t["intake"] for t in tiers] == ["push", "pull", "push", "push", "push"]
+    tiers[2]["intake"] = "pull"
+    body = {"tiers": tiers, "collaboration": "within_tier"}
+    saved = c["manager"].put("/api/v1/tiers", json=body)
+    assert saved.status_code == 200, saved.json
+    doc = c["l1"].get("/api/v1/tiers").json
+    assert [t["intake"] for t in doc["tiers"]] == ["push", "pull", "pull", "push", "push"]
+    assert doc["collaboration"] == "within_tier"
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"collaboration": "sometimes"}, "Unknown collaboration setting 'sometimes'"),
+        ({"collaboration": "swarm"}, "use one of off, within_tier, open"),
+        ({"tiers": [{"tier": 1, "name": "Desk", "intake": "auto"}]}, "Tier 1 intake must be"),
+        ({"tiers": [{"tier": 1, "name": "Desk", "intake": True}]}, "Tier 1 intake must be"),
+    ],
+)
+def test_bad_intake_or_collaboration_is_refused_and_nothing_changes(desk, body, words):
+    c = desk["clients"]
+    response = c["manager"].put("/api/v1/tiers", json=body)
+    assert response.status_code == 422, response.json
+    assert words in error(response)["message"]
+    doc = c["manager"].get("/api/v1/tiers").json
+    assert doc["collaboration"] == "off" and doc["tiers"][1]["intake"] == "pull"
+
+
+def test_suggestions_on_a_tiered_ticket_follow_the_collaboration_setting(desk):
+    c = desk["clients"]
+    ticket = open_ticket(c["requester"])
+    refused = c["l1"].get(f"/api/v1/tickets/{ticket['id']}/suggestions")
+    assert refused.status_code == 403
+    assert error(refused) == {
+        "code": "tier_collaboration",
+        "message": "Tier collaboration is off: escalate instead of asking for suggested helpers.",
+    }
+    assert c["manager"].put("/api/v1/tiers", json={"collaboration": "open"}).status_code == 200
+    assert c["l1"].get(f"/api/v1/tickets/{ticket['id']}/suggestions").status_code == 200
+
+
 def test_unknown_fields_are_refused(desk):
     response = desk["clients"]["manager"].put(
         "/api/v1/config/routing", json={"mode": "tiered", "ratio": 0.3}
@@ -144,7 +188,8 @@ def pull_only(desk):
     assert c.put("/api/v1/tiers", json={"tiers": tiers, "strategy": "pull_only"}).status_code == 200
 
 
-def test_an_agent_takes_the_next_ticket_of_their_tier(desk, pull_only, clock):
+def test_an_agent_takes_the_next_ticket_of_their_tier(desk, clock):
+    # No configuration: a new install's service desk pulls.
     c = desk["clients"]
     older = open_ticket(c["requester"], subject="older P3")
     clock.advance(minutes=2)
@@ -233,6 +278,7 @@ def test_a_swarm_ticket_cannot_be_escalated(desk):
 def test_pending_pauses_the_tier_clock_in_the_ticket_json(desk, clock):
     c = desk["clients"]
     ticket = open_ticket(c["requester"])
+    assert c["l1"].post("/api/v1/queues/1/next").json["id"] == ticket["id"]  # the desk pulls
     paused = c["l1"].post(f"/api/v1/tickets/{ticket['id']}/status", json={"status": "pending"})
     assert paused.status_code == 200
     assert paused.json["tier_paused_at"] == clock.now().isoformat()

@@ -84,11 +84,13 @@ def pages(browser, tiered_server):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def tiered_mode(pages):  # type: ignore[no-untyped-def]
-    """Tiered routing where agents pull their tickets (each test may run alone)."""
+    """Tiered routing where every tier pulls and nobody swarms (each test may run alone)."""
     manager = pages("manager")
     api(manager, "PUT", "/api/v1/config/routing", {"mode": "tiered"})
     tiers = api(manager, "GET", "/api/v1/tiers")["tiers"]
-    api(manager, "PUT", "/api/v1/tiers", {"tiers": tiers, "strategy": "pull_only"})
+    for tier in tiers[1:]:
+        tier["intake"] = "pull"
+    api(manager, "PUT", "/api/v1/tiers", {"tiers": tiers, "collaboration": "off"})
 
 
 def open_ticket(page: Page, subject: str, priority: str = "P3") -> int:
@@ -122,10 +124,51 @@ def test_a_manager_switches_the_mode_to_tiered_and_sets_a_limit(pages):
     expect(page.get_by_label("Tier 1 P3 limit in seconds")).to_have_value("600")
     assert api(page, "GET", "/api/v1/tiers")["tiers"][1]["limits"]["P3"] == 600
     screenshot(page, "tiered-settings")
-    # Put the default back for the other tests.
-    page.get_by_label("Tier 1 P3 limit in seconds").fill("900")
+    # Per tier: push or pull; and whether tiered tickets may swarm.
+    expect(page.get_by_label("Tier 1 intake")).to_have_value("pull")  # the default
+    page.get_by_label("Tier 2 intake").select_option("pull")
+    page.get_by_label("Collaboration on tiered tickets").select_option("within_tier")
     page.get_by_role("button", name="Save tiers").click()
     expect(page.get_by_text("Tiers saved")).to_be_visible()
+    doc = api(page, "GET", "/api/v1/tiers")
+    assert [t["intake"] for t in doc["tiers"][1:3]] == ["pull", "pull"]
+    assert doc["collaboration"] == "within_tier"
+    # Put the defaults back for the other tests.
+    page.get_by_label("Tier 1 P3 limit in seconds").fill("900")
+    page.get_by_label("Tier 2 intake").select_option("push")
+    page.get_by_label("Collaboration on tiered tickets").select_option("off")
+    page.get_by_role("button", name="Save tiers").click()
+    expect(page.get_by_text("Tiers saved")).to_be_visible()
+
+
+def test_a_tiered_ticket_offers_no_swarming_unless_the_setting_allows_it(pages, tiered_mode):
+    ticket_id = open_ticket(pages("requester"), "Laptop will not dock")
+    page = pages("l1")
+    api(page, "POST", f"/api/v1/tickets/{ticket_id}/claim")
+    page.goto(f"/tickets/{ticket_id}")
+    expect(page.get_by_role("heading", name="Tier 1 (Service desk)")).to_be_visible()
+    expect(page.get_by_text("Off: pure tiers, escalate instead")).to_be_visible()
+    for hidden in ("Raise hand: ask the suggested experts", "Send invitation"):
+        expect(page.get_by_role("button", name=hidden)).to_have_count(0)
+    expect(page.get_by_role("heading", name="Suggestions")).to_have_count(0)
+    screenshot(page, "tiered-ticket-collaboration-off")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "tiered-ticket-collaboration-off-390")
+    # Another agent of the tier, when collaboration stays within the tier, may offer help.
+    api(pages("manager"), "PUT", "/api/v1/tiers", {"collaboration": "within_tier"})
+    try:
+        page.set_viewport_size({"width": 1366, "height": 900})
+        page.reload()
+        expect(
+            page.get_by_role("button", name="Raise hand: ask the suggested experts")
+        ).to_be_visible()
+        expect(page.get_by_role("heading", name="Suggestions")).to_be_visible()
+        tier_2 = pages("l2")
+        tier_2.goto(f"/tickets/{ticket_id}")
+        expect(tier_2.get_by_role("button", name="Offer help to the owner")).to_have_count(0)
+        screenshot(page, "tiered-ticket-collaboration-within-tier")
+    finally:
+        api(pages("manager"), "PUT", "/api/v1/tiers", {"collaboration": "off"})
 
 
 def test_an_l1_agent_takes_the_next_ticket_from_the_tier_1_queue(pages, tiered_mode):

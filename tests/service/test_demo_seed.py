@@ -238,7 +238,7 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
         "closed": {"from", "to"},
         "reopened": {"from", "to", "reason"},
         "skills_set": {"skills", "by"},
-        "queued": {"tier", "why", "policy"},
+        "queued": {"tier", "why", "policy", "intake"},
         "unassigned": {"previous_owner_id", "reason"},
         "helper_invited": {"agent_id", "invitation_id"},
         "helper_left": {"agent_id", "seconds", "reason"},
@@ -261,6 +261,10 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
                 assert e.data["by"] in by
                 # As live: a tiered assignment says the tier it was taken in.
                 assert ("tier" in e.data) == (ticket.mode == "tiered")
+            elif e.type == "created" and ticket.mode == "tiered":
+                # The tiered variant the ticket ran under, for the metrics' comparison.
+                assert set(e.data) == expected["created"] | {"collaboration", "intake"}
+                assert e.data["collaboration"] == "off"
             elif e.type == "escalated":
                 # As the live Escalate; a person's escalation carries their reason as `note`.
                 keys = {"from_tier", "to_tier", "reason", "previous_owner_id"}

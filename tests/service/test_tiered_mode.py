@@ -10,11 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swarm.clock import FakeClock
+from swarm.dispatch.collaboration import CollaborationRefused
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import QueueEmpty, TieredService
-from swarm.models import Ticket, TicketDeadline, TicketEvent, User
+from swarm.models import AgentSkill, Skill, Ticket, TicketDeadline, TicketEvent, TicketSkill, User
 from swarm.routing import ClearDeadline, Escalate, Queue
 from swarm.tickets.errors import Conflict, Forbidden, IllegalTransition, Invalid
+from swarm.tickets.rooms import RoomService
 from swarm.tiers.modes import assign_mode, routing_config_from_dict
 from tests.builders import make_agent, make_manager, make_user
 
@@ -56,7 +58,16 @@ def org(session: Session, clock: FakeClock, tiered: TieredService):
         "requester": make_user(session, clock, name="Rita"),
     }
     tiered.set_routing_config(manager, {"mode": "tiered"})
+    # Every tier pushes here, so that assignment is exercised; pull has its own tests below.
+    set_intake(tiered, manager, {1: "push"})
     return people
+
+
+def set_intake(tiered: TieredService, manager: User, intake: dict[int, str], **more: object):
+    doc = tiered.tier_settings(manager)
+    for item in doc["tiers"]:
+        item["intake"] = intake.get(item["tier"], item["intake"])
+    return tiered.set_tier_settings(manager, {"tiers": doc["tiers"], **more})
 
 
 def open_ticket(routing: RoutingService, requester: User, **kw: object) -> Ticket:
@@ -549,3 +560,169 @@ def test_agents_read_the_configuration_but_only_managers_change_it(tiered, org):
         tiered.set_routing_config(org["l1a"], {"mode": "swarm"})
     with pytest.raises(Forbidden):
         tiered.routing_config(org["requester"])
+
+
+# ------------------------------------------------------------------ intake and collaboration
+
+
+@pytest.fixture
+def rooms(session, clock, notifier) -> RoomService:
+    return RoomService(session, clock, notifier)
+
+
+def test_a_pull_tier_leaves_the_ticket_queued_until_an_agent_takes_it(
+    tiered, routing, org, session
+):
+    set_intake(tiered, org["manager"], {1: "pull"})
+    ticket = open_ticket(routing, org["requester"])
+    assert ticket.tier == 1 and ticket.owner_id is None
+    [queued] = [e for e in log(session, ticket.id) if e.type == "queued"]
+    assert queued.data["intake"] == "pull"
+    assert "waits in the queue for an agent to take it" in queued.data["why"]
+    taken = tiered.pull_next(org["l1b"], 1)
+    assert taken.id == ticket.id and taken.owner_id == org["l1b"].id
+    [assigned] = [e for e in log(session, ticket.id) if e.type == "assigned"]
+    assert assigned.data["by"] == "pull" and assigned.data["tier"] == 1
+
+
+def test_a_ticket_escalated_from_a_pull_tier_is_pushed_in_the_next_one(
+    tiered, routing, org, session, clock
+):
+    set_intake(tiered, org["manager"], {1: "pull"})
+    ticket = open_ticket(routing, org["requester"])
+    clock.advance(minutes=15)
+    assert routing.sweep() == 1
+    session.expire_all()
+    moved = session.get(Ticket, ticket.id)
+    assert moved.tier == 2 and moved.owner_id == org["l2"].id
+    queued = [e.data["intake"] for e in log(session, ticket.id) if e.type == "queued"]
+    assert queued == ["pull", "push"]
+
+
+def test_a_new_install_s_desk_pulls_and_tiered_tickets_record_their_variant(
+    session, clock, notifier
+):
+    caches = RoutingCaches()
+    routing = RoutingService(session, clock, notifier, caches)
+    manager = make_manager(session, clock)
+    desk = serving(session, make_agent(session, clock, name="Dee Desk"), 1)
+    TieredService(session, clock, notifier, caches).set_routing_config(manager, {"mode": "tiered"})
+    ticket = open_ticket(routing, make_user(session, clock))
+    assert ticket.owner_id is None  # Dee is online, but the desk pulls: "Take next" has work
+    [created] = [e for e in log(session, ticket.id) if e.type == "created"]
+    assert created.data["mode"] == "tiered"
+    assert created.data["collaboration"] == "off"
+    assert created.data["intake"] == {"1": "pull", "2": "push", "3": "push", "4": "push"}
+    assert TieredService(session, clock, notifier, caches).pull_next(desk, 1).id == ticket.id
+
+
+def test_a_swarm_ticket_records_no_tiered_variant(tiered, routing, org, session):
+    tiered.set_routing_config(org["manager"], {"mode": "swarm"})
+    ticket = open_ticket(routing, org["requester"])
+    [created] = [e for e in log(session, ticket.id) if e.type == "created"]
+    assert created.data["mode"] == "swarm"
+    assert not {"collaboration", "intake"} & set(created.data)
+
+
+def test_the_variant_in_force_at_opening_is_recorded(tiered, routing, org, session):
+    set_intake(tiered, org["manager"], {2: "pull"}, collaboration="within_tier")
+    ticket = open_ticket(routing, org["requester"])
+    [created] = [e for e in log(session, ticket.id) if e.type == "created"]
+    assert created.data["collaboration"] == "within_tier"
+    assert created.data["intake"] == {"1": "push", "2": "pull", "3": "push", "4": "push"}
+
+
+def owned_in_tier_1(routing, org) -> Ticket:
+    ticket = open_ticket(routing, org["requester"])
+    assert ticket.owner_id == org["l1a"].id or ticket.owner_id == org["l1b"].id
+    return ticket
+
+
+def test_with_collaboration_off_a_tiered_ticket_cannot_swarm(rooms, routing, org, session):
+    ticket = owned_in_tier_1(routing, org)
+    owner = session.get(User, ticket.owner_id)
+    colleague = org["l1b"] if owner.id == org["l1a"].id else org["l1a"]
+    before = types(session, ticket.id)
+    with pytest.raises(CollaborationRefused) as invited:
+        rooms.invite(owner, ticket.id, colleague.id)
+    assert invited.value.message == "Tier collaboration is off: escalate instead of inviting."
+    assert invited.value.status == 403 and invited.value.code == "tier_collaboration"
+    with pytest.raises(CollaborationRefused, match="escalate instead of raising a hand"):
+        rooms.raise_hand(owner, ticket.id, "anyone?")
+    with pytest.raises(CollaborationRefused, match="escalate instead of offering help"):
+        rooms.offer_help(colleague, ticket.id)
+    with pytest.raises(CollaborationRefused, match="escalate instead of asking for suggested"):
+        routing.suggestions(owner, ticket.id)
+    assert types(session, ticket.id) == before  # nothing was recorded
+
+
+def test_within_the_tier_only_the_tier_s_agents_may_be_asked_or_offer_help(
+    tiered, rooms, routing, org, session
+):
+    set_intake(tiered, org["manager"], {}, collaboration="within_tier")
+    ticket = owned_in_tier_1(routing, org)
+    owner = session.get(User, ticket.owner_id)
+    colleague = org["l1b"] if owner.id == org["l1a"].id else org["l1a"]
+    assert rooms.invite(owner, ticket.id, colleague.id).invitee_id == colleague.id
+    with pytest.raises(CollaborationRefused) as refused:
+        rooms.invite(owner, ticket.id, org["l2"].id)
+    assert refused.value.message == (
+        "Tier collaboration stays within the tier: Tess Two does not serve Tier 1 (Service "
+        "desk); escalate instead."
+    )
+    with pytest.raises(CollaborationRefused, match="Theo Three does not serve Tier 1"):
+        rooms.offer_help(org["l3"], ticket.id)
+    rooms.raise_hand(owner, ticket.id, "a second pair of eyes?")
+    rooms.offer_help(colleague, ticket.id)
+    # An agent who also serves the tier counts as one of its agents.
+    org["l2"].profile.tiers = [1]
+    session.commit()
+    assert rooms.invite(owner, ticket.id, org["l2"].id).invitee_id == org["l2"].id
+
+
+def test_within_the_tier_suggestions_name_only_the_tier_s_agents(tiered, routing, org, session):
+    set_intake(tiered, org["manager"], {}, collaboration="within_tier")
+    printers = Skill(name="Printers", aliases=[], description="")
+    session.add(printers)
+    session.flush()
+    for agent in (org["l1a"], org["l1b"], org["l2"], org["l3"]):
+        level = 5 if agent in (org["l2"], org["l3"]) else 2  # the experts sit higher up
+        session.add(AgentSkill(user_id=agent.id, skill_id=printers.id, proficiency=level))
+    session.commit()
+    routing.caches.org.invalidate()
+    ticket = owned_in_tier_1(routing, org)
+    session.add(TicketSkill(ticket_id=ticket.id, skill_id=printers.id, weight=1.0))
+    session.commit()
+    suggested = routing.suggestions(org["manager"], ticket.id)
+    named = {o["agent"]["id"] for o in suggested["owners"]}
+    named |= {m["agent"]["id"] for m in suggested["team"]["members"]}
+    assert named and named <= {org["l1a"].id, org["l1b"].id}
+    set_intake(tiered, org["manager"], {}, collaboration="open")
+    opened = routing.suggestions(org["manager"], ticket.id)
+    assert org["l2"].id in {o["agent"]["id"] for o in opened["owners"]}
+
+
+def test_open_collaboration_lets_a_tiered_ticket_swarm_like_any(
+    tiered, rooms, routing, org, session
+):
+    set_intake(tiered, org["manager"], {}, collaboration="open")
+    ticket = owned_in_tier_1(routing, org)
+    owner = session.get(User, ticket.owner_id)
+    assert rooms.invite(owner, ticket.id, org["l3"].id).invitee_id == org["l3"].id
+    rooms.offer_help(org["l2"], ticket.id)
+
+
+def test_swarm_tickets_swarm_whatever_the_tiered_setting(tiered, rooms, routing, org, session):
+    tiered.set_routing_config(org["manager"], {"mode": "swarm"})
+    ticket = open_ticket(routing, org["requester"])
+    rooms.claim(org["l1a"], ticket.id)
+    assert rooms.invite(org["l1a"], ticket.id, org["l3"].id).invitee_id == org["l3"].id
+    rooms.raise_hand(org["l1a"], ticket.id)
+    rooms.offer_help(org["l2"], ticket.id)
+    assert "hand_raised" in types(session, ticket.id)
+
+
+def test_the_collaboration_setting_is_validated(tiered, org):
+    with pytest.raises(Invalid, match="Unknown collaboration setting 'maybe'"):
+        tiered.set_tier_settings(org["manager"], {"collaboration": "maybe"})
+    assert tiered.tier_settings(org["l1a"])["collaboration"] == "off"

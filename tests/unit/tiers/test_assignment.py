@@ -73,9 +73,7 @@ def test_least_loaded_ties_take_turns():
     assert pick_agent(make_ticket(), 1, org, "least_loaded", "T1").agent.id == 3
 
 
-@pytest.mark.parametrize("strategy", ["round_robin", "least_loaded", "pull_only"])
-def test_nobody_is_picked_when_nobody_can_take_it_or_agents_pull(strategy):
+@pytest.mark.parametrize("strategy", ["round_robin", "least_loaded"])
+def test_nobody_is_picked_when_nobody_can_take_it(strategy):
     busy = make_org(make_agent(1, load=5), make_agent(2, present=False))
     assert pick_agent(make_ticket(), 1, busy, strategy, "T1") is None
-    if strategy == "pull_only":
-        assert pick_agent(make_ticket(), 1, make_org(make_agent(1)), strategy, "T1") is None

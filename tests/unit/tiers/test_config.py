@@ -149,13 +149,37 @@ def test_api_document_round_trips():
         "name": "Service desk",
         "limits": {"P1": 300, "P2": 600, "P3": 900, "P4": 900},
         "external": False,
+        "intake": "pull",
     }
+    assert settings_to_dict(TieredSettings())["collaboration"] == "off"
 
 
 def test_api_document_keeps_base_values_for_keys_left_out():
-    settings = settings_from_dict({"strategy": "pull_only"})
+    base = TieredSettings(strategy="least_loaded", collaboration="within_tier")
+    settings = settings_from_dict({"last_automatic_tier": 3}, base)
     assert settings.tiers == DEFAULT_TIERS
-    assert settings.strategy == "pull_only"
+    assert (settings.strategy, settings.collaboration) == ("least_loaded", "within_tier")
+
+
+def test_the_service_desk_pulls_and_the_tiers_above_push_by_default():
+    settings = TieredSettings()
+    assert [settings.intake(t) for t in (1, 2, 3, 4)] == ["pull", "push", "push", "push"]
+    assert settings.collaboration == "off"
+
+
+def test_a_tier_given_without_intake_keeps_the_one_it_had():
+    pushing = settings_from_dict({"tiers": [{"tier": 1, "name": "Desk", "intake": "push"}]})
+    renamed = settings_from_dict({"tiers": [{"tier": 1, "name": "Front desk"}]}, pushing)
+    assert renamed.intake(1) == "push"
+    # A document stored before intake existed reads with the defaults: the desk pulls.
+    assert settings_from_dict({"tiers": [{"tier": 1, "name": "Desk"}]}).intake(1) == "pull"
+
+
+def test_pull_only_of_older_documents_becomes_every_tier_pulling():
+    settings = settings_from_dict({"strategy": "pull_only"})
+    assert settings.strategy == "round_robin"
+    assert [settings.intake(t) for t in (1, 2, 3, 4)] == ["pull"] * 4
+    assert settings.intake(0) == "push"  # self-service has no queue to pull from
 
 
 @pytest.mark.parametrize(
@@ -168,6 +192,10 @@ def test_api_document_keeps_base_values_for_keys_left_out():
         ({"tiers": [{"tier": 1, "name": "x", "limits": [900]}]}, "'limits' must map"),
         ({"tiers": [{"tier": 1, "name": "x", "external": "no"}]}, "'external' must be true"),
         ({"tiers": [{"tier": 1, "limits": {"P1": 60}}]}, "Tier 1 needs a name"),
+        ({"tiers": [{"tier": 1, "name": "x", "intake": "auto"}]}, "Tier 1 intake must be push"),
+        ({"tiers": [{"tier": 0, "name": "KB", "intake": "pull"}]}, "no queue to pull from"),
+        ({"collaboration": "sometimes"}, "Unknown collaboration setting 'sometimes'"),
+        ({"strategy": "random"}, "Unknown assignment strategy 'random'"),
     ],
 )
 def test_api_document_errors_are_tier_config_errors(data, message):

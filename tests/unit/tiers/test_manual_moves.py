@@ -18,9 +18,16 @@ from swarm.tiers.policy import (
     plan_escalation,
     tier_move_event,
 )
-from tests.unit.tiers.tiers_builders import MINUTE, NOW, make_agent, make_org, make_ticket
+from tests.unit.tiers.tiers_builders import (
+    ALL_PUSH,
+    MINUTE,
+    NOW,
+    make_agent,
+    make_org,
+    make_ticket,
+)
 
-SETTINGS = TieredSettings()
+SETTINGS = ALL_PUSH
 
 
 def test_escalating_by_hand_defaults_to_the_next_tier_and_is_a_handoff():
@@ -34,6 +41,7 @@ def test_escalating_by_hand_defaults_to_the_next_tier_and_is_a_handoff():
             2,
             "escalated by hand from Tier 1 (Service desk) to Tier 2 (Technical support): "
             "needs AD rights",
+            "push",
         ),
         Assign(2, decisions[3].why),
         SetDeadline(TIER_LIMIT, NOW + SETTINGS.limit(2, "P3")),
@@ -63,6 +71,7 @@ def test_deescalating_by_hand_defaults_to_one_tier_down_with_a_fresh_clock():
             1,
             "de-escalated by hand from Tier 2 (Technical support) to Tier 1 (Service "
             "desk): password only",
+            "push",
         ),
         Assign(1, decisions[3].why),
         SetDeadline(TIER_LIMIT, NOW + 15 * MINUTE),
@@ -70,7 +79,8 @@ def test_deescalating_by_hand_defaults_to_one_tier_down_with_a_fresh_clock():
 
 
 def test_the_policy_methods_use_their_settings():
-    policy = TieredPolicy(TieredSettings(strategy="pull_only"))
+    pulling = [TierConfig(t.tier, t.name, t.limits, t.external, "pull") for t in ALL_PUSH.tiers[1:]]
+    policy = TieredPolicy(TieredSettings(tiers=pulling))
     org = make_org(make_agent(1, (2,)))
     up = policy.escalate(make_ticket(tier=1), org, NOW)
     down = policy.deescalate(make_ticket(tier=3), org, NOW, to_tier=2)

@@ -1,5 +1,6 @@
 """TieredPolicy: every decision path of opening, deadlines, releases and pauses."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -12,10 +13,11 @@ from swarm.routing import (
     RoutingPolicy,
     SetDeadline,
 )
-from swarm.tiers.config import PRIORITIES, TierConfig, TieredSettings
+from swarm.tiers.config import PRIORITIES, TierConfig, TieredSettings, settings_from_dict
 from swarm.tiers.policy import TIER_LIMIT, TieredPolicy
 from swarm.tiers.sla import SlaClock
 from tests.unit.tiers.tiers_builders import (
+    ALL_PUSH,
     MINUTE,
     NOW,
     FakeDriver,
@@ -36,11 +38,29 @@ def test_tiered_policy_is_a_routing_policy():
     assert callable(policy.on_opened)
 
 
-def test_new_ticket_is_queued_in_tier1_assigned_there_and_given_its_limit():
+def test_new_ticket_waits_in_the_tier1_queue_by_default_with_its_limit_running():
     org = make_org(make_agent(1, name="Ada"), make_agent(2, (2,)))
     decisions = TieredPolicy().on_opened(make_ticket(priority="P3"), org, NOW)
     assert decisions == [
-        Queue(1, "new ticket: Tier 1 (Service desk) — self-service (Tier 0) did not resolve it"),
+        Queue(
+            1,
+            "new ticket: Tier 1 (Service desk) — self-service (Tier 0) did not resolve it; it "
+            "waits in the queue for an agent to take it",
+            "pull",
+        ),
+        SetDeadline(TIER_LIMIT, NOW + 15 * MINUTE),
+    ]
+
+
+def test_new_ticket_in_a_push_tier1_is_assigned_there_and_given_its_limit():
+    org = make_org(make_agent(1, name="Ada"), make_agent(2, (2,)))
+    decisions = TieredPolicy(ALL_PUSH).on_opened(make_ticket(priority="P3"), org, NOW)
+    assert decisions == [
+        Queue(
+            1,
+            "new ticket: Tier 1 (Service desk) — self-service (Tier 0) did not resolve it",
+            "push",
+        ),
         Assign(
             1, "round-robin in Tier 1 (Service desk): Ada is next in turn (0 of 5 tickets open)"
         ),
@@ -55,10 +75,34 @@ def test_new_ticket_nobody_can_take_waits_in_the_queue_with_its_clock_running():
     assert decisions[1].at == NOW + 5 * MINUTE
 
 
-def test_pull_only_queues_without_assigning():
-    policy = TieredPolicy(TieredSettings(strategy="pull_only"))
+@pytest.mark.parametrize("tier", [1, 2, 3])
+@pytest.mark.parametrize("intake", ["push", "pull"])
+def test_each_tier_pushes_or_pulls_as_configured(tier, intake):
+    tiers = [replace(t, intake=intake) if t.tier == tier else t for t in ALL_PUSH.tiers]
+    policy, org = TieredPolicy(TieredSettings(tiers=tiers)), _org_with_everyone()
+    if tier == 1:
+        decisions = policy.on_opened(make_ticket(), org, NOW)
+    else:
+        below = make_ticket(tier=tier - 1, owner_id=(tier - 1) * 10, deadlines={TIER_LIMIT: NOW})
+        decisions = policy.on_deadline(below, org, NOW)
+    queued = next(d for d in decisions if isinstance(d, Queue))
+    assigned = [d.agent_id for d in decisions if isinstance(d, Assign)]
+    assert (queued.tier, queued.intake) == (tier, intake)
+    assert assigned == ([tier * 10] if intake == "push" else [])
+
+
+def test_a_released_ticket_in_a_pull_tier_waits_for_someone_to_take_it():
+    org = make_org(make_agent(1, (1,)), make_agent(2, (1,)))
+    ticket = make_ticket(tier=1, owner_id=1, excluded=(1,))
+    decisions = TieredPolicy().on_released(ticket, org, NOW)
+    assert [(type(d), d.intake) for d in decisions] == [(Queue, "pull")]
+
+
+def test_the_legacy_pull_only_strategy_reads_as_every_tier_pulling():
+    policy = TieredPolicy(settings_from_dict({"strategy": "pull_only"}))
     decisions = policy.on_opened(make_ticket(), make_org(make_agent(1)), NOW)
     assert [type(d) for d in decisions] == [Queue, SetDeadline]
+    assert {t.intake for t in policy.settings.tiers if t.tier > 0} == {"pull"}
 
 
 @pytest.mark.parametrize("tier", [1, 2, 3])
@@ -85,6 +129,7 @@ def test_limit_passing_escalates_clears_the_owner_and_assigns_in_the_next_tier()
             2,
             "Tier 1 (Service desk) limit for P3 (15 min) passed: escalated to "
             "Tier 2 (Technical support)",
+            "push",
         ),
         Assign(
             2,
@@ -164,7 +209,7 @@ def test_a_leftover_deadline_of_a_ticket_outside_the_tiers_is_only_cleared():
 def test_a_tier_without_a_limit_for_the_priority_gets_no_deadline():
     settings = TieredSettings(tiers=[TierConfig(1, "L1", {"P1": 60}), TierConfig(2, "L2")])
     decisions = TieredPolicy(settings).on_opened(make_ticket(priority="P4"), make_org(), NOW)
-    assert decisions == [Queue(1, decisions[0].why)]
+    assert decisions == [Queue(1, decisions[0].why, "push")]
 
 
 def test_released_ticket_goes_back_to_its_tier_and_to_someone_else_clock_untouched():
@@ -174,7 +219,7 @@ def test_released_ticket_goes_back_to_its_tier_and_to_someone_else_clock_untouch
     )
     decisions = TieredPolicy().on_released(ticket, org, NOW)
     assert decisions == [
-        Queue(2, "released: back in the Tier 2 (Technical support) queue"),
+        Queue(2, "released: back in the Tier 2 (Technical support) queue", "push"),
         Assign(3, decisions[1].why),
     ]
 

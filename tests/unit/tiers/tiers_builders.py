@@ -19,12 +19,15 @@ from swarm.routing import (
     TicketView,
 )
 from swarm.skills.graph import build_skill_graph
+from swarm.tiers.config import DEFAULT_TIERS, TieredSettings
 from swarm.tiers.policy import TieredPolicy, tier_move_event
 from swarm.tiers.sla import SlaClock
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
 _NO_SKILLS = build_skill_graph([])
+#: The default tiers, but every tier pushes (Tier 1 pulls by default): for the assignment paths.
+ALL_PUSH = TieredSettings(tiers=[replace(t, intake="push") for t in DEFAULT_TIERS])
 
 
 def make_agent(
