@@ -38,7 +38,7 @@ from swarm.tickets.access import (
     require_staff,
     require_view,
 )
-from swarm.tickets.deadlines import clear_deadline, set_deadline
+from swarm.tickets.deadlines import clear_deadline, set_deadline, wake_unowned
 from swarm.tickets.errors import Conflict, IllegalTransition, Invalid, NotFound, TooLarge
 from swarm.tickets.evidence import record_evidence
 from swarm.tickets.notify import Notifier
@@ -328,6 +328,9 @@ class TicketService:
                 ticket, EventType.UNASSIGNED, actor, previous_owner_id=previous, reason=reason
             )
             self._hand_over_stints(ticket, previous, None)
+            # The releaser has room for another ticket now (the released one is routed again
+            # by the caller, never back to them).
+            wake_unowned(self.session, self.clock.now())
             return ticket
 
         return self._transaction(change)
@@ -392,6 +395,7 @@ class TicketService:
             ticket.resolved_at = now
             self._set_status(ticket, Status.RESOLVED, actor, EventType.RESOLVED, resolution=text)
             record_evidence(self.session, ticket, now)
+            wake_unowned(self.session, now)  # the owner has room for another ticket now
             return ticket
 
         return self._transaction(change)
