@@ -182,6 +182,10 @@ class RoutingService:
                 "capacity": a.capacity,
             }
 
+        # Best first, but whoever is online before whoever is not: a stable sort keeps the
+        # ranking within each group, and the page says who is away.
+        owners = sorted(owners, key=lambda o: not org.agents[o.agent_id].present)
+        members = sorted(team.members, key=lambda m: not org.agents[m.agent_id].present)
         return {
             "triage": None,
             "owners": [
@@ -202,7 +206,7 @@ class RoutingService:
                         "covers": [{"id": s, "name": graph.name(s)} for s in m.covers],
                         "reasons": m.reasons,
                     }
-                    for m in team.members
+                    for m in members
                 ],
                 "covered": [{"id": s, "name": graph.name(s)} for s in team.covered],
                 "uncovered": [{"id": s, "name": graph.name(s)} for s in team.uncovered],

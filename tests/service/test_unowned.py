@@ -126,3 +126,18 @@ def test_an_urgent_ticket_unowned_too_long_alerts_managers_only(routing, org, se
     assert inbox.inbox(manager).alerts == []
     clock.advance(minutes=1)
     assert [a.ticket.id for a in inbox.inbox(manager).alerts] == [urgent.id]
+
+
+def test_suggestions_put_people_online_first(routing, org, session, clock):
+    # Nobody can take it: Vera knows VPN best but is offline; Olaf, a beginner, is online but
+    # full. Whoever can answer now is named first.
+    olaf = make_agent(session, clock, name="Olaf Online", capacity=0)
+    session.add(AgentSkill(user_id=olaf.id, skill_id=org["vpn"].id, proficiency=1))
+    session.commit()
+    ticket = routing.tickets.open_ticket(org["requester"], subject="VPN", body="AnyConnect")
+    routing.set_skills(org["admin"], ticket.id, [(org["vpn"].id, 1.0)])
+    owners = routing.suggestions(org["admin"], ticket.id)["owners"]
+    assert [(o["agent"]["name"], o["agent"]["present"]) for o in owners] == [
+        ("Olaf Online", True),
+        ("Vera VPN", False),
+    ]
