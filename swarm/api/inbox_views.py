@@ -15,7 +15,8 @@ from swarm.runtime import inbox_service
 class PersonRef(Schema):
     id = Integer()
     name = String()
-    online = Boolean(metadata={"description": "Marked online now (else away, busy or offline)."})
+    online = Boolean(metadata={"description": "Marked online now."})
+    presence = String(metadata={"description": "online, away, busy or offline."})
 
 
 class TicketRefOut(Schema):

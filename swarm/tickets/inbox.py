@@ -120,7 +120,7 @@ def invitation_notice(invitee: User) -> str:
     """What the inviter is told: whether the invitee hears of it now or later."""
     presence = invitee.profile.presence if invitee.profile else Presence.OFFLINE
     if presence == Presence.ONLINE:
-        return f"Invitation sent: {invitee.name} is online and has been told."
+        return f"Invitation sent. {invitee.name} is online and has been told."
     if presence == Presence.OFFLINE:
         return f"{invitee.name} is offline — they will see it in their inbox when they sign in."
     return f"{invitee.name} is {presence} — the invitation waits in their inbox."
@@ -350,7 +350,7 @@ class InboxService:
 
     def _people(self, ids: set[int]) -> dict[int, dict[str, Any]]:
         rows = self.session.scalars(select(User).where(User.id.in_(ids))).unique()
-        return {u.id: {"id": u.id, "name": u.name, "online": is_online(u)} for u in rows}
+        return {u.id: _card(u) for u in rows}
 
 
 def _ref(ticket: Ticket) -> TicketRef:
@@ -358,7 +358,12 @@ def _ref(ticket: Ticket) -> TicketRef:
 
 
 def _person(user: User | None) -> dict[str, Any] | None:
-    return None if user is None else {"id": user.id, "name": user.name, "online": is_online(user)}
+    return None if user is None else _card(user)
+
+
+def _card(user: User) -> dict[str, Any]:
+    presence = user.profile.presence if user.profile else Presence.OFFLINE
+    return {"id": user.id, "name": user.name, "online": is_online(user), "presence": presence}
 
 
 def online_first(people: list[User]) -> list[User]:

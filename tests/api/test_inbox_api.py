@@ -38,7 +38,12 @@ def test_an_invitation_sent_while_offline_is_in_the_inbox_at_sign_in(invited, lo
     [item] = body["invitations"]
     assert item["id"] == answer["invitation"]["id"]
     assert item["ticket"]["id"] == ticket["id"] and item["ticket"]["subject"] == "VPN drops"
-    assert item["inviter"] == {"id": item["inviter"]["id"], "name": "Ada Agent", "online": True}
+    assert item["inviter"] == {
+        "id": item["inviter"]["id"],
+        "name": "Ada Agent",
+        "online": True,
+        "presence": "online",
+    }
     assert body["hands"] == [] and body["offers"] == [] and body["alerts"] == []
 
 

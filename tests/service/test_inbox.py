@@ -64,7 +64,12 @@ def test_an_invitation_to_someone_offline_waits_in_their_inbox(rooms, inbox, swa
         swarm["ticket"].id,
         "VPN certs?",
     )
-    assert waiting.inviter == {"id": swarm["jonas"].id, "name": "Jonas Owner", "online": True}
+    assert waiting.inviter == {
+        "id": swarm["jonas"].id,
+        "name": "Jonas Owner",
+        "online": True,
+        "presence": "online",
+    }
     assert inbox.inbox(swarm["pia"]).invitations == []  # nobody sees another's invitations
     assert invitation_notice(mateo).endswith("is online and has been told.")
 
