@@ -315,33 +315,35 @@ class InboxService:
         return last
 
     def _offers(self, user: User) -> list[HelpOffer]:
-        rows = list(
-            self.session.execute(
-                select(TicketEvent, Ticket)
-                .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-                .where(
-                    Ticket.owner_id == user.id,
-                    Ticket.status.in_(ACTIVE_STATUSES),
-                    TicketEvent.source == LIVE_SOURCE,
-                    TicketEvent.type.in_([EventType.HELP_OFFERED, *OFFER_ANSWERS]),
-                )
-                .order_by(TicketEvent.id)
-            ).unique()
+        # Columns only: this runs for the nav badge on every page a staff member opens.
+        rows = self.session.execute(
+            select(TicketEvent.ticket_id, TicketEvent.type, TicketEvent.at, TicketEvent.data)
+            .join(Ticket, Ticket.id == TicketEvent.ticket_id)
+            .where(
+                Ticket.owner_id == user.id,
+                Ticket.status.in_(ACTIVE_STATUSES),
+                TicketEvent.source == LIVE_SOURCE,
+                TicketEvent.type.in_([EventType.HELP_OFFERED, *OFFER_ANSWERS]),
+            )
+            .order_by(TicketEvent.id)
         )
-        open_offers: dict[tuple[int, int], tuple[TicketEvent, Ticket]] = {}
-        for event, ticket in rows:
-            agent_id = (event.data or {}).get("agent_id")
-            if agent_id is None:
+        open_offers: dict[tuple[int, int], datetime] = {}
+        for ticket_id, kind, at, data in rows:
+            agent_id = (data or {}).get("agent_id")
+            if agent_id is None or agent_id == user.id:
                 continue
-            if event.type == EventType.HELP_OFFERED:
-                open_offers[(ticket.id, agent_id)] = (event, ticket)
+            if kind == EventType.HELP_OFFERED:
+                open_offers[(ticket_id, agent_id)] = at
             else:
-                open_offers.pop((ticket.id, agent_id), None)
+                open_offers.pop((ticket_id, agent_id), None)
+        if not open_offers:
+            return []
+        tickets = self._tickets({ticket_id for ticket_id, _ in open_offers})
         people = self._people({agent_id for _, agent_id in open_offers})
         return [
-            HelpOffer(_ref(ticket), people[agent_id], event.at)
-            for (_, agent_id), (event, ticket) in open_offers.items()
-            if agent_id in people and agent_id != user.id
+            HelpOffer(_ref(tickets[ticket_id]), people[agent_id], at)
+            for (ticket_id, agent_id), at in open_offers.items()
+            if agent_id in people
         ]
 
     def _tickets(self, ids: set[int]) -> dict[int, Ticket]:
