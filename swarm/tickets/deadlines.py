@@ -70,7 +70,7 @@ def claim_due(
     return claimed
 
 
-def wake_unowned(session: Session, now: datetime) -> int:
+def wake_unowned(session: Session, now: datetime, skip: int | None = None) -> int:
     """Make the routing retry of every unowned swarm ticket due now; returns how many.
 
     Called in the transaction of whatever may have made someone able to take work: an agent
@@ -79,7 +79,8 @@ def wake_unowned(session: Session, now: datetime) -> int:
     ticket, never a routing call). Only tickets that routing said were worth retrying (a
     ``reroute`` deadline is pending) or that were never routed at all (no ``queued`` event:
     tickets from before routing retried, or whose routing failed) are woken; a ticket routing
-    sent to triage because nobody knows its skills would only be sent there again.
+    sent to triage because nobody knows its skills would only be sent there again. ``skip`` is
+    a ticket the caller routes itself (the one just released).
     """
     retry_pending = select(TicketDeadline.ticket_id).where(TicketDeadline.kind == RETRY_DEADLINE)
     never_routed = ~(
@@ -95,6 +96,8 @@ def wake_unowned(session: Session, now: datetime) -> int:
         has_skills,
         or_(Ticket.id.in_(retry_pending), never_routed),
     )
+    if skip is not None:
+        query = query.where(Ticket.id != skip)
     woken = list(session.scalars(query))
     for ticket_id in woken:
         set_deadline(session, ticket_id, RETRY_DEADLINE, now, now)

@@ -330,7 +330,7 @@ class TicketService:
             self._hand_over_stints(ticket, previous, None)
             # The releaser has room for another ticket now (the released one is routed again
             # by the caller, never back to them).
-            wake_unowned(self.session, self.clock.now())
+            wake_unowned(self.session, self.clock.now(), skip=ticket.id)
             return ticket
 
         return self._transaction(change)

@@ -141,3 +141,21 @@ def test_suggestions_put_people_online_first(routing, org, session, clock):
         ("Olaf Online", True),
         ("Vera VPN", False),
     ]
+
+
+def test_releasing_frees_capacity_for_another_ticket_never_the_released_one(
+    routing, org, session, clock
+):
+    org["vera"].profile.presence = "online"
+    org["vera"].profile.capacity = 1
+    session.commit()
+    first = routing.open_ticket(org["requester"], subject="VPN down", body="AnyConnect fails")
+    waiting = routing.open_ticket(org["requester"], subject="VPN slow", body="AnyConnect slow")
+
+    routing.release(org["vera"], first.id, "Wrong team")
+
+    assert retry_due(session, waiting.id).due_at == clock.now()
+    assert retry_due(session, first.id).due_at == clock.now() + timedelta(minutes=15)
+    assert routing.sweep() == 1
+    assert routing.tickets.get(org["vera"], waiting.id).owner_id == org["vera"].id
+    assert routing.tickets.get(org["vera"], first.id).owner_id is None
