@@ -46,6 +46,10 @@ class Config:
     # A helper who has neither had the room open nor written for this long has stopped
     # helping: their stint ends (helper_left reason idle), counted up to their last sign.
     helper_idle: timedelta = timedelta(minutes=30)
+    # A raised hand is shown to the experts near it until someone joins, the ticket ends, or
+    # this long has passed; an unowned P1/P2 swarm ticket alerts the managers after this long.
+    hand_ttl: timedelta = timedelta(minutes=60)
+    unowned_alert_after: timedelta = timedelta(minutes=30)
     # Database connections per process (PostgreSQL): a gevent server runs many requests at once.
     db_pool_size: int = 20
     db_max_overflow: int = 20
@@ -108,6 +112,8 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         socket_burst=float(env.get("SWARM_SOCKET_BURST", "30")),
         invitation_ttl=timedelta(minutes=float(env.get("SWARM_INVITATION_MINUTES", "15"))),
         helper_idle=timedelta(minutes=float(env.get("SWARM_HELPER_IDLE_MINUTES", "30"))),
+        hand_ttl=timedelta(minutes=float(env.get("SWARM_HAND_MINUTES", "60"))),
+        unowned_alert_after=timedelta(minutes=float(env.get("SWARM_UNOWNED_ALERT_MINUTES", "30"))),
         db_pool_size=int(env.get("SWARM_DB_POOL_SIZE", "20")),
         db_max_overflow=int(env.get("SWARM_DB_MAX_OVERFLOW", "20")),
     )

@@ -19,6 +19,7 @@ from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
 from swarm.profiles.service import ProfileService
 from swarm.tickets.guests import GuestService
+from swarm.tickets.inbox import InboxService, InboxSettings
 from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier
 from swarm.tickets.rooms import RoomService
@@ -121,3 +122,11 @@ def room_service() -> RoomService:
         rt.config.invitation_ttl,
         on_status=tier_clock_hook(session, rt.routing.settings),
     )
+
+
+def inbox_service() -> InboxService:
+    rt = runtime()
+    settings = InboxSettings(
+        hand_ttl=rt.config.hand_ttl, unowned_alert_after=rt.config.unowned_alert_after
+    )
+    return InboxService(db_session(), rt.clock, settings)

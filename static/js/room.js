@@ -245,6 +245,7 @@
       button.disabled = true;
       socket.emit("invite", { ticket_id: ticketId, agent_id: Number(button.dataset.invite) }, (ack) => {
         button.textContent = ack && ack.ok ? "Invited" : "Invite";
+        if (ack && ack.ok) status.textContent = ack.message || "Invitation sent.";
         if (!(ack && ack.ok)) {
           button.disabled = false;
           status.textContent = ack ? ack.error.message : "No answer.";
@@ -258,7 +259,7 @@
       event.preventDefault();
       const agent = Number(document.getElementById("invite-agent").value);
       socket.emit("invite", { ticket_id: ticketId, agent_id: agent }, (ack) => {
-        status.textContent = ack && ack.ok ? "Invitation sent." : (ack ? ack.error.message : "No answer.");
+        status.textContent = ack && ack.ok ? (ack.message || "Invitation sent.") : (ack ? ack.error.message : "No answer.");
       });
     });
   }

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from swarm.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from swarm.clock import Clock
 from swarm.models import AgentProfile, ApiToken, User
-from swarm.models.users import Role
+from swarm.models.users import Presence, Role
+from swarm.tickets.deadlines import wake_unowned
 from swarm.tickets.errors import Forbidden, IllegalTransition, Invalid, NotFound
 
 TOKEN_PREFIX = "swm_"  # noqa: S105 - a public marker, not a secret
@@ -154,10 +155,13 @@ def list_users(session: Session, actor: User, role: str | None = None) -> list[U
     return list(session.scalars(query).unique())
 
 
-def update_user(session: Session, actor: User, user_id: int, changes: dict[str, object]) -> User:
+def update_user(
+    session: Session, clock: Clock, actor: User, user_id: int, changes: dict[str, object]
+) -> User:
     """An admin changes a user's name, role, activity or agent profile; the caller's session
     is committed here. The last active admin can be neither demoted nor deactivated, so that
-    the organisation never locks itself out."""
+    the organisation never locks itself out. An agent coming online or given more capacity
+    makes the routing of unowned tickets due again (``wake_unowned``)."""
     require_admin(actor)
     user = session.get(User, user_id)
     if user is None:
@@ -188,7 +192,45 @@ def update_user(session: Session, actor: User, user_id: int, changes: dict[str, 
                 "Requesters have no agent profile; make them an agent first.",
                 fields={name: ["Not for requesters."] for name in profile_fields & changes.keys()},
             )
+        before = (user.profile.presence, user.profile.capacity)
         for name in profile_fields & changes.keys():
             setattr(user.profile, name, changes[name])
+        if "presence" in changes and changes["presence"] != before[0]:
+            user.profile.presence_at = clock.now()
+        if _more_available(before, user):
+            wake_unowned(session, clock.now())
     session.commit()
     return user
+
+
+def signed_in(session: Session, clock: Clock, user: User) -> None:
+    """An agent who signs in while marked offline is online from now on (away and busy are
+    their own choice and stay); unowned tickets are routed again, since they may fit. Commits."""
+    profile = user.profile
+    if profile is None or not user.is_staff or profile.presence != Presence.OFFLINE:
+        return
+    profile.presence = Presence.ONLINE
+    profile.presence_at = clock.now()
+    wake_unowned(session, clock.now())
+    session.commit()
+
+
+def signed_out(session: Session, clock: Clock, user: User) -> None:
+    """An agent online when signing out is offline from now on: routing stops choosing them,
+    and whoever invites them is told they will read it in their inbox. Commits."""
+    profile = user.profile
+    if profile is None or profile.presence != Presence.ONLINE:
+        return
+    profile.presence = Presence.OFFLINE
+    profile.presence_at = clock.now()
+    session.commit()
+
+
+def _more_available(before: tuple[str, int], user: User) -> bool:
+    presence, capacity = before
+    profile = user.profile
+    if profile is None or not user.active or user.role == Role.REQUESTER:
+        return False
+    came_online = presence != Presence.ONLINE and profile.presence == Presence.ONLINE
+    # A profile made just now has no values until it is flushed: no capacity, not online.
+    return came_online or (profile.capacity or 0) > (capacity or 0)

@@ -8,6 +8,7 @@ api = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="Swarm")
 from swarm.api import (  # noqa: E402, F401
     auth_views,
     guest_views,
+    inbox_views,
     skill_views,
     ticket_views,
     tier_views,

@@ -6,7 +6,7 @@ from typing import Any
 
 from apiflask import abort
 from flask import request, session
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from swarm.accounts import service as accounts
 from swarm.api import api
@@ -44,6 +44,7 @@ def login(data: dict[str, Any]) -> Any:
         abort(401, "Wrong e-mail or password.")
     session.clear()  # a fresh session at sign-in: no fixation of an old one
     login_user(user)
+    accounts.signed_in(db_session(), runtime().clock, user)
     return {"user": user}
 
 
@@ -51,6 +52,8 @@ def login(data: dict[str, Any]) -> Any:
 @api.output({}, status_code=204)
 @api.doc(summary="Sign out (ends the session cookie)")
 def logout() -> Any:
+    if current_user.is_authenticated:
+        accounts.signed_out(db_session(), runtime().clock, current_user)
     logout_user()
     session.clear()
     return ""

@@ -46,4 +46,4 @@ def list_users(query: dict[str, Any]) -> Any:
 )
 @authenticated
 def update_user(user_id: int, data: dict[str, Any]) -> Any:
-    return accounts.update_user(db_session(), caller(), user_id, data)
+    return accounts.update_user(db_session(), runtime().clock, caller(), user_id, data)

@@ -212,6 +212,10 @@ class RoutingService:
         def skills(ids: list[int]) -> list[dict[str, Any]]:
             return [{"id": s, "name": graph.name(s)} for s in ids]
 
+        # Best first, but whoever is online before whoever is not: a stable sort keeps the
+        # ranking within each group, and the page says who is away.
+        owners = sorted(owners, key=lambda o: not org.agents[o.agent_id].present)
+        helpers = sorted(coverage.helpers, key=lambda h: not h.online)
         return {
             "triage": None,
             "owners": [
@@ -237,7 +241,7 @@ class RoutingService:
                         "partly": skills(h.partly),
                         "reasons": h.reasons,
                     }
-                    for h in coverage.helpers
+                    for h in helpers
                 ],
                 "skills": [
                     {

@@ -39,6 +39,7 @@ from swarm.runtime import db_session, room_service, routing_service, runtime
 from swarm.tickets.access import audience_of
 from swarm.tickets.errors import DomainError
 from swarm.tickets.guests import guest_for_token
+from swarm.tickets.inbox import invitation_notice, is_online
 from swarm.tickets.messages import MessageWriter, new_message
 from swarm.tickets.payloads import user_ref
 from swarm.tickets.rooms import message_payload
@@ -478,9 +479,13 @@ def register_handlers(
         invitation = room_service().invite(
             user, args["ticket_id"], args["agent_id"], args.get("note")
         )
+        invitee = db_session().get(User, invitation.invitee_id)
         return {
             "ok": True,
             "invitation": {"id": invitation.id, "expires_at": invitation.expires_at.isoformat()},
+            # Whether they hear of it now or find it in their inbox later.
+            "invitee_online": invitee is not None and is_online(invitee),
+            "message": invitation_notice(invitee) if invitee else "Invitation sent.",
         }
 
     @handler("add_helper")

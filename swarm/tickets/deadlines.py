@@ -10,10 +10,15 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from swarm.models import TicketDeadline
+from swarm.events import EventType
+from swarm.matching.policy import RETRY_DEADLINE
+from swarm.models import Ticket, TicketDeadline, TicketEvent, TicketSkill
+from swarm.models.tickets import Mode, Status
+
+ACTIVE = (Status.NEW, Status.OPEN, Status.PENDING)
 
 
 def set_deadline(session: Session, ticket_id: int, kind: str, at: datetime, now: datetime) -> None:
@@ -63,3 +68,37 @@ def claim_due(
         session.delete(row)
     session.flush()
     return claimed
+
+
+def wake_unowned(session: Session, now: datetime, skip: int | None = None) -> int:
+    """Make the routing retry of every unowned swarm ticket due now; returns how many.
+
+    Called in the transaction of whatever may have made someone able to take work: an agent
+    coming online, a ticket released or resolved, a capacity raised. The sweeper then routes
+    them again, each in its own transaction (so this costs the caller one statement per
+    ticket, never a routing call). Only tickets that routing said were worth retrying (a
+    ``reroute`` deadline is pending) or that were never routed at all (no ``queued`` event:
+    tickets from before routing retried, or whose routing failed) are woken; a ticket routing
+    sent to triage because nobody knows its skills would only be sent there again. ``skip`` is
+    a ticket the caller routes itself (the one just released).
+    """
+    retry_pending = select(TicketDeadline.ticket_id).where(TicketDeadline.kind == RETRY_DEADLINE)
+    never_routed = ~(
+        select(TicketEvent.id)
+        .where(TicketEvent.ticket_id == Ticket.id, TicketEvent.type == EventType.QUEUED)
+        .exists()
+    )
+    has_skills = select(TicketSkill.ticket_id).where(TicketSkill.ticket_id == Ticket.id).exists()
+    query = select(Ticket.id).where(
+        Ticket.owner_id.is_(None),
+        Ticket.mode == Mode.SWARM,
+        Ticket.status.in_(ACTIVE),
+        has_skills,
+        or_(Ticket.id.in_(retry_pending), never_routed),
+    )
+    if skip is not None:
+        query = query.where(Ticket.id != skip)
+    woken = list(session.scalars(query))
+    for ticket_id in woken:
+        set_deadline(session, ticket_id, RETRY_DEADLINE, now, now)
+    return len(woken)

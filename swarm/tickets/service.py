@@ -39,7 +39,7 @@ from swarm.tickets.access import (
     require_staff,
     require_view,
 )
-from swarm.tickets.deadlines import clear_deadline, set_deadline
+from swarm.tickets.deadlines import clear_deadline, set_deadline, wake_unowned
 from swarm.tickets.errors import Conflict, IllegalTransition, Invalid, NotFound, TooLarge
 from swarm.tickets.evidence import record_evidence
 from swarm.tickets.notify import Notifier
@@ -358,6 +358,9 @@ class TicketService:
                 ticket, EventType.UNASSIGNED, actor, previous_owner_id=previous, reason=reason
             )
             self._hand_over_stints(ticket, previous, None)
+            # The releaser has room for another ticket now (the released one is routed again
+            # by the caller, never back to them).
+            wake_unowned(self.session, self.clock.now(), skip=ticket.id)
             return ticket
 
         return self._transaction(change)
@@ -423,6 +426,7 @@ class TicketService:
             self._set_status(ticket, Status.RESOLVED, actor, EventType.RESOLVED, resolution=text)
             # Evidence before the swarm disbands: it reads who helped, and how, from the log.
             record_evidence(self.session, ticket, now)
+            wake_unowned(self.session, now)  # the owner has room for another ticket now
             self._end_all_stints(ticket, "resolved")
             return ticket
 

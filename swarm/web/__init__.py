@@ -12,4 +12,5 @@ from swarm.web import (  # noqa: E402, F401
     skill_pages,
     ticket_pages,
     tier_pages,
+    work_pages,
 )

@@ -9,7 +9,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from swarm.accounts import service as accounts
-from swarm.runtime import RateLimited, db_session, runtime
+from swarm.runtime import RateLimited, db_session, inbox_service, runtime
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current
@@ -21,19 +21,25 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("web.tickets")
+    return _landing()
+
+
+def _landing() -> str:
+    """Staff start on My work (what waits for them); requesters on their tickets."""
+    staff = current_user.is_authenticated and current_user.is_staff
+    return url_for("web.my_work" if staff else "web.tickets")
 
 
 @web.get("/")
 def home() -> Any:
-    return redirect(url_for("web.tickets" if current_user.is_authenticated else "web.login"))
+    return redirect(_landing() if current_user.is_authenticated else url_for("web.login"))
 
 
 @web.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(url_for("web.tickets"))
+            return redirect(_landing())
         return render_template("login.html", email="", next=request.args.get("next", ""))
     email = request.form.get("email", "")
     password = request.form.get("password", "")
@@ -50,11 +56,19 @@ def login() -> Any:
         return render_template("login.html", email=email, next=next_url), 401
     session.clear()
     login_user(user)
+    accounts.signed_in(db_session(), rt.clock, user)
+    waiting = inbox_service().inbox(user).count
+    if waiting:
+        # Said at sign-in, wherever ``next`` leads: an invitation sent while away is not lost.
+        things = "items wait" if waiting > 1 else "item waits"
+        flash(f"{waiting} {things} for you in your inbox.", "info")
     return redirect(_safe_next(next_url))
 
 
 @web.post("/logout")
 def logout() -> Any:
+    if current_user.is_authenticated:
+        accounts.signed_out(db_session(), runtime().clock, current())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

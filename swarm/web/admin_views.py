@@ -75,7 +75,7 @@ def change_person(user_id: int) -> Any:
         changes["tier"] = numbers[0] if numbers else None
         changes["tiers"] = numbers[1:]
     try:
-        user = accounts.update_user(db_session(), current(), user_id, changes)
+        user = accounts.update_user(db_session(), runtime().clock, current(), user_id, changes)
     except DomainError as exc:
         db_session().rollback()
         flash(exc.message, "error")

@@ -25,6 +25,7 @@ from swarm.runtime import (
 )
 from swarm.tickets.errors import DomainError
 from swarm.tickets.guests import guest_for_token
+from swarm.tickets.inbox import online_first
 from swarm.tickets.service import TRANSITIONS, staff_users
 from swarm.web import web
 from swarm.web.filters import people_in
@@ -119,7 +120,7 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         events=events,
         notes=notes,
         people=people,
-        agents=staff_users(db_session()) if user.is_staff else [],
+        agents=online_first(list(staff_users(db_session()))) if user.is_staff else [],
         next_statuses=sorted(TRANSITIONS[found.status]),
         # Tiered mode: where the ticket stands, its moves and the vendor panel.
         tiered=tiered_service().tier_status(found) if user.is_staff else None,

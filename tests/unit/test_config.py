@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from swarm.config import load_config
@@ -23,12 +24,18 @@ def test_environment_overrides(tmp_path: Path):
             "SWARM_MESSAGE_QUEUE": "redis://cache:6379/0",
             "SWARM_SECRET_KEY": "from-the-environment",
             "SWARM_PORT": "8080",
+            "SWARM_HAND_MINUTES": "45",
+            "SWARM_UNOWNED_ALERT_MINUTES": "10",
         }
     )
     assert config.database_url == "postgresql://u@db/swarm"
     assert config.message_queue == "redis://cache:6379/0"
     assert config.secret_key == "from-the-environment"
     assert config.port == 8080
+    assert (config.hand_ttl, config.unowned_alert_after) == (
+        timedelta(minutes=45),
+        timedelta(minutes=10),
+    )
     assert not (tmp_path / "secret_key").exists()
 
 

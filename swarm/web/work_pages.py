@@ -1,0 +1,62 @@
+"""My work (where staff land after sign-in) and the inbox, with the count in the nav."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from swarm.runtime import inbox_service, room_service
+from swarm.tickets.errors import DomainError
+from swarm.web import web
+from swarm.web.forms import current
+
+
+@web.app_context_processor
+def inbox_badge() -> dict[str, Any]:
+    """``inbox_count()`` for the nav; asked only by pages that show a staff member's nav."""
+
+    def count() -> int:
+        if not current_user.is_authenticated or not current().is_staff:
+            return 0
+        return inbox_service().inbox(current()).count
+
+    return {"inbox_count": count}
+
+
+@web.get("/my-work")
+@login_required
+def my_work() -> Any:
+    user = current()
+    if not user.is_staff:
+        return redirect(url_for("web.tickets"))
+    return render_template("work/my_work.html", work=inbox_service().my_work(user))
+
+
+@web.get("/inbox")
+@login_required
+def inbox() -> Any:
+    return render_template("work/inbox.html", inbox=inbox_service().inbox(current()))
+
+
+@web.post("/inbox/invitations/<int:invitation_id>")
+@login_required
+def respond_invitation(invitation_id: int) -> Any:
+    """Accept (and go to the ticket) or decline an invitation, as the socket event does."""
+    accept = request.form.get("answer") == "accept"
+    back = request.form.get("back") == "my_work"
+    try:
+        invitation = room_service().respond(
+            current(), invitation_id, accept, request.form.get("reason") or None
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("web.my_work" if back else "web.inbox"))
+    if accept:
+        flash("You joined the swarm.", "info")
+        return redirect(url_for("web.ticket", ticket_id=invitation.ticket_id))
+    flash("Invitation declined.", "info")
+    return redirect(url_for("web.my_work" if back else "web.inbox"))
