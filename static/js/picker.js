@@ -4,7 +4,7 @@
 // (room.js reads #invite-agent) keep working. A multiple select becomes a picker of several
 // values, shown as removable chips.
 //
-// Keys: type to filter; Down/Up move through the matches; Enter picks (in a multiple picker it
+// Keys: type to filter (or Down to see everyone); Down/Up move through the matches; Enter picks (in a multiple picker it
 // adds or removes and stays open); Escape closes the list, or clears the typing when closed;
 // Backspace on an empty multiple picker removes the last chip.
 "use strict";
@@ -183,7 +183,7 @@
       active = 0;
       open();
     });
-    input.addEventListener("focus", () => { if (list.hidden) open(); });
+    // Tabbing through the page does not pop the list open; a click, typing or Down does.
     input.addEventListener("click", () => { if (list.hidden) open(); });
     input.addEventListener("blur", () => { close(); if (!multiple) showChosen(); else input.value = ""; });
     input.addEventListener("keydown", (event) => {
