@@ -9,6 +9,7 @@ from apiflask.exceptions import HTTPError
 from flask import render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.http import HTTP_STATUS_CODES
 
 from swarm.clock import Clock, SystemClock
 from swarm.config import PROJECT_ROOT, Config, load_config
@@ -140,7 +141,7 @@ def _init_errors(app: APIFlask) -> None:
     def http_error(error: HTTPError) -> Any:
         status = error.status_code
         if not request.path.startswith("/api/"):
-            return render_template("error.html", status=status, message=error.message), status
+            return _error_page(status, str(error.message))
         body: dict[str, Any] = {
             "code": ERROR_CODES.get(status, "error"),
             "message": _sentence(error, status),
@@ -153,13 +154,18 @@ def _init_errors(app: APIFlask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
         if not request.path.startswith("/api/"):
-            return render_template("error.html", status=error.status, message=error.message), (
-                error.status
-            )
+            return _error_page(error.status, error.message)
         body: dict[str, Any] = {"code": error.code, "message": error.message}
         if error.fields:
             body["fields"] = error.fields
         return {"error": body}, error.status
+
+
+def _error_page(status: int, message: str) -> Any:
+    """One page for every refusal; error.html words each kind alike. A bare reason phrase
+    ("Not Found") adds nothing to that wording, so it is left out."""
+    detail = None if message == HTTP_STATUS_CODES.get(status) else message
+    return render_template("error.html", status=status, message=detail), status
 
 
 def _sentence(error: HTTPError, status: int) -> str:

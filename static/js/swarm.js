@@ -18,8 +18,35 @@ function localiseTimes(root) {
   }
 }
 
+// The main nav at narrow widths: the links fold behind the Menu button (CSS decides the width;
+// without this script the nav simply wraps). Escape or a click elsewhere closes it and "More".
+function foldNav(nav) {
+  const button = nav.querySelector(".menu-button");
+  if (!button) return;
+  nav.dataset.enhanced = "";
+  const setOpen = (open) => {
+    nav.classList.toggle("open", open);
+    button.setAttribute("aria-expanded", String(open));
+  };
+  button.addEventListener("click", () => setOpen(!nav.classList.contains("open")));
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const more = nav.querySelector("details[open]");
+    if (more) { more.open = false; more.querySelector("summary").focus(); }
+    else if (nav.classList.contains("open")) { setOpen(false); button.focus(); }
+  });
+  document.addEventListener("click", (event) => {
+    if (nav.contains(event.target)) return;
+    setOpen(false);
+    const more = nav.querySelector("details[open]");
+    if (more) more.open = false;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   localiseTimes(document);
+  const nav = document.querySelector(".mainnav");
+  if (nav) foldNav(nav);
   // Ask before a change that is hard to undo.
   for (const button of document.querySelectorAll("button.danger")) {
     button.addEventListener("click", (event) => {

@@ -91,6 +91,40 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def change_password(
+    session: Session, user: User, current_password: str, new_password: str, confirmation: str
+) -> None:
+    """Replace ``user``'s password after checking the current one; commits.
+
+    Refused (``Invalid``, naming the field) when the current password is wrong, the new one is
+    shorter than ``MIN_LENGTH``, is one character repeated, is the current one again, or does
+    not match its confirmation. The new hash is argon2id, like every other.
+    """
+    if not verify_password(user.password_hash, current_password):
+        raise Invalid(
+            "Your current password is not right.",
+            fields={"current_password": ["Not your current password."]},
+        )
+    problem = None
+    if len(new_password) < MIN_LENGTH:
+        problem = f"Use at least {MIN_LENGTH} characters."
+    elif len(set(new_password)) == 1:
+        problem = "One character repeated is too easy to guess."
+    elif new_password == current_password:
+        problem = "That is your current password: choose a new one."
+    if problem:
+        raise Invalid(
+            f"The new password is too weak. {problem}", fields={"new_password": [problem]}
+        )
+    if new_password != confirmation:
+        raise Invalid(
+            "The two new passwords differ.",
+            fields={"confirm_password": ["Type the same new password twice."]},
+        )
+    user.password_hash = hash_password(new_password)
+    session.commit()
+
+
 def issue_token(session: Session, clock: Clock, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the token, which is never shown again."""
     name = name.strip()

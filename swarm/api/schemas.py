@@ -10,9 +10,12 @@ from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Neste
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import RAISE, ValidationError, validates_schema
 
+from swarm.tickets.service import SORTS as TICKET_SORTS
+
 PRIORITIES = ["P1", "P2", "P3", "P4"]
 STATUSES = ["new", "open", "pending", "resolved", "closed"]
 MODES = ["swarm", "tiered"]
+SORTS = list(TICKET_SORTS)
 
 
 class StrictSchema(Schema):
@@ -209,7 +212,14 @@ class TicketOut(Schema):
 
 class TicketPage(Schema):
     items = List(Nested(TicketOut))
-    next = String(allow_none=True, metadata={"description": "Pass as `cursor` for the next page."})
+    next = String(
+        allow_none=True,
+        metadata={
+            "description": "Pass as `cursor` for the next page (sorts `newest` and `oldest`; "
+            "null when there is no next page or the sort pages by number)."
+        },
+    )
+    total = Integer(metadata={"description": "Tickets matching the filters, over all pages."})
 
 
 class TicketQuery(StrictSchema):
@@ -220,7 +230,17 @@ class TicketQuery(StrictSchema):
         metadata={"description": "`me`, `none` (unowned) or an agent id."},
     )
     q = String(validate=Length(1, 200), metadata={"description": "Words in subject or body."})
+    priority = String(validate=OneOf(PRIORITIES))
+    sort = String(
+        load_default="newest",
+        validate=OneOf(SORTS),
+        metadata={"description": "`newest` (default), `oldest`, `priority` (P1 first), `updated`."},
+    )
     cursor = String(validate=Length(1, 20))
+    page = Integer(
+        validate=Range(1, 100_000),
+        metadata={"description": "1-based page number, `limit` tickets a page (any sort)."},
+    )
     limit = Integer(load_default=25, validate=Range(1, 100))
 
 

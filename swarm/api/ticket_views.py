@@ -43,7 +43,7 @@ def open_ticket(data: dict[str, Any]) -> Any:
 @api.get("/tickets")
 @api.input(TicketQuery, location="query", arg_name="query")
 @api.output(TicketPage)
-@api.doc(summary="Tickets you may see, newest first")
+@api.doc(summary="Tickets you may see, newest first unless sorted otherwise")
 @authenticated
 def list_tickets(query: dict[str, Any]) -> Any:
     user = caller()
@@ -58,17 +58,22 @@ def list_tickets(query: dict[str, Any]) -> Any:
     cursor = query.get("cursor")
     if cursor is not None and not cursor.isdigit():
         abort(422, "cursor is the `next` value of the previous page.")
+    if cursor is not None and query.get("page") is not None:
+        abort(422, "Page by `cursor` or by `page`, not both.")
     page = ticket_service().list(
         user,
         status=query.get("status"),
         mode=query.get("mode"),
+        priority=query.get("priority"),
         owner_id=owner_id,
         unowned=owner == "none",
         q=query.get("q"),
+        sort=query["sort"],
         after=int(cursor) if cursor else None,
+        offset=(query.get("page", 1) - 1) * query["limit"],
         limit=query["limit"],
     )
-    return {"items": page.items, "next": page.next}
+    return {"items": page.items, "next": page.next, "total": page.total}
 
 
 @api.get("/tickets/<int:ticket_id>")

@@ -92,6 +92,13 @@ class VisibleEvent:
 class Page:
     items: list[Ticket]
     next: str | None
+    #: How many tickets match the filters, over all pages.
+    total: int = 0
+
+
+#: The orders a ticket list can be read in; the first is the default. ``newest`` and ``oldest``
+#: page by a keyset cursor on the id; every order also pages by offset.
+SORTS = ("newest", "oldest", "priority", "updated")
 
 
 class TicketService:
@@ -128,46 +135,73 @@ class TicketService:
         *,
         status: str | None = None,
         mode: str | None = None,
+        priority: str | None = None,
         owner_id: int | None = None,
         unowned: bool = False,
         q: str | None = None,
+        sort: str = "newest",
         after: int | None = None,
+        offset: int = 0,
         limit: int = 25,
     ) -> Page:
-        """Tickets the viewer may see, newest first, ``limit`` at a time (keyset on id)."""
-        # Every ticket on the page shows its vendor hand-off: one query for the page's.
-        query = (
-            select(Ticket)
-            .options(selectinload(Ticket.handoffs))
-            .order_by(Ticket.id.desc())
-            .limit(limit + 1)
-        )
+        """Tickets the viewer may see, in ``sort`` order, ``limit`` at a time, with their total.
+
+        ``after`` (a keyset cursor: the last id of the previous page) works for ``newest`` and
+        ``oldest``; ``offset`` works for every order. Ties in priority or update time fall back
+        to the newest ticket first, so a page never shuffles between two readings.
+        """
+        if sort not in SORTS:
+            raise Invalid(
+                f"Unknown sort {sort!r}.", fields={"sort": [f"One of {', '.join(SORTS)}."]}
+            )
+        if after is not None and sort not in ("newest", "oldest"):
+            raise Invalid(
+                "A cursor pages only the newest or oldest order; use a page number.",
+                fields={"cursor": ["Only with sort=newest or sort=oldest."]},
+            )
+        filtered = select(Ticket)
         if not viewer.is_staff:
-            query = query.where(Ticket.requester_id == viewer.id)
+            filtered = filtered.where(Ticket.requester_id == viewer.id)
         if status:
-            query = query.where(Ticket.status == status)
+            filtered = filtered.where(Ticket.status == status)
         if mode:
-            query = query.where(Ticket.mode == mode)
+            filtered = filtered.where(Ticket.mode == mode)
+        if priority:
+            filtered = filtered.where(Ticket.priority == priority)
         if owner_id is not None:
-            query = query.where(Ticket.owner_id == owner_id)
+            filtered = filtered.where(Ticket.owner_id == owner_id)
         if unowned:
-            query = query.where(Ticket.owner_id.is_(None))
+            filtered = filtered.where(Ticket.owner_id.is_(None))
         if q:
             pattern = (
                 "%" + q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
             )
-            query = query.where(
+            filtered = filtered.where(
                 or_(
                     func.lower(Ticket.subject).like(pattern, escape="\\"),
                     func.lower(Ticket.body).like(pattern, escape="\\"),
                 )
             )
+        total = self.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
+        order = {
+            "newest": (Ticket.id.desc(),),
+            "oldest": (Ticket.id.asc(),),
+            "priority": (Ticket.priority.asc(), Ticket.id.desc()),
+            "updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
+        }[sort]
+        # Every ticket on the page shows its vendor hand-off: one query for the page's.
+        query = filtered.options(selectinload(Ticket.handoffs)).order_by(*order).limit(limit + 1)
         if after is not None:
-            query = query.where(Ticket.id < after)
+            query = query.where(Ticket.id < after if sort == "newest" else Ticket.id > after)
+        if offset:
+            query = query.offset(offset)
         rows = list(self.session.scalars(query).unique())
         more = len(rows) > limit
         items = rows[:limit]
-        return Page(items=items, next=str(items[-1].id) if more and items else None)
+        keyset = sort in ("newest", "oldest")
+        return Page(
+            items=items, next=str(items[-1].id) if keyset and more and items else None, total=total
+        )
 
     def events(self, viewer: User, ticket_id: int) -> list[VisibleEvent]:
         """The ticket's live events in order, as the viewer's audience sees them

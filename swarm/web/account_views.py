@@ -1,11 +1,11 @@
-"""Sign-in and sign-out pages, and the account page with API tokens."""
+"""Sign-in and sign-out pages, and the account page: password change and (staff) API tokens."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from swarm.accounts import service as accounts
@@ -75,16 +75,43 @@ def logout() -> Any:
     return redirect(url_for("web.login"))
 
 
+def _account_page(new_token: str | None = None, errors: dict[str, list[str]] | None = None) -> Any:
+    # API tokens are for staff, whose scripts and integrations use the API; a requester who
+    # made one before still sees it here, to revoke it (docs/api.md, "Authentication").
+    tokens = accounts.list_tokens(db_session(), current())
+    return render_template("account.html", tokens=tokens, new_token=new_token, errors=errors or {})
+
+
 @web.get("/account")
 @login_required
 def account() -> Any:
-    tokens = accounts.list_tokens(db_session(), current())
-    return render_template("account.html", tokens=tokens, new_token=None)
+    return _account_page()
+
+
+@web.post("/account/password")
+@login_required
+def change_password() -> Any:
+    form = request.form
+    try:
+        accounts.change_password(
+            db_session(),
+            current(),
+            form.get("current_password", ""),
+            form.get("new_password", ""),
+            form.get("confirm_password", ""),
+        )
+    except DomainError as exc:
+        flash(exc.message, "error")
+        return _account_page(errors=exc.fields), exc.status
+    flash("Your password is changed. Use the new one next time you sign in.", "info")
+    return redirect(url_for("web.account"))
 
 
 @web.post("/account/tokens")
 @login_required
 def create_token() -> Any:
+    if not current().is_staff:
+        abort(403, "API tokens are for agents, managers and admins.")
     try:
         _row, token = accounts.issue_token(
             db_session(), runtime().clock, current(), request.form.get("name", "")
@@ -92,8 +119,7 @@ def create_token() -> Any:
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.account"))
-    tokens = accounts.list_tokens(db_session(), current())
-    return render_template("account.html", tokens=tokens, new_token=token)
+    return _account_page(new_token=token)
 
 
 @web.post("/account/tokens/<int:token_id>/revoke")

@@ -10,6 +10,7 @@ from flask_login import login_required
 
 from swarm.profiles.service import ProfileEntry
 from swarm.runtime import profile_service, routing_service
+from swarm.tickets.access import require_staff
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current, form_int
@@ -83,9 +84,37 @@ def save_skills(agent_id: int) -> Any:
 @web.get("/skills")
 @login_required
 def skill_graph() -> Any:
-    if not current().is_staff:
-        abort(404)
-    return render_template("skills/graph.html")
+    """The skill explorer opens on the skills by category and a search; one skill shows its
+    neighbourhood in the graph and everyone who knows or is learning it. The whole graph, all
+    nodes at once, is one click further (``?view=all``)."""
+    # Staff-only, refused like every other staff-only page (a queue, the routing settings).
+    require_staff(current(), "see the skill graph")
+    service = profile_service()
+    graph = service.graph()
+    by_category: dict[str, list[dict[str, Any]]] = {}
+    for node in sorted(graph["nodes"], key=lambda n: n["name"].lower()):
+        by_category.setdefault(node["category"] or "Other", []).append(node)
+    chosen = form_int(request.args.get("skill"))
+    wanted = (request.args.get("find") or "").strip().lower()
+    if wanted and chosen is None:
+        for node in graph["nodes"]:
+            if wanted in (node["name"].lower(), *(a.lower() for a in node["aliases"])):
+                chosen = node["id"]
+                break
+        else:
+            flash(f"No skill is called “{request.args['find'].strip()}”.", "error")
+    skill = next((n for n in graph["nodes"] if n["id"] == chosen), None)
+    if chosen is not None and skill is None:
+        abort(404, "There is no such skill.")
+    people = service.people_with(skill["id"]) if skill else []
+    return render_template(
+        "skills/graph.html",
+        by_category=dict(sorted(by_category.items())),
+        skill=skill,
+        experts=[(user, row) for user, row in people if row.proficiency >= 1],
+        learners=[(user, row) for user, row in people if row.wants_to_learn],
+        whole=request.args.get("view") == "all",
+    )
 
 
 @web.post("/tickets/<int:ticket_id>/skills")

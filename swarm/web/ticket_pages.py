@@ -18,15 +18,16 @@ from swarm.runtime import (
     db_session,
     guest_service,
     profile_service,
+    room_service,
     routing_service,
     runtime,
     ticket_service,
     tiered_service,
 )
+from swarm.tickets.candidates import candidates
 from swarm.tickets.errors import DomainError
 from swarm.tickets.guests import guest_for_token
-from swarm.tickets.inbox import online_first
-from swarm.tickets.service import TRANSITIONS, staff_users
+from swarm.tickets.service import TRANSITIONS
 from swarm.web import web
 from swarm.web.filters import people_in
 from swarm.web.forms import current, form_int
@@ -34,29 +35,71 @@ from swarm.web.forms import current, form_int
 PAGE_SIZE = 25
 
 
+SORT_LABELS = {
+    "newest": "newest first",
+    "oldest": "oldest first",
+    "priority": "priority (P1 first)",
+    "updated": "recently updated",
+}
+
+
 @web.get("/tickets")
 @login_required
 def tickets() -> Any:
     user = current()
-    status = request.args.get("status") or None
-    mode = request.args.get("mode") or None
-    owner = request.args.get("owner") or None
-    q = (request.args.get("q") or "").strip() or None
-    if status not in (None, *Status.__members__.values()) or mode not in (None, "swarm", "tiered"):
-        abort(400, "Unknown status or mode filter.")
-    owner_id = user.id if owner == "me" else form_int(owner)
+    args = request.args
+    filters = {key: args.get(key) or None for key in ("status", "mode", "owner", "priority")}
+    filters["q"] = (args.get("q") or "").strip() or None
+    sort = args.get("sort") or "newest"
+    if (
+        filters["status"] not in (None, *Status.__members__.values())
+        or filters["mode"] not in (None, "swarm", "tiered")
+        or filters["priority"] not in (None, *Priority.__members__.values())
+        or sort not in SORT_LABELS
+    ):
+        abort(400, "Unknown status, mode, priority or sort in the address.")
+    number = form_int(args.get("page")) or 1
+    owner = filters["owner"]
     page = ticket_service().list(
         user,
-        status=status,
-        mode=mode,
-        owner_id=owner_id,
+        status=filters["status"],
+        mode=filters["mode"],
+        priority=filters["priority"],
+        owner_id=user.id if owner == "me" else form_int(owner),
         unowned=owner == "none",
-        q=q,
-        after=form_int(request.args.get("after")),
+        q=filters["q"],
+        sort=sort,
+        offset=(number - 1) * PAGE_SIZE,
         limit=PAGE_SIZE,
     )
-    filters = {"status": status, "mode": mode, "owner": owner, "q": q}
-    return render_template("tickets/list.html", page=page, filters=filters, statuses=list(Status))
+    if sort != "newest":
+        filters["sort"] = sort
+    return render_template(
+        "tickets/list.html",
+        page=page,
+        number=number,
+        pages=max(1, -(-page.total // PAGE_SIZE)),
+        filters=filters,
+        sort=sort,
+        sorts=SORT_LABELS,
+        statuses=list(Status),
+        priorities=list(Priority),
+    )
+
+
+def page_numbers(current_page: int, pages: int) -> list[int | None]:
+    """The page links a pager shows: the first, the last, and two either side of the current
+    one; ``None`` stands for the gap between them."""
+    shown = sorted({1, pages, *range(max(1, current_page - 2), min(pages, current_page + 2) + 1)})
+    numbers: list[int | None] = []
+    for n in shown:
+        if numbers and n - (numbers[-1] or 0) > 1:
+            numbers.append(None)
+        numbers.append(n)
+    return numbers
+
+
+web.add_app_template_global(page_numbers)
 
 
 @web.route("/tickets/new", methods=["GET", "POST"])
@@ -120,7 +163,7 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         events=events,
         notes=notes,
         people=people,
-        agents=online_first(list(staff_users(db_session()))) if user.is_staff else [],
+        candidates=candidates(db_session(), found) if user.is_staff else [],
         next_statuses=sorted(TRANSITIONS[found.status]),
         # Tiered mode: where the ticket stands, its moves and the vendor panel.
         tiered=tiered_service().tier_status(found) if user.is_staff else None,
@@ -143,6 +186,10 @@ ACTIONS = {
     "resolve": lambda s, u, t, f: s.resolve(u, t, f.get("resolution", "")),
     "reopen": lambda s, u, t, f: s.reopen(u, t, f.get("reason") or None),
     "note": lambda s, u, t, f: s.add_note(u, t, f.get("body", "")),
+    # The invite picker's form when JavaScript is off (with it, room.js asks over the socket).
+    "invite": lambda s, u, t, f: room_service().invite(
+        u, t, form_int(f.get("agent_id")) or 0, (f.get("note") or "")[:500] or None
+    ),
 }
 DONE = {
     "claim": "You own this ticket now.",
@@ -152,6 +199,7 @@ DONE = {
     "resolve": "Ticket resolved.",
     "reopen": "Ticket reopened.",
     "note": "Note added.",
+    "invite": "Invitation sent.",
 }
 
 

@@ -305,3 +305,36 @@ def test_the_requester_reads_the_public_timeline_and_staff_the_whole_log(
         assert secret not in text
     whole = [e["type"] for e in staff.get(f"/api/v1/tickets/{tid}/events").json["items"]]
     assert {"note", "hand_raised"} <= set(whole)
+
+
+def test_listing_sorts_filters_by_priority_counts_and_pages_by_number(login, requester, agent):
+    customer = login(requester)
+    priorities = ["P3", "P1", "P4", "P1", "P2"]
+    ids = [
+        open_ticket(customer, subject=f"Printer {i} jams", priority=p)["id"]
+        for i, p in enumerate(priorities)
+    ]
+    staff = login(agent)
+
+    newest = staff.get("/api/v1/tickets?limit=2").json
+    assert newest["total"] == 5 and [t["id"] for t in newest["items"]] == [ids[4], ids[3]]
+    oldest = staff.get("/api/v1/tickets?sort=oldest&limit=2").json
+    assert [t["id"] for t in oldest["items"]] == [ids[0], ids[1]]
+    after = staff.get(f"/api/v1/tickets?sort=oldest&limit=2&cursor={oldest['next']}").json
+    assert [t["id"] for t in after["items"]] == [ids[2], ids[3]]
+
+    by_priority = staff.get("/api/v1/tickets?sort=priority").json["items"]
+    # P1 first; equal priorities newest first, so the order never shuffles between readings.
+    assert [t["id"] for t in by_priority] == [ids[3], ids[1], ids[4], ids[0], ids[2]]
+    page2 = staff.get("/api/v1/tickets?sort=priority&limit=2&page=2").json
+    assert [t["id"] for t in page2["items"]] == [ids[4], ids[0]]
+    assert page2["total"] == 5 and page2["next"] is None
+
+    p1 = staff.get("/api/v1/tickets?priority=P1").json
+    assert p1["total"] == 2 and {t["id"] for t in p1["items"]} == {ids[1], ids[3]}
+    assert customer.get("/api/v1/tickets?priority=P4").json["total"] == 1
+
+    assert staff.get("/api/v1/tickets?sort=priority&cursor=3").status_code == 422
+    assert staff.get("/api/v1/tickets?cursor=3&page=1").status_code == 422
+    assert staff.get("/api/v1/tickets?sort=random").status_code == 422
+    assert staff.get("/api/v1/tickets?priority=P9").status_code == 422

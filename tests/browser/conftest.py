@@ -66,6 +66,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         agent = make_agent(session, clock, name="Ada Agent")
         admin = make_user(session, clock, role="admin", name="Ava Admin")
         helper = make_agent(session, clock, name="Hugo Helper")
+        manager = make_user(session, clock, role="manager", name="Mia Manager")
         networking = Skill(name="Networking", category="Networking", aliases=[])
         vpn = Skill(name="VPN", category="Networking", aliases=["AnyConnect"])
         dns = Skill(name="DNS", category="Networking", aliases=[])
@@ -84,6 +85,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
             "agent": agent.email,
             "admin": admin.email,
             "helper": helper.email,
+            "manager": manager.email,
         }
     engine.dispose()
 

@@ -136,6 +136,7 @@ def test_every_control_has_a_label_and_every_button_a_name(page: Page, server, w
 
 def test_admin_adds_a_person_and_sees_them_listed(page: Page, server):
     sign_in(page, server["admin"])
+    page.get_by_text("More", exact=True).click()  # the less-used links
     page.get_by_role("link", name="People").click()
     page.get_by_label("Name", exact=True).fill("Nora Network")
     page.get_by_label("E-mail").fill("nora@example.test")
@@ -161,16 +162,22 @@ def test_agent_adds_a_skill_and_sees_it_grow(page: Page, server):
     screenshot(page, "my-skills")
 
 
-def test_skill_graph_shows_who_knows_a_skill(page: Page, server):
+def test_skill_graph_opens_by_category_and_shows_who_knows_a_skill(page: Page, server):
     sign_in(page, server["agent"])
+    page.get_by_text("More", exact=True).click()
     page.get_by_role("link", name="Skill graph").click()
-    expect(page.locator("#graph")).to_have_attribute("data-nodes", "3")
-    expect(page.locator("#graph canvas").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Skills by category")).to_be_visible()
+    expect(page.locator("#graph")).to_have_count(0)
     page.get_by_label("Find a skill").fill("VPN")
     page.get_by_role("button", name="Show").click()
     expect(page.locator("#panel-title")).to_have_text("VPN")
-    expect(page.locator("#skill-panel").get_by_text("Ada Agent")).to_be_visible()
+    expect(page.locator("#skill-panel").get_by_role("link", name="Ada Agent")).to_be_visible()
+    # VPN and its one neighbour (Networking), not every skill at once.
+    expect(page.locator("#graph")).to_have_attribute("data-nodes", "2")
+    expect(page.locator("#graph canvas").first).to_be_visible()
     screenshot(page, "skill-graph")
+    page.get_by_role("link", name="Show the whole graph").click()
+    expect(page.locator("#graph")).to_have_attribute("data-nodes", "3")
 
 
 def test_a_new_ticket_is_routed_and_the_page_says_why(page: Page, server, browser):

@@ -104,6 +104,7 @@ def test_a_manager_switches_the_mode_to_tiered_and_sets_a_limit(pages):
     page = pages("manager")
     api(page, "PUT", "/api/v1/config/routing", {"mode": "swarm"})
     page.goto("/tickets")
+    page.get_by_text("More", exact=True).click()  # the less-used links
     page.get_by_role("link", name="Routing").click()
     expect(page.get_by_role("heading", name="Routing settings")).to_be_visible()
     page.get_by_label("Mode", exact=True).select_option("tiered")
