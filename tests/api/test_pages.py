@@ -146,6 +146,10 @@ def test_names_link_to_skill_profiles_for_staff_only(login, requester, agent):
     assert profile in html(login(agent).get("/tickets"))
     assert profile in html(login(agent).get("/tickets?owner=me"))
     assert "/agents/" not in html(login(requester).get("/tickets"))
+    # The ticket page too: its owner in Details and the timeline's actors.
+    page = html(login(agent).get(f"/tickets/{ticket['id']}"))
+    assert f"<dd>{profile}</dd>" in page and f"<strong>{profile}</strong>" in page
+    assert "/agents/" not in html(login(requester).get(f"/tickets/{ticket['id']}"))
 
 
 def test_a_requester_sees_the_actions_card_only_when_there_is_something_to_do(
