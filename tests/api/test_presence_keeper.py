@@ -105,7 +105,7 @@ def test_a_helper_away_and_silent_for_the_idle_time_stops_helping(
     [presence] = events_of(owner_c, "presence")
     assert [p["name"] for p in presence["participants"]] == ["Ada Agent"]
     page = login(agent).get(f"/tickets/{ticket['id']}").get_data(as_text=True)
-    assert "<strong>Hugo Helper</strong> stopped helping (away and silent)" in page
+    assert "Hugo Helper</a></strong> stopped helping (away and silent)" in page
 
 
 def test_nobody_is_ended_before_presence_has_settled(
@@ -164,3 +164,27 @@ def test_the_keeper_beats_even_when_the_database_is_away(app, realtime, monkeypa
 
     assert presence.beats == 1
     assert "presence round failed" in caplog.text
+
+
+def test_first_messages_begin_stints_in_the_recorders_own_worker_once_each(
+    app, realtime, agent, ticket, db, clock
+):
+    """The serving path: stints are queued and written one at a time off the send's path,
+    each (ticket, person) once while pending, and the room hears the swarm change."""
+    from swarm.realtime.handlers import StintRecorder
+
+    helpers = [make_agent(db, clock, name=f"Helper {n}") for n in range(3)]
+    recorder = StintRecorder(app, realtime.socketio, realtime.presence)
+    for helper in helpers:
+        for message_id in (1, 2, 3):  # three first messages from three tabs: one stint
+            recorder.submit(helper.id, ticket["id"], message_id)
+    expected = sorted([agent.id, *(h.id for h in helpers)])
+    for _ in range(500):
+        if open_people(db, ticket["id"]) == expected:
+            break
+        threading.Event().wait(0.02)
+    assert open_people(db, ticket["id"]) == expected
+    db.commit()
+    joins = db.scalars(select(TicketEvent).where(TicketEvent.type == "helper_joined")).all()
+    assert sorted(j.data["agent_id"] for j in joins) == sorted(h.id for h in helpers)
+    assert {j.data["via"] for j in joins} == {"message"}
