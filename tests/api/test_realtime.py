@@ -361,3 +361,35 @@ def test_a_tiered_ticket_cannot_swarm_over_the_socket_while_collaboration_is_off
         assert ack["ok"] is False and ack["error"]["code"] == "tier_collaboration", event
         assert ack["error"]["message"].startswith("Tier collaboration is off: escalate instead")
     assert events_of(owner_c) == [] and events_of(colleague_c) == []  # nobody heard a thing
+
+
+def test_the_owner_takes_up_an_offer_of_help_and_the_helper_can_leave_again(
+    connect, agent, ticket, db, clock
+):
+    volunteer = make_agent(db, clock, name="Vic Volunteer")
+    owner_c, volunteer_c = connect(agent), connect(volunteer)
+    for client in (owner_c, volunteer_c):
+        assert client.emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    assert volunteer_c.emit("offer_help", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    owner_c.get_received()
+    refused = volunteer_c.emit(
+        "add_helper", {"ticket_id": ticket["id"], "agent_id": volunteer.id}, callback=True
+    )
+    assert refused["error"]["code"] == "forbidden"  # only the owner or a manager adds
+
+    added = owner_c.emit(
+        "add_helper", {"ticket_id": ticket["id"], "agent_id": volunteer.id}, callback=True
+    )
+    assert added["ok"]
+    heard = events_of(owner_c)
+    joined = [e for e in heard if e["type"] == "helper_joined"]
+    assert [(e["agent_id"], e["via"]) for e in joined] == [(volunteer.id, "offer")]
+    [presence] = [e for e in heard if e["type"] == "presence"]
+    roles = {p["name"]: p["role"] for p in presence["participants"]}
+    assert roles["Vic Volunteer"] == "helper"
+
+    assert volunteer_c.emit("leave_swarm", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    [left] = events_of(owner_c, "helper_left")
+    assert left["reason"] == "left"
+    again = volunteer_c.emit("leave_swarm", {"ticket_id": ticket["id"]}, callback=True)
+    assert again["error"]["code"] == "illegal_transition"
