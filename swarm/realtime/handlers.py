@@ -168,10 +168,16 @@ def _for_guests(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def emit_presence(
-    socketio: SocketIO, presence: Presence, ticket_id: int, actor: User | None
+    socketio: SocketIO,
+    presence: Presence,
+    ticket_id: int,
+    actor: User | None,
+    everyone: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Tell the ticket's staff and guests who is in the room now (inside an app context)."""
-    everyone = _people(presence, ticket_id)
+    """Tell the ticket's staff and guests who is in the room now (inside an app context);
+    ``everyone`` is the staff's list when the caller has just read it."""
+    if everyone is None:
+        everyone = _people(presence, ticket_id)
     for audience, people in ((Audience.STAFF, everyone), (Audience.GUEST, _for_guests(everyone))):
         socketio.emit(
             EVENT,
@@ -393,8 +399,13 @@ def register_handlers(
         conn.audiences[ticket.id] = audience
         if audience is Audience.STAFF and rooms.in_swarm(user, ticket.id):
             conn.swarming.add(ticket.id)
-        if presence.add(ticket.id, user.id, request.sid):  # type: ignore[attr-defined]
-            _presence_event(ticket.id, user)
+        first = presence.add(ticket.id, user.id, request.sid)  # type: ignore[attr-defined]
+        everyone = (
+            _people(presence, ticket.id) if first or audience is not Audience.REQUESTER else []
+        )
+        if first:
+            emit_presence(socketio, presence, ticket.id, user, everyone)
+        people = {Audience.STAFF: everyone, Audience.GUEST: _for_guests(everyone)}
         return {
             "ok": True,
             "ticket": {
@@ -404,7 +415,8 @@ def register_handlers(
                 "owner": user_ref(ticket.owner),
             },
             "audience": audience.value,
-            "participants": people_in_room(presence, ticket.id, audience),
+            # The same list the room was just told of; a requester gets none.
+            "participants": people.get(audience, []),
             "messages": [message_payload(m) for m in replay.messages],
             "more": replay.more,
         }

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
-from tests.browser.test_pages import sign_in
+from tests.browser.test_pages import open_as_requester, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +26,12 @@ MORE_PAGES = {
 @pytest.fixture(scope="module")
 def ticket_path(browser, server) -> str:
     """A ticket opened by the requester, for every role to look at."""
-    page = browser.new_context(base_url=server["base"]).new_page()
-    sign_in(page, server["requester"])
-    page.goto("/tickets/new")
-    page.get_by_label("Subject").fill("Laptop docking station: second screen stays dark")
-    page.get_by_label("Description").fill("Since Monday's update. Tried two cables.")
-    page.get_by_role("button", name="Open ticket").click()
-    path = re.sub(r"^https?://[^/]+", "", page.url)
+    page, path = open_as_requester(
+        browser,
+        server,
+        "Laptop docking station: second screen stays dark",
+        "Since Monday's update. Tried two cables.",
+    )
     page.context.close()
     return path
 

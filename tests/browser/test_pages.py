@@ -21,6 +21,19 @@ def sign_in(page: Page, email: str) -> None:
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
+def open_as_requester(browser, server, subject: str, body: str) -> tuple[Page, str]:  # type: ignore[no-untyped-def]
+    """The requester opens a ticket: their page (still open, the caller closes its context)
+    and the ticket's path."""
+    requester = browser.new_context(base_url=server["base"]).new_page()
+    sign_in(requester, server["requester"])
+    requester.goto("/tickets/new")
+    requester.get_by_label("Subject").fill(subject)
+    requester.get_by_label("Description").fill(body)
+    requester.get_by_role("button", name="Open ticket").click()
+    expect(requester.get_by_role("heading", name=subject)).to_be_visible()
+    return requester, re.sub(r"^https?://[^/]+", "", requester.url)
+
+
 def test_wrong_password_says_so(page: Page, server):
     page.goto("/login")
     page.get_by_label("E-mail").fill(server["requester"])
@@ -67,13 +80,9 @@ def test_a_form_error_keeps_what_was_typed(page: Page, server):
 
 
 def test_agent_claims_and_resolves_a_ticket(page: Page, server, browser):
-    requester = browser.new_context(base_url=server["base"]).new_page()
-    sign_in(requester, server["requester"])
-    requester.goto("/tickets/new")
-    requester.get_by_label("Subject").fill("Outlook asks for my password every hour")
-    requester.get_by_label("Description").fill("Started after the MFA change.")
-    requester.get_by_role("button", name="Open ticket").click()
-    ticket_path = re.sub(r"^https?://[^/]+", "", requester.url)
+    requester, ticket_path = open_as_requester(
+        browser, server, "Outlook asks for my password every hour", "Started after the MFA change."
+    )
     requester.context.close()
 
     sign_in(page, server["agent"])
@@ -182,16 +191,15 @@ def test_skill_graph_opens_by_category_and_shows_who_knows_a_skill(page: Page, s
 
 
 def test_a_new_ticket_is_routed_and_the_page_says_why(page: Page, server, browser):
-    requester = browser.new_context(base_url=server["base"]).new_page()
-    sign_in(requester, server["requester"])
-    requester.goto("/tickets/new")
-    requester.get_by_label("Subject").fill("AnyConnect says certificate expired")
-    requester.get_by_label("Description").fill("Cannot work from home since this morning.")
-    requester.get_by_role("button", name="Open ticket").click()
+    requester, ticket_path = open_as_requester(
+        browser,
+        server,
+        "AnyConnect says certificate expired",
+        "Cannot work from home since this morning.",
+    )
     # The requester learns who handles it, never why (routing internals are staff-only).
     expect(requester.get_by_text("Ada Agent is handling it")).to_be_visible()
     expect(requester.locator("body")).not_to_contain_text("routed it")
-    ticket_path = re.sub(r"^https?://[^/]+", "", requester.url)
     requester.context.close()
 
     sign_in(page, server["agent"])
