@@ -41,7 +41,7 @@ from swarm.tickets.notify import Notifier
 from swarm.tickets.service import TIER_LIMIT, TicketService
 from swarm.tiers.collaboration import collaboration_allows, collaboration_refusal
 from swarm.tiers.config import tiered_variant
-from swarm.tiers.modes import assign_mode
+from swarm.tiers.modes import assign_mode, drawn_by_split
 from swarm.tiers.vendors import VENDOR_SLA
 
 log = logging.getLogger(__name__)
@@ -85,13 +85,15 @@ class RoutingService:
         unowned, in the unassigned list — a routing problem never loses what a requester wrote.
         Unless a mode is given, the organisation's routing configuration chooses it from the
         ticket's id and category, in the ticket's own transaction. A tiered ticket's ``created``
-        records the tiered variant in force (collaboration, each tier's intake).
+        records the tiered variant in force (collaboration, each tier's intake), and ``split:
+        true`` when the arm was drawn at random (the comparison of such tickets is causal).
         """
         fields["tiered_variant"] = tiered_variant(self.caches.settings.tiers(self.session))
         if "mode" not in fields:
             config = self.caches.settings.routing(self.session)
             category = fields.get("category")
             fields["mode_for"] = lambda ticket_id: assign_mode(ticket_id, category, config)
+            fields["split"] = drawn_by_split(category, config)
         ticket = self.tickets.open_ticket(actor, **fields)
         try:
             self.route_new(ticket.id)

@@ -251,6 +251,7 @@ class TicketService:
         category: str | None = None,
         mode_for: Callable[[int], str] | None = None,
         tiered_variant: Mapping[str, Any] | None = None,
+        split: bool = False,
     ) -> Ticket:
         """Open a ticket for ``actor`` (or, for staff, on behalf of ``requester_id``).
 
@@ -258,7 +259,8 @@ class TicketService:
         given, chooses the mode from the new ticket's id in the same transaction (the split
         between swarm and tiered is a hash of the id, known only after the insert). A tiered
         ticket's ``created`` also carries ``tiered_variant`` (``collaboration``, ``intake``),
-        so that metrics can tell which tiered variant it ran under.
+        so that metrics can tell which tiered variant it ran under. ``split`` (recorded as
+        ``split: true``) says the mode came from the random split, not from a choice.
         """
         category = (category or "").strip() or None
         subject = subject.strip()
@@ -323,6 +325,7 @@ class TicketService:
                 requester_id=requester.id,
                 category=category,
                 **(dict(tiered_variant or {}) if ticket.mode == Mode.TIERED else {}),
+                **({"split": True} if split and mode_for is not None else {}),
             )
             return ticket
 

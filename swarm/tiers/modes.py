@@ -22,6 +22,7 @@ __all__ = [
     "RoutingConfigError",
     "RoutingMode",
     "assign_mode",
+    "drawn_by_split",
     "routing_config_from_dict",
     "routing_config_to_dict",
     "split_position",
@@ -132,6 +133,20 @@ def assign_mode(ticket_id: int, category: str | None, config: RoutingConfig) -> 
         return mode
     # Strictly below: ratio 0 never picks tiered, ratio 1 always does (positions are < 1).
     return "tiered" if split_position(ticket_id, config.salt) < config.split_ratio else "swarm"
+
+
+def drawn_by_split(category: str | None, config: RoutingConfig) -> bool:
+    """Whether :func:`assign_mode` draws a ticket of ``category`` at random (the ``split``),
+    rather than by a mode someone chose: only such tickets make a randomised comparison.
+
+    >>> config = RoutingConfig("split", overrides={"hardware": "tiered"})
+    >>> drawn_by_split("software", config), drawn_by_split("hardware", config)
+    (True, False)
+    """
+    mode = config.mode
+    if category is not None and category.strip() in config.overrides:
+        mode = config.overrides[category.strip()]
+    return mode == "split"
 
 
 def routing_config_from_dict(data: Mapping[str, Any]) -> RoutingConfig:

@@ -107,7 +107,7 @@ def test_a_new_ticket_gets_the_configured_mode_and_is_queued_and_assigned_in_tie
     assert ticket.mode == "tiered" and ticket.tier == 1
     assert ticket.owner_id in (org["l1a"].id, org["l1b"].id)
     created = log(session, ticket.id)[0]
-    assert created.data["mode"] == "tiered"
+    assert created.data["mode"] == "tiered" and "split" not in created.data
     assert types(session, ticket.id) == ["created", "queued", "assigned", "status_changed"]
     assigned = log(session, ticket.id)[2]
     assert assigned.data["by"] == "policy" and assigned.data["tier"] == 1
@@ -130,6 +130,9 @@ def test_split_mode_is_deterministic_by_id_and_overrides_by_category(routing, ti
     assert [t.mode for t in tickets] == [assign_mode(t.id, None, config) for t in tickets]
     hardware = open_ticket(routing, org["requester"], category="hardware")
     assert hardware.mode == "swarm" and hardware.category == "hardware"
+    # Only the tickets the split drew at random say so: the comparison of those is causal.
+    assert all(log(session, t.id)[0].data["split"] is True for t in tickets)
+    assert "split" not in log(session, hardware.id)[0].data
 
 
 def test_changing_the_mode_never_rewrites_existing_tickets(routing, tiered, org, session):
