@@ -7,13 +7,14 @@ import pkgutil
 import pytest
 
 import swarm.matching
+import swarm.metrics
 import swarm.skills
 import swarm.tiers
 
 
 def modules() -> list[str]:
     names = ["swarm.routing"]
-    for package in (swarm.skills, swarm.matching, swarm.tiers):
+    for package in (swarm.skills, swarm.matching, swarm.tiers, swarm.metrics):
         names += [
             f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
         ]

@@ -1,0 +1,116 @@
+"""The few SQL expressions that differ between SQLite and PostgreSQL, for the metrics queries.
+
+The metrics are SQL aggregations pushed to the database (docs/metrics.md, "How it is computed"):
+a million events never cross into Python. Everything else in the queries is the common subset
+of both (CTEs, window functions, ``CASE``), so one text serves both once these are filled in.
+
+Times: SQLite keeps ``ticket_events.at`` as text ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC (what
+SQLAlchemy writes), which sorts like the moment it names, so ``MIN``/``MAX`` over it are right
+and only the aggregated values are converted to epoch seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Literal, get_args
+
+__all__ = ["DIALECTS", "Dialect", "epoch", "jbool", "jnum", "json_map", "jtext", "time_param"]
+
+Dialect = Literal["sqlite", "postgresql"]
+DIALECTS: tuple[str, ...] = get_args(Dialect)
+
+#: What SQLAlchemy's ``DateTime`` writes on SQLite.
+SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def epoch(dialect: Dialect, expr: str) -> str:
+    """Seconds since 1970 (UTC) of a timestamp expression, as a double.
+
+    >>> epoch("postgresql", "e.at")
+    'EXTRACT(EPOCH FROM e.at)'
+    """
+    if dialect == "postgresql":
+        return f"EXTRACT(EPOCH FROM {expr})"
+    # julianday keeps about a millisecond; unixepoch() with subseconds needs SQLite 3.42.
+    return f"((julianday({expr}) - 2440587.5) * 86400.0)"
+
+
+def jtext(dialect: Dialect, key: str, column: str = "data") -> str:
+    """A JSON object's string member (NULL when missing or not a string).
+
+    >>> jtext("sqlite", "via", "e.data")
+    "(CASE WHEN json_type(e.data, '$.via') = 'text' THEN json_extract(e.data, '$.via') END)"
+    """
+    _check_key(key)
+    if dialect == "postgresql":
+        return f"(CASE WHEN jsonb_typeof({column}->'{key}') = 'string' THEN {column}->>'{key}' END)"
+    return (
+        f"(CASE WHEN json_type({column}, '$.{key}') = 'text' "
+        f"THEN json_extract({column}, '$.{key}') END)"
+    )
+
+
+def jnum(dialect: Dialect, key: str, column: str = "data") -> str:
+    """A JSON object's numeric member as a double (NULL when missing or not a number), so that
+    a hand-edited or imported row with ``"agent_id": "7"`` is ignored, never a query error.
+
+    >>> jnum("postgresql", "agent_id")
+    "(CASE WHEN jsonb_typeof(data->'agent_id') = 'number' THEN (data->>'agent_id')::float8 END)"
+    """
+    _check_key(key)
+    if dialect == "postgresql":
+        return (
+            f"(CASE WHEN jsonb_typeof({column}->'{key}') = 'number' "
+            f"THEN ({column}->>'{key}')::float8 END)"
+        )
+    return (
+        f"(CASE WHEN json_type({column}, '$.{key}') IN ('integer', 'real') "
+        f"THEN CAST(json_extract({column}, '$.{key}') AS REAL) END)"
+    )
+
+
+def jbool(dialect: Dialect, key: str, column: str = "data") -> str:
+    """1 when a JSON member is ``true``, else 0.
+
+    >>> jbool("sqlite", "split")
+    "(CASE WHEN json_type(data, '$.split') = 'true' THEN 1 ELSE 0 END)"
+    """
+    _check_key(key)
+    if dialect == "postgresql":
+        return f"(CASE WHEN {column}->'{key}' = 'true'::jsonb THEN 1 ELSE 0 END)"
+    return f"(CASE WHEN json_type({column}, '$.{key}') = 'true' THEN 1 ELSE 0 END)"
+
+
+def json_map(dialect: Dialect, param: str) -> str:
+    """Rows ``(k, v)`` of a JSON object given as a text parameter ``{"7": 2, …}`` — how a
+    small lookup (agent → level) enters a query without a temporary table.
+
+    >>> json_map("sqlite", "levels")
+    'SELECT CAST(key AS INTEGER) AS k, CAST(value AS REAL) AS v FROM json_each(:levels)'
+    """
+    _check_key(param)
+    if dialect == "postgresql":
+        return (
+            "SELECT CAST(key AS BIGINT) AS k, CAST(value AS FLOAT8) AS v "
+            f"FROM jsonb_each_text(CAST(:{param} AS JSONB))"
+        )
+    return f"SELECT CAST(key AS INTEGER) AS k, CAST(value AS REAL) AS v FROM json_each(:{param})"
+
+
+def time_param(dialect: Dialect, when: datetime) -> str | datetime:
+    """A bound timestamp in the form the dialect compares with ``ticket_events.at``.
+
+    >>> time_param("sqlite", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
+    '2026-01-02 03:04:05.000000'
+    """
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"A metrics period needs timezone-aware times, got {when!r}.")
+    if dialect == "postgresql":
+        return when.astimezone(UTC)
+    return when.astimezone(UTC).strftime(SQLITE_TIME_FORMAT)
+
+
+def _check_key(key: str) -> None:
+    # Keys are spliced into SQL text; only the code's own identifiers ever reach here.
+    if not key.replace("_", "").isalnum() or not key.isascii():
+        raise ValueError(f"Not a JSON key this module splices into SQL: {key!r}")
