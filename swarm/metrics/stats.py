@@ -508,8 +508,9 @@ class Survival:
     median : float
         First time with ``S(t) <= 0.5``; ``nan`` if half never resolved.
     median_ci : (float, float)
-        First times at which the band's upper and lower survival curves reach 0.5 (Brookmeyer
-        and Crowley); the upper end is ``nan`` when the band never does.
+        The first time the band's lower survival curve reaches 0.5, and the first time its
+        upper one does (Brookmeyer and Crowley); an end is ``nan`` when its curve never does
+        (the interval is open upwards).
     p90 : float
         First time with ``S(t) <= 0.1``; ``nan`` if never reached.
     n, events : int

@@ -200,7 +200,7 @@ def test_mean_diff_ci_with_a_constant_arm_rests_on_the_other():
 
 @pytest.mark.parametrize(
     ("k", "n", "expected"),
-    # Newcombe (1998a), Statistics in Medicine 17:857, Table II, method 3 (Wilson score).
+    # Newcombe (1998a), Statistics in Medicine 17:857, worked examples, Wilson score method.
     [
         (81, 263, (0.2553, 0.3662)),
         (15, 148, (0.0624, 0.1605)),
@@ -225,7 +225,7 @@ def test_impossible_counts_are_refused(k, n):
 
 @pytest.mark.parametrize(
     ("counts", "expected"),
-    # Newcombe (1998b), Statistics in Medicine 17:873, Table II, method 10 (hybrid score).
+    # Newcombe (1998b), Statistics in Medicine 17:873, worked examples, method 10 (hybrid score).
     [
         ((56, 70, 48, 80), (0.0524, 0.3339)),
         ((9, 10, 3, 10), (0.1705, 0.8090)),
