@@ -990,6 +990,57 @@ def _flag_overdue(row: HandoffSpec, moment: datetime) -> HandoffSpec:
     return row
 
 
+# ------------------------------------------------------------ "How did we do?" (issue #12)
+
+#: The share of resolved tickets whose requester answers the satisfaction question.
+RATING_SHARE = 0.65
+#: What requesters add, now and then, to a score.
+RATING_COMMENTS: dict[int, tuple[str, ...]] = {
+    1: ("Passed around for days and nobody owned it.", "I had to chase this every day."),
+    2: ("Fixed in the end, but it took far too long.", "I explained the problem three times."),
+    3: ("Works now. It took a while.", "OK, though I was not told what was happening."),
+    4: ("Sorted, thanks.", "Good fix, and kept me posted."),
+    5: ("Fixed within the hour, thank you!", "Quick, friendly and it works.", "Brilliant."),
+}
+
+
+def _rate(story: _Story, opening: _Opening, rng: random.Random, room: timedelta | None) -> None:
+    """The requester answers "How did we do?" a little after the last resolution, for about
+    two tickets in three (``RATING_SHARE``), if that is before ``room`` (offset from the
+    ticket's creation; None: no limit).
+
+    The score follows what they lived through: from 4.6, each handoff (a reassignment, or the
+    owner taken away by an escalation or release) costs half a point, a reopen most of one,
+    and a resolution slower than half the priority's target up to 1.75 — plus noise, rounded
+    into 1–5. The draws come from a stream of their own, seeded from ``rng``'s state without
+    drawing from it, so that adding ratings changes no other draw of the demo.
+    """
+    twin = random.Random()
+    twin.setstate(rng.getstate())
+    draw = random.Random(twin.getrandbits(64))
+    if draw.random() >= RATING_SHARE:
+        return
+    handoffs = sum(
+        e.type == EventType.UNASSIGNED
+        or (e.type == EventType.ASSIGNED and e.data.get("previous_owner_id") is not None)
+        for e in story.events
+    )
+    reopened = any(e.type == EventType.REOPENED for e in story.events)
+    resolved = max(e.offset for e in story.events if e.type == EventType.RESOLVED)
+    target = due_times(opening.priority, _EPOCH)[1] - _EPOCH
+    slowness = min(max(math.log2(max(resolved / target, 1e-6)) + 1, 0.0), 2.5)
+    mean = 4.6 - 0.5 * min(handoffs, 3) - 0.9 * reopened - 0.7 * slowness
+    score = min(5, max(1, round(draw.gauss(mean, 0.8))))
+    after = timedelta(seconds=round(math.exp(draw.uniform(math.log(300), math.log(43200)))))
+    if room is not None and story.t + after >= room:
+        return
+    said: dict[str, Any] = {}
+    if draw.random() < 0.35:
+        said["comment"] = draw.choice(RATING_COMMENTS[score])
+    story.t += after
+    story.emit(EventType.SATISFACTION_RATED, opening.requester, score=score, **said)
+
+
 # -------------------------------------------------------------------------- the generator
 
 
@@ -1369,6 +1420,7 @@ class _Generator:
         if self.rng.random() < REOPEN_RATE:
             self._reopen(story, opening)
         margin = timedelta(minutes=10)
+        _rate(story, opening, self.rng, None if created is None else self.now - margin - created)
         if created is None:
             # Anywhere in the window that leaves room for the whole story before now.
             shortest = (story.t + margin).total_seconds()
