@@ -233,7 +233,7 @@ def vendor_said(ticket_id: int, minute: float, status: str, ref: str) -> dict:
 
 
 def vendor_log() -> list[dict[str, Any]]:
-    """As of T0 + 2 d: tickets 40, 42 and 46 are overdue."""
+    """As of T0 + 2 d: tickets 40, 42, 46 and 49 are overdue."""
     return [
         created(40, subject="Disk array"),
         handoff(40, 0, DAY, "AC-40"),
@@ -242,7 +242,8 @@ def vendor_log() -> list[dict[str, Any]]:
         vendor_said(41, 12 * 60, "resolved", "AC-41"),  # back before due
         created(42),
         handoff(42, 0, DAY, "AC-42"),
-        vendor_said(42, 60, "waiting_on_us", "AC-42"),  # not final
+        vendor_said(42, 60, "waiting_on_us", "AC-42"),  # an hour's pause
+        vendor_said(42, 120, "acknowledged", "AC-42"),
         created(43),
         handoff(43, 0, 3 * DAY, "AC-43"),  # not due yet
         created(44),
@@ -257,4 +258,11 @@ def vendor_log() -> list[dict[str, Any]]:
         handoff(46, 120, DAY + DAY // 2, "AC-46b"),  # the second hand-off is late
         created(47),
         handoff(47, 0, None, "AC-47"),  # due_at is not a time
+        created(48),
+        handoff(48, 0, DAY, "AC-48"),
+        vendor_said(48, 60, "waiting_on_us", "AC-48"),  # still waiting on us
+        created(49),
+        handoff(49, 0, DAY // 2, "AC-49"),
+        vendor_said(49, 60, "waiting_on_us", "AC-49"),  # two hours' pause
+        vendor_said(49, 180, "in_progress", "AC-49"),
     ]

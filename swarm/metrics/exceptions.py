@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from swarm.metrics.dialect import Dialect, jnum, jtext, time_param
+from swarm.metrics.dialect import Dialect, epoch, jnum, jtext, time_param
 from swarm.metrics.people import day_text, ticket_scope
 
 __all__ = [
@@ -289,17 +289,19 @@ def vendor_overdue_sql(
     thresholds: Thresholds = Thresholds(),
 ) -> tuple[str, Params]:
     """Open tickets still with a vendor: the latest ``vendor_handoff`` of each open ticket with
-    no final ``vendor_update`` after it.
+    no final ``vendor_update`` after it, and how long the vendor's clock was paused since.
 
     ``due_at`` is an ISO string written by whoever handed off (the live service, an importer);
     :func:`vendor_overdue` parses it and keeps the hand-offs past it, so that one malformed
-    value drops its row rather than failing the query.
+    value drops its row rather than failing the query. A ``vendor_update`` with status
+    ``waiting_on_us`` pauses the vendor's clock until the next update (or ``as_of``), as the
+    live clock does (``swarm/tiers/vendors.py``), and pushes the due time back by as much.
 
     Returns
     -------
     tuple of (str, dict)
         Rows ``ticket_id, subject, handed_off_by, handed_off_at, vendor, external_ref,
-        due_at``; parameters ``source, start?, end?, as_of``.
+        due_at, paused_seconds``; parameters ``source, start?, end?, as_of``.
 
     Examples
     --------
@@ -311,6 +313,7 @@ def vendor_overdue_sql(
     del thresholds
     scope, params = ticket_scope(dialect, source, start, end, as_of)
     status = jtext(dialect, "status", "ev.data")
+    waited = f"{epoch(dialect, 'COALESCE(u.next_at, :as_of)')} - {epoch(dialect, 'u.at')}"
     sql = f"""{scope},
 {_OPEN},
 handoffs AS (
@@ -321,15 +324,29 @@ handoffs AS (
            ROW_NUMBER() OVER (PARTITION BY ev.ticket_id ORDER BY ev.id DESC) AS n
     FROM ev WHERE ev.type = 'vendor_handoff'
 ),
+updates AS (
+    SELECT ev.ticket_id, ev.id, ev.at, {status} AS status,
+           LEAD(ev.at) OVER (PARTITION BY ev.ticket_id ORDER BY ev.id) AS next_at
+    FROM ev WHERE ev.type = 'vendor_update'
+),
 finals AS (
-    SELECT ev.ticket_id, MAX(ev.id) AS id FROM ev
-    WHERE ev.type = 'vendor_update' AND {status} IN ('resolved', 'rejected')
-    GROUP BY ev.ticket_id
+    SELECT u.ticket_id, MAX(u.id) AS id FROM updates u
+    WHERE u.status IN ('resolved', 'rejected')
+    GROUP BY u.ticket_id
+),
+paused AS (
+    -- waiting_on_us stops the vendor's clock until the next update (docs/tiers.md)
+    SELECT u.ticket_id, SUM({waited}) AS seconds
+    FROM updates u JOIN handoffs h ON h.ticket_id = u.ticket_id AND h.n = 1 AND u.id > h.id
+    WHERE u.status = 'waiting_on_us'
+    GROUP BY u.ticket_id
 )
-SELECT h.ticket_id, s.subject, h.actor_id, h.at, h.vendor, h.external_ref, h.due_at
+SELECT h.ticket_id, s.subject, h.actor_id, h.at, h.vendor, h.external_ref, h.due_at,
+       COALESCE(p.seconds, 0.0)
 FROM handoffs h
 JOIN scope s ON s.ticket_id = h.ticket_id
 LEFT JOIN finals f ON f.ticket_id = h.ticket_id
+LEFT JOIN paused p ON p.ticket_id = h.ticket_id
 LEFT JOIN state st ON st.ticket_id = h.ticket_id
 WHERE h.n = 1 AND (f.id IS NULL OR f.id < h.id) AND {_IS_OPEN}
 ORDER BY h.id"""
@@ -484,23 +501,28 @@ def vendor_overdue(
     thresholds: Thresholds = Thresholds(),
     names: Names | None = None,
 ) -> list[dict[str, Any]]:
-    """Items for the rows of :func:`vendor_overdue_sql` whose ``due_at`` is more than
-    ``vendor_grace_minutes`` before ``as_of`` (a naive ``due_at`` is read as UTC; one that is
-    not an ISO time is skipped).
+    """Items for the rows of :func:`vendor_overdue_sql` whose ``due_at``, moved back by the
+    time the vendor's clock was paused, is more than ``vendor_grace_minutes`` before ``as_of``
+    (a naive ``due_at`` is read as UTC; one that is not an ISO time is skipped).
 
     Examples
     --------
     >>> from datetime import UTC, datetime
-    >>> rows = [(8, None, 3, "2026-03-01 09:00:00", "Acme", "AC-1", "2026-03-02T09:00:00+00:00"),
-    ...         (9, None, 3, "2026-03-01 09:00:00", "Acme", "AC-2", "2026-03-09T09:00:00+00:00")]
+    >>> rows = [(8, None, 3, "2026-03-01 09:00", "Acme", "AC-1", "2026-03-02T09:00Z", 0.0),
+    ...         (9, None, 3, "2026-03-01 09:00", "Acme", "AC-2", "2026-03-02T09:00Z", 86400.0)]
     >>> [i["sentence"] for i in vendor_overdue(rows, as_of=datetime(2026, 3, 2, 12, tzinfo=UTC))]
     ['#8 has been with Acme (AC-1) since 2026-03-01 09:00 UTC and is 3 h past its due time.']
     """
     limit = as_of - timedelta(minutes=thresholds.vendor_grace_minutes)
     items = []
-    for ticket_id, subject, handed_off_by, handed_off_at, vendor, ref, due_text in rows:
+    for ticket_id, subject, handed_off_by, handed_off_at, vendor, ref, due_text, paused in rows:
         due = _parse_due(due_text)
-        if due is None or due >= limit:
+        if due is None:
+            continue
+        # Whole seconds: SQLite's julianday arithmetic is off by a fraction of a millisecond.
+        paused_seconds = round(float(paused or 0.0))
+        due += timedelta(seconds=paused_seconds)
+        if due >= limit:
             continue
         since = _moment(handed_off_at)
         overdue = int((as_of - due).total_seconds() // 60)
@@ -517,6 +539,7 @@ def vendor_overdue(
                 "external_ref": ref,
                 "handed_off_at": since.isoformat(),
                 "minutes_overdue": overdue,
+                "paused_minutes": paused_seconds // 60,
                 "sentence": f"{_ticket(ticket_id, subject)} has been with {name}{reference} "
                 f"since {since:%Y-%m-%d %H:%M} UTC and is {_span(overdue)} past its due time.",
             }

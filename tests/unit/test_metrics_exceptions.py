@@ -155,7 +155,7 @@ def overdue(thresholds=DEFAULT, as_of=VENDOR_AS_OF):
 
 def test_a_hand_off_past_due_with_no_final_word_is_overdue():
     found = overdue()
-    assert list(found) == [40, 42, 46]
+    assert list(found) == [40, 42, 46, 49]
     item = found[40]
     assert item["minutes_overdue"] == 24 * 60 and item["people"] == [1]
     assert (item["vendor"], item["external_ref"]) == ("Acme", "AC-40")
@@ -169,6 +169,14 @@ def test_back_before_due_late_but_done_not_yet_due_and_resolved_tickets_are_not(
     assert {41, 43, 44, 45}.isdisjoint(overdue())
 
 
+def test_waiting_on_us_pauses_the_vendor_clock():
+    found = overdue()
+    assert (found[42]["paused_minutes"], found[42]["minutes_overdue"]) == (60, 23 * 60)
+    assert (found[49]["paused_minutes"], found[49]["minutes_overdue"]) == (120, 34 * 60)
+    # Ticket 48 has waited on us since an hour after the hand-off: its clock is still stopped.
+    assert 48 not in found
+
+
 def test_the_latest_hand_off_is_the_one_judged():
     item = overdue()[46]
     assert item["external_ref"] == "AC-46b" and item["minutes_overdue"] == 12 * 60
@@ -179,8 +187,8 @@ def test_a_due_at_that_is_not_a_time_is_skipped():
 
 
 def test_grace_minutes_is_a_threshold():
-    assert list(overdue(Thresholds(vendor_grace_minutes=12 * 60))) == [40, 42]
-    assert list(overdue(Thresholds(vendor_grace_minutes=12 * 60 - 1))) == [40, 42, 46]
+    assert list(overdue(Thresholds(vendor_grace_minutes=12 * 60))) == [40, 42, 49]
+    assert list(overdue(Thresholds(vendor_grace_minutes=12 * 60 - 1))) == [40, 42, 46, 49]
 
 
 # ---------------------------------------------------------------------------- the report
@@ -197,12 +205,12 @@ def test_the_report_lists_every_kind_in_order():
     report = exceptions(rows, as_of=as_of)
     assert report["counts"] == {
         "unanswered_hand": 4,  # 10, 14, 16 and 12 (its hand is old by now); 15 was answered
-        "vendor_overdue": 3,
+        "vendor_overdue": 4,
         "overloaded_expert": 1,
         "ping_pong": 4,
     }
     assert [i["kind"] for i in report["items"]] == (
-        ["unanswered_hand"] * 4 + ["vendor_overdue"] * 3 + ["overloaded_expert"] + ["ping_pong"] * 4
+        ["unanswered_hand"] * 4 + ["vendor_overdue"] * 4 + ["overloaded_expert"] + ["ping_pong"] * 4
     )
     assert report["thresholds"] == {
         "hand_minutes": 15,
