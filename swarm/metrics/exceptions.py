@@ -45,7 +45,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from swarm.metrics.dialect import Dialect, epoch, jnum, jtext, time_param
-from swarm.metrics.people import day_text, ticket_scope
+from swarm.metrics.people import day_text, subject_of, ticket_scope
 
 __all__ = [
     "KINDS",
@@ -101,14 +101,15 @@ class Thresholds:
 
 # ---------------------------------------------------------------------------- the queries
 
-# Open as of as_of: no `resolved`/`closed`, or a `reopened` after the last of them.
-_OPEN = """state AS (
-    SELECT ev.ticket_id,
-           MAX(CASE WHEN ev.type IN ('resolved', 'closed') THEN ev.id END) AS done_id,
-           MAX(CASE WHEN ev.type = 'reopened' THEN ev.id END) AS reopened_id
-    FROM ev GROUP BY ev.ticket_id
-)"""
-_IS_OPEN = "(st.done_id IS NULL OR st.reopened_id > st.done_id)"
+# Open as of as_of: no `resolved`/`closed`, or a `reopened` after the last of them. Window
+# columns over one ticket's events (the named window `t`), so no CTE is joined to another.
+_STATE = """MAX(CASE WHEN ev.type IN ('resolved', 'closed') THEN ev.id END) OVER t AS done_id,
+           MAX(CASE WHEN ev.type = 'reopened' THEN ev.id END) OVER t AS reopened_id"""
+_STATE_TYPES = "'resolved', 'closed', 'reopened'"
+
+
+def _is_open(alias: str) -> str:
+    return f"({alias}.done_id IS NULL OR {alias}.reopened_id > {alias}.done_id)"
 
 
 def unanswered_hands_sql(
@@ -153,22 +154,24 @@ def unanswered_hands_sql(
         dialect, as_of - timedelta(minutes=thresholds.hand_minutes)
     )
     sql = f"""{scope},
-{_OPEN},
-joined AS (
-    SELECT ev.ticket_id, MAX(ev.id) AS id FROM ev WHERE ev.type = 'helper_joined'
-    GROUP BY ev.ticket_id
+w AS (
+    SELECT ev.ticket_id, ev.id, ev.type, ev.actor_id, ev.at,
+           MAX(CASE WHEN ev.type = 'helper_joined' THEN ev.id END) OVER t AS joined_id,
+           {_STATE}
+    FROM ev
+    WHERE ev.type IN ('hand_raised', 'helper_joined', {_STATE_TYPES})
+    WINDOW t AS (PARTITION BY ev.ticket_id)
 ),
 hands AS (
-    SELECT ev.ticket_id, ev.actor_id, ev.at,
-           ROW_NUMBER() OVER (PARTITION BY ev.ticket_id ORDER BY ev.id) AS n
-    FROM ev LEFT JOIN joined j ON j.ticket_id = ev.ticket_id
-    WHERE ev.type = 'hand_raised' AND (j.id IS NULL OR ev.id > j.id)
+    SELECT w.ticket_id, w.actor_id, w.at,
+           ROW_NUMBER() OVER (PARTITION BY w.ticket_id ORDER BY w.id) AS n
+    FROM w
+    WHERE w.type = 'hand_raised' AND (w.joined_id IS NULL OR w.id > w.joined_id)
+      AND {_is_open("w")}
 )
-SELECT h.ticket_id, s.subject, h.actor_id, h.at
+SELECT h.ticket_id, {subject_of(dialect, "h.ticket_id")}, h.actor_id, h.at
 FROM hands h
-JOIN scope s ON s.ticket_id = h.ticket_id
-LEFT JOIN state st ON st.ticket_id = h.ticket_id
-WHERE h.n = 1 AND h.at <= :raised_before AND {_IS_OPEN}
+WHERE h.n = 1 AND h.at <= :raised_before
 ORDER BY h.at, h.ticket_id"""
     return sql, params
 
@@ -270,12 +273,15 @@ marked AS (
                      = q.owner_id THEN 1 ELSE 0 END AS returned
     FROM sequence q
 ),
-bounced AS (SELECT DISTINCT ticket_id FROM marked WHERE returned = 1)
-SELECT m.ticket_id, s.subject, m.owner_id, m.at, m.returned
-FROM marked m
-JOIN bounced b ON b.ticket_id = m.ticket_id
-JOIN scope s ON s.ticket_id = m.ticket_id
-ORDER BY m.ticket_id, m.id"""
+flagged AS (
+    SELECT m.ticket_id, m.id, m.at, m.owner_id, m.returned,
+           MAX(m.returned) OVER (PARTITION BY m.ticket_id) AS bounced
+    FROM marked m
+)
+SELECT f.ticket_id, {subject_of(dialect, "f.ticket_id")}, f.owner_id, f.at, f.returned
+FROM flagged f
+WHERE f.bounced = 1
+ORDER BY f.ticket_id, f.id"""
     return sql, params
 
 
@@ -313,43 +319,41 @@ def vendor_overdue_sql(
     del thresholds
     scope, params = ticket_scope(dialect, source, start, end, as_of)
     status = jtext(dialect, "status", "ev.data")
-    waited = f"{epoch(dialect, 'COALESCE(u.next_at, :as_of)')} - {epoch(dialect, 'u.at')}"
+    waited = f"{epoch(dialect, 'COALESCE(v.next_at, :as_of)')} - {epoch(dialect, 'v.at')}"
+    handoff = "CASE WHEN v.id = v.handoff_id THEN"
+    update = "v.type = 'vendor_update'"
     sql = f"""{scope},
-{_OPEN},
+v AS (
+    SELECT ev.ticket_id, ev.id, ev.type, ev.actor_id, ev.at, ev.data, {status} AS status,
+           MAX(CASE WHEN ev.type = 'vendor_handoff' THEN ev.id END) OVER t AS handoff_id,
+           LEAD(ev.at) OVER (PARTITION BY ev.ticket_id, ev.type ORDER BY ev.id) AS next_at,
+           {_STATE}
+    FROM ev
+    WHERE ev.type IN ('vendor_handoff', 'vendor_update', {_STATE_TYPES})
+    WINDOW t AS (PARTITION BY ev.ticket_id)
+),
 handoffs AS (
-    SELECT ev.ticket_id, ev.id, ev.actor_id, ev.at,
-           {jtext(dialect, "vendor", "ev.data")} AS vendor,
-           {jtext(dialect, "external_ref", "ev.data")} AS external_ref,
-           {jtext(dialect, "due_at", "ev.data")} AS due_at,
-           ROW_NUMBER() OVER (PARTITION BY ev.ticket_id ORDER BY ev.id DESC) AS n
-    FROM ev WHERE ev.type = 'vendor_handoff'
-),
-updates AS (
-    SELECT ev.ticket_id, ev.id, ev.at, {status} AS status,
-           LEAD(ev.at) OVER (PARTITION BY ev.ticket_id ORDER BY ev.id) AS next_at
-    FROM ev WHERE ev.type = 'vendor_update'
-),
-finals AS (
-    SELECT u.ticket_id, MAX(u.id) AS id FROM updates u
-    WHERE u.status IN ('resolved', 'rejected')
-    GROUP BY u.ticket_id
-),
-paused AS (
-    -- waiting_on_us stops the vendor's clock until the next update (docs/tiers.md)
-    SELECT u.ticket_id, SUM({waited}) AS seconds
-    FROM updates u JOIN handoffs h ON h.ticket_id = u.ticket_id AND h.n = 1 AND u.id > h.id
-    WHERE u.status = 'waiting_on_us'
-    GROUP BY u.ticket_id
+    -- waiting_on_us stops the vendor's clock until the next update (swarm/tiers/vendors.py)
+    SELECT v.ticket_id, MAX(v.handoff_id) AS handoff_id,
+           MAX({handoff} v.actor_id END) AS actor_id,
+           MAX({handoff} v.at END) AS at,
+           MAX({handoff} {jtext(dialect, "vendor", "v.data")} END) AS vendor,
+           MAX({handoff} {jtext(dialect, "external_ref", "v.data")} END) AS external_ref,
+           MAX({handoff} {jtext(dialect, "due_at", "v.data")} END) AS due_at,
+           MAX(CASE WHEN {update} AND v.status IN ('resolved', 'rejected') THEN v.id END)
+               AS final_id,
+           SUM(CASE WHEN {update} AND v.status = 'waiting_on_us' AND v.id > v.handoff_id
+                    THEN {waited} ELSE 0.0 END) AS paused,
+           MAX(v.done_id) AS done_id, MAX(v.reopened_id) AS reopened_id
+    FROM v
+    WHERE v.handoff_id IS NOT NULL
+    GROUP BY v.ticket_id
 )
-SELECT h.ticket_id, s.subject, h.actor_id, h.at, h.vendor, h.external_ref, h.due_at,
-       COALESCE(p.seconds, 0.0)
+SELECT h.ticket_id, {subject_of(dialect, "h.ticket_id")}, h.actor_id, h.at, h.vendor,
+       h.external_ref, h.due_at, h.paused
 FROM handoffs h
-JOIN scope s ON s.ticket_id = h.ticket_id
-LEFT JOIN finals f ON f.ticket_id = h.ticket_id
-LEFT JOIN paused p ON p.ticket_id = h.ticket_id
-LEFT JOIN state st ON st.ticket_id = h.ticket_id
-WHERE h.n = 1 AND (f.id IS NULL OR f.id < h.id) AND {_IS_OPEN}
-ORDER BY h.id"""
+WHERE (h.final_id IS NULL OR h.final_id < h.handoff_id) AND {_is_open("h")}
+ORDER BY h.handoff_id"""
     return sql, params
 
 

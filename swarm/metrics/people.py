@@ -42,6 +42,7 @@ __all__ = [
     "day_text",
     "skill_growth",
     "skill_growth_sql",
+    "subject_of",
     "ticket_scope",
     "week_text",
 ]
@@ -83,9 +84,14 @@ def ticket_scope(
     end: datetime | None = None,
     as_of: datetime | None = None,
 ) -> tuple[str, Params]:
-    """Two CTEs every people and exceptions query starts from: ``scope`` (the tickets of one
-    dataset created in ``[start, end)``, with their subject and requester) and ``ev`` (their
-    events of that dataset before ``as_of``).
+    """Two CTEs every people and exceptions query starts from: ``scope`` (the ids of the
+    tickets of one dataset created in ``[start, end)``) and ``ev`` (their events of that
+    dataset before ``as_of``).
+
+    ``ev`` selects by ``ticket_id IN scope`` rather than joining: with no statistics SQLite
+    would otherwise walk the dataset's whole ``(source, at)`` index once per ticket. Queries
+    built on it then work per ticket with window functions and aggregates, never by joining
+    one CTE to another (CTEs have no indexes).
 
     Parameters
     ----------
@@ -116,26 +122,36 @@ def ticket_scope(
     if end is not None:
         created.append("c.at < :end")
         params["end"] = time_param(dialect, end)
-    events = ["e.source = :source"]
+    events = ["e.source = :source", "e.ticket_id IN (SELECT ticket_id FROM scope)"]
     if as_of is not None:
         events.append("e.at < :as_of")
         params["as_of"] = time_param(dialect, as_of)
-    # MIN(id): a ticket has one `created` event, but an imported log might repeat it.
     sql = f"""WITH scope AS (
-    SELECT c.ticket_id, c.at AS created_at, {jtext(dialect, "subject", "c.data")} AS subject,
-           CAST({jnum(dialect, "requester_id", "c.data")} AS BIGINT) AS requester_id
-    FROM ticket_events c
-    WHERE {" AND ".join(created)}
-      AND c.id = (SELECT MIN(c2.id) FROM ticket_events c2
-                  WHERE c2.ticket_id = c.ticket_id AND c2.source = c.source
-                    AND c2.type = 'created')
+    SELECT c.ticket_id FROM ticket_events c WHERE {" AND ".join(created)}
 ),
 ev AS (
     SELECT e.id, e.ticket_id, e.type, e.actor_id, e.at, e.data
-    FROM ticket_events e JOIN scope s ON s.ticket_id = e.ticket_id
+    FROM ticket_events e
     WHERE {" AND ".join(events)}
 )"""
     return sql, params
+
+
+def subject_of(dialect: Dialect, ticket: str) -> str:
+    """A scalar subquery: the subject of ticket ``ticket`` (an SQL expression) from its first
+    ``created`` event in the ``:source`` dataset, NULL when it has none.
+
+    For the few rows a query finally returns; it reads ``ticket_events`` by its
+    ``(ticket_id, id)`` index.
+
+    >>> subject_of("sqlite", "h.ticket_id").startswith("(SELECT (CASE WHEN json_type(c.data")
+    True
+    """
+    return (
+        f"(SELECT {jtext(dialect, 'subject', 'c.data')} FROM ticket_events c "
+        f"WHERE c.ticket_id = {ticket} AND c.source = :source AND c.type = 'created' "
+        "ORDER BY c.id LIMIT 1)"
+    )
 
 
 def contribution_sql(
@@ -151,7 +167,8 @@ def contribution_sql(
 
     A person is anyone an event names as owner (``assigned.agent_id``), helper
     (``helper_*.agent_id``, ``help_offered.agent_id``), writer (the actor of ``message`` and
-    ``note``) or resolver; a ticket's requester and its guests write replies and chat but are
+    ``note``) or resolver. A ticket's requester (``created.requester_id``) and guests
+    (anyone a ``guest_invited.guest_id`` of the dataset names) write replies and chat but are
     not staff, so their messages are not counted.
 
     Parameters
@@ -182,72 +199,86 @@ def contribution_sql(
     {'source': 'live', 'person': 7}
     """
     scope, params = ticket_scope(dialect, source, start, end, as_of)
-    agent = f"CAST({jnum(dialect, 'agent_id', 'ev.data')} AS BIGINT)"
-    via = jtext(dialect, "via", "ev.data")
-    kind = jtext(dialect, "kind", "ev.data")
-    seconds = jnum(dialect, "seconds", "ev.data")
+    agent = f"CAST({jnum(dialect, 'agent_id', 'w.data')} AS BIGINT)"
+    via = jtext(dialect, "via", "w.data")
+    kind = jtext(dialect, "kind", "w.data")
+    seconds = jnum(dialect, "seconds", "w.data")
+    requester = f"CAST({jnum(dialect, 'requester_id', 'ev.data')} AS BIGINT)"
     only = "WHERE a.person IS NOT NULL"
     if person is not None:
         only = "WHERE a.person = :person"
         params["person"] = person
-    # One row per act: (person, ticket, what, amount); then one GROUP BY per person.
+    ticket = "PARTITION BY ev.ticket_id"
+    joined = "'joined', 'joined:invitation', 'joined:offer'"
+    # One pass: each event becomes (person, ticket, what, amount); then per person and
+    # ticket, then per person (cheaper than several COUNT(DISTINCT …) over every act).
     sql = f"""{scope},
 guests AS (
-    SELECT DISTINCT ev.ticket_id, CAST({jnum(dialect, "guest_id", "ev.data")} AS BIGINT) AS guest_id
-    FROM ev WHERE ev.type = 'guest_invited'
+    SELECT CAST({jnum(dialect, "guest_id", "g.data")} AS BIGINT) AS guest_id
+    FROM ticket_events g WHERE g.source = :source AND g.type = 'guest_invited'
 ),
-closing AS (
-    SELECT ev.ticket_id,
-           MAX(CASE WHEN ev.type = 'resolved' THEN ev.id END) AS resolved_id,
-           MAX(CASE WHEN ev.type = 'reopened' THEN ev.id END) AS reopened_id
-    FROM ev WHERE ev.type IN ('resolved', 'reopened') GROUP BY ev.ticket_id
+w AS (
+    SELECT ev.ticket_id, ev.id, ev.type, ev.actor_id, ev.data,
+           MAX(CASE WHEN ev.type = 'created' THEN {requester} END) OVER ({ticket}) AS requester_id,
+           MAX(CASE WHEN ev.type = 'resolved' THEN ev.id END) OVER ({ticket}) AS resolved_id,
+           MAX(CASE WHEN ev.type = 'reopened' THEN ev.id END) OVER ({ticket}) AS reopened_id
+    FROM ev
 ),
 acts AS (
-    SELECT {agent} AS person, ev.ticket_id, 'owned' AS what, 0.0 AS amount
-    FROM ev WHERE ev.type = 'assigned'
-    UNION ALL
-    SELECT ev.actor_id, ev.ticket_id, 'resolved', 0.0
-    FROM closing JOIN ev ON ev.id = closing.resolved_id
-    WHERE closing.reopened_id IS NULL OR closing.reopened_id < closing.resolved_id
-    UNION ALL
-    SELECT {agent}, ev.ticket_id,
-           CASE {via} WHEN 'invitation' THEN 'joined:invitation' WHEN 'offer' THEN 'joined:offer'
-                ELSE 'joined' END, 0.0
-    FROM ev WHERE ev.type = 'helper_joined'
-    UNION ALL
-    SELECT {agent}, ev.ticket_id, 'seconds', COALESCE({seconds}, 0.0)
-    FROM ev WHERE ev.type = 'helper_left'
-    UNION ALL
-    SELECT {agent}, ev.ticket_id, 'invited', 0.0 FROM ev WHERE ev.type = 'helper_invited'
-    UNION ALL
-    SELECT {agent}, ev.ticket_id, 'offered', 0.0 FROM ev WHERE ev.type = 'help_offered'
-    UNION ALL
-    SELECT ev.actor_id, ev.ticket_id,
-           CASE WHEN ev.type = 'note' THEN 'note' ELSE 'message:' || COALESCE({kind}, '') END, 0.0
-    FROM ev JOIN scope s ON s.ticket_id = ev.ticket_id
-    WHERE ev.type IN ('message', 'note')
-      AND (s.requester_id IS NULL OR ev.actor_id <> s.requester_id)
-      AND NOT EXISTS (SELECT 1 FROM guests g
-                      WHERE g.ticket_id = ev.ticket_id AND g.guest_id = ev.actor_id)
+    SELECT w.ticket_id,
+           CASE
+               WHEN w.type IN ('assigned', 'helper_joined', 'helper_left', 'helper_invited',
+                               'help_offered') THEN {agent}
+               WHEN w.type = 'resolved' THEN w.actor_id
+               WHEN (w.requester_id IS NULL OR w.actor_id <> w.requester_id)
+                    AND w.actor_id NOT IN (SELECT guest_id FROM guests
+                                           WHERE guest_id IS NOT NULL) THEN w.actor_id
+           END AS person,
+           CASE w.type
+               WHEN 'assigned' THEN 'owned'
+               WHEN 'resolved' THEN 'resolved'
+               WHEN 'helper_joined' THEN
+                   CASE {via} WHEN 'invitation' THEN 'joined:invitation'
+                              WHEN 'offer' THEN 'joined:offer' ELSE 'joined' END
+               WHEN 'helper_left' THEN 'seconds'
+               WHEN 'helper_invited' THEN 'invited'
+               WHEN 'help_offered' THEN 'offered'
+               WHEN 'note' THEN 'note'
+               ELSE 'message:' || COALESCE({kind}, '')
+           END AS what,
+           CASE WHEN w.type = 'helper_left' THEN COALESCE({seconds}, 0.0) ELSE 0.0 END AS amount
+    FROM w
+    WHERE w.type IN ('assigned', 'helper_joined', 'helper_left', 'helper_invited',
+                     'help_offered', 'message', 'note')
+       OR (w.type = 'resolved' AND w.id = w.resolved_id
+           AND (w.reopened_id IS NULL OR w.reopened_id < w.id))
+),
+per_ticket AS (
+    SELECT a.person, a.ticket_id,
+           MAX(CASE WHEN a.what = 'owned' THEN 1 ELSE 0 END) AS owned,
+           MAX(CASE WHEN a.what = 'resolved' THEN 1 ELSE 0 END) AS resolved,
+           MAX(CASE WHEN a.what IN ({joined}) THEN 1 ELSE 0 END) AS helped,
+           SUM(CASE WHEN a.what = 'message:chat' THEN 1 ELSE 0 END) AS chat,
+           SUM(CASE WHEN a.what = 'message:solution' THEN 1 ELSE 0 END) AS solution,
+           SUM(CASE WHEN a.what = 'message:reply' THEN 1 ELSE 0 END) AS reply,
+           SUM(CASE WHEN a.what IN ('note', 'message:note') THEN 1 ELSE 0 END) AS note,
+           SUM(a.amount) AS seconds,
+           SUM(CASE WHEN a.what = 'joined:invitation' THEN 1 ELSE 0 END) AS by_invitation,
+           SUM(CASE WHEN a.what = 'joined:offer' THEN 1 ELSE 0 END) AS by_offer,
+           SUM(CASE WHEN a.what = 'invited' THEN 1 ELSE 0 END) AS invited,
+           SUM(CASE WHEN a.what = 'offered' THEN 1 ELSE 0 END) AS offered
+    FROM acts a
+    {only}
+    GROUP BY a.person, a.ticket_id
 )
-SELECT a.person,
-       COUNT(DISTINCT CASE WHEN a.what = 'owned' OR a.what LIKE 'joined%' THEN a.ticket_id END),
-       COUNT(DISTINCT CASE WHEN a.what = 'owned' THEN a.ticket_id END),
-       COUNT(DISTINCT CASE WHEN a.what = 'resolved' THEN a.ticket_id END),
-       COUNT(DISTINCT CASE WHEN a.what LIKE 'joined%' THEN a.ticket_id END),
-       SUM(CASE WHEN a.what = 'message:chat' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN a.what = 'message:solution' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN a.what = 'message:reply' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN a.what IN ('note', 'message:note') THEN 1 ELSE 0 END),
-       SUM(a.amount),
-       SUM(CASE WHEN a.what = 'joined:invitation' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN a.what = 'joined:offer' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN a.what = 'invited' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN a.what = 'offered' THEN 1 ELSE 0 END)
-FROM acts a
-{only}
-GROUP BY a.person
-ORDER BY a.person"""
+SELECT p.person,
+       SUM(CASE WHEN p.owned = 1 OR p.helped = 1 THEN 1 ELSE 0 END),
+       SUM(p.owned), SUM(p.resolved), SUM(p.helped),
+       SUM(p.chat), SUM(p.solution), SUM(p.reply), SUM(p.note), SUM(p.seconds),
+       SUM(p.by_invitation), SUM(p.by_offer), SUM(p.invited), SUM(p.offered)
+FROM per_ticket p
+GROUP BY p.person
+ORDER BY p.person"""
     return sql, params
 
 
