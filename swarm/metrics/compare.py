@@ -508,7 +508,7 @@ def _adjusted(
     out: dict[str, Any] = {}
     for by, sa, sb in (
         ("priority", _labels(a.priority[ma], PRIORITIES), _labels(b.priority[mb], PRIORITIES)),
-        ("category", a.category[ma], b.category[mb]),
+        ("category", _named(a.category[ma]), _named(b.category[mb])),
     ):
         d = stats.stratified_difference(va, sa, vb, sb, statistic)
         out[by] = {
@@ -833,3 +833,7 @@ def _l1l2_trend(facts: TicketFacts) -> float:
     share = np.array([np.mean(low[month == m]) for m in months])
     slope = np.polyfit(months - months[0], share, 1)[0]
     return float(slope)
+
+
+def _named(categories: NDArray[np.str_]) -> NDArray[np.str_]:
+    return np.where(categories == "", "(none)", categories)
