@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
-__all__ = ["DIALECTS", "Dialect", "epoch", "jbool", "jnum", "json_map", "jtext", "time_param"]
+__all__ = ["DIALECTS", "Dialect", "epoch", "jbool", "jnum", "jtext", "time_param"]
 
 Dialect = Literal["sqlite", "postgresql"]
 DIALECTS: tuple[str, ...] = get_args(Dialect)
@@ -81,22 +81,6 @@ def jbool(dialect: Dialect, key: str, column: str = "data") -> str:
         return f"(CASE WHEN {column}->'{key}' = 'true'::jsonb THEN 1 ELSE 0 END)"
     # SQLite's json_extract answers 1 for true (and for the number 1, a harmless reading).
     return f"(CASE WHEN json_extract({column}, '$.{key}') = 1 THEN 1 ELSE 0 END)"
-
-
-def json_map(dialect: Dialect, param: str) -> str:
-    """Rows ``(k, v)`` of a JSON object given as a text parameter ``{"7": 2, …}`` — how a
-    small lookup (agent → level) enters a query without a temporary table.
-
-    >>> json_map("sqlite", "levels")
-    'SELECT CAST(key AS INTEGER) AS k, CAST(value AS REAL) AS v FROM json_each(:levels)'
-    """
-    _check_key(param)
-    if dialect == "postgresql":
-        return (
-            "SELECT CAST(key AS BIGINT) AS k, CAST(value AS FLOAT8) AS v "
-            f"FROM jsonb_each_text(CAST(:{param} AS JSONB))"
-        )
-    return f"SELECT CAST(key AS INTEGER) AS k, CAST(value AS REAL) AS v FROM json_each(:{param})"
 
 
 def time_param(dialect: Dialect, when: datetime) -> str | datetime:

@@ -14,7 +14,6 @@ has one order, and durations that come out negative are reported as zero.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -24,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from swarm.metrics.dialect import Dialect, epoch, jbool, jnum, json_map, jtext, time_param
+from swarm.metrics.dialect import Dialect, epoch, jbool, jnum, jtext, time_param
 
 __all__ = [
     "ARMS",
@@ -165,14 +164,14 @@ def facts_sql(
     >>> from datetime import datetime, UTC
     >>> sql, params = facts_sql("sqlite", Selection("live", datetime(2026, 1, 1, tzinfo=UTC)))
     >>> sorted(params)
-    ['as_of', 'levels', 'source']
+    ['as_of', 'source']
     """
     params: dict[str, Any] = {
         "source": sel.source,
         "as_of": time_param(dialect, sel.as_of),
-        "levels": json.dumps({str(int(k)): int(v) for k, v in (levels or {}).items()}),
     }
     created = _created(dialect, sel, params)
+    level = _level_of("m.agent", levels or {})
     agent = jnum(dialect, "agent_id", "ev.data")
     not_touch = ", ".join(f"'{t}'" for t in _NOT_A_TOUCH)
     # The person an event tells of: the owner an assignment names or the helper who joined
@@ -263,13 +262,12 @@ handoffs AS (
         ELSE 0 END) AS handoffs
     FROM seq GROUP BY ticket_id
 ),
-levels AS MATERIALIZED ({json_map(dialect, "levels")}),
 staffing AS (
     SELECT m.ticket_id,
         COUNT(DISTINCT CASE WHEN m.type = 'helper_joined' THEN m.agent END) AS helpers,
-        MAX(CASE WHEN m.type = 'assigned' THEN COALESCE(lv.v, 0) END) AS owner_level,
-        MAX(CASE WHEN m.type = 'helper_joined' THEN COALESCE(lv.v, 0) END) AS helper_level
-    FROM moves m LEFT JOIN levels lv ON lv.k = m.agent
+        MAX(CASE WHEN m.type = 'assigned' THEN {level} END) AS owner_level,
+        MAX(CASE WHEN m.type = 'helper_joined' THEN {level} END) AS helper_level
+    FROM moves m
     WHERE m.type IN ('assigned', 'helper_joined')
     GROUP BY m.ticket_id
 ),
@@ -311,6 +309,24 @@ LEFT JOIN staffing st ON st.ticket_id = c.ticket_id
 ORDER BY c.ticket_id
 """
     return sql, params
+
+
+def _level_of(expr: str, levels: Mapping[int, int]) -> str:
+    """A CASE giving the level of the agent ``expr`` (0 when unknown), the agents spelled out
+    as integer lists per level: SQLite scans a joined lookup table once per row (it builds no
+    index on one), but it keeps an ``IN`` list as a b-tree.
+
+    >>> _level_of("m.agent", {7: 3, 8: 2, 9: 2})
+    'CASE WHEN m.agent IN (7) THEN 3 WHEN m.agent IN (8, 9) THEN 2 ELSE 0 END'
+    """
+    by_level: dict[int, list[int]] = {}
+    for agent, lv in levels.items():
+        by_level.setdefault(int(lv), []).append(int(agent))
+    whens = " ".join(
+        f"WHEN {expr} IN ({', '.join(str(a) for a in sorted(agents))}) THEN {lv}"
+        for lv, agents in sorted(by_level.items(), reverse=True)
+    )
+    return f"CASE {whens} ELSE 0 END" if whens else "0"
 
 
 #: The columns :func:`facts_sql` answers, in order.
