@@ -294,3 +294,31 @@ def test_the_pulse_is_silent_when_no_dashboard_is_open(clock):
     socketio.server.manager.rooms = {"/": {}}
     MetricsPulse(socketio, clock).changed()  # type: ignore[arg-type]
     assert socketio.emitted == [] and socketio.tasks == []
+
+
+def test_an_empty_dataset_shows_the_verdict_and_no_charts(login, manager, metrics, monkeypatch):
+    empty = {
+        "dataset": "live",
+        "period": {"from": None, "to": None, "as_of": "2026-03-02T09:00:00+00:00"},
+        "filters": {"priority": ["P1"], "category": [], "tier": None, "skill": None},
+        "level": 0.95,
+        "randomised": False,
+        "tickets": 0,
+        "arms": {},
+        "differences": {},
+        "headline": [],
+        "verdict": "No ticket matches these filters yet.",
+        "timeseries": {"bucket": "week", "points": []},
+        "backlog": {"open": 0, "by_age": {}, "by_arm": {}},
+        "fit": [],
+    }
+    monkeypatch.setattr(RecordingMetrics, "report", lambda self, viewer, query: dict(empty))
+
+    response = login(manager).get("/dashboard?priority=P1")
+
+    assert response.status_code == 200
+    page = html(response)
+    assert "No ticket matches these filters yet." in page
+    assert "<canvas" not in page and 'class="card arm' not in page
+    csv_rows = read_csv(login(manager).get("/dashboard.csv?priority=P1"))
+    assert csv_rows == []
