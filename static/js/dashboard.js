@@ -415,7 +415,8 @@
     window.addEventListener("popstate", () => reread(window.location.href, "Filtered"));
     if (!socket) return;
     const watch = () => socket.emit("watch_dashboard", {}, (ack) => {
-      if (!ack || !ack.ok) status().textContent = ack ? ack.error.message : "Live updates are off.";
+      if (ack && ack.ok) status().dataset.watching = "1";
+      else status().textContent = ack ? ack.error.message : "Live updates are off.";
     });
     socket.on("connect", () => { watch(); later(); });
     if (socket.connected) watch();

@@ -50,7 +50,7 @@ def demo(browser, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped
         yield base
 
 
-def open_dashboard(browser, demo: str, who: str, width: int = 1366) -> Page:  # type: ignore[no-untyped-def]
+def signed_in(browser, demo: str, who: str, width: int = 1366) -> Page:  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=demo, viewport={"width": width, "height": 900})
     page = context.new_page()
     page.goto("/login")
@@ -58,6 +58,11 @@ def open_dashboard(browser, demo: str, who: str, width: int = 1366) -> Page:  # 
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
+
+
+def open_dashboard(browser, demo: str, who: str, width: int = 1366) -> Page:  # type: ignore[no-untyped-def]
+    page = signed_in(browser, demo, who, width)
     page.goto("/dashboard")
     page.wait_for_function(DRAWN, arg=CHARTS)
     return page
@@ -127,4 +132,22 @@ def test_the_embedded_report_is_the_one_the_charts_draw(browser, demo):
         "() => Chart.getChart(document.getElementById('chart-handoffs')).data.datasets[0].data"
     )
     assert shares == [data["arms"]["swarm"]["handoffs"]["share"][b] for b in ("0", "1", "2", "3+")]
+    page.context.close()
+
+
+def test_a_new_ticket_makes_the_open_dashboard_read_again(browser, demo):
+    page = open_dashboard(browser, demo, "manager")
+    status = page.locator("[data-live-status]")
+    expect(status).to_have_text("Updates as tickets change.")
+    expect(page.locator("[data-live-status][data-watching]")).to_have_count(1)
+
+    requester = signed_in(browser, demo, "requester01")
+    requester.goto("/tickets/new")
+    requester.get_by_label("Subject").fill("Badge reader at the side door rejects my card")
+    requester.get_by_label("Description").fill("Since this morning, red light.")
+    requester.get_by_role("button", name="Open ticket").click()
+
+    expect(status).to_contain_text("Updated at")
+    page.wait_for_function(DRAWN, arg=CHARTS)
+    requester.context.close()
     page.context.close()
