@@ -151,6 +151,103 @@ def dashboard_report(user: User, query: MetricsQuery) -> dict[str, Any]:
     return report
 
 
+# ------------------------------------------------------------------ people and exceptions
+
+EXCEPTION_KINDS = {
+    "unanswered_hand": "Hand raised, nobody came",
+    "vendor_overdue": "Vendor overdue",
+    "overloaded_expert": "Overloaded expert",
+    "ping_pong": "Ping-pong between owners",
+}
+
+
+def _rows(section: Any, *keys: str) -> list[Mapping[str, Any]]:
+    """A section's rows, whether it is the list itself or a mapping holding it."""
+    if isinstance(section, Mapping):
+        for key in keys:
+            if isinstance(section.get(key), list):
+                return list(section[key])
+        return []
+    return list(section) if isinstance(section, list) else []
+
+
+def _name(row: Mapping[str, Any], key: str, fallback: str) -> str:
+    for value in (row.get("name"), row.get(key)):
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, Mapping) and value.get("name"):
+            return str(value["name"])
+    return fallback
+
+
+def exception_items(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """``{kind, label, ticket_ids, subject, sentence}`` per exception (swarm/metrics/
+    exceptions.py words each one's sentence)."""
+    items = []
+    for e in _rows(report.get("exceptions"), "items", "exceptions"):
+        ids = e.get("ticket_ids") or ([e["ticket_id"]] if e.get("ticket_id") is not None else [])
+        kind = str(e.get("kind") or "")
+        items.append(
+            {
+                "kind": kind,
+                "label": EXCEPTION_KINDS.get(kind, kind.replace("_", " ").capitalize()),
+                "ticket_ids": [int(i) for i in ids],
+                "subject": e.get("subject"),
+                "sentence": e.get("sentence") or e.get("reason") or "",
+                "priority": e.get("priority"),
+            }
+        )
+    return items
+
+
+def contributors(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Owners and helpers alike, most tickets contributed to first."""
+    people = []
+    for p in _rows(report.get("contribution"), "people", "contribution", "rows"):
+        person_id = p.get("person_id") or (p.get("user") or {}).get("id")
+        owned = p.get("tickets_owned", p.get("owned", 0)) or 0
+        helped = p.get("tickets_helped", p.get("helped", 0)) or 0
+        people.append(
+            {
+                "name": _name(p, "user", f"Person #{person_id}"),
+                "contributed": p.get("tickets_contributed", owned + helped),
+                "owned": owned,
+                "resolved": p.get("tickets_resolved", p.get("resolved", 0)) or 0,
+                "helped": helped,
+                "messages": p.get("messages_total"),
+                "minutes": p.get("helper_minutes", p.get("effort_minutes")),
+            }
+        )
+    return sorted(people, key=lambda p: -(p["contributed"] or 0))
+
+
+def skills_grown(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per skill: how many people grew in it and by how many levels in all (rows per person
+    and skill, as swarm/metrics/people.py gives them, or already per skill)."""
+    contribution = report.get("contribution")
+    section = report.get("growth", report.get("skill_growth"))
+    if section is None and isinstance(contribution, Mapping):
+        section = contribution.get("growth", contribution.get("skill_growth"))
+    by_skill: dict[str, dict[str, Any]] = {}
+    for row in _rows(section, "skills", "growth", "rows"):
+        name = _name(row, "skill", f"Skill #{row.get('skill_id')}")
+        entry = by_skill.setdefault(name, {"skill": name, "people": set(), "levels": 0})
+        if "levels_gained" in row:  # already per skill
+            entry["levels"] += row["levels_gained"] or 0
+            entry["count"] = row.get("agents", row.get("people", 0))
+            continue
+        growth = row.get("growth") or 0
+        if growth > 0:
+            entry["people"].add(row.get("person_id"))
+            entry["levels"] += growth
+    grown = [
+        {"skill": e["skill"], "people": e.get("count", len(e["people"])), "levels": e["levels"]}
+        for e in by_skill.values()
+        if e["levels"] > 0
+    ]
+    return sorted(grown, key=lambda g: (-g["levels"], g["skill"]))
+
+
 # ------------------------------------------------------------------ the pages
 
 
@@ -172,6 +269,9 @@ def dashboard() -> Any:
         buckets=HANDOFF_BUCKETS,
         level_label=level_label,
         metric_label=lambda name: metric_label(report, name),
+        exceptions=exception_items(report),
+        people=contributors(report),
+        growth=skills_grown(report),
     )
 
 

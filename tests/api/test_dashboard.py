@@ -85,7 +85,7 @@ def test_a_manager_sees_both_arms_with_intervals_and_the_verdict(login, manager,
     # The charts' data is the whole report, with what the page shows beside it.
     data = embedded(page)["report"]
     assert set(data["arms"]) == {"swarm", "tiered"}
-    assert data["exceptions"]["items"][0]["ticket_id"] == 41
+    assert data["exceptions"]["items"][0]["ticket_ids"] == [41]
     assert 'href="/tickets/41"' in page
     assert "Consortium for Service Innovation" in page
     assert 'href="/dashboard"' in page  # the nav links to it
@@ -322,3 +322,19 @@ def test_an_empty_dataset_shows_the_verdict_and_no_charts(login, manager, metric
     assert "<canvas" not in page and 'class="card arm' not in page
     csv_rows = read_csv(login(manager).get("/dashboard.csv?priority=P1"))
     assert csv_rows == []
+
+
+def test_contributors_skills_grown_and_exceptions_link_to_their_tickets(login, manager, metrics):
+    page = html(login(manager).get("/dashboard"))
+
+    people = re.search(r'id="dash-contribution".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    names = re.findall(r'<th scope="row">([^<]+)</th>', people)
+    # Most tickets contributed to first, helpers' tickets counted beside owners'.
+    assert names == ["Lena Vogt", "Omar Haddad", "Tomás Ruiz", "Priya Nair"]
+    grown = re.search(r'id="dash-growth".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    rows = [re.findall(r">([^<]+)</t[hd]>", row) for row in re.findall(r"<tr>(.*?)</tr>", grown)]
+    assert rows == [["Azure AD", "2", "3"], ["Networking", "1", "1"]]
+    exceptions = re.search(r'id="dash-exceptions"(.*?)</section>', page, re.S).group(1)
+    assert "Ping-pong between owners:" in exceptions
+    assert 'href="/tickets/87">#87 Payroll export fails with a timeout</a>' in exceptions
+    assert 'href="/tickets/118">#118</a>' in exceptions
