@@ -222,8 +222,8 @@ def contributors(report: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def skills_grown(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Per skill: how many people grew in it and by how many levels in all (rows per person
-    and skill, as swarm/metrics/people.py gives them, or already per skill)."""
+    """Per skill: how many people grew in it and by how many levels in all, from the rows per
+    person and skill that swarm/metrics/people.py gives (``growth``: the net change)."""
     contribution = report.get("contribution")
     section = report.get("growth", report.get("skill_growth"))
     if section is None and isinstance(contribution, Mapping):
@@ -232,16 +232,12 @@ def skills_grown(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     for row in _rows(section, "skills", "growth", "rows"):
         name = _name(row, "skill", f"Skill #{row.get('skill_id')}")
         entry = by_skill.setdefault(name, {"skill": name, "people": set(), "levels": 0})
-        if "levels_gained" in row:  # already per skill
-            entry["levels"] += row["levels_gained"] or 0
-            entry["count"] = row.get("agents", row.get("people", 0))
-            continue
         growth = row.get("growth") or 0
         if growth > 0:
             entry["people"].add(row.get("person_id"))
             entry["levels"] += growth
     grown = [
-        {"skill": e["skill"], "people": e.get("count", len(e["people"])), "levels": e["levels"]}
+        {"skill": e["skill"], "people": len(e["people"]), "levels": e["levels"]}
         for e in by_skill.values()
         if e["levels"] > 0
     ]
