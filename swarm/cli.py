@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import getpass
 import sys
+from datetime import datetime
+from typing import Any
 
 import click
 
@@ -256,6 +258,119 @@ def eval_routing(dataset: str | None, labelled: str | None, sweep: bool, as_json
                 click.echo(f"{'':>30}{line}")
         else:
             click.echo(f"{key:>28}: {value}")
+
+
+@cli.command(
+    "metrics",
+    help="Compare tiered and swarm on one dataset: each arm's figures with intervals and the "
+    "differences (docs/metrics.md).",
+)
+@click.option("--dataset", default="live", show_default=True, help="live, an import, sim:<run>.")
+@click.option("--from", "start", help="Tickets created at or after (ISO 8601 with zone).")
+@click.option("--to", "end", help="Tickets created before (ISO 8601 with zone).")
+@click.option("--priority", multiple=True, help="P1…P4; repeat for several.")
+@click.option("--category", multiple=True, help="A category; repeat for several.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def metrics(
+    dataset: str,
+    start: str | None,
+    end: str | None,
+    priority: tuple[str, ...],
+    category: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    import json
+
+    from swarm.db import make_engine, make_session_factory
+    from swarm.models import User
+    from swarm.models.users import Role
+    from swarm.reporting.service import MetricsQuery, MetricsService
+    from swarm.tickets.errors import DomainError
+
+    def moment(text: str | None, option: str) -> datetime | None:
+        if text is None:
+            return None
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r} is not an ISO 8601 time.", param_hint=option
+            ) from None
+        if when.tzinfo is None:
+            raise click.BadParameter("Give the time zone too (e.g. …Z).", param_hint=option)
+        return when
+
+    engine = make_engine(load_config().database_url)
+    # The command line speaks for the operator, with a manager's view of the numbers.
+    operator = User(id=0, name="command line", email="cli@localhost", role=Role.ADMIN, active=True)
+    with make_session_factory(engine)() as session:
+        service = MetricsService(session, SystemClock())
+        try:
+            query = MetricsQuery(
+                dataset=dataset,
+                start=moment(start, "--from"),
+                end=moment(end, "--to"),
+                priority=tuple(priority),
+                category=tuple(category),
+            )
+            report = service.compare(operator, query)
+        except DomainError as error:
+            details = "; ".join(
+                f"{k}: {' '.join(v)}" for k, v in (getattr(error, "fields", None) or {}).items()
+            )
+            raise click.ClickException(
+                f"{error}{' (' + details + ')' if details else ''}"
+            ) from None
+    if as_json:
+        click.echo(json.dumps(report, allow_nan=False))
+        return
+    click.echo(_metrics_table(report))
+
+
+def _metrics_table(report: dict[str, Any]) -> str:
+    """The comparison as a table a terminal shows."""
+    from swarm.metrics.compare import METRICS
+
+    lines = [f"dataset {report['dataset']}: {report['tickets']} tickets", ""]
+    arms = [a for a in ("swarm", "tiered") if a in report["arms"]]
+    if not arms:
+        return "\n".join([*lines, report["verdict"]])
+
+    def figure(arm: str, name: str) -> str:
+        m = report["arms"][arm]["metrics"][name]
+        if m["kind"] == "rate":
+            value, ci = m["rate"], m["ci"]
+            fmt = "{:.0%}"
+        elif m["kind"] == "duration":
+            value, ci = m["median"], m["median_ci"]
+            fmt = "{:.2f}"
+        else:
+            value, ci = m["mean"], m.get("mean_ci", [None, None])
+            fmt = "{:.2f}"
+        if value is None:
+            return "—"
+        show = lambda v: "…" if v is None else fmt.format(v)  # noqa: E731
+        return f"{fmt.format(value)} [{show(ci[0])}, {show(ci[1])}]"
+
+    head = f"{'metric':<34}" + "".join(f"{a:>26}" for a in arms)
+    if len(arms) == 2:
+        head += f"{'difference':>26}{'p (Holm)':>10}"
+    lines.append(head)
+    counts = [f"{report['arms'][a]['tickets']} ({report['arms'][a]['resolved']})" for a in arms]
+    lines.append(f"{'tickets (resolved)':<34}" + "".join(f"{c:>26}" for c in counts))
+    for metric in METRICS:
+        stat = {"rate": "", "duration": " (median)"}.get(metric.kind, " (mean)")
+        row = f"{(metric.label + stat)[:33]:<34}" + "".join(
+            f"{figure(a, metric.name):>26}" for a in arms
+        )
+        d = report["differences"].get(metric.name)
+        if d is not None:
+            est = "—" if d["estimate"] is None else f"{d['estimate']:+.2f}"
+            p = "—" if d["p_holm"] is None else f"{d['p_holm']:.3f}"
+            row += f"{est + (' *' if d['conclusive'] else ''):>26}{p:>10}"
+        lines.append(row)
+    lines += ["", "* conclusive at the 95 % level (Holm-corrected).", "", report["verdict"]]
+    return "\n".join(lines)
 
 
 def _display_url(url: str) -> str:

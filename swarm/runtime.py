@@ -18,6 +18,7 @@ from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
 from swarm.profiles.service import ProfileService
+from swarm.reporting.service import MetricsService
 from swarm.tickets.guests import GuestService
 from swarm.tickets.inbox import InboxService, InboxSettings
 from swarm.tickets.messages import MessageWriter
@@ -122,6 +123,10 @@ def room_service() -> RoomService:
         rt.config.invitation_ttl,
         on_status=tier_clock_hook(session, rt.routing.settings),
     )
+
+
+def metrics_service() -> MetricsService:
+    return MetricsService(db_session(), runtime().clock)
 
 
 def inbox_service() -> InboxService:

@@ -141,3 +141,27 @@ def test_eval_routing_prints_skill_precision_and_recall(tmp_path: Path):
     for label in ("skill_micro_precision", "skill_micro_recall", "skill_macro_precision"):
         assert label in text.stdout
     assert "skill_macro_recall" in text.stdout and "skill_sweep" in text.stdout
+
+
+def test_metrics_prints_both_arms_of_the_demo_as_json_and_as_a_table(tmp_path: Path):
+    import json
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert run(["init-db"], tmp_path, SWARM_DATABASE_URL=url).returncode == 0
+    assert run(["seed", "--demo"], tmp_path, SWARM_DATABASE_URL=url).returncode == 0
+
+    printed = run(["metrics", "--dataset", "live", "--json"], tmp_path, SWARM_DATABASE_URL=url)
+    table = run(["metrics", "--priority", "P3"], tmp_path, SWARM_DATABASE_URL=url)
+    unknown = run(["metrics", "--dataset", "nope"], tmp_path, SWARM_DATABASE_URL=url)
+
+    assert printed.returncode == 0, printed.stderr
+    report = json.loads(printed.stdout)
+    assert report["dataset"] == "live" and set(report["arms"]) == {"swarm", "tiered"}
+    for arm in report["arms"].values():
+        assert {"tickets", "resolved", "handoffs", "ttr_hours", "fcr_rate"} <= set(arm)
+        assert {"reopen_rate", "escalation_rate"} <= set(arm)
+        assert set(arm["handoffs"]["share"]) == {"0", "1", "2", "3+"}
+        assert set(arm["ttr_hours"]) >= {"median", "mean", "p90"}
+    assert "ttr_hours" in report["differences"]
+    assert table.returncode == 0 and "Time to resolution (median)" in table.stdout
+    assert unknown.returncode == 1 and "There is no dataset 'nope'." in unknown.stderr
