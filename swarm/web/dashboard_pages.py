@@ -22,7 +22,7 @@ from werkzeug.datastructures import MultiDict
 from swarm.models import User
 from swarm.models.users import Role
 from swarm.reporting.service import MetricsQuery, MetricsService
-from swarm.runtime import db_session, runtime
+from swarm.runtime import db_session, profile_service, runtime
 from swarm.tickets.errors import Forbidden, Invalid
 from swarm.tiers.config import PRIORITIES
 from swarm.web import web
@@ -221,7 +221,7 @@ def contributors(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return sorted(people, key=lambda p: -(p["contributed"] or 0))
 
 
-def skills_grown(report: Mapping[str, Any]) -> list[dict[str, Any]]:
+def skills_grown(report: Mapping[str, Any], skill_names: Mapping[int, str]) -> list[dict[str, Any]]:
     """Per skill: how many people grew in it and by how many levels in all, from the rows per
     person and skill that swarm/metrics/people.py gives (``growth``: the net change)."""
     contribution = report.get("contribution")
@@ -230,7 +230,8 @@ def skills_grown(report: Mapping[str, Any]) -> list[dict[str, Any]]:
         section = contribution.get("growth", contribution.get("skill_growth"))
     by_skill: dict[str, dict[str, Any]] = {}
     for row in _rows(section, "skills", "growth", "rows"):
-        name = _name(row, "skill", f"Skill #{row.get('skill_id')}")
+        skill_id = row.get("skill_id")
+        name = _name(row, "skill", skill_names.get(skill_id, f"Skill #{skill_id}"))
         entry = by_skill.setdefault(name, {"skill": name, "people": set(), "levels": 0})
         growth = row.get("growth") or 0
         if growth > 0:
@@ -254,6 +255,8 @@ def dashboard() -> Any:
     require_manager(user)
     query = dashboard_query(request.args)
     report = dashboard_report(user, query)
+    # Skill growth comes by skill id; the names are the skill graph's.
+    skill_names = {s.id: s.name for s in profile_service().skills()}
     return render_template(
         "dashboard.html",
         report=report,
@@ -267,7 +270,7 @@ def dashboard() -> Any:
         metric_label=lambda name: metric_label(report, name),
         exceptions=exception_items(report),
         people=contributors(report),
-        growth=skills_grown(report),
+        growth=skills_grown(report, skill_names),
     )
 
 
@@ -398,6 +401,39 @@ def level_label(level: float) -> str:
     return f"{round(level * 100):g}\u00a0%\u00a0CI"
 
 
+def _digits(values: Sequence[float]) -> int:
+    """Decimals that give the largest of ``values`` two significant digits or more."""
+    big = max((abs(v) for v in values), default=0.0)
+    return 0 if big >= 10 or big == 0 else 1 if big >= 1 else 2 if big >= 0.1 else 3
+
+
+def _figure(
+    value: float, ci: Sequence[Any] | None, unit: str, *, rate: bool, signed: bool, level: float
+) -> str:
+    """``value`` in its unit, then its interval in the same unit and decimals. Hours under
+    one are shown in minutes; rates in per cent (their differences in percentage points)."""
+    interval = [float(c) for c in ci] if ci and _ok(*ci) else None
+    values = [value, *(interval or [])]
+    prefix, scale, suffix = "", 1.0, f" {unit}" if unit else ""
+    if rate:
+        scale, suffix = 100.0, "\u00a0pp" if signed else "\u00a0%"
+    elif unit == "hours":
+        small = max(abs(v) for v in values) < 1
+        scale, suffix = (60.0, " min") if small else (1.0, " h")
+    elif unit == "minutes":
+        suffix = " min"
+    elif unit == "USD":
+        prefix, suffix = "$", ""
+    digits = _digits([v * scale for v in values])
+    if rate and not signed:
+        digits = min(digits, 1)
+    sign = "+" if signed and value > 0 else "−" if value < 0 else ""
+    text = f"{sign}{prefix}{_number(abs(value) * scale, digits)}{suffix}"
+    if interval is None:
+        return text
+    return f"{text} ({level_label(level)} {_span(interval[0], interval[1], digits, scale)})"
+
+
 @web.app_template_filter("metric_figure")
 def metric_figure(metric: Mapping[str, Any] | None, level: float = 0.95) -> str:
     """One arm's figure with its interval: ``2.1 h (95 % CI 1.8–2.5)``, ``80 % (95 % CI
@@ -407,18 +443,9 @@ def metric_figure(metric: Mapping[str, Any] | None, level: float = 0.95) -> str:
     _statistic, value, ci = headline_statistic(metric)
     if not _ok(value):
         return "—"
-    kind = metric.get("kind")
-    if kind == "rate":
-        text, scale, digits = f"{value * 100:.0f}\u00a0%", 100.0, 0
-    elif kind == "duration":
-        text, scale, digits = f"{_number(value, 1)} h", 1.0, 1
-    elif kind == "score":
-        text, scale, digits = f"{_number(value, 1)} of 5", 1.0, 1
-    else:
-        text, scale, digits = _number(value, 2), 1.0, 2
-    if ci and _ok(*ci):
-        return f"{text} ({level_label(level)} {_span(ci[0], ci[1], digits, scale)})"
-    return text
+    unit = str(metric.get("unit") or "")
+    rate = metric.get("kind") == "rate"
+    return _figure(float(value), ci, unit, rate=rate, signed=False, level=level)
 
 
 @web.app_template_filter("difference_figure")
@@ -426,30 +453,24 @@ def difference_figure(diff: Mapping[str, Any] | None, level: float = 0.95) -> st
     """Swarming minus tiered with its interval: ``−0.9 h (95 % CI −1.4 to −0.4)``."""
     if not diff or not _ok(diff.get("estimate")):
         return "—"
-    unit = diff.get("unit")
-    scale, digits, suffix = (100.0, 0, " pp") if unit == "share" else (1.0, 1, "")
-    if unit == "hours":
-        suffix = " h"
-    elif unit == "count":
-        digits = 2
-    estimate = diff["estimate"] * scale
-    sign = "+" if estimate > 0 else ""
-    text = f"{sign}{_number(estimate, digits)}{suffix}"
-    ci = diff.get("ci")
-    if ci and _ok(*ci):
-        return f"{text} ({level_label(level)} {_span(ci[0], ci[1], digits, scale)})"
-    return text
+    unit = str(diff.get("unit") or "")
+    rate = diff.get("statistic") == "rate" or unit == "share"
+    return _figure(
+        float(diff["estimate"]), diff.get("ci"), unit, rate=rate, signed=True, level=level
+    )
 
 
 @web.app_template_filter("fit_value")
 def fit_value(value: Any, unit: str | None) -> str:
-    """A fit indicator's figure in its unit (``share``, ``share_change``, ``minutes``)."""
+    """A fit indicator's figure in its unit (``share``, ``minutes``, ``points per month`` —
+    the monthly change of a share, in percentage points)."""
     if not _ok(value):
         return "—"
     if unit == "share":
         return f"{value * 100:.0f}\u00a0%"
-    if unit == "share_change":
-        return f"{'+' if value > 0 else ''}{_number(value * 100, 0)} pp"
+    if unit in ("share_change", "points per month"):
+        points = _number(value * 100, 1)
+        return f"{'+' if value > 0 else ''}{points} points a month"
     if unit == "minutes":
         return f"{value:.0f} min"
     return _number(float(value), 2)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
+from swarm.models import Skill
 from swarm.realtime.notifier import MetricsPulse
 from tests.builders import make_user
 
@@ -31,6 +32,8 @@ class RecordingMetrics:
     def report(self, viewer: Any, query: Any) -> dict[str, Any]:
         RecordingMetrics.queries.append(query)
         report = json.loads(FIXTURE.read_text())
+        # As the real service: exceptions and contribution are asked for on their own.
+        del report["exceptions"], report["contribution"]
         report["filters"]["priority"] = list(query.priority)
         if query.priority:
             for arm in report["arms"].values():
@@ -324,7 +327,22 @@ def test_an_empty_dataset_shows_the_verdict_and_no_charts(login, manager, metric
     assert csv_rows == []
 
 
-def test_contributors_skills_grown_and_exceptions_link_to_their_tickets(login, manager, metrics):
+def test_contributors_skills_grown_and_exceptions_link_to_their_tickets(
+    login, manager, metrics, db, monkeypatch
+):
+    skills = [Skill(name=n, category="IT", aliases=[]) for n in ("Azure AD", "Networking", "SAP")]
+    db.add_all(skills)
+    db.commit()
+    ids = dict(zip((12, 4, 30), (s.id for s in skills), strict=True))
+    original = RecordingMetrics.contribution
+
+    def contribution(self, viewer, query):
+        answer = original(self, viewer, query)
+        for row in answer["growth"]:
+            row["skill_id"] = ids[row["skill_id"]]
+        return answer
+
+    monkeypatch.setattr(RecordingMetrics, "contribution", contribution)
     page = html(login(manager).get("/dashboard"))
 
     people = re.search(r'id="dash-contribution".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
