@@ -357,3 +357,23 @@ def test_contributors_skills_grown_and_exceptions_link_to_their_tickets(
     assert "#87 Payroll export fails with a timeout went back" in exceptions
     assert 'href="/tickets/87">#87</a>' in exceptions
     assert 'href="/tickets/118">#118</a>' in exceptions
+
+
+def test_the_page_and_its_csv_read_the_real_service(login, manager, agent, claimed_ticket, clock):
+    ticket = claimed_ticket("Printer on the 3rd floor jams")
+    clock.advance(hours=2)
+    resolved = login(agent).post(
+        f"/api/v1/tickets/{ticket['id']}/resolve", json={"resolution": "Cleared the spooler."}
+    )
+    assert resolved.status_code == 200
+    client = login(manager)
+
+    page = html(client.get("/dashboard"))
+
+    assert re.findall(r'<article class="card arm arm-(\w+)">', page) == ["swarm"]
+    assert "2.0 h" in re.search(
+        r'<article class="card arm arm-swarm">(.*?)</article>', page, re.S
+    ).group(1)
+    rows = read_csv(client.get("/dashboard.csv"))
+    ttr = next(r for r in rows if r["metric"] == "ttr_hours" and r["arm"] == "swarm")
+    assert (ttr["n"], float(ttr["estimate"])) == ("1", 2.0)
