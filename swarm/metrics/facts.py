@@ -179,7 +179,7 @@ def facts_sql(
     # (a manager dispatching a ticket is not working it), else whoever acted.
     person = (
         f"CASE WHEN ev.type IN ('assigned', 'helper_joined') THEN {agent} "
-        f"WHEN ev.type IN ({not_touch}) THEN NULL ELSE ev.actor_id END"
+        f"WHEN ev.type IN ({not_touch}) OR gu.person IS NOT NULL THEN NULL ELSE ev.actor_id END"
     )
 
     def ep(expr: str) -> str:
@@ -193,6 +193,11 @@ events AS (
     -- "|| ''": without statistics SQLite would walk the (source, at) index once per ticket;
     -- this keeps it on (ticket_id, id), a few rows per ticket.
     WHERE ev.source || '' = :source AND ev.at <= :as_of
+),
+guests AS MATERIALIZED (
+    SELECT DISTINCT g.ticket_id, {jnum(dialect, "guest_id", "g.data")} AS person
+    FROM c JOIN ticket_events g ON g.ticket_id = c.ticket_id
+    WHERE g.source || '' = :source AND g.type = 'guest_invited' AND g.at <= :as_of
 ),
 agg AS MATERIALIZED (
     SELECT ev.ticket_id,
@@ -226,7 +231,10 @@ agg AS MATERIALIZED (
         COUNT(DISTINCT {person}) AS people,
         COUNT(DISTINCT CASE WHEN ({person}) = ev.requester THEN ev.requester END)
             AS requester_acted
-    FROM events ev GROUP BY ev.ticket_id
+    FROM events ev
+    -- A guest of the ticket's room is outside help, counted apart (``guests``).
+    LEFT JOIN guests gu ON gu.ticket_id = ev.ticket_id AND gu.person = ev.actor_id
+    GROUP BY ev.ticket_id
 ),
 moves AS MATERIALIZED (
     SELECT ev.ticket_id, ev.id, ev.type, ev.at, {agent} AS agent,
