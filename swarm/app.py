@@ -17,7 +17,7 @@ from swarm.db import make_engine, make_session_factory
 from swarm.dispatch.service import RoutingCaches
 from swarm.models import User
 from swarm.realtime import init_realtime
-from swarm.realtime.notifier import FanoutNotifier, SocketNotifier
+from swarm.realtime.notifier import FanoutNotifier, MetricsPulse, SocketNotifier
 from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
 from swarm.tickets.errors import DomainError
 from swarm.tickets.messages import MessageWriter
@@ -95,8 +95,8 @@ def create_app(
     )
     _init_login(app)
     socketio = init_realtime(app, config)
-    socket_notifier = SocketNotifier(socketio)
     rt = app.extensions["swarm"]
+    socket_notifier = SocketNotifier(socketio, MetricsPulse(socketio, rt.clock))
     rt.notifier = FanoutNotifier(socket_notifier, notifier) if notifier else socket_notifier
     rt.messages = MessageWriter(rt.engine, rt.clock, rt.notifier)
 

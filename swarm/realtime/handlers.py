@@ -26,8 +26,10 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 from swarm.accounts.service import user_for_token
 from swarm.events import Audience
 from swarm.models import User
+from swarm.models.users import Role
 from swarm.realtime.names import (
     audience_room,
+    dashboard_room,
     guest_room,
     queue_room,
     requester_room,
@@ -532,6 +534,14 @@ def register_handlers(
         if not 1 <= args["tier"] <= 4:
             raise BadPayload("tier is 1 to 4: Tier 0 is self-service and has no queue.")
         join_room(queue_room(args["tier"]))
+        return {"ok": True}
+
+    @handler("watch_dashboard")
+    def watch_dashboard(user: User, conn: Connection, payload: Any) -> Ack:
+        fields(payload if payload is not None else {}, {})
+        if not user.has_role(Role.MANAGER):
+            return error("forbidden", "Only managers and admins watch the dashboard.")
+        join_room(dashboard_room())
         return {"ok": True}
 
     @handler("offer_help")

@@ -39,3 +39,9 @@ def user_room(user_id: int) -> str:
 def queue_room(tier: int) -> str:
     """``queue_room(1) == "queue:1"``: everyone looking at Tier 1's queue."""
     return f"queue:{tier}"
+
+
+def dashboard_room() -> str:
+    """``dashboard_room() == "dashboard"``: managers and admins with the dashboard open, told
+    when the live data changed so that they re-read the metrics."""
+    return "dashboard"

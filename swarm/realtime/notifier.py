@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_socketio import SocketIO
 from socketio import PubSubManager
 
-from swarm.events import Audience
-from swarm.realtime.names import audience_room, queue_room, staff_room, user_room
+from swarm.clock import Clock
+from swarm.events import LIVE_SOURCE, Audience
+from swarm.realtime.names import (
+    audience_room,
+    dashboard_room,
+    queue_room,
+    staff_room,
+    user_room,
+)
 from swarm.tickets.notify import EventPayload
 from swarm.tickets.payloads import live_view
 
 log = logging.getLogger(__name__)
 
 EVENT = "ticket_event"
+#: Sent to the dashboards' room when live tickets changed: ``{source, at}``, nothing else.
+METRICS_CHANGED = "metrics_changed"
 #: The audiences other than staff, each with a room of its own per ticket.
 OUTSIDERS = (Audience.REQUESTER, Audience.GUEST)
 
@@ -36,14 +47,19 @@ class SocketNotifier:
     it grants nothing), and some to a person wherever they are: an invitation to the invitee,
     an offer of help to the owner (both staff)."""
 
-    def __init__(self, socketio: SocketIO) -> None:
+    def __init__(self, socketio: SocketIO, pulse: MetricsPulse | None = None) -> None:
         self.socketio = socketio
+        self.pulse = pulse
 
     def publish(self, events: Sequence[EventPayload]) -> None:
         # With the Redis queue, the other processes hear the whole batch in one round trip.
         batch = getattr(self.socketio.server.manager, "batch", contextlib.nullcontext)
         with batch():
             self._publish(events)
+        if self.pulse is not None and any(
+            event.get("source", LIVE_SOURCE) == LIVE_SOURCE for event in events
+        ):
+            self.pulse.changed()
 
     def _publish(self, events: Sequence[EventPayload]) -> None:
         for event in events:
@@ -72,14 +88,7 @@ class SocketNotifier:
                 )
 
     def _may_have_members(self, room: str) -> bool:
-        """Whether an emit to ``room`` can reach anyone. One process knows its rooms: most
-        tickets have no requester or guest connected, and an emit encodes its packet even for
-        an empty room (the benchmark's rooms p50 rose 5 → 15 ms with a second emit per
-        message). Behind a message queue the other processes' members are unknown: always."""
-        manager = self.socketio.server.manager
-        if isinstance(manager, PubSubManager):
-            return True
-        return bool(manager.rooms.get("/", {}).get(room))
+        return may_have_members(self.socketio, room)
 
     @staticmethod
     def _queues(event: EventPayload) -> set[int]:
@@ -97,6 +106,75 @@ class SocketNotifier:
         if event["type"] == "help_offered" and event.get("owner_id"):
             return int(event["owner_id"])
         return None
+
+
+def may_have_members(socketio: SocketIO, room: str) -> bool:
+    """Whether an emit to ``room`` can reach anyone. One process knows its rooms: most
+    tickets have no requester or guest connected, and an emit encodes its packet even for an
+    empty room (the benchmark's rooms p50 rose 5 → 15 ms with a second emit per message).
+    Behind a message queue the other processes' members are unknown: always."""
+    manager = socketio.server.manager
+    if isinstance(manager, PubSubManager):
+        return True
+    return bool(manager.rooms.get("/", {}).get(room))
+
+
+class MetricsPulse:
+    """Tells the open dashboards that live tickets changed, at most once per ``interval``
+    seconds in this process: each dashboard re-reads every metric on the news, and a burst of
+    changes (a busy desk, a bulk import of live tickets) must not become a burst of re-reads.
+    A change inside the interval is announced when the interval ends, so the last change of
+    a burst is never left out; the pages also re-read every minute in case a pulse is lost.
+    """
+
+    def __init__(
+        self,
+        socketio: SocketIO,
+        clock: Clock,
+        interval: float = 2.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.socketio = socketio
+        self.clock = clock
+        self.interval = interval
+        self.monotonic = monotonic
+        self._lock = threading.Lock()
+        self._last = -float("inf")
+        self._scheduled = False
+
+    def changed(self) -> None:
+        if not may_have_members(self.socketio, dashboard_room()):
+            return
+        with self._lock:
+            now = self.monotonic()
+            wait = self._last + self.interval - now
+            if wait > 0:
+                if self._scheduled:
+                    return
+                self._scheduled = True
+            else:
+                self._last = now
+        if wait > 0:
+            self.socketio.start_background_task(self._later, wait)
+        else:
+            self._emit()
+
+    def _later(self, wait: float) -> None:
+        self.socketio.sleep(wait)
+        with self._lock:
+            self._scheduled = False
+            self._last = self.monotonic()
+        self._emit()
+
+    def _emit(self) -> None:
+        try:
+            self.socketio.emit(
+                METRICS_CHANGED,
+                {"source": LIVE_SOURCE, "at": self.clock.now().isoformat()},
+                to=dashboard_room(),
+            )
+        except Exception:  # best effort, as every live delivery: the pages re-read anyway
+            log.exception("could not tell the dashboards that the metrics changed")
 
 
 class FanoutNotifier:

@@ -8,6 +8,7 @@ web = Blueprint("web", __name__)
 from swarm.web import (  # noqa: E402, F401
     account_views,
     admin_views,
+    dashboard_pages,
     filters,
     skill_pages,
     ticket_pages,
