@@ -56,8 +56,12 @@ class SocketNotifier:
         batch = getattr(self.socketio.server.manager, "batch", contextlib.nullcontext)
         with batch():
             self._publish(events)
+        # Room chatter (messages, notes) moves no headline figure: the dashboards' minute
+        # re-read picks it up, so a busy room does not make every manager re-read.
         if self.pulse is not None and any(
-            event.get("source", LIVE_SOURCE) == LIVE_SOURCE for event in events
+            event.get("source", LIVE_SOURCE) == LIVE_SOURCE
+            and event.get("type") not in QUIET_FOR_DASHBOARDS
+            for event in events
         ):
             self.pulse.changed()
 
@@ -117,6 +121,10 @@ def may_have_members(socketio: SocketIO, room: str) -> bool:
     if isinstance(manager, PubSubManager):
         return True
     return bool(manager.rooms.get("/", {}).get(room))
+
+
+#: Events that do not make open dashboards re-read at once (see ``SocketNotifier.publish``).
+QUIET_FOR_DASHBOARDS = frozenset({"message", "note"})
 
 
 class MetricsPulse:

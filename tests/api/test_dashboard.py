@@ -9,6 +9,7 @@ import csv
 import io
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -241,6 +242,23 @@ def test_a_live_ticket_change_tells_the_watching_dashboards_only(
     assert metrics_changed(watcher) == [{"source": "live", "at": clock.now().isoformat()}]
     assert metrics_changed(other_manager) == []
     assert metrics_changed(staff) == []
+
+
+def test_room_chatter_does_not_make_the_dashboards_re_read(
+    connect, login, agent, manager, requester, clock
+):
+    created = login(requester).post("/api/v1/tickets", json={"subject": "VPN", "body": "Drops"})
+    ticket_id = created.json["id"]
+    login(agent).post(f"/api/v1/tickets/{ticket_id}/claim", json={})
+    time.sleep(2.1)  # past the pulse's interval (real time): a change now would emit at once
+    watcher = connect(manager)
+    assert watcher.emit("watch_dashboard", {}, callback=True) == {"ok": True}
+    watcher.get_received()
+
+    note = login(agent).post(f"/api/v1/tickets/{ticket_id}/notes", json={"body": "Checking"})
+
+    assert note.status_code == 201, note.json
+    assert metrics_changed(watcher) == []
 
 
 class RecordingSocketIO:
