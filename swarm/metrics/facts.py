@@ -1,0 +1,554 @@
+"""Per-ticket facts from the event log, computed by the database.
+
+A metric is a statistic over tickets; every ticket's part in it is a *fact* read off its events
+(docs/metrics.md defines each one). :func:`facts_sql` writes one query that the database answers
+with a row per ticket — a million events never cross into Python (one ``GROUP BY`` pass over
+them takes about 0.6 s on SQLite where fetching them takes 3 s) — and :func:`pause_sql` the
+intervals a ticket's resolution clock stood still. :func:`ticket_facts` turns both results into
+numpy columns (:class:`TicketFacts`); :func:`facts_from_log` does all of it on a SQLite
+connection, such as :func:`swarm.metrics.memory.memory_log` of hand-built rows.
+
+Order is the events' ids, never their clocks: an imported log whose clock runs backwards still
+has one order, and durations that come out negative are reported as zero.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from swarm.metrics.dialect import Dialect, epoch, jbool, jnum, json_map, jtext, time_param
+
+__all__ = [
+    "ARMS",
+    "PRIORITIES",
+    "Selection",
+    "TicketFacts",
+    "facts_from_log",
+    "facts_sql",
+    "pause_sql",
+    "ticket_facts",
+]
+
+ARMS: tuple[str, ...] = ("swarm", "tiered")
+PRIORITIES: tuple[str, ...] = ("P1", "P2", "P3", "P4")
+
+#: Events that say nothing about who worked on a ticket: the requester's own, or an offer or a
+#: refusal that was never taken up. Every other event with an actor counts as a touch.
+_NOT_A_TOUCH = (
+    "created",
+    "satisfaction_rated",
+    "help_offered",
+    "invitation_declined",
+    "invitation_expired",
+    "article_suggested",
+    "article_viewed",
+    "deflected",
+)
+#: How a helper's stint may begin (docs/events.md, "Participation"); a row without ``via`` is
+#: older and counts only if its helper wrote on the ticket.
+_HELP_KINDS = ("message", "note")
+_FINAL_VENDOR = ("resolved", "rejected")
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which tickets a query reads: one dataset (``source``), created in ``[start, end)``, with
+    optional filters. ``as_of`` is the moment open tickets are measured (censored) at."""
+
+    source: str
+    as_of: datetime
+    start: datetime | None = None
+    end: datetime | None = None
+    priority: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    tier: int | None = None
+    skill: int | None = None
+
+
+def _in_list(name: str, values: Sequence[Any], params: dict[str, Any]) -> str:
+    keys = []
+    for i, value in enumerate(values):
+        params[f"{name}{i}"] = value
+        keys.append(f":{name}{i}")
+    return ", ".join(keys)
+
+
+def _created(dialect: Dialect, sel: Selection, params: dict[str, Any]) -> str:
+    """The selected tickets, one row each: the first ``created`` event of the source."""
+    where = ["f.source = :source", "f.type = 'created'"]
+    if sel.start is not None:
+        params["start"] = time_param(dialect, sel.start)
+        where.append("f.at >= :start")
+    if sel.end is not None:
+        params["end"] = time_param(dialect, sel.end)
+        where.append("f.at < :end")
+    if sel.priority:
+        where.append(
+            f"{jtext(dialect, 'priority', 'f.data')} IN ({_in_list('pr', sel.priority, params)})"
+        )
+    if sel.category:
+        cat = f"COALESCE({jtext(dialect, 'category', 'f.data')}, '')"
+        where.append(f"{cat} IN ({_in_list('cat', sel.category, params)})")
+    if sel.tier is not None:
+        params["tier"] = sel.tier
+        tiers = f"COALESCE({jnum(dialect, 'to_tier', 't.data')}, {jnum(dialect, 'tier', 't.data')})"
+        where.append(
+            "EXISTS (SELECT 1 FROM ticket_events t WHERE t.source = :source "
+            "AND t.ticket_id = f.ticket_id "
+            "AND t.type IN ('queued', 'assigned', 'escalated', 'deescalated') "
+            f"AND {tiers} = :tier)"
+        )
+    if sel.skill is not None:
+        params["skill"] = sel.skill
+        if dialect == "postgresql":
+            skills = (
+                "jsonb_array_elements(CASE WHEN jsonb_typeof(s.data->'skills') = 'array' "
+                "THEN s.data->'skills' ELSE '[]'::jsonb END) AS j"
+            )
+            skill_id = (
+                "(CASE WHEN jsonb_typeof(j->'skill_id') = 'number' "
+                "THEN (j->>'skill_id')::float8 END)"
+            )
+        else:
+            skills = "json_each(s.data, '$.skills') AS j"
+            skill_id = "json_extract(j.value, '$.skill_id')"
+        where.append(
+            f"EXISTS (SELECT 1 FROM ticket_events s, {skills} WHERE s.source = :source "
+            f"AND s.ticket_id = f.ticket_id AND s.type = 'skills_set' AND {skill_id} = :skill)"
+        )
+    return (
+        "SELECT f.ticket_id, f.at AS created_at, "
+        f"{jtext(dialect, 'mode', 'f.data')} AS arm, "
+        f"{jtext(dialect, 'priority', 'f.data')} AS priority, "
+        f"COALESCE({jtext(dialect, 'category', 'f.data')}, '') AS category, "
+        f"{jbool(dialect, 'split', 'f.data')} AS split, "
+        f"{jnum(dialect, 'requester_id', 'f.data')} AS requester "
+        "FROM ticket_events f "
+        f"WHERE {' AND '.join(where)} "
+        "AND f.id IN (SELECT MIN(id) FROM ticket_events WHERE source = :source "
+        "AND type = 'created' GROUP BY ticket_id)"
+    )
+
+
+def facts_sql(
+    dialect: Dialect, sel: Selection, levels: Mapping[int, int] | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The query (and its parameters) that answers one row per selected ticket, in
+    :data:`FACT_COLUMNS` order. ``levels`` maps an agent's user id to their support level
+    (1–3; 4 for field/vendor work), for the cost of a resolve.
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> sql, params = facts_sql("sqlite", Selection("live", datetime(2026, 1, 1, tzinfo=UTC)))
+    >>> sorted(params)
+    ['as_of', 'levels', 'source']
+    """
+    import json
+
+    params: dict[str, Any] = {
+        "source": sel.source,
+        "as_of": time_param(dialect, sel.as_of),
+        "levels": json.dumps({str(int(k)): int(v) for k, v in (levels or {}).items()}),
+    }
+    created = _created(dialect, sel, params)
+    agent = jnum(dialect, "agent_id", "e.data")
+    kind = jtext(dialect, "kind", "e.data")
+    via = jtext(dialect, "via", "e.data")
+    reason = jtext(dialect, "reason", "e.data")
+    tier_of = f"COALESCE({jnum(dialect, 'to_tier', 'e.data')}, {jnum(dialect, 'tier', 'e.data')})"
+    not_touch = ", ".join(f"'{t}'" for t in _NOT_A_TOUCH)
+    help_kinds = ", ".join(f"'{t}'" for t in _HELP_KINDS)
+
+    def ep(expr: str) -> str:
+        return epoch(dialect, expr)
+
+    sql = f"""
+WITH c AS ({created}),
+e AS (
+    SELECT ev.ticket_id, ev.id, ev.type, ev.actor_id, ev.at, ev.data, c.requester
+    FROM ticket_events ev JOIN c ON c.ticket_id = ev.ticket_id
+    WHERE ev.source = :source AND ev.at <= :as_of
+),
+agg AS (
+    SELECT e.ticket_id,
+        MIN(CASE WHEN e.type = 'assigned' THEN e.id END) AS first_assigned_id,
+        MIN(CASE WHEN e.type = 'assigned' THEN e.at END) AS first_assigned_at,
+        MIN(CASE WHEN e.type = 'message' AND {kind} = 'reply' AND e.actor_id IS NOT NULL
+                 AND e.actor_id <> COALESCE(e.requester, -1) THEN e.at END) AS first_reply_at,
+        MAX(CASE WHEN e.type = 'resolved' THEN e.id END) AS last_resolved_id,
+        MAX(CASE WHEN e.type = 'reopened' THEN e.id END) AS last_reopened_id,
+        SUM(CASE WHEN e.type = 'reopened' THEN 1 ELSE 0 END) AS reopens,
+        SUM(CASE WHEN e.type = 'escalated' THEN 1 ELSE 0 END) AS escalations,
+        SUM(CASE WHEN e.type = 'escalated' AND {reason} = 'time_limit' THEN 1 ELSE 0 END)
+            AS escalations_by_time,
+        SUM(CASE WHEN e.type = 'deescalated' THEN 1 ELSE 0 END) AS deescalations,
+        SUM(CASE WHEN e.type = 'vendor_handoff' THEN 1 ELSE 0 END) AS vendor_handoffs,
+        SUM(CASE WHEN e.type = 'hand_raised' THEN 1 ELSE 0 END) AS hands_raised,
+        MIN(CASE WHEN e.type = 'helper_joined' AND {via} IS NOT NULL THEN e.at END)
+            AS first_helper_at,
+        SUM(CASE WHEN e.type = 'helper_left'
+                 THEN COALESCE({jnum(dialect, "seconds", "e.data")}, 0) ELSE 0 END)
+            AS helper_seconds,
+        MAX(CASE WHEN e.type = 'satisfaction_rated' THEN e.id END) AS last_rating_id,
+        MAX(CASE WHEN e.type IN ('assigned', 'queued', 'escalated', 'deescalated')
+                 THEN {tier_of} END) AS top_tier
+    FROM e GROUP BY e.ticket_id
+),
+moves AS (
+    SELECT e.ticket_id, e.id, e.type, {agent} AS agent,
+        {jnum(dialect, "from_tier", "e.data")} AS from_tier,
+        {jnum(dialect, "to_tier", "e.data")} AS to_tier
+    FROM e WHERE e.type IN ('assigned', 'escalated', 'deescalated')
+),
+seq AS (
+    SELECT m.*,
+        LAG(m.type) OVER w AS prev_type,
+        LAG(m.agent) OVER w AS prev_agent,
+        LAG(m.from_tier) OVER w AS prev_from,
+        LAG(m.to_tier) OVER w AS prev_to,
+        SUM(CASE WHEN m.type = 'assigned' THEN 1 ELSE 0 END) OVER w AS assigned_so_far
+    FROM moves m
+    WINDOW w AS (PARTITION BY m.ticket_id ORDER BY m.id)
+),
+handoffs AS (
+    SELECT ticket_id, SUM(CASE
+        WHEN type = 'assigned' AND prev_type = 'assigned'
+             AND agent IS NOT NULL AND prev_agent IS NOT NULL AND agent <> prev_agent THEN 1
+        WHEN type IN ('escalated', 'deescalated') AND assigned_so_far > 0
+             AND NOT (prev_type IS NOT NULL AND prev_type = type
+                      AND COALESCE(prev_from, -1) = COALESCE(from_tier, -1)
+                      AND COALESCE(prev_to, -1) = COALESCE(to_tier, -1)) THEN 1
+        ELSE 0 END) AS handoffs
+    FROM seq GROUP BY ticket_id
+),
+guests AS (
+    SELECT DISTINCT e.ticket_id, {jnum(dialect, "guest_id", "e.data")} AS person
+    FROM e WHERE e.type = 'guest_invited'
+),
+people AS (
+    SELECT e.ticket_id, e.actor_id AS person FROM e
+    WHERE e.actor_id IS NOT NULL AND e.type NOT IN ({not_touch})
+    UNION
+    SELECT e.ticket_id, {agent} AS person FROM e WHERE e.type IN ('assigned', 'helper_joined')
+),
+touches AS (
+    SELECT p.ticket_id, COUNT(*) AS touches FROM people p
+    JOIN c ON c.ticket_id = p.ticket_id
+    LEFT JOIN guests g ON g.ticket_id = p.ticket_id AND g.person = p.person
+    WHERE p.person IS NOT NULL AND p.person <> COALESCE(c.requester, -1) AND g.person IS NULL
+    GROUP BY p.ticket_id
+),
+writers AS (
+    SELECT DISTINCT e.ticket_id, e.actor_id AS person FROM e
+    WHERE e.type IN ({help_kinds}) AND e.actor_id IS NOT NULL
+),
+joined AS (
+    SELECT DISTINCT e.ticket_id, {agent} AS person, {via} AS via FROM e
+    WHERE e.type = 'helper_joined'
+),
+helpers AS (
+    SELECT j.ticket_id, COUNT(DISTINCT j.person) AS helpers,
+        MAX(COALESCE(lv.v, 0)) AS helper_level
+    FROM joined j
+    LEFT JOIN writers w ON w.ticket_id = j.ticket_id AND w.person = j.person
+    LEFT JOIN ({json_map(dialect, "levels")}) lv ON lv.k = j.person
+    WHERE j.person IS NOT NULL AND (j.via IS NOT NULL OR w.person IS NOT NULL)
+    GROUP BY j.ticket_id
+),
+owners AS (
+    SELECT e.ticket_id, MAX(COALESCE(lv.v, 0)) AS owner_level FROM e
+    LEFT JOIN ({json_map(dialect, "levels")}) lv ON lv.k = {agent}
+    WHERE e.type = 'assigned' GROUP BY e.ticket_id
+),
+guest_n AS (SELECT ticket_id, COUNT(*) AS guests FROM guests GROUP BY ticket_id),
+res AS (
+    SELECT a.ticket_id, r.at AS resolved_at, r.actor_id AS resolver
+    FROM agg a JOIN ticket_events r ON r.id = a.last_resolved_id
+    WHERE a.last_reopened_id IS NULL OR a.last_resolved_id > a.last_reopened_id
+),
+reach AS (
+    SELECT e.ticket_id, MIN(e.at) AS resolver_at FROM e JOIN res ON res.ticket_id = e.ticket_id
+    WHERE e.actor_id = res.resolver
+       OR (e.type IN ('assigned', 'helper_joined') AND {agent} = res.resolver)
+    GROUP BY e.ticket_id
+)
+SELECT c.ticket_id, c.arm, c.split, c.priority, c.category,
+    {ep("c.created_at")} AS created_s,
+    {ep("a.first_assigned_at")} AS first_assigned_s,
+    {ep("a.first_reply_at")} AS first_reply_s,
+    {ep("res.resolved_at")} AS resolved_s,
+    {ep("reach.resolver_at")} AS resolver_s,
+    {ep("a.first_helper_at")} AS first_helper_s,
+    {jnum(dialect, "agent_id", "fa.data")} AS first_owner,
+    res.resolver,
+    a.reopens, a.escalations, a.escalations_by_time, a.deescalations, a.vendor_handoffs,
+    a.hands_raised, COALESCE(h.handoffs, 0) AS handoffs, COALESCE(t.touches, 0) AS touches,
+    COALESCE(hp.helpers, 0) AS helpers, COALESCE(gn.guests, 0) AS guests,
+    a.helper_seconds, {jnum(dialect, "score", "sr.data")} AS satisfaction,
+    a.top_tier, COALESCE(o.owner_level, 0) AS owner_level,
+    COALESCE(hp.helper_level, 0) AS helper_level
+FROM c
+JOIN agg a ON a.ticket_id = c.ticket_id
+LEFT JOIN ticket_events fa ON fa.id = a.first_assigned_id
+LEFT JOIN ticket_events sr ON sr.id = a.last_rating_id
+LEFT JOIN res ON res.ticket_id = c.ticket_id
+LEFT JOIN reach ON reach.ticket_id = c.ticket_id
+LEFT JOIN handoffs h ON h.ticket_id = c.ticket_id
+LEFT JOIN touches t ON t.ticket_id = c.ticket_id
+LEFT JOIN helpers hp ON hp.ticket_id = c.ticket_id
+LEFT JOIN guest_n gn ON gn.ticket_id = c.ticket_id
+LEFT JOIN owners o ON o.ticket_id = c.ticket_id
+ORDER BY c.ticket_id
+"""
+    return sql, params
+
+
+#: The columns :func:`facts_sql` answers, in order.
+FACT_COLUMNS: tuple[str, ...] = (
+    "ticket",
+    "arm",
+    "split",
+    "priority",
+    "category",
+    "created_s",
+    "first_assigned_s",
+    "first_reply_s",
+    "resolved_s",
+    "resolver_s",
+    "first_helper_s",
+    "first_owner",
+    "resolver",
+    "reopens",
+    "escalations",
+    "escalations_by_time",
+    "deescalations",
+    "vendor_handoffs",
+    "hands_raised",
+    "handoffs",
+    "touches",
+    "helpers",
+    "guests",
+    "helper_seconds",
+    "satisfaction",
+    "top_tier",
+    "owner_level",
+    "helper_level",
+)
+
+
+def pause_sql(dialect: Dialect, sel: Selection) -> tuple[str, dict[str, Any]]:
+    """The intervals ``(ticket, kind, start_s, end_s)`` a selected ticket's resolution clock
+    stood still: kind 0 while it was ``pending`` (waiting on the requester), kind 1 while it
+    was with a vendor (from ``vendor_handoff`` to the vendor's final ``vendor_update``). An
+    interval still open ends at ``as_of``. The two kinds may overlap; :func:`ticket_facts`
+    counts their union.
+    """
+    params: dict[str, Any] = {"source": sel.source, "as_of": time_param(dialect, sel.as_of)}
+    created = _created(dialect, sel, params)
+    status = jtext(dialect, "status", "e.data")
+    final = ", ".join(f"'{s}'" for s in _FINAL_VENDOR)
+
+    def ep(expr: str) -> str:
+        return epoch(dialect, expr)
+
+    sql = f"""
+WITH c AS ({created}),
+e AS (
+    SELECT ev.ticket_id, ev.id, ev.type, ev.at, ev.data
+    FROM ticket_events ev JOIN c ON c.ticket_id = ev.ticket_id
+    WHERE ev.source = :source AND ev.at <= :as_of
+      AND ev.type IN ('status_changed', 'resolved', 'reopened', 'closed',
+                      'vendor_handoff', 'vendor_update')
+),
+st AS (
+    SELECT e.ticket_id, e.at, {jtext(dialect, "to", "e.data")} AS to_status,
+        LEAD(e.at) OVER (PARTITION BY e.ticket_id ORDER BY e.id) AS next_at
+    FROM e WHERE e.type IN ('status_changed', 'resolved', 'reopened', 'closed')
+),
+vd AS (
+    SELECT e.ticket_id, e.type, e.at,
+        LEAD(e.type) OVER (PARTITION BY e.ticket_id ORDER BY e.id) AS next_type,
+        LEAD(e.at) OVER (PARTITION BY e.ticket_id ORDER BY e.id) AS next_at
+    FROM e WHERE e.type = 'vendor_handoff'
+       OR (e.type = 'vendor_update' AND {status} IN ({final}))
+)
+SELECT ticket_id, 0 AS kind, {ep("at")} AS start_s,
+    {ep("COALESCE(next_at, :as_of)")} AS end_s
+FROM st WHERE to_status = 'pending'
+UNION ALL
+SELECT ticket_id, 1, {ep("at")},
+    {ep("CASE WHEN next_type = 'vendor_update' THEN next_at ELSE :as_of END")}
+FROM vd WHERE type = 'vendor_handoff'
+"""
+    return sql, params
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """One entry per ticket, in ticket-id order. Times are epoch seconds; a time that never
+    happened (or is not known yet) is NaN. ``arm`` indexes :data:`ARMS`, ``priority`` indexes
+    :data:`PRIORITIES` (-1 when the log has none)."""
+
+    ticket: IntArray
+    arm: IntArray
+    split: BoolArray
+    priority: IntArray
+    category: NDArray[np.str_]
+    created_s: FloatArray
+    first_assigned_s: FloatArray
+    first_reply_s: FloatArray
+    resolved_s: FloatArray
+    resolver_s: FloatArray
+    first_helper_s: FloatArray
+    first_owner: IntArray
+    resolver: IntArray
+    reopens: IntArray
+    escalations: IntArray
+    escalations_by_time: IntArray
+    deescalations: IntArray
+    vendor_handoffs: IntArray
+    hands_raised: IntArray
+    handoffs: IntArray
+    touches: IntArray
+    helpers: IntArray
+    guests: IntArray
+    helper_seconds: FloatArray
+    satisfaction: FloatArray
+    top_tier: IntArray
+    owner_level: IntArray
+    helper_level: IntArray
+    paused_s: FloatArray
+    vendor_s: FloatArray
+    as_of_s: float
+
+    def __len__(self) -> int:
+        return int(self.ticket.size)
+
+    @property
+    def resolved(self) -> BoolArray:
+        """Resolved (or closed) as of ``as_of``, and not reopened since."""
+        return ~np.isnan(self.resolved_s)
+
+    def take(self, mask: BoolArray) -> TicketFacts:
+        """The facts of the tickets where ``mask`` is true."""
+        values: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            values[f.name] = value[mask] if isinstance(value, np.ndarray) else value
+        return TicketFacts(**values)
+
+
+_INT_COLUMNS = {
+    "ticket",
+    "first_owner",
+    "resolver",
+    "reopens",
+    "escalations",
+    "escalations_by_time",
+    "deescalations",
+    "vendor_handoffs",
+    "hands_raised",
+    "handoffs",
+    "touches",
+    "helpers",
+    "guests",
+    "top_tier",
+    "owner_level",
+    "helper_level",
+}
+
+
+def ticket_facts(
+    rows: Sequence[Sequence[Any]], pauses: Sequence[Sequence[Any]], as_of_s: float
+) -> TicketFacts:
+    """Columns from the rows of :func:`facts_sql` and :func:`pause_sql`.
+
+    Unknown arms (a log without ``mode``) are dropped; an unknown priority is -1.
+    """
+    cols: dict[str, Any] = {}
+    raw = list(zip(*rows, strict=True)) if rows else [() for _ in FACT_COLUMNS]
+    for name, values in zip(FACT_COLUMNS, raw, strict=True):
+        if name in ("arm", "priority"):
+            lookup = {v: i for i, v in enumerate(ARMS if name == "arm" else PRIORITIES)}
+            cols[name] = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
+        elif name == "category":
+            cols[name] = np.array([v or "" for v in values], dtype=np.str_)
+        elif name == "split":
+            cols[name] = np.array(values, dtype=np.float64) > 0
+        elif name in _INT_COLUMNS:
+            # None (no such event) reads as NaN, then -1: no id, no tier, no level.
+            column = np.array(values, dtype=np.float64)
+            cols[name] = np.where(np.isnan(column), -1, column).astype(np.int64)
+        else:
+            cols[name] = np.array(values, dtype=np.float64)
+    paused, vendor = _pauses(cols["ticket"], pauses)
+    facts = TicketFacts(**cols, paused_s=paused, vendor_s=vendor, as_of_s=float(as_of_s))
+    return facts.take(facts.arm >= 0)
+
+
+def _pauses(tickets: IntArray, rows: Sequence[Sequence[Any]]) -> tuple[FloatArray, FloatArray]:
+    """Per ticket: the union of its pause intervals, and the time it spent with vendors."""
+    paused = np.zeros(tickets.size, dtype=np.float64)
+    vendor = np.zeros(tickets.size, dtype=np.float64)
+    if not rows or tickets.size == 0:
+        return paused, vendor
+    data = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    where = np.searchsorted(tickets, data[:, 0].astype(np.int64))
+    known = (where < tickets.size) & (tickets[np.minimum(where, tickets.size - 1)] == data[:, 0])
+    data, where = data[known], where[known]
+    kind, start = data[:, 1], data[:, 2]
+    end = np.maximum(start, data[:, 3])
+    np.add.at(vendor, where[kind == 1], (end - start)[kind == 1])
+    # Union of intervals per ticket, without a loop: sort by (ticket, start) and shift each
+    # ticket into its own stretch of the time line, so that a running maximum of the ends
+    # never carries over from one ticket to the next.
+    order = np.lexsort((start, where))
+    where, start, end = where[order], start[order], end[order]
+    origin = float(np.min(start))
+    stretch = (float(np.max(end)) - origin + 1.0) * 2.0
+    s = start - origin + where * stretch
+    e = end - origin + where * stretch
+    reach = np.maximum.accumulate(e)
+    before = np.concatenate(([-np.inf], reach[:-1]))
+    np.add.at(paused, where, np.maximum(0.0, e - np.maximum(s, before)))
+    return paused, vendor
+
+
+def facts_from_log(
+    db: sqlite3.Connection, sel: Selection, levels: Mapping[int, int] | None = None
+) -> TicketFacts:
+    """The facts of the tickets ``sel`` names, read from a SQLite connection (for example a
+    :func:`swarm.metrics.memory.memory_log`).
+
+    Examples
+    --------
+    >>> from datetime import datetime, UTC
+    >>> from swarm.metrics.memory import memory_log
+    >>> t0 = datetime(2026, 3, 2, 9, tzinfo=UTC).timestamp()
+    >>> db = memory_log([
+    ...     {"ticket_id": 1, "type": "created", "at": t0, "actor_id": 50,
+    ...      "data": {"mode": "swarm", "priority": "P3", "requester_id": 50}},
+    ...     {"ticket_id": 1, "type": "assigned", "at": t0 + 600, "data": {"agent_id": 7}},
+    ...     {"ticket_id": 1, "type": "resolved", "at": t0 + 3600, "actor_id": 7, "data": {}},
+    ... ])
+    >>> facts = facts_from_log(db, Selection("live", datetime(2026, 3, 3, tzinfo=UTC)))
+    >>> round(float(facts.resolved_s[0] - facts.created_s[0]) / 3600, 3), int(facts.handoffs[0])
+    (1.0, 0)
+    """
+    sql, params = facts_sql("sqlite", sel, levels)
+    rows = db.execute(sql, params).fetchall()
+    psql, pparams = pause_sql("sqlite", sel)
+    pauses = db.execute(psql, pparams).fetchall()
+    return ticket_facts(rows, pauses, sel.as_of.timestamp())
