@@ -20,8 +20,9 @@ What it does:
    transactions with ``synchronous=OFF`` and an in-memory journal for the load only (WAL again
    afterwards, as the application keeps it); PostgreSQL ``COPY``. The secondary indexes and (on
    PostgreSQL) the foreign keys of ``tickets`` and ``ticket_events`` are dropped for the load and
-   recreated after it — recreating them validates every row. PostgreSQL is ``ANALYZE``\\d (as
-   autovacuum would soon do); SQLite is left without statistics, as the application leaves it.
+   recreated after it — recreating them validates every row. PostgreSQL is analysed (``ANALYZE``, as
+   autovacuum would soon do); SQLite is left without statistics, as the application leaves it,
+   unless ``--analyze`` is given (then it is analysed too, also when reused).
    The database named by ``--database-url`` is emptied first, and only if it is empty or was
    made by this script (a ``settings`` row ``bench.metrics`` marks it); anything else is refused.
 3. **Times** ``swarm.reporting.service.build_report`` — the full comparison of both arms, every
@@ -640,6 +641,12 @@ class SqliteLoader(Loader):
         self.db.execute("PRAGMA journal_mode=WAL")  # what the application runs on
         self.db.close()
 
+    def analyze(self) -> None:
+        """Give the query planner statistics, which the application itself never gathers."""
+        db = self._connect()
+        db.execute("ANALYZE")
+        db.close()
+
 
 class PostgresLoader(Loader):
     dialect = "postgresql"
@@ -817,7 +824,7 @@ def measure(url: str, repeat: int) -> list[dict[str, Any]]:
         out = subprocess.run(
             [sys.executable, __file__, "--measure-only", "--database-url", url],
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # the child's errors reach our stderr as they are
             text=True,
         )
         runs.append(json.loads(out.stdout))
@@ -841,6 +848,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3, help="comparisons to time")
+    parser.add_argument(
+        "--analyze", action="store_true", help="SQLite: gather planner statistics (ANALYZE)"
+    )
     parser.add_argument("--load-only", action="store_true", help="generate and load; no timing")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
@@ -874,10 +884,14 @@ def main(argv: list[str] | None = None) -> None:
                 f"loaded {mark['events']:,} events, {mark['tickets']:,} tickets in {load_seconds} s"
             )
         assert mark is not None
+        if args.analyze and isinstance(loader, SqliteLoader):
+            progress("ANALYZE")
+            loader.analyze()
         result: dict[str, Any] = {
             "events": mark["events"],
             "tickets": mark["tickets"],
             "database": loader.dialect,
+            "analyzed": args.analyze or loader.dialect == "postgresql",
             "reused": reused,
             "load_seconds": load_seconds,
         }
@@ -886,7 +900,7 @@ def main(argv: list[str] | None = None) -> None:
             times = [r["seconds"] for r in runs]
             result |= {
                 "seconds": min(times),
-                "seconds_median": statistics.median(times),
+                "seconds_median": round(statistics.median(times), 3),
                 "seconds_all": times,
                 "peak_mb": max(r["peak_mb"] for r in runs),
                 "baseline_mb": min(r["baseline_mb"] for r in runs),
