@@ -44,6 +44,7 @@ class EventType(StrEnum):
     DEFLECTED = "deflected"
     ARTICLE_LINKED = "article_linked"
     ARTICLE_PUBLISHED = "article_published"
+    SATISFACTION_RATED = "satisfaction_rated"
 
 
 class AssignedBy(StrEnum):
@@ -99,6 +100,8 @@ AUDIENCE_FIELDS: dict[Audience, dict[str, frozenset[str]]] = {
         EventType.ARTICLE_SUGGESTED: frozenset({"article_id"}),
         EventType.ARTICLE_VIEWED: frozenset({"article_id"}),
         EventType.DEFLECTED: frozenset({"article_id"}),
+        # Their own answer to "How did we do?", so the page can thank them with it.
+        EventType.SATISFACTION_RATED: frozenset({"score", "comment"}),
     },
     Audience.GUEST: {
         EventType.STATUS_CHANGED: frozenset({"from", "to"}),

@@ -225,7 +225,7 @@
         });
       });
       systemLine(`${event.actor ? event.actor.name : "Someone"} offers help`, accept);
-    } else if (["helper_joined", "helper_left", "helper_invited", "invitation_declined", "hand_raised", "help_offered", "assigned", "status_changed", "resolved"].includes(event.type)) {
+    } else if (["helper_joined", "helper_left", "helper_invited", "invitation_declined", "hand_raised", "help_offered", "assigned", "status_changed", "resolved", "satisfaction_rated"].includes(event.type)) {
       const who = event.actor ? event.actor.name : "Swarm";
       let what = {
         helper_joined: JOINED[event.via] || "joined the swarm",
@@ -234,6 +234,7 @@
         hand_raised: "raised a hand: help wanted", help_offered: "offers help",
         assigned: "changed the owner", status_changed: `set the status to ${event.to}`,
         resolved: "resolved the ticket",
+        satisfaction_rated: `rated the help ${event.score} of 5`,
       }[event.type];
       if (event.type === "helper_left" && event.lost) what = "left the swarm (connection lost)";
       systemLine(`${who} ${what}`);

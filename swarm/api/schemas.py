@@ -257,6 +257,32 @@ class EventList(Schema):
     items = List(Nested(EventOut))
 
 
+class SatisfactionIn(StrictSchema):
+    # strict: "4", 4.0 and true are not scores (the service refuses them too).
+    score = Integer(
+        required=True,
+        strict=True,
+        validate=Range(1, 5),
+        metadata={"description": "1 (bad) to 5 (great)."},
+    )
+    # The 2000-character limit is the service's: it counts the comment once stripped.
+    comment = String(load_default=None, allow_none=True)
+
+
+class RatingOut(EventOut):
+    """A ``satisfaction_rated`` event: ``data`` is ``{score, comment?}``."""
+
+
+class SatisfactionOut(Schema):
+    rating = Nested(
+        RatingOut,
+        allow_none=True,
+        metadata={"description": "The `satisfaction_rated` event of the latest resolution."},
+    )
+    can_rate = Boolean(metadata={"description": "Whether you may answer now."})
+    why_not = String(allow_none=True, metadata={"description": "Why not, when you may not."})
+
+
 class AssignIn(StrictSchema):
     agent_id = Integer(required=True)
     why = String(validate=Length(1, 500))

@@ -15,8 +15,11 @@ from swarm.api.schemas import (
     NoteIn,
     NoteList,
     NoteOut,
+    RatingOut,
     ReasonIn,
     ResolveIn,
+    SatisfactionIn,
+    SatisfactionOut,
     StatusIn,
     TicketIn,
     TicketOut,
@@ -144,6 +147,37 @@ def resolve(ticket_id: int, data: dict[str, Any]) -> Any:
 @authenticated
 def reopen(ticket_id: int, data: dict[str, Any]) -> Any:
     return ticket_service().reopen(caller(), ticket_id, data.get("reason"))
+
+
+@api.post("/tickets/<int:ticket_id>/satisfaction")
+@api.input(SatisfactionIn, arg_name="data")
+@api.output(RatingOut, status_code=201)
+@api.doc(
+    summary="The requester rates the resolution: a score of 1 to 5 and an optional comment",
+    responses={
+        403: "Not the requester",
+        404: "No such ticket (or not yours)",
+        409: "Not resolved, or already rated for this resolution",
+        422: "Invalid score or comment",
+    },
+)
+@authenticated
+def rate(ticket_id: int, data: dict[str, Any]) -> Any:
+    event = ticket_service().rate_ticket(caller(), ticket_id, data["score"], data["comment"])
+    return event_payload(event)
+
+
+@api.get("/tickets/<int:ticket_id>/satisfaction")
+@api.output(SatisfactionOut)
+@api.doc(
+    summary="The requester's rating of the latest resolution, and whether you may rate",
+    responses={404: "No such ticket (or not yours)"},
+)
+@authenticated
+def satisfaction(ticket_id: int) -> Any:
+    found = ticket_service().satisfaction(caller(), ticket_id)
+    rating = event_payload(found.rating) if found.rating else None
+    return {"rating": rating, "can_rate": found.can_rate, "why_not": found.why_not}
 
 
 @api.post("/tickets/<int:ticket_id>/notes")

@@ -293,6 +293,15 @@ class TicketTemplate:
     priorities: tuple[float, float, float, float] = DEFAULT_PRIORITY_WEIGHTS
     vendors: tuple[str, ...] = ()
 
+    @property
+    def complexity(self) -> int:
+        """1 simple, 2 moderate, 3 complex: the tier that can solve it, one more when it spans
+        three skills or more (more than one person's knowledge), at most 3."""
+        return min(3, self.difficulty + (len(self.skills) >= 3))
+
+
+COMPLEXITY_NAMES: dict[int, str] = {1: "simple", 2: "moderate", 3: "complex"}
+
 
 FILLERS: dict[str, tuple[str, ...]] = {
     "since": (

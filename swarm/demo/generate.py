@@ -16,6 +16,11 @@ invite helpers; tiered tickets wait in a tier queue, are pulled by an agent of t
 climb tiers (by time limit or by hand) until the tier that can solve them, sometimes ending with
 a vendor. A historical story is placed so that it ends before ``now``; an open ticket's story is
 cut between two steps, so that its state is exactly what the kept events say.
+
+How long each step takes follows the ticket's complexity (``TicketTemplate.complexity``): the
+same hands-on work in both modes, queues and repeated work at every tier a tiered ticket climbs,
+an expert and helpers at once in a swarm. The history's modes are drawn in pairs of alike
+tickets (``_Generator._arms``), so that the two modes can be compared.
 """
 
 from __future__ import annotations
@@ -80,32 +85,55 @@ OPEN_AT_VENDOR = 1  # open tiered tickets caught while a vendor works on them
 AGENT_COUNT = 40
 REQUESTER_COUNT = 10
 
-# How fast each priority moves, as a factor on every waiting and working time.
+# How fast each priority moves, as a factor on every waiting time, and on working time where it
+# speeds work up: an urgent ticket has everyone's attention, but a low one, once someone is on
+# it, takes as long to fix as any other.
 PACE: dict[str, float] = {"P1": 0.12, "P2": 0.35, "P3": 1.0, "P4": 1.5}
 # Tiered mode runs the default tiers and time limits, with agents pulling from the tier queues
 # (seed.py stores these settings): the history obeys the time limits the sweeper applies once
 # the demo runs, so what it says happened is what the desk does.
 TIERS = settings_from_dict({"strategy": LEGACY_PULL_ONLY})  # every tier pulls
 # (low, high) minutes, drawn log-uniformly and scaled by PACE; a wait that runs past the tier's
-# time limit ends in an escalation by time, as it would live.
-TIER_QUEUE_WAIT: dict[int, tuple[float, float]] = {1: (1, 12), 2: (10, 180), 3: (20, 480)}
-TIER_WORK: dict[int, tuple[float, float]] = {1: (3, 20), 2: (30, 240), 3: (60, 1200)}
+# time limit ends in an escalation by time, as it would live. The desk's queue moves in
+# minutes; the specialists' queues in hours, as they work a backlog.
+TIER_QUEUE_WAIT: dict[int, tuple[float, float]] = {1: (1, 6), 2: (20, 240), 3: (45, 600)}
+# How long an agent works a ticket their tier cannot solve before it moves on (by hand, or by
+# the time limit): the desk's time-box, a second line's diagnosis.
+TIER_TRY: dict[int, tuple[float, float]] = {1: (3, 12), 2: (20, 150)}
 # The share of tickets an agent leaves to run into the time limit rather than escalating by hand.
 LEFT_TO_TIME_LIMIT = 0.3
-SWARM_WORK: dict[int, tuple[float, float]] = {1: (10, 120), 2: (40, 600), 3: (90, 1800)}
+# Hands-on minutes a ticket needs from someone who can solve it, by complexity (content.py:
+# simple, moderate, complex), whichever mode it is worked in.
+WORK: dict[int, tuple[float, float]] = {1: (3, 12), 2: (30, 180), 3: (90, 600)}
+# Each owner before the one who solves it stretches that work: the notes are read again, the
+# checks done again, the requester asked again.
+REWORK_PER_HANDOFF = 0.3
+# A swarm ticket goes straight to an expert, who first finishes what they are on: experts are
+# busier than the desk, so simple tickets wait a little longer for them.
+SWARM_PICKUP: tuple[float, float] = (2, 6)
+# Each helper the owner pulls in takes this share off the work that is left.
+HELPER_SPEEDUP = 0.25
+# Helpers the swarm owner pulls in (0, 1 or 2), and the chance they hand the ticket to a better
+# fit early on, by complexity.
+SWARM_HELPERS: dict[int, tuple[float, float, float]] = {
+    1: (0.88, 0.12, 0.0),
+    2: (0.45, 0.45, 0.10),
+    3: (0.05, 0.60, 0.35),
+}
+SWARM_HANDOVER: dict[int, float] = {1: 0.05, 2: 0.10, 3: 0.15}
 # The tiered variant the demo's tiered stories are drawn under (their ``created`` says so, as a
 # live ticket's does): every tier pulls, and nobody swarms on a tiered ticket.
 DEMO_TIERED_VARIANT: dict[str, Any] = {
     "collaboration": "off",
     "intake": {"1": "pull", "2": "pull", "3": "pull", "4": "pull"},
 }
-# Probability that a ticket of a given difficulty is solved at tier 1, 2, 3.
+# Probability that a ticket of a given complexity is solved at tier 1, 2, 3.
 RESOLVE_TIER: dict[int, tuple[float, float, float]] = {
-    1: (0.85, 0.15, 0.0),
-    2: (0.25, 0.65, 0.10),
-    3: (0.05, 0.35, 0.60),
+    1: (0.88, 0.12, 0.0),
+    2: (0.05, 0.80, 0.15),
+    3: (0.0, 0.20, 0.80),
 }
-# The lowest fit (0–5) that makes an agent a candidate owner, by difficulty.
+# The lowest fit (0–5) that makes an agent a candidate owner, by complexity.
 SWARM_QUALIFIED: dict[int, float] = {1: 2.0, 2: 3.0, 3: 3.5}
 # The live default (SWARM_INVITATION_MINUTES); every demo invitation is answered within it.
 INVITATION_TTL = timedelta(minutes=15)
@@ -772,6 +800,10 @@ class _Story:
         )
         stint.left = self.t
 
+    def owners(self) -> int:
+        """How many people have owned the ticket so far (one, again, counts once)."""
+        return len({e.data["agent_id"] for e in self.events if e.type == EventType.ASSIGNED})
+
     def _end_owner_stint(self, user: str | None) -> None:
         for stint in self.stints:
             if stint.user == user and stint.role == "owner" and stint.left is None:
@@ -956,6 +988,57 @@ def _flag_overdue(row: HandoffSpec, moment: datetime) -> HandoffSpec:
     if row.overdue_at is None and due is not None and due + _SECOND < moment:
         return replace(row, overdue_at=due + _SECOND)
     return row
+
+
+# ------------------------------------------------------------ "How did we do?" (issue #12)
+
+#: The share of resolved tickets whose requester answers the satisfaction question.
+RATING_SHARE = 0.65
+#: What requesters add, now and then, to a score.
+RATING_COMMENTS: dict[int, tuple[str, ...]] = {
+    1: ("Passed around for days and nobody owned it.", "I had to chase this every day."),
+    2: ("Fixed in the end, but it took far too long.", "I explained the problem three times."),
+    3: ("Works now. It took a while.", "OK, though I was not told what was happening."),
+    4: ("Sorted, thanks.", "Good fix, and kept me posted."),
+    5: ("Fixed within the hour, thank you!", "Quick, friendly and it works.", "Brilliant."),
+}
+
+
+def _rate(story: _Story, opening: _Opening, rng: random.Random, room: timedelta | None) -> None:
+    """The requester answers "How did we do?" a little after the last resolution, for about
+    two tickets in three (``RATING_SHARE``), if that is before ``room`` (offset from the
+    ticket's creation; None: no limit).
+
+    The score follows what they lived through: from 4.6, each handoff (a reassignment, or the
+    owner taken away by an escalation or release) costs half a point, a reopen most of one,
+    and a resolution slower than half the priority's target up to 1.75 — plus noise, rounded
+    into 1–5. The draws come from a stream of their own, seeded from ``rng``'s state without
+    drawing from it, so that adding ratings changes no other draw of the demo.
+    """
+    twin = random.Random()
+    twin.setstate(rng.getstate())
+    draw = random.Random(twin.getrandbits(64))
+    if draw.random() >= RATING_SHARE:
+        return
+    handoffs = sum(
+        e.type == EventType.UNASSIGNED
+        or (e.type == EventType.ASSIGNED and e.data.get("previous_owner_id") is not None)
+        for e in story.events
+    )
+    reopened = any(e.type == EventType.REOPENED for e in story.events)
+    resolved = max(e.offset for e in story.events if e.type == EventType.RESOLVED)
+    target = due_times(opening.priority, _EPOCH)[1] - _EPOCH
+    slowness = min(max(math.log2(max(resolved / target, 1e-6)) + 1, 0.0), 2.5)
+    mean = 4.6 - 0.5 * min(handoffs, 3) - 0.9 * reopened - 0.7 * slowness
+    score = min(5, max(1, round(draw.gauss(mean, 0.8))))
+    after = timedelta(seconds=round(math.exp(draw.uniform(math.log(300), math.log(43200)))))
+    if room is not None and story.t + after >= room:
+        return
+    said: dict[str, Any] = {}
+    if draw.random() < 0.35:
+        said["comment"] = draw.choice(RATING_COMMENTS[score])
+    story.t += after
+    story.emit(EventType.SATISFACTION_RATED, opening.requester, score=score, **said)
 
 
 # -------------------------------------------------------------------------- the generator
@@ -1170,7 +1253,7 @@ class _Generator:
 
         for template in TEMPLATES:
             for index, (skill, _) in enumerate(template.skills):
-                need = 4 if index == 0 and template.difficulty == 3 else 3
+                need = 4 if index == 0 and template.complexity == 3 else 3
                 wanted = 2 if index == 0 else 1
                 experts = [
                     a for a in self.agents if self.level(a.email, skill, direct=True) >= need
@@ -1215,7 +1298,7 @@ class _Generator:
             ),
             key=lambda pair: (-pair[0], pair[1]),
         )
-        qualified = [p for p in scored if p[0] >= SWARM_QUALIFIED[template.difficulty]]
+        qualified = [p for p in scored if p[0] >= SWARM_QUALIFIED[template.complexity]]
         if len(qualified) < 2:
             qualified = scored[:3]
         weights = [(0.01 + fit) / (1 + self.owned.get(email, 0)) ** 1.5 for fit, email in qualified]
@@ -1283,11 +1366,11 @@ class _Generator:
                 mode = (Mode.SWARM, Mode.TIERED)[i % 2]
                 created = start + timedelta(minutes=i * gap + self.rng.uniform(0, gap / 2))
                 tickets.append(self._historical(template, mode, created.replace(microsecond=0)))
-        regular = HISTORICAL_TICKETS - incident_count
-        modes = [Mode.SWARM, Mode.TIERED] * (regular // 2) + [Mode.SWARM] * (regular % 2)
-        self.rng.shuffle(modes)
-        for mode in modes:
-            tickets.append(self._historical(self._template(), mode, None))
+        regular = [self._template() for _ in range(HISTORICAL_TICKETS - incident_count)]
+        openings = [self._opening(template) for template in regular]
+        modes = self._arms(regular, openings)
+        for template, opening, mode in zip(regular, openings, modes, strict=True):
+            tickets.append(self._historical(template, mode, None, opening))
         for i in range(OPEN_TICKETS):
             mode = (Mode.SWARM, Mode.TIERED)[i % 2]
             if i < 2 * OPEN_AT_VENDOR and mode == Mode.TIERED:
@@ -1296,6 +1379,21 @@ class _Generator:
             else:
                 tickets.append(self._open(self._template(), mode))
         return tuple(sorted(tickets, key=lambda t: t.created_at))
+
+    def _arms(
+        self, templates: Sequence[TicketTemplate], openings: Sequence[_Opening]
+    ) -> list[Mode]:
+        """Each history ticket's mode, drawn per ticket in blocks of two within its priority and
+        complexity: of two tickets alike, one goes to each mode, which at random. Neither mode
+        gets the easier or the less urgent work, so comparing them compares the modes."""
+        modes: list[Mode] = []
+        waiting: dict[tuple[str, int], list[Mode]] = {}
+        for template, opening in zip(templates, openings, strict=True):
+            block = waiting.setdefault((opening.priority, template.complexity), [])
+            if not block:
+                block += self.rng.sample([Mode.SWARM, Mode.TIERED], 2)
+            modes.append(block.pop())
+        return modes
 
     def _template(self, *, vendors: bool = False) -> TicketTemplate:
         pool = [t for t in TEMPLATES if t.vendors or not vendors]
@@ -1310,14 +1408,19 @@ class _Generator:
         return _Opening(requester, priority, case, body)
 
     def _historical(
-        self, template: TicketTemplate, mode: Mode, created: datetime | None
+        self,
+        template: TicketTemplate,
+        mode: Mode,
+        created: datetime | None,
+        opening: _Opening | None = None,
     ) -> TicketSpec:
         """A ticket that ran its course: resolved, and closed when enough time has passed."""
-        opening = self._opening(template)
+        opening = opening or self._opening(template)
         story = self._story(template, mode, opening)
         if self.rng.random() < REOPEN_RATE:
             self._reopen(story, opening)
         margin = timedelta(minutes=10)
+        _rate(story, opening, self.rng, None if created is None else self.now - margin - created)
         if created is None:
             # Anywhere in the window that leaves room for the whole story before now.
             shortest = (story.t + margin).total_seconds()
@@ -1402,14 +1505,20 @@ class _Generator:
         return story
 
     def _swarm(self, story: _Story, template: TicketTemplate, opening: _Opening) -> None:
-        """Policy assignment to an expert; helpers for harder tickets; resolution by the owner."""
+        """Policy assignment to an expert; helpers for harder tickets; resolution by the owner.
+
+        Nobody queues and nobody re-reads: the expert gets to it once free (``SWARM_PICKUP``),
+        and every helper pulled in shortens the work that is left (``HELPER_SPEEDUP``).
+        """
         pace = PACE[opening.priority]
+        complexity = template.complexity
         story.wait(self.minutes(0.02, 0.1))  # routing runs as the ticket opens
         owner = self.swarm_owner(template)
         story.assign(owner, AssignedBy.POLICY, None, self.why(owner, template))
-        work = self.minutes(*SWARM_WORK[template.difficulty]) * pace
+        story.wait(self.minutes(*SWARM_PICKUP) * pace)
+        work = self.minutes(*WORK[complexity]) * min(pace, 1.0)
         involved = [owner]
-        if self.rng.random() < 0.07:
+        if self.rng.random() < SWARM_HANDOVER[complexity]:
             # The owner sees early that a colleague is the better fit and hands it over; as
             # live, they stay on as a helper, say what they tried, and leave.
             story.wait(self.minutes(10, 90) * pace)
@@ -1424,14 +1533,13 @@ class _Generator:
             involved.append(new_owner)
             owner = new_owner
         story.wait(work * 0.3)
-        helpers = {1: (0.88, 0.12, 0.0), 2: (0.45, 0.45, 0.10), 3: (0.10, 0.60, 0.30)}
-        n_helpers = self.rng.choices((0, 1, 2), weights=helpers[template.difficulty])[0]
+        n_helpers = self.rng.choices((0, 1, 2), weights=SWARM_HELPERS[complexity])[0]
         for _ in range(n_helpers):
             self._swarm_helper(story, template, opening.case, owner, involved, pace)
-            story.wait(self.minutes(5, 60) * pace)
+            story.wait(self.minutes(2, 20) * pace)
         if self.rng.random() < 0.15:
             self._wait_on_requester(story, opening, owner, note=False)
-        story.wait(work * 0.7)
+        story.wait(work * 0.7 * (1 - HELPER_SPEEDUP) ** n_helpers)
         story.resolve(owner, opening.case.resolution)
 
     def _swarm_helper(
@@ -1529,9 +1637,10 @@ class _Generator:
         """
         pace = PACE[opening.priority]
         primary = template.skills[0][0]
+        complexity = template.complexity
         story.opened_in_tier_one()
-        target = self.rng.choices((1, 2, 3), weights=RESOLVE_TIER[template.difficulty])[0]
-        chance = 0.45 if template.difficulty == 3 else 0.25
+        target = self.rng.choices((1, 2, 3), weights=RESOLVE_TIER[complexity])[0]
+        chance = 0.45 if complexity == 3 else 0.25
         case = None
         if template.vendors and (vendor or self.rng.random() < chance):
             case = VENDORS_BY_NAME[self.rng.choice(template.vendors)]
@@ -1544,14 +1653,17 @@ class _Generator:
                 continue  # nobody took it in time
             agent = self.tier_agent(tier, template)
             story.assign(agent, AssignedBy.PULL, agent, None)
-            work = self._within(story, self.minutes(*TIER_WORK[tier]) * pace)
             if tier < target:
+                tried = self._within(story, self.minutes(*TIER_TRY[tier]) * min(pace, 1.0))
                 if self.rng.random() < LEFT_TO_TIME_LIMIT and story.deadline() is not None:
                     story.run_out()  # worked on it until the limit moved it on
-                elif story.advance(work * 0.8):
+                elif story.advance(tried):
                     note = self.rng.choice(ESCALATION_NOTES).format(skill=primary)
                     story.escalate_by_hand(tier + 1, agent, note)
                 continue
+            rework = 1 + REWORK_PER_HANDOFF * (story.owners() - 1)
+            work = self.minutes(*WORK[complexity]) * min(pace, 1.0) * rework
+            work = self._within(story, work)
             if case is not None:
                 if self._vendor(story, case, agent, pace):
                     break

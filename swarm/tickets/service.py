@@ -40,7 +40,15 @@ from swarm.tickets.access import (
     require_view,
 )
 from swarm.tickets.deadlines import clear_deadline, set_deadline, wake_unowned
-from swarm.tickets.errors import Conflict, IllegalTransition, Invalid, NotFound, TooLarge
+from swarm.tickets.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    IllegalTransition,
+    Invalid,
+    NotFound,
+    TooLarge,
+)
 from swarm.tickets.evidence import record_evidence
 from swarm.tickets.notify import Notifier
 from swarm.tickets.payloads import event_payload
@@ -49,6 +57,9 @@ from swarm.tickets.sla import due_times
 T = TypeVar("T")
 
 SUBJECT_MAX = 200
+#: The satisfaction question's answers: a score from 1 (bad) to 5 (great) and a short comment.
+SCORES = range(1, 6)
+COMMENT_MAX = 2000
 BODY_MAX_BYTES = 64 * 1024
 RESOLUTION_MAX_BYTES = 64 * 1024
 
@@ -86,6 +97,20 @@ class VisibleEvent:
     actor: User | None
     at: datetime
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """Where a ticket stands with the requester's "How did we do?", for one viewer.
+
+    ``rating`` is the answer given since the latest resolution (None before one, after a
+    reopen, or when the viewer may not see it); ``can_rate`` says whether the viewer may answer
+    now, and ``why_not`` says in a sentence why not when they may not.
+    """
+
+    rating: VisibleEvent | None
+    can_rate: bool
+    why_not: str | None
 
 
 @dataclass(frozen=True)
@@ -236,6 +261,30 @@ class TicketService:
             .order_by(Message.id)
         )
         return list(self.session.scalars(query))
+
+    def satisfaction(self, viewer: User, ticket_id: int) -> Satisfaction:
+        """The requester's rating of the current resolution and whether ``viewer`` may give
+        one now, trimmed to the viewer's audience (a guest sees none)."""
+        ticket = self.get(viewer, ticket_id)
+        found = self._current_rating(ticket)
+        rating = None
+        if found is not None:
+            data = view(found.type, found.data or {}, audience_of(viewer, ticket))
+            if data is not None:
+                rating = VisibleEvent(
+                    found.id,
+                    found.ticket_id,
+                    found.type,
+                    found.actor_id,
+                    found.actor,
+                    found.at,
+                    data,
+                )
+        try:
+            self._require_rateable(viewer, ticket, found)
+        except DomainError as exc:
+            return Satisfaction(rating, False, exc.message)
+        return Satisfaction(rating, True, None)
 
     # ----------------------------------------------------------------- changing
 
@@ -503,6 +552,42 @@ class TicketService:
 
         return self._transaction(change)
 
+    def rate_ticket(
+        self, actor: User, ticket_id: int, score: Any, comment: str | None = None
+    ) -> TicketEvent:
+        """The requester answers "How did we do?" for the ticket's latest resolution.
+
+        Preconditions: the actor is the ticket's requester (anyone else who may see the ticket
+        gets ``Forbidden``, anyone else ``NotFound``); the ticket is resolved or closed; no answer
+        was given since it was last resolved (a reopened and re-resolved ticket may be rated
+        again). ``score`` is an integer 1–5 and ``comment`` at most 2000 characters once
+        stripped. Appends ``satisfaction_rated {score, comment?}``; publishes it after commit
+        (the staff room and the requester's, per ``AUDIENCE_FIELDS``).
+        """
+        # bool is an int to Python, but True is not an answer to "from 1 to 5".
+        if isinstance(score, bool) or not isinstance(score, int) or score not in SCORES:
+            raise Invalid(
+                "The score is a whole number from 1 (bad) to 5 (great).",
+                fields={"score": ["A whole number from 1 to 5."]},
+            )
+        if comment is not None and not isinstance(comment, str):
+            raise Invalid("The comment is text.", fields={"comment": ["Text."]})
+        text = (comment or "").strip() or None
+        if text is not None and len(text) > COMMENT_MAX:
+            raise Invalid(
+                f"The comment has at most {COMMENT_MAX} characters; yours has {len(text)}.",
+                fields={"comment": [f"At most {COMMENT_MAX} characters."]},
+            )
+
+        def change() -> TicketEvent:
+            ticket = self._locked(actor, ticket_id)
+            self._require_rateable(actor, ticket, self._current_rating(ticket))
+            return self._record(
+                ticket, EventType.SATISFACTION_RATED, actor, score=score, comment=text
+            )
+
+        return self._transaction(change)
+
     def add_note(self, actor: User, ticket_id: int, body: str) -> Message:
         """An internal note for the people working the ticket; appends ``note``."""
         text = body.strip()
@@ -767,6 +852,45 @@ class TicketService:
         if ticket.status not in ACTIVE_STATUSES:
             raise IllegalTransition(
                 f"Ticket {ticket.id} is {ticket.status} and cannot be {doing}; reopen it first."
+            )
+
+    def _current_rating(self, ticket: Ticket) -> TicketEvent | None:
+        """The latest ``satisfaction_rated`` since the ticket was last resolved, if any (ids
+        increase, so "since" is a comparison of ids)."""
+        if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+            return None
+        live = (TicketEvent.ticket_id == ticket.id, TicketEvent.source == LIVE_SOURCE)
+        resolved = (
+            select(func.max(TicketEvent.id))
+            .where(*live, TicketEvent.type == EventType.RESOLVED.value)
+            .scalar_subquery()
+        )
+        query = (
+            select(TicketEvent)
+            .where(
+                *live,
+                TicketEvent.type == EventType.SATISFACTION_RATED.value,
+                TicketEvent.id > func.coalesce(resolved, 0),
+            )
+            .order_by(TicketEvent.id.desc())
+            .limit(1)
+        )
+        return self.session.scalars(query).first()
+
+    def _require_rateable(self, actor: User, ticket: Ticket, rating: TicketEvent | None) -> None:
+        if ticket.requester_id != actor.id:
+            raise Forbidden(
+                f'Only the requester can rate ticket {ticket.id}: "How did we do?" is '
+                "their question to answer."
+            )
+        if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+            raise IllegalTransition(
+                f"Ticket {ticket.id} is {ticket.status}: you can rate it once it is resolved."
+            )
+        if rating is not None:
+            raise IllegalTransition(
+                f"You already rated ticket {ticket.id} ({rating.data.get('score')} of 5) for "
+                "this resolution; if the problem is back, reopen it instead."
             )
 
     def _check_transition(self, ticket: Ticket, target: str) -> None:

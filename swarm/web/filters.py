@@ -10,6 +10,10 @@ from markupsafe import Markup, escape
 from swarm.models import TicketEvent
 from swarm.web import web
 
+#: The words beside each satisfaction score, on the form and wherever a rating is shown.
+SCORE_WORDS = {1: "Very poor", 2: "Poor", 3: "Okay", 4: "Good", 5: "Great"}
+web.add_app_template_global(SCORE_WORDS, "score_words")
+
 
 @web.app_template_filter("when")
 def when(value: datetime | None) -> Markup:
@@ -108,6 +112,11 @@ def describe(
         text = f"declined the invitation{': ' + d['reason'] if d.get('reason') else ''}"
     elif t == "invitation_expired":
         text = f"— the invitation to {_name(people, d.get('agent_id'))} expired"
+    elif t == "satisfaction_rated":
+        score = d.get("score")
+        text = f"rated the help {score} of 5 ({SCORE_WORDS.get(score, '?')})"
+        if d.get("comment"):
+            text += f": “{d['comment']}”"
     elif t == "vendor_handoff":
         text = f"handed it to vendor {d.get('vendor')} (ref {d.get('external_ref')})"
     elif t == "vendor_update":

@@ -161,6 +161,7 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         skill_names={s.id: s.name for s in all_skills}
         or {s.skill_id: s.skill.name for s in found.skills},
         events=events,
+        satisfaction=service.satisfaction(user, ticket_id),
         notes=notes,
         people=people,
         candidates=candidates(db_session(), found) if user.is_staff else [],
@@ -186,6 +187,8 @@ ACTIONS = {
     "resolve": lambda s, u, t, f: s.resolve(u, t, f.get("resolution", "")),
     "reopen": lambda s, u, t, f: s.reopen(u, t, f.get("reason") or None),
     "note": lambda s, u, t, f: s.add_note(u, t, f.get("body", "")),
+    # A missing or non-numeric score reaches the service as None, which says what it wants.
+    "rate": lambda s, u, t, f: s.rate_ticket(u, t, form_int(f.get("score")), f.get("comment")),
     # The invite picker's form when JavaScript is off (with it, room.js asks over the socket).
     "invite": lambda s, u, t, f: room_service().invite(
         u, t, form_int(f.get("agent_id")) or 0, (f.get("note") or "")[:500] or None
@@ -199,6 +202,7 @@ DONE = {
     "resolve": "Ticket resolved.",
     "reopen": "Ticket reopened.",
     "note": "Note added.",
+    "rate": "Thank you: your answer was recorded.",
     "invite": "Invitation sent.",
 }
 

@@ -21,6 +21,7 @@ def test_openapi_document_describes_the_api(app):
         "/api/v1/tickets/{ticket_id}/events",
         "/api/v1/tickets/{ticket_id}/claim",
         "/api/v1/tickets/{ticket_id}/resolve",
+        "/api/v1/tickets/{ticket_id}/satisfaction",
     ):
         assert path in spec["paths"], path
     ticket_in = spec["components"]["schemas"]["TicketIn"]

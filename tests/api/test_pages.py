@@ -313,3 +313,50 @@ def test_someone_elses_ticket_is_refused_like_a_missing_one(login, db, clock, re
 def test_api_paths_still_answer_errors_in_json(login, requester):
     response = login(requester).get("/api/v1/tickets/99999")
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+# ----------------------------------------------------------------------- "How did we do?"
+
+
+def test_the_requester_rates_a_resolved_ticket_on_its_page_and_is_thanked(login, requester, agent):
+    customer, staff = login(requester), login(agent)
+    ticket = open_ticket(customer)
+    page_path = f"/tickets/{ticket['id']}"
+    assert "How did we do?" not in html(customer.get(page_path))
+    staff.post(f"/api/v1/tickets/{ticket['id']}/claim", json={})
+    staff.post(f"/api/v1/tickets/{ticket['id']}/resolve", json={"resolution": "New toner."})
+
+    form = html(customer.get(page_path))
+    assert "<legend><h2" in form and "How did we do?" in form
+    assert len(re.findall(r'<input type="radio" id="score-\d" name="score"', form)) == 5
+    assert '<label class="score" for="score-5">' in form
+    assert "How did we do?" not in html(staff.get(page_path))
+    without_token = customer.post(f"{page_path}/rate", data={"score": "4"})
+    assert without_token.status_code == 400
+
+    done = post_form(customer, f"{page_path}/rate", page_path, score="4", comment="Quick and kind.")
+
+    assert done.status_code == 302
+    thanked = html(customer.get(page_path))
+    assert "Thank you: your answer was recorded." in thanked
+    assert "<strong>4 of 5 (Good)</strong>" in thanked and "Quick and kind." in thanked
+    assert "How did we do?" not in thanked
+    assert "rated the help 4 of 5 (Good): “Quick and kind.”" in thanked
+    seen_by_staff = html(staff.get(page_path))
+    assert "<dt>Satisfaction</dt>" in seen_by_staff and "<strong>4 of 5</strong>" in seen_by_staff
+
+
+def test_a_rating_without_a_score_is_refused_and_keeps_the_comment(login, requester, agent):
+    customer, staff = login(requester), login(agent)
+    ticket = open_ticket(customer)
+    staff.post(f"/api/v1/tickets/{ticket['id']}/claim", json={})
+    staff.post(f"/api/v1/tickets/{ticket['id']}/resolve", json={"resolution": "Reseated."})
+    page_path = f"/tickets/{ticket['id']}"
+
+    refused = post_form(customer, f"{page_path}/rate", page_path, comment="Pretty good")
+
+    assert refused.status_code == 422
+    page = html(refused)
+    assert "The score is a whole number from 1 (bad) to 5 (great)." in page
+    assert ">Pretty good</textarea>" in page
+    assert "not rated yet" in html(staff.get(page_path))

@@ -24,3 +24,15 @@ PEOPLE = {7: "Hugo Helper", 9: "Olga Owner"}
 def test_a_helpers_moves_read_as_a_sentence_after_the_actors_name(kind, actor, data, text):
     event = TicketEvent(type=kind, actor_id=actor, data=data)
     assert str(describe(event, PEOPLE)) == text
+
+
+@pytest.mark.parametrize(
+    ("data", "text"),
+    [
+        ({"score": 5}, "rated the help 5 of 5 (Great)"),
+        ({"score": 2, "comment": "Slow <b>"}, "rated the help 2 of 5 (Poor): “Slow &lt;b&gt;”"),
+    ],
+)
+def test_a_rating_reads_as_a_score_in_words_with_the_comment_escaped(data, text):
+    event = TicketEvent(type="satisfaction_rated", actor_id=3, data=data)
+    assert str(describe(event, PEOPLE)) == text

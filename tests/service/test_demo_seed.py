@@ -272,6 +272,10 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
             elif e.type == "helper_joined":
                 via = {"invitation": {"invitation_id"}}.get(e.data["via"], set())
                 assert set(e.data) == {"agent_id", "via"} | via
+            elif e.type == "satisfaction_rated":
+                # As live: the requester's answer, the comment only when they wrote one.
+                assert set(e.data) in ({"score"}, {"score", "comment"})
+                assert e.data["score"] in range(1, 6) and e.actor_id == ticket.requester_id
             else:
                 assert set(e.data) == expected[e.type], e.type
             if e.type == "escalated":
@@ -765,3 +769,41 @@ def test_requester_replies_when_switched_on() -> None:
         assert authors <= owners | {ticket.requester}
         assert ticket.requester in authors or ticket.status == "pending"
     assert REQUESTER_REPLIES is True
+
+
+def test_about_two_in_three_resolutions_are_rated_and_a_smoother_ride_scores_higher(
+    demo: Session,
+) -> None:
+    resolved = 0
+    by_handoffs: dict[bool, list[int]] = {False: [], True: []}
+    by_speed: dict[bool, list[int]] = {False: [], True: []}
+    for ticket, events in _tickets_with_events(demo):
+        if ticket.status not in ("resolved", "closed"):
+            continue
+        resolved += 1
+        types = [e.type for e in events]
+        ratings = [e for e in events if e.type == "satisfaction_rated"]
+        if not ratings:
+            continue
+        [rating] = ratings
+        # Shortly after the last resolution, before any closing, as the requester would.
+        last_resolved = max(e.at for e in events if e.type == "resolved")
+        assert last_resolved < rating.at <= last_resolved + timedelta(hours=12)
+        assert "closed" not in types[: types.index("satisfaction_rated")]
+        handoffs = sum(
+            e.type == "unassigned"
+            or (e.type == "assigned" and e.data["previous_owner_id"] is not None)
+            for e in events
+        )
+        by_handoffs[handoffs > 0].append(rating.data["score"])
+        fast = last_resolved - ticket.created_at < (ticket.resolve_due_at - ticket.created_at) / 2
+        by_speed[fast].append(rating.data["score"])
+    rated = sum(len(scores) for scores in by_handoffs.values())
+    assert 0.6 <= rated / resolved <= 0.7
+    assert all(by_handoffs.values()) and all(by_speed.values())
+
+    def mean(scores: list[int]) -> float:
+        return sum(scores) / len(scores)
+
+    assert mean(by_handoffs[False]) > mean(by_handoffs[True]) + 0.2
+    assert mean(by_speed[True]) > mean(by_speed[False]) + 0.2

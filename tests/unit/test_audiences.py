@@ -44,6 +44,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     "deflected": {"article_id": 1},
     "article_linked": {"article_id": 1},
     "article_published": {"article_id": 1},
+    "satisfaction_rated": {"score": 4, "comment": "Quick, thanks"},
 }
 
 # What each outsider receives, type by type (absent: nothing at all).
@@ -58,6 +59,7 @@ EXPECTED: dict[Audience, dict[str, set[str]]] = {
         "article_suggested": {"article_id"},
         "article_viewed": {"article_id"},
         "deflected": {"article_id"},
+        "satisfaction_rated": {"score", "comment"},
     },
     Audience.GUEST: {
         "status_changed": {"from", "to"},
