@@ -36,23 +36,27 @@ def epoch(dialect: Dialect, expr: str) -> str:
 
 
 def jtext(dialect: Dialect, key: str, column: str = "data") -> str:
-    """A JSON object's string member (NULL when missing or not a string).
+    """A JSON object's member as text (NULL when missing).
+
+    On PostgreSQL a member that is not a string is NULL. On SQLite the member is extracted
+    once, as is (each guard would parse the JSON text again, and parsing is most of what a
+    metrics query costs there): a number where a string belongs stays a number, which compares
+    unequal to every string — never an error, never a false match.
 
     >>> jtext("sqlite", "via", "e.data")
-    "(CASE WHEN json_type(e.data, '$.via') = 'text' THEN json_extract(e.data, '$.via') END)"
+    "json_extract(e.data, '$.via')"
     """
     _check_key(key)
     if dialect == "postgresql":
         return f"(CASE WHEN jsonb_typeof({column}->'{key}') = 'string' THEN {column}->>'{key}' END)"
-    return (
-        f"(CASE WHEN json_type({column}, '$.{key}') = 'text' "
-        f"THEN json_extract({column}, '$.{key}') END)"
-    )
+    return f"json_extract({column}, '$.{key}')"
 
 
 def jnum(dialect: Dialect, key: str, column: str = "data") -> str:
-    """A JSON object's numeric member as a double (NULL when missing or not a number), so that
-    a hand-edited or imported row with ``"agent_id": "7"`` is ignored, never a query error.
+    """A JSON object's numeric member (NULL when missing), so that a hand-edited or imported
+    row with ``"agent_id": "7"`` is ignored rather than a query error: on PostgreSQL a member
+    that is not a number is NULL; on SQLite (see :func:`jtext`) the text ``'7'`` compares
+    unequal to the number 7.
 
     >>> jnum("postgresql", "agent_id")
     "(CASE WHEN jsonb_typeof(data->'agent_id') = 'number' THEN (data->>'agent_id')::float8 END)"
@@ -63,22 +67,20 @@ def jnum(dialect: Dialect, key: str, column: str = "data") -> str:
             f"(CASE WHEN jsonb_typeof({column}->'{key}') = 'number' "
             f"THEN ({column}->>'{key}')::float8 END)"
         )
-    return (
-        f"(CASE WHEN json_type({column}, '$.{key}') IN ('integer', 'real') "
-        f"THEN CAST(json_extract({column}, '$.{key}') AS REAL) END)"
-    )
+    return f"json_extract({column}, '$.{key}')"
 
 
 def jbool(dialect: Dialect, key: str, column: str = "data") -> str:
     """1 when a JSON member is ``true``, else 0.
 
     >>> jbool("sqlite", "split")
-    "(CASE WHEN json_type(data, '$.split') = 'true' THEN 1 ELSE 0 END)"
+    "(CASE WHEN json_extract(data, '$.split') = 1 THEN 1 ELSE 0 END)"
     """
     _check_key(key)
     if dialect == "postgresql":
         return f"(CASE WHEN {column}->'{key}' = 'true'::jsonb THEN 1 ELSE 0 END)"
-    return f"(CASE WHEN json_type({column}, '$.{key}') = 'true' THEN 1 ELSE 0 END)"
+    # SQLite's json_extract answers 1 for true (and for the number 1, a harmless reading).
+    return f"(CASE WHEN json_extract({column}, '$.{key}') = 1 THEN 1 ELSE 0 END)"
 
 
 def json_map(dialect: Dialect, param: str) -> str:

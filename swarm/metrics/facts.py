@@ -14,6 +14,7 @@ has one order, and durations that come out negative are reported as zero.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -134,11 +135,18 @@ def _created(dialect: Dialect, sel: Selection, params: dict[str, Any]) -> str:
         f"COALESCE({jtext(dialect, 'category', 'f.data')}, '') AS category, "
         f"{jbool(dialect, 'split', 'f.data')} AS split, "
         f"{jnum(dialect, 'requester_id', 'f.data')} AS requester "
-        "FROM ticket_events f "
-        f"WHERE {' AND '.join(where)} "
-        "AND f.id IN (SELECT MIN(id) FROM ticket_events WHERE source = :source "
-        "AND type = 'created' GROUP BY ticket_id)"
+        "FROM first_created fc JOIN ticket_events f ON f.id = fc.id "
+        f"WHERE {' AND '.join(where)}"
     )
+
+
+#: The selected tickets' first ``created`` events (a log may repeat one), then the tickets.
+_SELECTED = """
+first_created AS MATERIALIZED (
+    SELECT MIN(id) AS id FROM ticket_events
+    WHERE source = :source AND type = 'created' GROUP BY ticket_id
+),
+c AS MATERIALIZED ({created})"""
 
 
 def facts_sql(
@@ -146,7 +154,11 @@ def facts_sql(
 ) -> tuple[str, dict[str, Any]]:
     """The query (and its parameters) that answers one row per selected ticket, in
     :data:`FACT_COLUMNS` order. ``levels`` maps an agent's user id to their support level
-    (1–3; 4 for field/vendor work), for the cost of a resolve.
+    (1–3), for the cost of a resolve.
+
+    One pass over all the selected tickets' events computes what a ``GROUP BY`` can; the
+    owner sequence (handoffs) reads only ``assigned``/``escalated``/``deescalated`` rows and
+    the helpers only ``helper_joined`` rows, so the log is walked once and a fraction.
 
     Examples
     --------
@@ -155,71 +167,81 @@ def facts_sql(
     >>> sorted(params)
     ['as_of', 'levels', 'source']
     """
-    import json
-
     params: dict[str, Any] = {
         "source": sel.source,
         "as_of": time_param(dialect, sel.as_of),
         "levels": json.dumps({str(int(k)): int(v) for k, v in (levels or {}).items()}),
     }
     created = _created(dialect, sel, params)
-    agent = jnum(dialect, "agent_id", "e.data")
-    kind = jtext(dialect, "kind", "e.data")
-    via = jtext(dialect, "via", "e.data")
-    reason = jtext(dialect, "reason", "e.data")
-    tier_of = f"COALESCE({jnum(dialect, 'to_tier', 'e.data')}, {jnum(dialect, 'tier', 'e.data')})"
+    agent = jnum(dialect, "agent_id", "ev.data")
     not_touch = ", ".join(f"'{t}'" for t in _NOT_A_TOUCH)
-    help_kinds = ", ".join(f"'{t}'" for t in _HELP_KINDS)
+    # The person an event tells of: the owner an assignment names or the helper who joined
+    # (a manager dispatching a ticket is not working it), else whoever acted.
+    person = (
+        f"CASE WHEN ev.type IN ('assigned', 'helper_joined') THEN {agent} "
+        f"WHEN ev.type IN ({not_touch}) THEN NULL ELSE ev.actor_id END"
+    )
 
     def ep(expr: str) -> str:
         return epoch(dialect, expr)
 
     sql = f"""
-WITH c AS ({created}),
-e AS (
+WITH {_SELECTED.format(created=created)},
+events AS (
     SELECT ev.ticket_id, ev.id, ev.type, ev.actor_id, ev.at, ev.data, c.requester
-    FROM ticket_events ev JOIN c ON c.ticket_id = ev.ticket_id
-    WHERE ev.source = :source AND ev.at <= :as_of
+    FROM c JOIN ticket_events ev ON ev.ticket_id = c.ticket_id
+    -- "|| ''": without statistics SQLite would walk the (source, at) index once per ticket;
+    -- this keeps it on (ticket_id, id), a few rows per ticket.
+    WHERE ev.source || '' = :source AND ev.at <= :as_of
 ),
-agg AS (
-    SELECT e.ticket_id,
-        MIN(CASE WHEN e.type = 'assigned' THEN e.id END) AS first_assigned_id,
-        MIN(CASE WHEN e.type = 'assigned' THEN e.at END) AS first_assigned_at,
-        MIN(CASE WHEN e.type = 'message' AND {kind} = 'reply' AND e.actor_id IS NOT NULL
-                 AND e.actor_id <> COALESCE(e.requester, -1) THEN e.at END) AS first_reply_at,
-        MAX(CASE WHEN e.type = 'resolved' THEN e.id END) AS last_resolved_id,
-        MAX(CASE WHEN e.type = 'reopened' THEN e.id END) AS last_reopened_id,
-        SUM(CASE WHEN e.type = 'reopened' THEN 1 ELSE 0 END) AS reopens,
-        SUM(CASE WHEN e.type = 'escalated' THEN 1 ELSE 0 END) AS escalations,
-        SUM(CASE WHEN e.type = 'escalated' AND {reason} = 'time_limit' THEN 1 ELSE 0 END)
+agg AS MATERIALIZED (
+    SELECT ev.ticket_id,
+        MIN(CASE WHEN ev.type = 'assigned' THEN ev.id END) AS first_assigned_id,
+        MIN(CASE WHEN ev.type = 'assigned' THEN ev.at END) AS first_assigned_at,
+        MIN(CASE WHEN ev.type = 'message' AND ev.actor_id IS NOT NULL
+                 AND ev.actor_id <> COALESCE(ev.requester, -1)
+                 AND {jtext(dialect, "kind", "ev.data")} = 'reply' THEN ev.at END)
+            AS first_reply_at,
+        MAX(CASE WHEN ev.type = 'resolved' THEN ev.id END) AS last_resolved_id,
+        MAX(CASE WHEN ev.type = 'reopened' THEN ev.id END) AS last_reopened_id,
+        SUM(CASE WHEN ev.type = 'reopened' THEN 1 ELSE 0 END) AS reopens,
+        SUM(CASE WHEN ev.type = 'escalated' THEN 1 ELSE 0 END) AS escalations,
+        SUM(CASE WHEN ev.type = 'escalated'
+                 AND {jtext(dialect, "reason", "ev.data")} = 'time_limit' THEN 1 ELSE 0 END)
             AS escalations_by_time,
-        SUM(CASE WHEN e.type = 'deescalated' THEN 1 ELSE 0 END) AS deescalations,
-        SUM(CASE WHEN e.type = 'vendor_handoff' THEN 1 ELSE 0 END) AS vendor_handoffs,
-        SUM(CASE WHEN e.type = 'hand_raised' THEN 1 ELSE 0 END) AS hands_raised,
-        MIN(CASE WHEN e.type = 'helper_joined' AND {via} IS NOT NULL THEN e.at END)
-            AS first_helper_at,
-        SUM(CASE WHEN e.type = 'helper_left'
-                 THEN COALESCE({jnum(dialect, "seconds", "e.data")}, 0) ELSE 0 END)
+        SUM(CASE WHEN ev.type = 'deescalated' THEN 1 ELSE 0 END) AS deescalations,
+        SUM(CASE WHEN ev.type = 'vendor_handoff' THEN 1 ELSE 0 END) AS vendor_handoffs,
+        SUM(CASE WHEN ev.type = 'hand_raised' THEN 1 ELSE 0 END) AS hands_raised,
+        MIN(CASE WHEN ev.type = 'helper_joined' THEN ev.at END) AS first_helper_at,
+        SUM(CASE WHEN ev.type = 'helper_left'
+                 THEN COALESCE({jnum(dialect, "seconds", "ev.data")}, 0) ELSE 0 END)
             AS helper_seconds,
-        MAX(CASE WHEN e.type = 'satisfaction_rated' THEN e.id END) AS last_rating_id,
-        MAX(CASE WHEN e.type IN ('assigned', 'queued', 'escalated', 'deescalated')
-                 THEN {tier_of} END) AS top_tier
-    FROM e GROUP BY e.ticket_id
+        MAX(CASE WHEN ev.type = 'satisfaction_rated' THEN ev.id END) AS last_rating_id,
+        MAX(CASE WHEN ev.type IN ('escalated', 'deescalated')
+                 THEN {jnum(dialect, "to_tier", "ev.data")}
+                 WHEN ev.type IN ('assigned', 'queued')
+                 THEN {jnum(dialect, "tier", "ev.data")} END) AS top_tier,
+        COUNT(DISTINCT CASE WHEN ev.type = 'guest_invited'
+                            THEN {jnum(dialect, "guest_id", "ev.data")} END) AS guests,
+        COUNT(DISTINCT {person}) AS people,
+        COUNT(DISTINCT CASE WHEN ({person}) = ev.requester THEN ev.requester END)
+            AS requester_acted
+    FROM events ev GROUP BY ev.ticket_id
 ),
-moves AS (
-    SELECT e.ticket_id, e.id, e.type, {agent} AS agent,
-        {jnum(dialect, "from_tier", "e.data")} AS from_tier,
-        {jnum(dialect, "to_tier", "e.data")} AS to_tier
-    FROM e WHERE e.type IN ('assigned', 'escalated', 'deescalated')
+moves AS MATERIALIZED (
+    SELECT ev.ticket_id, ev.id, ev.type, ev.at, {agent} AS agent,
+        {jnum(dialect, "from_tier", "ev.data")} AS from_tier,
+        {jnum(dialect, "to_tier", "ev.data")} AS to_tier
+    FROM events ev WHERE ev.type IN ('assigned', 'escalated', 'deescalated', 'helper_joined')
 ),
 seq AS (
-    SELECT m.*,
+    SELECT m.ticket_id, m.type, m.agent, m.from_tier, m.to_tier,
         LAG(m.type) OVER w AS prev_type,
         LAG(m.agent) OVER w AS prev_agent,
         LAG(m.from_tier) OVER w AS prev_from,
         LAG(m.to_tier) OVER w AS prev_to,
         SUM(CASE WHEN m.type = 'assigned' THEN 1 ELSE 0 END) OVER w AS assigned_so_far
-    FROM moves m
+    FROM moves m WHERE m.type <> 'helper_joined'
     WINDOW w AS (PARTITION BY m.ticket_id ORDER BY m.id)
 ),
 handoffs AS (
@@ -233,72 +255,43 @@ handoffs AS (
         ELSE 0 END) AS handoffs
     FROM seq GROUP BY ticket_id
 ),
-guests AS (
-    SELECT DISTINCT e.ticket_id, {jnum(dialect, "guest_id", "e.data")} AS person
-    FROM e WHERE e.type = 'guest_invited'
+levels AS MATERIALIZED ({json_map(dialect, "levels")}),
+staffing AS (
+    SELECT m.ticket_id,
+        COUNT(DISTINCT CASE WHEN m.type = 'helper_joined' THEN m.agent END) AS helpers,
+        MAX(CASE WHEN m.type = 'assigned' THEN COALESCE(lv.v, 0) END) AS owner_level,
+        MAX(CASE WHEN m.type = 'helper_joined' THEN COALESCE(lv.v, 0) END) AS helper_level
+    FROM moves m LEFT JOIN levels lv ON lv.k = m.agent
+    WHERE m.type IN ('assigned', 'helper_joined')
+    GROUP BY m.ticket_id
 ),
-people AS (
-    SELECT e.ticket_id, e.actor_id AS person FROM e
-    WHERE e.actor_id IS NOT NULL AND e.type NOT IN ({not_touch})
-    UNION
-    SELECT e.ticket_id, {agent} AS person FROM e WHERE e.type IN ('assigned', 'helper_joined')
-),
-touches AS (
-    SELECT p.ticket_id, COUNT(*) AS touches FROM people p
-    JOIN c ON c.ticket_id = p.ticket_id
-    LEFT JOIN guests g ON g.ticket_id = p.ticket_id AND g.person = p.person
-    WHERE p.person IS NOT NULL AND p.person <> COALESCE(c.requester, -1) AND g.person IS NULL
-    GROUP BY p.ticket_id
-),
-writers AS (
-    SELECT DISTINCT e.ticket_id, e.actor_id AS person FROM e
-    WHERE e.type IN ({help_kinds}) AND e.actor_id IS NOT NULL
-),
-joined AS (
-    SELECT DISTINCT e.ticket_id, {agent} AS person, {via} AS via FROM e
-    WHERE e.type = 'helper_joined'
-),
-helpers AS (
-    SELECT j.ticket_id, COUNT(DISTINCT j.person) AS helpers,
-        MAX(COALESCE(lv.v, 0)) AS helper_level
-    FROM joined j
-    LEFT JOIN writers w ON w.ticket_id = j.ticket_id AND w.person = j.person
-    LEFT JOIN ({json_map(dialect, "levels")}) lv ON lv.k = j.person
-    WHERE j.person IS NOT NULL AND (j.via IS NOT NULL OR w.person IS NOT NULL)
-    GROUP BY j.ticket_id
-),
-owners AS (
-    SELECT e.ticket_id, MAX(COALESCE(lv.v, 0)) AS owner_level FROM e
-    LEFT JOIN ({json_map(dialect, "levels")}) lv ON lv.k = {agent}
-    WHERE e.type = 'assigned' GROUP BY e.ticket_id
-),
-guest_n AS (SELECT ticket_id, COUNT(*) AS guests FROM guests GROUP BY ticket_id),
 res AS (
     SELECT a.ticket_id, r.at AS resolved_at, r.actor_id AS resolver
     FROM agg a JOIN ticket_events r ON r.id = a.last_resolved_id
     WHERE a.last_reopened_id IS NULL OR a.last_resolved_id > a.last_reopened_id
 ),
 reach AS (
-    SELECT e.ticket_id, MIN(e.at) AS resolver_at FROM e JOIN res ON res.ticket_id = e.ticket_id
-    WHERE e.actor_id = res.resolver
-       OR (e.type IN ('assigned', 'helper_joined') AND {agent} = res.resolver)
-    GROUP BY e.ticket_id
+    SELECT m.ticket_id, MIN(m.at) AS resolver_at FROM moves m
+    JOIN res ON res.ticket_id = m.ticket_id AND m.agent = res.resolver
+    WHERE m.type IN ('assigned', 'helper_joined')
+    GROUP BY m.ticket_id
 )
 SELECT c.ticket_id, c.arm, c.split, c.priority, c.category,
     {ep("c.created_at")} AS created_s,
     {ep("a.first_assigned_at")} AS first_assigned_s,
     {ep("a.first_reply_at")} AS first_reply_s,
     {ep("res.resolved_at")} AS resolved_s,
-    {ep("reach.resolver_at")} AS resolver_s,
+    {ep("COALESCE(reach.resolver_at, res.resolved_at)")} AS resolver_s,
     {ep("a.first_helper_at")} AS first_helper_s,
     {jnum(dialect, "agent_id", "fa.data")} AS first_owner,
     res.resolver,
     a.reopens, a.escalations, a.escalations_by_time, a.deescalations, a.vendor_handoffs,
-    a.hands_raised, COALESCE(h.handoffs, 0) AS handoffs, COALESCE(t.touches, 0) AS touches,
-    COALESCE(hp.helpers, 0) AS helpers, COALESCE(gn.guests, 0) AS guests,
+    a.hands_raised, COALESCE(h.handoffs, 0) AS handoffs,
+    a.people - a.requester_acted AS touches,
+    COALESCE(st.helpers, 0) AS helpers, a.guests,
     a.helper_seconds, {jnum(dialect, "score", "sr.data")} AS satisfaction,
-    a.top_tier, COALESCE(o.owner_level, 0) AS owner_level,
-    COALESCE(hp.helper_level, 0) AS helper_level
+    a.top_tier, COALESCE(st.owner_level, 0) AS owner_level,
+    COALESCE(st.helper_level, 0) AS helper_level
 FROM c
 JOIN agg a ON a.ticket_id = c.ticket_id
 LEFT JOIN ticket_events fa ON fa.id = a.first_assigned_id
@@ -306,10 +299,7 @@ LEFT JOIN ticket_events sr ON sr.id = a.last_rating_id
 LEFT JOIN res ON res.ticket_id = c.ticket_id
 LEFT JOIN reach ON reach.ticket_id = c.ticket_id
 LEFT JOIN handoffs h ON h.ticket_id = c.ticket_id
-LEFT JOIN touches t ON t.ticket_id = c.ticket_id
-LEFT JOIN helpers hp ON hp.ticket_id = c.ticket_id
-LEFT JOIN guest_n gn ON gn.ticket_id = c.ticket_id
-LEFT JOIN owners o ON o.ticket_id = c.ticket_id
+LEFT JOIN staffing st ON st.ticket_id = c.ticket_id
 ORDER BY c.ticket_id
 """
     return sql, params
@@ -364,11 +354,11 @@ def pause_sql(dialect: Dialect, sel: Selection) -> tuple[str, dict[str, Any]]:
         return epoch(dialect, expr)
 
     sql = f"""
-WITH c AS ({created}),
+WITH {_SELECTED.format(created=created)},
 e AS (
     SELECT ev.ticket_id, ev.id, ev.type, ev.at, ev.data
-    FROM ticket_events ev JOIN c ON c.ticket_id = ev.ticket_id
-    WHERE ev.source = :source AND ev.at <= :as_of
+    FROM c JOIN ticket_events ev ON ev.ticket_id = c.ticket_id
+    WHERE ev.source || '' = :source AND ev.at <= :as_of
       AND ev.type IN ('status_changed', 'resolved', 'reopened', 'closed',
                       'vendor_handoff', 'vendor_update')
 ),
