@@ -781,9 +781,8 @@ def measure_once(url: str) -> dict[str, Any]:
     """Run the comparison once in this process; its time and this process's peak RSS."""
     import resource
 
-    from swarm.reporting.service import MetricsQuery, build_report
-
     from swarm.db import make_engine
+    from swarm.reporting.service import MetricsQuery, build_report
 
     engine = make_engine(url)
     with engine.connect() as conn:

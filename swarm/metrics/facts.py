@@ -184,19 +184,20 @@ def facts_sql(
     def ep(expr: str) -> str:
         return epoch(dialect, expr)
 
+    def source_of(alias: str) -> str:
+        return _source_column(dialect, alias)
+
     sql = f"""
 WITH {_SELECTED.format(created=created)},
-events AS (
+events AS NOT MATERIALIZED (
     SELECT ev.ticket_id, ev.id, ev.type, ev.actor_id, ev.at, ev.data, c.requester
     FROM c JOIN ticket_events ev ON ev.ticket_id = c.ticket_id
-    -- "|| ''": without statistics SQLite would walk the (source, at) index once per ticket;
-    -- this keeps it on (ticket_id, id), a few rows per ticket.
-    WHERE ev.source || '' = :source AND ev.at <= :as_of
+    WHERE {source_of("ev")} = :source AND ev.at <= :as_of
 ),
 guests AS MATERIALIZED (
     SELECT DISTINCT g.ticket_id, {jnum(dialect, "guest_id", "g.data")} AS person
     FROM c JOIN ticket_events g ON g.ticket_id = c.ticket_id
-    WHERE g.source || '' = :source AND g.type = 'guest_invited' AND g.at <= :as_of
+    WHERE {source_of("g")} = :source AND g.type = 'guest_invited' AND g.at <= :as_of
 ),
 agg AS MATERIALIZED (
     SELECT ev.ticket_id,
@@ -225,16 +226,20 @@ agg AS MATERIALIZED (
                  THEN {jnum(dialect, "to_tier", "ev.data")}
                  WHEN ev.type IN ('assigned', 'queued')
                  THEN {jnum(dialect, "tier", "ev.data")} END) AS top_tier,
-        COUNT(DISTINCT CASE WHEN ev.type = 'guest_invited'
-                            THEN {jnum(dialect, "guest_id", "ev.data")} END) AS guests,
-        COUNT(DISTINCT {person}) AS people,
-        COUNT(DISTINCT CASE WHEN ({person}) = ev.requester THEN ev.requester END)
-            AS requester_acted
+        MAX(ev.id) AS last_id
     FROM events ev
-    -- A guest of the ticket's room is outside help, counted apart (``guests``).
-    LEFT JOIN guests gu ON gu.ticket_id = ev.ticket_id AND gu.person = ev.actor_id
+    -- No DISTINCT aggregate here: PostgreSQL hashes (and parallelises) a plain GROUP BY.
     GROUP BY ev.ticket_id
 ),
+touches AS (
+    SELECT p.ticket_id, COUNT(*) AS touches FROM (
+        SELECT DISTINCT ev.ticket_id, {person} AS person FROM events ev
+        -- A guest of the ticket's room is outside help, counted apart (``guests``).
+        LEFT JOIN guests gu ON gu.ticket_id = ev.ticket_id AND gu.person = ev.actor_id
+        WHERE ({person}) IS NOT NULL AND ({person}) <> COALESCE(ev.requester, -1)
+    ) p GROUP BY p.ticket_id
+),
+guest_n AS (SELECT ticket_id, COUNT(*) AS guests FROM guests GROUP BY ticket_id),
 moves AS MATERIALIZED (
     SELECT ev.ticket_id, ev.id, ev.type, ev.at, {agent} AS agent,
         {jnum(dialect, "from_tier", "ev.data")} AS from_tier,
@@ -293,8 +298,8 @@ SELECT c.ticket_id, c.arm, c.split, c.priority, c.category,
     res.resolver,
     a.reopens, a.escalations, a.escalations_by_time, a.deescalations, a.vendor_handoffs,
     a.hands_raised, COALESCE(h.handoffs, 0) AS handoffs,
-    a.people - a.requester_acted AS touches,
-    COALESCE(st.helpers, 0) AS helpers, a.guests,
+    COALESCE(t.touches, 0) AS touches,
+    COALESCE(st.helpers, 0) AS helpers, COALESCE(gn.guests, 0) AS guests,
     a.helper_seconds, {jnum(dialect, "score", "sr.data")} AS satisfaction,
     a.top_tier, COALESCE(st.owner_level, 0) AS owner_level,
     COALESCE(st.helper_level, 0) AS helper_level
@@ -306,9 +311,24 @@ LEFT JOIN res ON res.ticket_id = c.ticket_id
 LEFT JOIN reach ON reach.ticket_id = c.ticket_id
 LEFT JOIN handoffs h ON h.ticket_id = c.ticket_id
 LEFT JOIN staffing st ON st.ticket_id = c.ticket_id
+LEFT JOIN touches t ON t.ticket_id = c.ticket_id
+LEFT JOIN guest_n gn ON gn.ticket_id = c.ticket_id
 ORDER BY c.ticket_id
 """
     return sql, params
+
+
+def _source_column(dialect: Dialect, alias: str) -> str:
+    """``alias.source`` as the join to the selected tickets should read it. On SQLite, without
+    planner statistics (the application never gathers them), an indexed ``source`` makes the
+    planner walk the ``(source, at)`` index once per ticket; ``|| ''`` keeps it on the
+    ``(ticket_id, id)`` index, a few rows per ticket. PostgreSQL has statistics, and the plain
+    column gives it the right estimate.
+
+    >>> _source_column("sqlite", "ev"), _source_column("postgresql", "ev")
+    ("ev.source || ''", 'ev.source')
+    """
+    return f"{alias}.source || ''" if dialect == "sqlite" else f"{alias}.source"
 
 
 def _level_of(expr: str, levels: Mapping[int, int]) -> str:
@@ -377,12 +397,15 @@ def pause_sql(dialect: Dialect, sel: Selection) -> tuple[str, dict[str, Any]]:
     def ep(expr: str) -> str:
         return epoch(dialect, expr)
 
+    def source_of(alias: str) -> str:
+        return _source_column(dialect, alias)
+
     sql = f"""
 WITH {_SELECTED.format(created=created)},
 e AS (
     SELECT ev.ticket_id, ev.id, ev.type, ev.at, ev.data
     FROM c JOIN ticket_events ev ON ev.ticket_id = c.ticket_id
-    WHERE ev.source || '' = :source AND ev.at <= :as_of
+    WHERE {source_of("ev")} = :source AND ev.at <= :as_of
       AND ev.type IN ('status_changed', 'resolved', 'reopened', 'closed',
                       'vendor_handoff', 'vendor_update')
 ),

@@ -41,6 +41,8 @@ __all__ = [
 ]
 
 METRICS_SETTINGS_KEY = "metrics"
+#: ``work_mem`` of the metrics queries' transaction on PostgreSQL (per sort or hash node).
+POSTGRES_WORK_MEM = "128MB"
 #: A period or filter value a manager could mean; beyond it is a typo, not a question.
 MAX_FILTER_VALUES = 50
 
@@ -198,6 +200,10 @@ def build_report(
         tier=query.tier,
         skill=query.skill,
     )
+    if dialect == "postgresql":
+        # Analytical sorts and hashes over a whole log: PostgreSQL's 4 MB default would spill
+        # them to disk. For this transaction only.
+        conn.execute(text(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'"))
     sql, params = facts_sql(dialect, sel, levels)
     rows = conn.execute(text(sql), params).all()
     psql, pparams = pause_sql(dialect, sel)
