@@ -21,8 +21,11 @@ from tests.conftest import make_config
 
 
 @pytest.fixture
-def app(tmp_path: Path, clock: FakeClock) -> Iterator[Flask]:
-    application = create_app(make_config(tmp_path), clock=clock)
+def app(request: pytest.FixtureRequest, tmp_path: Path, clock: FakeClock) -> Iterator[Flask]:
+    # ``@pytest.mark.app_config(name=value)`` overrides the test app's configuration.
+    marker = request.node.get_closest_marker("app_config")
+    overrides = marker.kwargs if marker else {}
+    application = create_app(make_config(tmp_path, **overrides), clock=clock)
     rt: Runtime = application.extensions["swarm"]
     Base.metadata.create_all(rt.engine)
     yield application
