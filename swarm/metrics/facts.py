@@ -189,7 +189,7 @@ def facts_sql(
 
     sql = f"""
 WITH {_SELECTED.format(created=created)},
-events AS NOT MATERIALIZED (
+events AS (
     SELECT ev.ticket_id, ev.id, ev.type, ev.actor_id, ev.at, ev.data, c.requester
     FROM c JOIN ticket_events ev ON ev.ticket_id = c.ticket_id
     WHERE {source_of("ev")} = :source AND ev.at <= :as_of
@@ -226,20 +226,16 @@ agg AS MATERIALIZED (
                  THEN {jnum(dialect, "to_tier", "ev.data")}
                  WHEN ev.type IN ('assigned', 'queued')
                  THEN {jnum(dialect, "tier", "ev.data")} END) AS top_tier,
-        MAX(ev.id) AS last_id
+        COUNT(DISTINCT CASE WHEN ev.type = 'guest_invited'
+                            THEN {jnum(dialect, "guest_id", "ev.data")} END) AS guests,
+        COUNT(DISTINCT {person}) AS people,
+        COUNT(DISTINCT CASE WHEN ({person}) = ev.requester THEN ev.requester END)
+            AS requester_acted
     FROM events ev
-    -- No DISTINCT aggregate here: PostgreSQL hashes (and parallelises) a plain GROUP BY.
+    -- A guest of the ticket's room is outside help, counted apart (``guests``).
+    LEFT JOIN guests gu ON gu.ticket_id = ev.ticket_id AND gu.person = ev.actor_id
     GROUP BY ev.ticket_id
 ),
-touches AS (
-    SELECT p.ticket_id, COUNT(*) AS touches FROM (
-        SELECT DISTINCT ev.ticket_id, {person} AS person FROM events ev
-        -- A guest of the ticket's room is outside help, counted apart (``guests``).
-        LEFT JOIN guests gu ON gu.ticket_id = ev.ticket_id AND gu.person = ev.actor_id
-        WHERE ({person}) IS NOT NULL AND ({person}) <> COALESCE(ev.requester, -1)
-    ) p GROUP BY p.ticket_id
-),
-guest_n AS (SELECT ticket_id, COUNT(*) AS guests FROM guests GROUP BY ticket_id),
 moves AS MATERIALIZED (
     SELECT ev.ticket_id, ev.id, ev.type, ev.at, {agent} AS agent,
         {jnum(dialect, "from_tier", "ev.data")} AS from_tier,
@@ -298,8 +294,8 @@ SELECT c.ticket_id, c.arm, c.split, c.priority, c.category,
     res.resolver,
     a.reopens, a.escalations, a.escalations_by_time, a.deescalations, a.vendor_handoffs,
     a.hands_raised, COALESCE(h.handoffs, 0) AS handoffs,
-    COALESCE(t.touches, 0) AS touches,
-    COALESCE(st.helpers, 0) AS helpers, COALESCE(gn.guests, 0) AS guests,
+    a.people - a.requester_acted AS touches,
+    COALESCE(st.helpers, 0) AS helpers, a.guests,
     a.helper_seconds, {jnum(dialect, "score", "sr.data")} AS satisfaction,
     a.top_tier, COALESCE(st.owner_level, 0) AS owner_level,
     COALESCE(st.helper_level, 0) AS helper_level
@@ -311,8 +307,6 @@ LEFT JOIN res ON res.ticket_id = c.ticket_id
 LEFT JOIN reach ON reach.ticket_id = c.ticket_id
 LEFT JOIN handoffs h ON h.ticket_id = c.ticket_id
 LEFT JOIN staffing st ON st.ticket_id = c.ticket_id
-LEFT JOIN touches t ON t.ticket_id = c.ticket_id
-LEFT JOIN guest_n gn ON gn.ticket_id = c.ticket_id
 ORDER BY c.ticket_id
 """
     return sql, params
