@@ -15,7 +15,7 @@ has one order, and durations that come out negative are reported as zero.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -502,13 +502,29 @@ _INT_COLUMNS = {
 
 
 def ticket_facts(
-    rows: Sequence[Sequence[Any]], pauses: Sequence[Sequence[Any]], as_of_s: float
+    rows: Iterable[Sequence[Any]] | Iterable[Sequence[Sequence[Any]]],
+    pauses: Sequence[Sequence[Any]],
+    as_of_s: float,
+    *,
+    chunked: bool = False,
 ) -> TicketFacts:
     """Columns from the rows of :func:`facts_sql` and :func:`pause_sql`.
 
-    Unknown arms (a log without ``mode``) are dropped; an unknown priority is -1.
+    With ``chunked``, ``rows`` is an iterable of row batches (a streamed result's
+    ``partitions()``): each batch becomes numpy columns before the next is read, so that a
+    million tickets never sit in memory as Python rows. Unknown arms (a log without ``mode``)
+    are dropped; an unknown priority is -1.
     """
-    cols: dict[str, Any] = {}
+    batches = rows if chunked else [rows]
+    parts = [_columns(list(batch)) for batch in batches] or [_columns([])]
+    cols = {name: np.concatenate([p[name] for p in parts]) for name in FACT_COLUMNS}
+    paused, vendor = _pauses(cols["ticket"], pauses)
+    facts = TicketFacts(**cols, paused_s=paused, vendor_s=vendor, as_of_s=float(as_of_s))
+    return facts.take(facts.arm >= 0)
+
+
+def _columns(rows: Sequence[Sequence[Any]]) -> dict[str, NDArray[Any]]:
+    cols: dict[str, NDArray[Any]] = {}
     raw = list(zip(*rows, strict=True)) if rows else [() for _ in FACT_COLUMNS]
     for name, values in zip(FACT_COLUMNS, raw, strict=True):
         if name in ("arm", "priority"):
@@ -524,9 +540,7 @@ def ticket_facts(
             cols[name] = np.where(np.isnan(column), -1, column).astype(np.int64)
         else:
             cols[name] = np.array(values, dtype=np.float64)
-    paused, vendor = _pauses(cols["ticket"], pauses)
-    facts = TicketFacts(**cols, paused_s=paused, vendor_s=vendor, as_of_s=float(as_of_s))
-    return facts.take(facts.arm >= 0)
+    return cols
 
 
 def _pauses(tickets: IntArray, rows: Sequence[Sequence[Any]]) -> tuple[FloatArray, FloatArray]:

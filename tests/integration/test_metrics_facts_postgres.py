@@ -135,3 +135,16 @@ def test_facts_are_the_same_on_postgres(pg, selection):
             np.testing.assert_allclose(a, b, atol=0.01, err_msg=name)
         else:
             assert list(a) == list(b), name
+
+
+def test_the_whole_report_reads_postgres_through_its_streamed_cursor(pg):
+    from swarm.metrics.compare import build_report as from_facts
+    from swarm.reporting.service import MetricsQuery, _sla_targets, build_report
+
+    on_postgres = build_report(pg, MetricsQuery(), as_of=AS_OF, levels={OWNER: 1})
+    facts = facts_from_log(memory_log(log()), Selection("live", AS_OF), {OWNER: 1})
+    on_sqlite = from_facts(facts, dataset="live", period={}, filters={}, sla_targets=_sla_targets())
+
+    assert on_postgres["tickets"] == on_sqlite["tickets"] == 3
+    assert on_postgres["arms"]["swarm"]["metrics"] == on_sqlite["arms"]["swarm"]["metrics"]
+    assert on_postgres["differences"].keys() == on_sqlite["differences"].keys()
