@@ -19,6 +19,7 @@ MAX_ID = 2**63 - 1  # the largest value a BIGINT (and SQLite's INTEGER) column h
 MAX_DEPTH = 64  # arrays and objects inside one another; no payload of ours needs ten
 
 LONE_SURROGATE = "The JSON has an invalid character (a lone surrogate)."
+NUL = "The JSON has an invalid character (a NUL, which no text column holds)."
 TOO_DEEP = f"The JSON is nested too deeply (over {MAX_DEPTH} levels)."
 
 
@@ -53,14 +54,17 @@ class IdConverter(BaseConverter):
 
 
 def check_value(value: Any) -> None:
-    """Raise :class:`BadJSON` when a decoded value holds a lone surrogate (in a key or a
-    string) or is nested deeper than :data:`MAX_DEPTH`. Iterative: depth cannot overflow it."""
+    """Raise :class:`BadJSON` when a decoded value holds a lone surrogate or a NUL (in a key
+    or a string: PostgreSQL refuses both) or is nested deeper than :data:`MAX_DEPTH`.
+    Iterative: depth cannot overflow it."""
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, str):
             if not _encodable(item):
                 raise BadJSON(LONE_SURROGATE)
+            if "\x00" in item:
+                raise BadJSON(NUL)
         elif isinstance(item, dict | list):
             if depth >= MAX_DEPTH:
                 raise BadJSON(TOO_DEEP)

@@ -106,6 +106,18 @@ def test_a_lone_surrogate_in_a_ticket_is_refused_and_nothing_is_stored(login, re
     assert client.get("/api/v1/tickets").json["total"] == 0
 
 
+def test_a_nul_character_is_refused(login, requester):
+    response = login(requester).post(
+        "/api/v1/tickets",
+        data='{"subject": "s\\u0000", "body": "b"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json["error"]["message"] == (
+        "The JSON has an invalid character (a NUL, which no text column holds)."
+    )
+
+
 def test_a_paired_surrogate_escape_is_an_ordinary_character(login, requester):
     response = login(requester).post(
         "/api/v1/tickets",

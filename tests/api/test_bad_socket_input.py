@@ -21,6 +21,7 @@ def payloads(ticket_id):
         ("send_message", {"ticket_id": HUGE, "body": "hi", "client_id": "c1"}),
         ("send_message", {"ticket_id": ticket_id, "body": "hi \ud800", "client_id": "c2"}),
         ("send_message", {"ticket_id": ticket_id, "body": "hi", "client_id": "\udfff"}),
+        ("send_message", {"ticket_id": ticket_id, "body": "nul \x00", "client_id": "c3"}),
         ("typing", {"ticket_id": HUGE}),
         ("raise_hand", {"ticket_id": ticket_id, "note": "help \udc00"}),
         ("watch_queue", {"tier": HUGE}),
