@@ -58,7 +58,8 @@ def tickets() -> Any:
         or sort not in SORT_LABELS
     ):
         abort(400, "Unknown status, mode, priority or sort in the address.")
-    number = form_int(args.get("page")) or 1
+    # As the API's ``page``: at most 100,000, so the offset fits a 64-bit integer.
+    number = min(form_int(args.get("page")) or 1, 100_000)
     owner = filters["owner"]
     page = ticket_service().list(
         user,

@@ -71,6 +71,18 @@ def test_page_filters_ignore_digits_that_are_not_ascii(login, agent):
     assert login(agent).get("/tickets?owner=%C2%B2&page=%C2%B2").status_code == 200
 
 
+def test_a_dashboard_period_ending_on_the_last_date_there_is_is_refused(login, manager):
+    response = login(manager).get("/dashboard?to=9999-12-31")
+    assert response.status_code == 422
+    assert b"Give a last day before 9999-12-31." in response.data
+
+
+def test_a_page_number_too_large_for_an_offset_is_no_500(login, agent):
+    client = login(agent)
+    assert client.get("/tickets?page=9223372036854775807").status_code == 200
+    assert client.get(f"/tickets?owner={2**63 - 1}").status_code == 200
+
+
 def test_an_agent_id_beyond_64_bits_is_refused_as_invalid(login, requester, manager):
     ticket = open_ticket(login(requester))
     response = login(manager).post(
