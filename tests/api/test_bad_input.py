@@ -273,3 +273,11 @@ def test_an_unexpected_error_on_a_page_is_the_error_page(broken):
 def test_http_errors_keep_their_own_answers(app):
     response = app.test_client().get("/api/v1/no-such-thing")
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_the_openapi_document_says_path_ids_are_bounded_integers(app):
+    spec = app.test_client().get("/api/v1/openapi.json").json
+    ticket = spec["paths"]["/api/v1/tickets/{ticket_id}"]["get"]["parameters"]
+    tier = spec["paths"]["/api/v1/queues/{tier}"]["get"]["parameters"]
+    assert {"type": "integer", "minimum": 1, "maximum": 2**63 - 1} in [p["schema"] for p in ticket]
+    assert {"type": "integer", "minimum": 0, "maximum": 4} in [p["schema"] for p in tier]
