@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
 from typing import Any
 
-from apiflask import APIFlask
+from apiflask import APIFlask, abort
 from apiflask.exceptions import HTTPError
-from flask import render_template, request
+from flask import Request, Response, g, render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 from swarm.clock import Clock, SystemClock
 from swarm.config import PROJECT_ROOT, Config, load_config
 from swarm.db import make_engine, make_session_factory
 from swarm.dispatch.service import RoutingCaches
+from swarm.inputs import MAX_ID, BadJSON, CheckedJSON, IdConverter, ascii_int
 from swarm.models import User
 from swarm.realtime import init_realtime
 from swarm.realtime.notifier import FanoutNotifier, MetricsPulse, SocketNotifier
@@ -22,6 +28,8 @@ from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
 from swarm.tickets.errors import DomainError
 from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier, NullNotifier
+
+log = logging.getLogger(__name__)
 
 ERROR_CODES = {
     400: "bad_request",
@@ -75,6 +83,9 @@ def create_app(
         },
         INFO={"description": "Swarm: intelligent swarming support platform. See docs/api.md."},
     )
+    app.request_class = BoundedRequest
+    app.json = CheckedJSON(app)
+    app.url_map.converters["id"] = IdConverter
     pool = (
         {"pool_size": config.db_pool_size, "max_overflow": config.db_max_overflow}
         if config.database_url.startswith("postgres")
@@ -104,6 +115,7 @@ def create_app(
     def _security(spec: dict[str, Any]) -> dict[str, Any]:
         # Every operation accepts either credential; the few public ones say so in docs/api.md.
         spec["security"] = [{"BearerToken": []}, {"SessionCookie": []}]
+        _path_integers(spec)
         return spec
 
     csrf = CSRFProtect(app)
@@ -122,6 +134,20 @@ def create_app(
     return app
 
 
+def _path_integers(spec: dict[str, Any]) -> None:
+    """APIFlask describes only ``<int:...>`` path parts as integers: say what the ``id`` and
+    the tier converters accept."""
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") != "path":
+                    continue
+                if parameter["name"].endswith("_id"):
+                    parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                elif parameter["name"] == "tier":
+                    parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": 4}
+
+
 def _init_login(app: APIFlask) -> None:
     login = LoginManager(app)
     login.login_view = "web.login"
@@ -130,13 +156,73 @@ def _init_login(app: APIFlask) -> None:
 
     @login.user_loader
     def load_user(user_id: str) -> User | None:
-        if not user_id.isdigit():
+        number = ascii_int(user_id, 1)
+        if number is None:
             return None
-        user = db_session().get(User, int(user_id))
+        user = db_session().get(User, number)
         return user if user is not None and user.active else None
 
 
+class BoundedRequest(Request):
+    """Flask's request, with a chunked body (no Content-Length) read up to
+    ``MAX_CONTENT_LENGTH`` like any other — past it, 413 — where Werkzeug would otherwise
+    hand the view an empty body (when the server does not say it ends the stream itself), and
+    with a JSON body that :mod:`swarm.inputs` refuses answered by its sentence."""
+
+    @cached_property
+    def stream(self) -> Any:
+        chunked = self.headers.get("Transfer-Encoding", "").lower() == "chunked"
+        limit = self.max_content_length
+        if chunked and "wsgi.input_terminated" not in self.environ and limit is not None:
+            return LimitedStream(self.environ["wsgi.input"], limit, is_max=True)
+        return super().stream
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if isinstance(e, BadJSON):
+            abort(400, str(e))
+        return super().on_json_loading_failed(e)
+
+
+def request_id() -> str:
+    """This request's id (made on first use): in the ``X-Request-Id`` header of every
+    response and in the log line of an unexpected error, so a report can be matched to it."""
+    if "request_id" not in g:
+        g.request_id = uuid.uuid4().hex
+    return str(g.request_id)
+
+
 def _init_errors(app: APIFlask) -> None:
+    @app.before_request
+    def check_json_body() -> None:
+        # Parse (and so check) a JSON body once, before any view or schema reads it; a body
+        # over MAX_CONTENT_LENGTH is 413 here, chunked or not.
+        if request.method not in ("POST", "PUT", "PATCH", "DELETE") or not request.is_json:
+            return
+        data = request.get_data(cache=True)
+        limit = request.max_content_length
+        if request.content_length is None and limit is not None and len(data) >= limit:
+            # Werkzeug stops reading a stream of unknown length at the limit, silently: what
+            # it read is the body cut short (and so "not valid JSON"), not the body.
+            raise RequestEntityTooLarge
+        if data:
+            request.get_json()
+
+    @app.after_request
+    def tag_response(response: Response) -> Response:
+        response.headers["X-Request-Id"] = request_id()
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        if isinstance(error, HTTPException):  # answered by the handlers above
+            return error
+        rid = request_id()
+        log.error("request %s (%s %s) failed", rid, request.method, request.path, exc_info=error)
+        message = f"Something went wrong; it was logged as request {rid}."
+        if not request.path.startswith("/api/"):
+            return _error_page(500, message)
+        return {"error": {"code": "internal", "message": message, "request_id": rid}}, 500
+
     @app.error_processor
     def http_error(error: HTTPError) -> Any:
         status = error.status_code
@@ -172,7 +258,7 @@ def _sentence(error: HTTPError, status: int) -> str:
     if status == 422 and _fields(error):
         names = ", ".join(sorted(_fields(error)))
         return f"Some fields are invalid: {names}."
-    if status == 400 and request.is_json and request.get_json(silent=True) is None:
+    if status == 400 and request.is_json and error.message == HTTP_STATUS_CODES[400]:
         return "The request body is not valid JSON."
     return str(error.message)
 

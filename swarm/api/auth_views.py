@@ -86,7 +86,7 @@ def list_tokens() -> Any:
     return {"items": accounts.list_tokens(db_session(), caller())}
 
 
-@api.delete("/auth/tokens/<int:token_id>")
+@api.delete("/auth/tokens/<id:token_id>")
 @api.output({}, status_code=204)
 @api.doc(summary="Revoke an API token", responses={404: "No such token of yours"})
 @authenticated

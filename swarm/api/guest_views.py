@@ -62,7 +62,7 @@ def _out(granted: GuestPass, link: str | None = None) -> dict[str, Any]:
     return out
 
 
-@api.post("/tickets/<int:ticket_id>/guests")
+@api.post("/tickets/<id:ticket_id>/guests")
 @api.input(GuestIn, arg_name="data")
 @api.output(GuestOut, status_code=201)
 @api.doc(
@@ -76,7 +76,7 @@ def create_guest(ticket_id: int, data: dict[str, Any]) -> Any:
 
 # After an endpoint that answers GuestOut itself: a schema that apispec meets first nested in
 # another is registered a second time when answered directly, with a warning (an error here).
-@api.get("/tickets/<int:ticket_id>/guests")
+@api.get("/tickets/<id:ticket_id>/guests")
 @api.output(GuestList)
 @api.doc(summary="The ticket's guest links, newest first (agents only)", responses=ERRORS)
 @authenticated
@@ -84,7 +84,7 @@ def list_guests(ticket_id: int) -> Any:
     return {"items": [_out(g) for g in guest_service().guests(caller(), ticket_id)]}
 
 
-@api.post("/tickets/<int:ticket_id>/guests/<int:pass_id>/revoke")
+@api.post("/tickets/<id:ticket_id>/guests/<id:pass_id>/revoke")
 @api.output(GuestOut)
 @api.doc(summary="End a guest link now", responses=ERRORS)
 @authenticated

@@ -12,12 +12,12 @@ from apiflask.validators import Length, OneOf, Range
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
 from swarm.api.schemas import StrictSchema
+from swarm.inputs import MAX_ID
 from swarm.metrics.facts import PRIORITIES
 from swarm.reporting.service import MetricsQuery
 from swarm.runtime import metrics_service
 
 #: Largest id a database column holds; anything larger is a typo, not a skill.
-MAX_ID = 2**63 - 1
 
 
 class MetricsArgs(StrictSchema):

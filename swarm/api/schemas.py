@@ -10,12 +10,18 @@ from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Neste
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import RAISE, ValidationError, validates_schema
 
+from swarm.inputs import MAX_ID
 from swarm.tickets.service import SORTS as TICKET_SORTS
 
 PRIORITIES = ["P1", "P2", "P3", "P4"]
 STATUSES = ["new", "open", "pending", "resolved", "closed"]
 MODES = ["swarm", "tiered"]
 SORTS = list(TICKET_SORTS)
+
+
+def Id(**kwargs: Any) -> Integer:
+    """An id read from a request: 1..2⁶³−1 (what a BIGINT column holds), else 422."""
+    return Integer(validate=Range(1, MAX_ID), **kwargs)
 
 
 class StrictSchema(Schema):
@@ -147,7 +153,7 @@ class TicketIn(StrictSchema):
     # The 64 KB limit on the body is the service's (it answers 413, not 422).
     body = String(required=True)
     priority = String(load_default="P3", validate=OneOf(PRIORITIES))
-    requester_id = Integer(
+    requester_id = Id(
         load_default=None,
         allow_none=True,
         metadata={"description": "Agents only: open the ticket on behalf of this requester."},
@@ -284,7 +290,7 @@ class SatisfactionOut(Schema):
 
 
 class AssignIn(StrictSchema):
-    agent_id = Integer(required=True)
+    agent_id = Id(required=True)
     why = String(validate=Length(1, 500))
 
 
@@ -370,8 +376,8 @@ class SkillList(Schema):
 
 
 class RelationIn(StrictSchema):
-    source_id = Integer(required=True)
-    target_id = Integer(required=True)
+    source_id = Id(required=True)
+    target_id = Id(required=True)
     kind = String(required=True, validate=OneOf(["is_a", "related_to"]))
     weight = Float(load_default=1.0, validate=Range(0, 1, min_inclusive=False))
 
@@ -422,7 +428,7 @@ class InferOut(Schema):
 
 
 class TicketSkillIn(StrictSchema):
-    skill_id = Integer(required=True)
+    skill_id = Id(required=True)
     weight = Float(load_default=1.0, validate=Range(0, 1, min_inclusive=False))
 
 
@@ -496,7 +502,7 @@ class SuggestionsOut(Schema):
 
 
 class ProfileSkillIn(StrictSchema):
-    skill_id = Integer(required=True)
+    skill_id = Id(required=True)
     proficiency = Integer(required=True, validate=Range(0, 5))
     wants_to_learn = Boolean(load_default=False)
 

@@ -60,7 +60,7 @@ def create_skill(data: dict[str, Any]) -> Any:
     return profile_service().create_skill(caller(), **data)
 
 
-@api.patch("/skills/<int:skill_id>")
+@api.patch("/skills/<id:skill_id>")
 @api.input(SkillPatch, arg_name="data")
 @api.output(SkillOut)
 @api.doc(summary="Rename or describe a skill (admins)", responses=ADMIN)
@@ -78,7 +78,7 @@ def list_skills() -> Any:
     return {"items": profile_service().skills()}
 
 
-@api.get("/skills/<int:skill_id>")
+@api.get("/skills/<id:skill_id>")
 @api.output(SkillDetailOut)
 @api.doc(summary="A skill and the agents who know it or want to learn it (agents)")
 @authenticated
@@ -100,7 +100,7 @@ def get_skill(skill_id: int) -> Any:
     }
 
 
-@api.delete("/skills/<int:skill_id>")
+@api.delete("/skills/<id:skill_id>")
 @api.output({}, status_code=204)
 @api.doc(summary="Remove a skill and everything that refers to it (admins)", responses=ADMIN)
 @authenticated
@@ -118,7 +118,7 @@ def add_relation(data: dict[str, Any]) -> Any:
     return profile_service().add_relation(caller(), **data)
 
 
-@api.delete("/skills/relations/<int:relation_id>")
+@api.delete("/skills/relations/<id:relation_id>")
 @api.output({}, status_code=204)
 @api.doc(summary="Remove a relation (admins)", responses=ADMIN)
 @authenticated
@@ -177,7 +177,7 @@ def infer_skills(data: dict[str, Any]) -> Any:
     }
 
 
-@api.get("/agents/<int:agent_id>/skills")
+@api.get("/agents/<id:agent_id>/skills")
 @api.output(ProfileOutSchema)
 @api.doc(summary="An agent's skill profile (agents only)")
 @authenticated
@@ -185,7 +185,7 @@ def get_profile(agent_id: int) -> Any:
     return _profile_payload(*profile_service().profile(caller(), agent_id))
 
 
-@api.put("/agents/<int:agent_id>/skills")
+@api.put("/agents/<id:agent_id>/skills")
 @api.input(ProfileIn, arg_name="data")
 @api.output(ProfileOutSchema)
 @api.doc(summary="Replace an agent's skill profile (the agent, or a manager)")
@@ -195,7 +195,7 @@ def put_profile(agent_id: int, data: dict[str, Any]) -> Any:
     return _profile_payload(*profile_service().set_profile(caller(), agent_id, entries))
 
 
-@api.get("/agents/<int:agent_id>/growth")
+@api.get("/agents/<id:agent_id>/growth")
 @api.output(GrowthList)
 @api.doc(summary="How an agent's skills changed over time, newest first")
 @authenticated
@@ -203,7 +203,7 @@ def get_growth(agent_id: int) -> Any:
     return {"items": profile_service().growth(caller(), agent_id)}
 
 
-@api.get("/tickets/<int:ticket_id>/suggestions")
+@api.get("/tickets/<id:ticket_id>/suggestions")
 @api.output(SuggestionsOut)
 @api.doc(summary="Best owners and the swarm to cover the ticket, with reasons (agents only)")
 @authenticated
@@ -211,7 +211,7 @@ def suggestions(ticket_id: int) -> Any:
     return routing_service().suggestions(caller(), ticket_id)
 
 
-@api.get("/tickets/<int:ticket_id>/skills")
+@api.get("/tickets/<id:ticket_id>/skills")
 @api.output(TicketSkillList)
 @api.doc(summary="The ticket's required skills, inferred or set by hand")
 @authenticated
@@ -220,7 +220,7 @@ def ticket_skills(ticket_id: int) -> Any:
     return {"items": [_ticket_skill(s) for s in ticket.skills]}
 
 
-@api.put("/tickets/<int:ticket_id>/skills")
+@api.put("/tickets/<id:ticket_id>/skills")
 @api.input(TicketSkillsIn, arg_name="data")
 @api.output(TicketSkillList)
 @api.doc(summary="Correct the ticket's skills (agents); corrections train the inference")

@@ -26,6 +26,7 @@ from swarm.api.schemas import (
     TicketPage,
     TicketQuery,
 )
+from swarm.inputs import ascii_int
 from swarm.runtime import db_session, routing_service, ticket_service
 from swarm.tickets.access import require_staff
 from swarm.tickets.payloads import event_payload
@@ -55,11 +56,12 @@ def list_tickets(query: dict[str, Any]) -> Any:
     if owner == "me":
         owner_id = user.id
     elif owner not in (None, "none"):
-        if not str(owner).isdigit():
+        owner_id = ascii_int(str(owner), 1)
+        if owner_id is None:
             abort(422, "owner is 'me', 'none' or an agent id.", extra_data={"fields": {}})
-        owner_id = int(str(owner))
     cursor = query.get("cursor")
-    if cursor is not None and not cursor.isdigit():
+    after = ascii_int(cursor) if cursor is not None else None
+    if cursor is not None and after is None:
         abort(422, "cursor is the `next` value of the previous page.")
     if cursor is not None and query.get("page") is not None:
         abort(422, "Page by `cursor` or by `page`, not both.")
@@ -72,14 +74,14 @@ def list_tickets(query: dict[str, Any]) -> Any:
         unowned=owner == "none",
         q=query.get("q"),
         sort=query["sort"],
-        after=int(cursor) if cursor else None,
+        after=after,
         offset=(query.get("page", 1) - 1) * query["limit"],
         limit=query["limit"],
     )
     return {"items": page.items, "next": page.next, "total": page.total}
 
 
-@api.get("/tickets/<int:ticket_id>")
+@api.get("/tickets/<id:ticket_id>")
 @api.output(TicketOut)
 @api.doc(summary="One ticket", responses={404: "No such ticket (or not yours)"})
 @authenticated
@@ -87,7 +89,7 @@ def get_ticket(ticket_id: int) -> Any:
     return ticket_service().get(caller(), ticket_id)
 
 
-@api.get("/tickets/<int:ticket_id>/events")
+@api.get("/tickets/<id:ticket_id>/events")
 @api.output(EventList)
 @api.doc(summary="The ticket's event log, oldest first")
 @authenticated
@@ -96,7 +98,7 @@ def ticket_events(ticket_id: int) -> Any:
     return {"items": [event_payload(event) for event in events]}
 
 
-@api.post("/tickets/<int:ticket_id>/claim")
+@api.post("/tickets/<id:ticket_id>/claim")
 @api.output(TicketOut)
 @api.doc(summary="Take ownership of an unowned ticket", responses=CHANGE_ERRORS)
 @authenticated
@@ -104,7 +106,7 @@ def claim(ticket_id: int) -> Any:
     return ticket_service().claim(caller(), ticket_id)
 
 
-@api.post("/tickets/<int:ticket_id>/assign")
+@api.post("/tickets/<id:ticket_id>/assign")
 @api.input(AssignIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(summary="Assign or reassign the ticket to an agent", responses=CHANGE_ERRORS)
@@ -113,7 +115,7 @@ def assign(ticket_id: int, data: dict[str, Any]) -> Any:
     return ticket_service().assign(caller(), ticket_id, data["agent_id"], data.get("why"))
 
 
-@api.post("/tickets/<int:ticket_id>/release")
+@api.post("/tickets/<id:ticket_id>/release")
 @api.input(ReasonIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(summary="Give up ownership", responses=CHANGE_ERRORS)
@@ -122,7 +124,7 @@ def release(ticket_id: int, data: dict[str, Any]) -> Any:
     return routing_service().release(caller(), ticket_id, data.get("reason"))
 
 
-@api.post("/tickets/<int:ticket_id>/status")
+@api.post("/tickets/<id:ticket_id>/status")
 @api.input(StatusIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(summary="Change the status (open, pending, closed)", responses=CHANGE_ERRORS)
@@ -131,7 +133,7 @@ def change_status(ticket_id: int, data: dict[str, Any]) -> Any:
     return ticket_service().change_status(caller(), ticket_id, data["status"])
 
 
-@api.post("/tickets/<int:ticket_id>/resolve")
+@api.post("/tickets/<id:ticket_id>/resolve")
 @api.input(ResolveIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(summary="Resolve with a resolution text", responses=CHANGE_ERRORS)
@@ -140,7 +142,7 @@ def resolve(ticket_id: int, data: dict[str, Any]) -> Any:
     return ticket_service().resolve(caller(), ticket_id, data["resolution"])
 
 
-@api.post("/tickets/<int:ticket_id>/reopen")
+@api.post("/tickets/<id:ticket_id>/reopen")
 @api.input(ReasonIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(summary="Reopen a resolved or closed ticket", responses=CHANGE_ERRORS)
@@ -149,7 +151,7 @@ def reopen(ticket_id: int, data: dict[str, Any]) -> Any:
     return ticket_service().reopen(caller(), ticket_id, data.get("reason"))
 
 
-@api.post("/tickets/<int:ticket_id>/satisfaction")
+@api.post("/tickets/<id:ticket_id>/satisfaction")
 @api.input(SatisfactionIn, arg_name="data")
 @api.output(RatingOut, status_code=201)
 @api.doc(
@@ -167,7 +169,7 @@ def rate(ticket_id: int, data: dict[str, Any]) -> Any:
     return event_payload(event)
 
 
-@api.get("/tickets/<int:ticket_id>/satisfaction")
+@api.get("/tickets/<id:ticket_id>/satisfaction")
 @api.output(SatisfactionOut)
 @api.doc(
     summary="The requester's rating of the latest resolution, and whether you may rate",
@@ -180,7 +182,7 @@ def satisfaction(ticket_id: int) -> Any:
     return {"rating": rating, "can_rate": found.can_rate, "why_not": found.why_not}
 
 
-@api.post("/tickets/<int:ticket_id>/notes")
+@api.post("/tickets/<id:ticket_id>/notes")
 @api.input(NoteIn, arg_name="data")
 @api.output(NoteOut, status_code=201)
 @api.doc(summary="Add an internal note (agents only)", responses=CHANGE_ERRORS)
@@ -189,7 +191,7 @@ def add_note(ticket_id: int, data: dict[str, Any]) -> Any:
     return ticket_service().add_note(caller(), ticket_id, data["body"])
 
 
-@api.get("/tickets/<int:ticket_id>/notes")
+@api.get("/tickets/<id:ticket_id>/notes")
 @api.output(NoteList)
 @api.doc(summary="Internal notes (agents only)")
 @authenticated

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, Raw, String
-from apiflask.validators import Length
+from apiflask.validators import Length, Range
 
-from swarm.api.schemas import StrictSchema, UserRef
+from swarm.api.schemas import Id, StrictSchema, UserRef
+from swarm.inputs import MAX_ID
 
 
 class RoutingConfigIn(StrictSchema):
@@ -112,11 +113,15 @@ class QueueOut(Schema):
 class MoveIn(StrictSchema):
     reason = String(required=True, validate=Length(0, 2000))
     to_tier = Integer(
-        load_default=None, allow_none=True, metadata={"description": "Default: the next tier."}
+        load_default=None,
+        allow_none=True,
+        validate=Range(-MAX_ID - 1, MAX_ID),  # 64 bits; the service words the rest
+        metadata={"description": "Default: the next tier."},
     )
     from_tier = Integer(
         load_default=None,
         allow_none=True,
+        validate=Range(-MAX_ID - 1, MAX_ID),  # 64 bits; the service words the rest
         metadata={"description": "The tier you saw; 409 if the ticket moved meanwhile."},
     )
 
@@ -148,7 +153,7 @@ class VendorList(Schema):
 
 
 class HandoffIn(StrictSchema):
-    vendor_id = Integer(load_default=None, allow_none=True)
+    vendor_id = Id(load_default=None, allow_none=True)
     external_ref = String(load_default="")
 
 

@@ -72,7 +72,7 @@ def put_tiers(data: dict[str, Any]) -> Any:
     return tiered_service().set_tier_settings(caller(), data)
 
 
-@api.get("/queues/<int:tier>")
+@api.get("/queues/<int(max=4):tier>")
 @api.output(QueueOut)
 @api.doc(summary="A tier's tickets: unowned first, then by priority and age")
 @authenticated
@@ -80,7 +80,7 @@ def get_queue(tier: int) -> Any:
     return tiered_service().queue(caller(), tier)
 
 
-@api.post("/queues/<int:tier>/next")
+@api.post("/queues/<int(max=4):tier>/next")
 @api.output(TicketOut)
 @api.doc(
     summary="Take the next ticket of the tier's queue",
@@ -91,7 +91,7 @@ def take_next(tier: int) -> Any:
     return tiered_service().pull_next(caller(), tier)
 
 
-@api.post("/tickets/<int:ticket_id>/escalate")
+@api.post("/tickets/<id:ticket_id>/escalate")
 @api.input(MoveIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(summary="Escalate to a higher tier (default: the next), with a reason", responses=MOVES)
@@ -100,7 +100,7 @@ def escalate(ticket_id: int, data: dict[str, Any]) -> Any:
     return tiered_service().escalate(caller(), ticket_id, **data)
 
 
-@api.post("/tickets/<int:ticket_id>/deescalate")
+@api.post("/tickets/<id:ticket_id>/deescalate")
 @api.input(MoveIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(summary="De-escalate to a lower tier (default: one down), with a reason", responses=MOVES)
@@ -129,7 +129,7 @@ def list_vendors() -> Any:
     return {"items": tiered_service().vendors(caller())}
 
 
-@api.patch("/vendors/<int:vendor_id>")
+@api.patch("/vendors/<id:vendor_id>")
 @api.input(VendorPatch, arg_name="data")
 @api.output(VendorOut)
 @api.doc(summary="Change a vendor, or deactivate it (active=false)", responses=VENDORS)
@@ -138,7 +138,7 @@ def update_vendor(vendor_id: int, data: dict[str, Any]) -> Any:
     return tiered_service().update_vendor(caller(), vendor_id, data)
 
 
-@api.delete("/vendors/<int:vendor_id>")
+@api.delete("/vendors/<id:vendor_id>")
 @api.output({}, status_code=204)
 @api.doc(summary="Delete a vendor no ticket was handed to", responses=VENDORS)
 @authenticated
@@ -147,7 +147,7 @@ def delete_vendor(vendor_id: int) -> Any:
     return ""
 
 
-@api.post("/tickets/<int:ticket_id>/vendor")
+@api.post("/tickets/<id:ticket_id>/vendor")
 @api.input(HandoffIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(summary="Hand the ticket to a vendor with their case reference", responses=HANDOFF)
@@ -156,7 +156,7 @@ def hand_off(ticket_id: int, data: dict[str, Any]) -> Any:
     return tiered_service().hand_off(caller(), ticket_id, data["vendor_id"], data["external_ref"])
 
 
-@api.post("/tickets/<int:ticket_id>/vendor/updates")
+@api.post("/tickets/<id:ticket_id>/vendor/updates")
 @api.input(VendorUpdateIn, arg_name="data")
 @api.output(TicketOut)
 @api.doc(

@@ -38,7 +38,7 @@ def list_users(query: dict[str, Any]) -> Any:
     return {"items": accounts.list_users(db_session(), caller(), query.get("role"))}
 
 
-@api.patch("/users/<int:user_id>")
+@api.patch("/users/<id:user_id>")
 @api.input(UserPatch, arg_name="data")
 @api.output(AdminUserOut)
 @api.doc(

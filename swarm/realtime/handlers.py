@@ -25,6 +25,7 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from swarm.accounts.service import user_for_token
 from swarm.events import Audience
+from swarm.inputs import MAX_ID, BadJSON, check_value
 from swarm.models import User
 from swarm.models.users import Role
 from swarm.realtime.names import (
@@ -116,9 +117,14 @@ def error(code: str, message: str) -> Ack:
 
 
 def fields(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) -> dict[str, Any]:
-    """Check a payload against ``{name: (types, required)}``; refuse unknown names."""
+    """Check a payload against ``{name: (types, required)}``; refuse unknown names, integers
+    beyond 64 bits, lone surrogates and nesting beyond :data:`swarm.inputs.MAX_DEPTH`."""
     if not isinstance(payload, dict):
         raise BadPayload("The payload must be a JSON object.")
+    try:
+        check_value(payload)  # lone surrogates, nesting: as for an HTTP body
+    except BadJSON as exc:
+        raise BadPayload(str(exc)) from None
     unknown = sorted(set(payload) - set(spec))
     if unknown:
         raise BadPayload(f"Unknown field(s): {', '.join(unknown)}.")
@@ -136,6 +142,8 @@ def fields(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) 
             raise BadPayload(f"{name} has the wrong type.")
         if not isinstance(value, types):
             raise BadPayload(f"{name} has the wrong type.")
+        if isinstance(value, int) and not -MAX_ID - 1 <= value <= MAX_ID:
+            raise BadPayload(f"{name} is out of range.")  # no 64-bit column holds it
         out[name] = value
     return out
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from typing import Any, cast
 
 from swarm.skills.graph import (
@@ -180,10 +181,10 @@ def _integer(value: Any) -> int:
     # "3" and 3 are fine, 3.5 / "x" / True are not: ids must survive a round trip unchanged.
     if isinstance(value, bool):
         raise ValueError(f"id must be an integer, got {value!r}")
-    if isinstance(value, int):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,19}", value.strip()):
+        value = int(value)
+    if isinstance(value, int) and abs(value) < 2**63:  # fits a BIGINT column
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
     raise ValueError(f"id must be an integer, got {value!r}")
 
 

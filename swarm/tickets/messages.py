@@ -20,6 +20,7 @@ waited for the lock by the row's version, and only so keeps ``prev_id`` right.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -40,6 +41,8 @@ from swarm.models.tickets import MessageKind
 from swarm.models.users import ROLE_RANK, Role
 from swarm.tickets.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 from swarm.tickets.notify import EventPayload, Notifier
+
+log = logging.getLogger(__name__)
 
 MESSAGE_MAX_BYTES = 64 * 1024
 CLIENT_ID_MAX = 64
@@ -604,8 +607,8 @@ class MessageWriter:
             turn = self._batches
             self._batches += 1
         try:
-            outcomes, events = self._write([w.send for w in batch])
-        except BaseException as exc:  # the whole batch failed (database gone): each send hears
+            outcomes, events = self._write_batch([w.send for w in batch])
+        except BaseException as exc:  # not an Exception (the greenlet is being killed, say)
             outcomes, events = [exc] * len(batch), []
         for waiting, outcome in zip(batch, outcomes, strict=True):
             waiting.outcome = outcome
@@ -649,6 +652,33 @@ class MessageWriter:
             keys.add(key)
             batch.append(self._queue.popleft())
         return batch
+
+    def _write_batch(
+        self, sends: list[NewMessage]
+    ) -> tuple[list[Outcome | BaseException], list[EventPayload]]:
+        """Store the batch; when that raises, store its sends one at a time, so that a send
+        the database cannot take (a poison: a NUL in the body on PostgreSQL, say) fails only
+        itself and the others are committed, in their order. Each send hears its own outcome
+        or exception (every one of them the same one when the database is gone)."""
+        try:
+            outcomes, events = self._write(sends)
+            return list(outcomes), events
+        except Exception as exc:
+            if len(sends) == 1:
+                return [exc], []
+            log.warning("a batch of %d sends failed; storing them one by one", len(sends))
+        alone: list[Outcome | BaseException] = []
+        events = []
+        for send in sends:
+            try:
+                outcome, published = self._write([send])
+            except Exception as exc:
+                log.exception("a send to ticket %s failed", send.ticket_id)
+                alone.append(exc)
+            else:
+                alone += outcome
+                events += published
+        return alone, events
 
     def _write(self, sends: list[NewMessage]) -> tuple[list[Outcome], list[EventPayload]]:
         batch = self._write_postgres(sends) if self._postgres else self._write_portable(sends)

@@ -122,7 +122,7 @@ def create_token() -> Any:
     return _account_page(new_token=token)
 
 
-@web.post("/account/tokens/<int:token_id>/revoke")
+@web.post("/account/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> Any:
     try:

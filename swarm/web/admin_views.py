@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from swarm.accounts import service as accounts
+from swarm.inputs import ascii_int
 from swarm.runtime import db_session, runtime
 from swarm.tickets.errors import DomainError
 from swarm.web import web
@@ -54,7 +55,7 @@ def add_person() -> Any:
     return redirect(url_for("web.people"))
 
 
-@web.post("/admin/users/<int:user_id>")
+@web.post("/admin/users/<id:user_id>")
 @login_required
 def change_person(user_id: int) -> Any:
     changes: dict[str, object] = {}
@@ -67,10 +68,11 @@ def change_person(user_id: int) -> Any:
         return redirect(url_for("web.people"))
     if "tiers" in request.form:
         raw = [part.strip() for part in request.form["tiers"].replace(" ", ",").split(",")]
-        if not all(part.isdigit() and 0 <= int(part) <= 4 for part in raw if part):
+        tiers = [ascii_int(part, 0, 4) for part in raw if part]
+        if None in tiers:
             flash("Tiers are numbers from 0 to 4, separated by commas (e.g. 1, 2).", "error")
             return redirect(url_for("web.people"))
-        numbers = sorted({int(part) for part in raw if part})
+        numbers = sorted({t for t in tiers if t is not None})
         # The first listed is the home tier (where Queues opens); the others are served too.
         changes["tier"] = numbers[0] if numbers else None
         changes["tiers"] = numbers[1:]

@@ -99,6 +99,9 @@ def dashboard_query(args: MultiDict[str, str]) -> MetricsQuery:
             problems[name] = ["Give a date as YYYY-MM-DD."]
             days[name] = None
     start, last = days["from"], days["to"]
+    if last == date.max:  # the period ends the next midnight, which no date holds
+        problems["to"] = ["Give a last day before 9999-12-31."]
+        last = None
     if start and last and last < start:
         problems["to"] = ["The last day comes on or after the first."]
     priority = tuple(p for p in args.getlist("priority") if p)

@@ -6,6 +6,7 @@ from typing import cast
 
 from flask_login import current_user
 
+from swarm.inputs import ascii_int
 from swarm.models import User
 
 
@@ -15,4 +16,5 @@ def current() -> User:
 
 
 def form_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    """A number typed into a form or query string: ASCII digits within 0..2⁶³−1, else None."""
+    return ascii_int(value)

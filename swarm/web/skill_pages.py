@@ -22,7 +22,7 @@ def my_skills() -> Any:
     return _profile_page(current().id)
 
 
-@web.get("/agents/<int:agent_id>/skills")
+@web.get("/agents/<id:agent_id>/skills")
 @login_required
 def agent_skills(agent_id: int) -> Any:
     return _profile_page(agent_id)
@@ -46,18 +46,19 @@ def _profile_page(agent_id: int, status: int = 200) -> Any:
     ), status
 
 
-@web.post("/agents/<int:agent_id>/skills")
+@web.post("/agents/<id:agent_id>/skills")
 @login_required
 def save_skills(agent_id: int) -> Any:
     form = request.form
     entries: list[ProfileEntry] = []
     for skill_id in form.getlist("skill_id"):
-        if not skill_id.isdigit() or form.get(f"remove-{skill_id}"):
+        number = form_int(skill_id)
+        if number is None or form.get(f"remove-{skill_id}"):
             continue
         level = form_int(form.get(f"level-{skill_id}"))
         entries.append(
             ProfileEntry(
-                int(skill_id),
+                number,
                 level if level is not None else -1,
                 bool(form.get(f"learn-{skill_id}")),
             )
@@ -117,10 +118,10 @@ def skill_graph() -> Any:
     )
 
 
-@web.post("/tickets/<int:ticket_id>/skills")
+@web.post("/tickets/<id:ticket_id>/skills")
 @login_required
 def set_ticket_skills(ticket_id: int) -> Any:
-    ids = [int(v) for v in request.form.getlist("skills") if v.isdigit()]
+    ids = [i for i in map(form_int, request.form.getlist("skills")) if i is not None]
     try:
         routing_service().set_skills(current(), ticket_id, [(i, 1.0) for i in ids])
     except DomainError as exc:

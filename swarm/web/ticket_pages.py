@@ -58,7 +58,8 @@ def tickets() -> Any:
         or sort not in SORT_LABELS
     ):
         abort(400, "Unknown status, mode, priority or sort in the address.")
-    number = form_int(args.get("page")) or 1
+    # As the API's ``page``: at most 100,000, so the offset fits a 64-bit integer.
+    number = min(form_int(args.get("page")) or 1, 100_000)
     owner = filters["owner"]
     page = ticket_service().list(
         user,
@@ -131,7 +132,7 @@ def new_ticket() -> Any:
     ), (422 if errors else 200)
 
 
-@web.get("/tickets/<int:ticket_id>")
+@web.get("/tickets/<id:ticket_id>")
 @login_required
 def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
     user = current()
@@ -207,7 +208,7 @@ DONE = {
 }
 
 
-@web.post("/tickets/<int:ticket_id>/<action>")
+@web.post("/tickets/<id:ticket_id>/<action>")
 @login_required
 def ticket_action(ticket_id: int, action: str) -> Any:
     if action not in ACTIONS:
@@ -227,7 +228,7 @@ def ticket_action(ticket_id: int, action: str) -> Any:
 # ---------------------------------------------------------------------------- guest links
 
 
-@web.post("/tickets/<int:ticket_id>/guests")
+@web.post("/tickets/<id:ticket_id>/guests")
 @login_required
 def invite_guest(ticket_id: int) -> Any:
     """Create a guest link; the page shows it once (only its hash is kept)."""
@@ -245,7 +246,7 @@ def invite_guest(ticket_id: int) -> Any:
     return ticket(ticket_id, new_guest_link=url_for("web.guest_room", token=token, _external=True))
 
 
-@web.post("/tickets/<int:ticket_id>/guests/<int:pass_id>/revoke")
+@web.post("/tickets/<id:ticket_id>/guests/<id:pass_id>/revoke")
 @login_required
 def revoke_guest(ticket_id: int, pass_id: int) -> Any:
     try:

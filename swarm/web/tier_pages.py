@@ -64,7 +64,7 @@ def queues() -> Any:
     return redirect(url_for("web.queue", tier=tier))
 
 
-@web.get("/queues/<int:tier>")
+@web.get("/queues/<int(max=4):tier>")
 @login_required
 def queue(tier: int) -> Any:
     service = tiered_service()
@@ -81,7 +81,7 @@ def queue(tier: int) -> Any:
     )
 
 
-@web.post("/queues/<int:tier>/next")
+@web.post("/queues/<int(max=4):tier>/next")
 @login_required
 def take_next(tier: int) -> Any:
     try:
@@ -114,7 +114,7 @@ def _ticket_form(ticket_id: int, done: str, action: Any) -> Any:
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
 
 
-@web.post("/tickets/<int:ticket_id>/escalate")
+@web.post("/tickets/<id:ticket_id>/escalate")
 @login_required
 def escalate_ticket(ticket_id: int) -> Any:
     f = request.form
@@ -131,7 +131,7 @@ def escalate_ticket(ticket_id: int) -> Any:
     )
 
 
-@web.post("/tickets/<int:ticket_id>/deescalate")
+@web.post("/tickets/<id:ticket_id>/deescalate")
 @login_required
 def deescalate_ticket(ticket_id: int) -> Any:
     f = request.form
@@ -148,7 +148,7 @@ def deescalate_ticket(ticket_id: int) -> Any:
     )
 
 
-@web.post("/tickets/<int:ticket_id>/vendor")
+@web.post("/tickets/<id:ticket_id>/vendor")
 @login_required
 def hand_off_ticket(ticket_id: int) -> Any:
     f = request.form
@@ -161,7 +161,7 @@ def hand_off_ticket(ticket_id: int) -> Any:
     )
 
 
-@web.post("/tickets/<int:ticket_id>/vendor/updates")
+@web.post("/tickets/<id:ticket_id>/vendor/updates")
 @login_required
 def vendor_update(ticket_id: int) -> Any:
     f = request.form
@@ -295,7 +295,7 @@ def add_vendor() -> Any:
     )
 
 
-@web.post("/settings/vendors/<int:vendor_id>")
+@web.post("/settings/vendors/<id:vendor_id>")
 @login_required
 def change_vendor(vendor_id: int) -> Any:
     service = tiered_service()

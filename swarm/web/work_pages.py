@@ -40,7 +40,7 @@ def inbox() -> Any:
     return render_template("work/inbox.html", inbox=inbox_service().inbox(current()))
 
 
-@web.post("/inbox/invitations/<int:invitation_id>")
+@web.post("/inbox/invitations/<id:invitation_id>")
 @login_required
 def respond_invitation(invitation_id: int) -> Any:
     """Accept (and go to the ticket) or decline an invitation, as the socket event does."""

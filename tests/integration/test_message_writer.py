@@ -210,6 +210,39 @@ def test_each_send_gets_its_own_answer_and_the_good_ones_are_stored(org, writer_
     assert not again.created and again.id == outcomes[4].id and len(notifier.published) == 2
 
 
+def test_a_poison_send_fails_alone_and_the_rest_of_its_batch_is_stored(org, writer_for):
+    """A send the database cannot take (a NUL in the body on PostgreSQL, a value no driver
+    can bind) broke the whole batch: every send of it heard the exception. Now it fails
+    alone; the others are committed in their order, acknowledged and published."""
+    notifier = RecordingNotifier()
+    writer = writer_for(notifier)
+    mine, _ = org["tickets"]
+    poison = "nul \x00 byte" if org["engine"].dialect.name == "postgresql" else object()
+    sends = [
+        NewMessage(org["agent"], mine, "first", "p-1"),
+        NewMessage(org["agent"], mine, poison, "p-2"),  # type: ignore[arg-type]
+        NewMessage(org["agent"], mine, "third", "p-3"),
+    ]
+    waiting = [writer.submit(s) for s in sends]  # queued before anyone writes: one batch
+    outcomes: list[Any] = []
+    for w in waiting:
+        try:
+            outcomes.append(writer.result(w))
+        except Exception as exc:
+            outcomes.append(exc)
+
+    assert isinstance(outcomes[0], StoredMessage) and isinstance(outcomes[2], StoredMessage)
+    assert not isinstance(outcomes[1], StoredMessage)
+    assert outcomes[0].id < outcomes[2].id
+    chain = [(e["message"]["body"], e["message"]["prev_id"]) for e in notifier.published]
+    assert chain == [("first", 0), ("third", outcomes[0].id)]
+    with org["factory"]() as session:
+        bodies = session.scalars(select(Message.body).order_by(Message.id)).all()
+    assert bodies == ["first", "third"]
+    # The writer goes on: the next send is stored as usual.
+    assert writer.send(NewMessage(org["agent"], mine, "fourth", "p-4")).created
+
+
 def test_a_guest_writes_chat_in_the_room_of_their_pass_only_while_it_is_valid(org, writer_for):
     clock = SystemClock()
     mine, other = org["tickets"]
