@@ -10,6 +10,7 @@ from flask import render_template, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from swarm.clock import Clock, SystemClock
 from swarm.config import PROJECT_ROOT, Config, load_config
@@ -22,6 +23,7 @@ from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
 from swarm.tickets.errors import DomainError
 from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier, NullNotifier
+from swarm.web.security import init_security
 
 ERROR_CODES = {
     400: "bad_request",
@@ -108,6 +110,13 @@ def create_app(
 
     csrf = CSRFProtect(app)
     _init_errors(app)
+    init_security(app, app.docs_path)
+    if config.trusted_proxies:
+        # Outermost, around Socket.IO's middleware too: its origin check sees the browser's host.
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
     from swarm.api import api
     from swarm.web import web
