@@ -9,9 +9,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from flask import request
 
+from swarm.app import create_app
 from swarm.config import load_config
 from tests.builders import PASSWORD, make_agent, make_user
+from tests.conftest import make_config
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "swarm" / "web" / "templates"
 FIXED = {
@@ -197,6 +200,31 @@ def test_behind_a_trusted_proxy_https_makes_the_cookie_secure(app, requester):
         "/api/v1/auth/login", json=body, headers={"X-Forwarded-Proto": "http"}
     )
     assert "Secure" not in cookie(over_http)
+
+
+@pytest.mark.parametrize("trusted", [0, 1])
+def test_forwarded_headers_count_only_from_a_trusted_proxy(tmp_path, trusted):
+    application = create_app(make_config(tmp_path, trusted_proxies=trusted))
+
+    @application.get("/seen")
+    def seen():
+        return {"address": request.remote_addr, "scheme": request.scheme, "host": request.host}
+
+    forwarded = {
+        "X-Forwarded-For": "203.0.113.5",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "help.example.com",
+    }
+    answer = application.test_client().get("/seen", headers=forwarded).json
+    if trusted:
+        # The browser's address (the login limit counts per browser), scheme and host.
+        assert answer == {"address": "203.0.113.5", "scheme": "https", "host": "help.example.com"}
+    else:
+        assert answer == {"address": "127.0.0.1", "scheme": "http", "host": "localhost"}
+    rt = application.extensions["swarm"]
+    if rt.messages is not None:
+        rt.messages.close()
+    rt.engine.dispose()
 
 
 @pytest.mark.app_config(session_cookie_secure=True)
