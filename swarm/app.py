@@ -13,6 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
@@ -28,6 +29,7 @@ from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
 from swarm.tickets.errors import DomainError
 from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier, NullNotifier
+from swarm.web.security import init_security
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +122,13 @@ def create_app(
 
     csrf = CSRFProtect(app)
     _init_errors(app)
+    init_security(app, app.docs_path)
+    if config.trusted_proxies:
+        # Outermost, around Socket.IO's middleware too: its origin check sees the browser's host.
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops
+        )
 
     from swarm.api import api
     from swarm.web import web

@@ -53,7 +53,13 @@ class Config:
     # Database connections per process (PostgreSQL): a gevent server runs many requests at once.
     db_pool_size: int = 20
     db_max_overflow: int = 20
+    # Cookies are Secure whenever the request came over HTTPS; this forces them on always.
     session_cookie_secure: bool = False
+    # Reverse proxies in front of the server (nginx: 1). Their X-Forwarded-For/-Proto/-Host
+    # are believed for that many hops, so that HTTPS, the client's address (login rate limit)
+    # and the host are the browser's; with 0, forwarded headers are ignored, as anyone can
+    # send them.
+    trusted_proxies: int = 0
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -102,6 +108,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         port=int(env.get("SWARM_PORT", "5000")),
         login_rate_limit=env.get("SWARM_LOGIN_RATE_LIMIT", "10 per minute"),
         session_cookie_secure=env.get("SWARM_SECURE_COOKIES", "") in {"1", "true", "yes"},
+        trusted_proxies=int(env.get("SWARM_TRUSTED_PROXIES", "0")),
         sweep_seconds=float(env.get("SWARM_SWEEP_SECONDS", "5")),
         presence_seconds=float(env.get("SWARM_PRESENCE_SECONDS", "10")),
         async_mode=env.get("SWARM_ASYNC_MODE", "threading"),

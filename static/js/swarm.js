@@ -47,6 +47,10 @@ document.addEventListener("DOMContentLoaded", () => {
   localiseTimes(document);
   const nav = document.querySelector(".mainnav");
   if (nav) foldNav(nav);
+  // A link to copy (a new guest link) is selected whole when focused.
+  for (const input of document.querySelectorAll("input[data-select-on-focus]")) {
+    input.addEventListener("focus", () => input.select());
+  }
   // Ask before a change that is hard to undo.
   for (const button of document.querySelectorAll("button.danger")) {
     button.addEventListener("click", (event) => {

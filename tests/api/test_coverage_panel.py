@@ -82,9 +82,11 @@ def test_the_page_shows_the_same_colours_and_sentences_as_the_api(login, request
     assert [(state, name, text(rest)) for state, chip, name, rest in rows] == expected
     assert all(state == chip for state, chip, _, _ in rows)
     # The bar is the same skills in the same order, as wide as their weights.
-    bar = re.findall(r'<span class="(\w+)" style="width: ([\d.]+)%"', shown)
-    assert [state for state, _ in bar] == [s["state"] for s in team["skills"]]
-    assert sum(float(width) for _, width in bar) == pytest.approx(100, abs=0.01)
+    states = re.findall(r'<span class="(\w+)" title="', shown)
+    assert states == [s["state"] for s in team["skills"]]
+    widths = re.findall(r"span:nth-child\((\d+)\) \{ width: ([\d.]+)%; \}", shown)
+    assert [int(n) for n, _ in widths] == list(range(1, len(states) + 1))
+    assert sum(float(width) for _, width in widths) == pytest.approx(100, abs=0.01)
     assert f"Covered now: {team['percent']} %" in shown
     assert team["percent"] == 66
     for sentence in team["summary"]:

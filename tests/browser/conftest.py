@@ -144,12 +144,28 @@ def browser(server: dict[str, str]) -> Iterator[object]:
         instance.close()
 
 
+def csp_violations(context) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every Content-Security-Policy refusal Chromium reports in ``context``'s pages, as they
+    come (tests/browser/test_csp.py says which pages are walked on purpose)."""
+    found: list[str] = []
+
+    def console(message) -> None:  # type: ignore[no-untyped-def]
+        if "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    context.on("console", console)
+    return found
+
+
 @pytest.fixture
 def page(browser, server):  # type: ignore[no-untyped-def]
     context = browser.new_context(base_url=server["base"], viewport={"width": 1280, "height": 860})
+    violations = csp_violations(context)
     page = context.new_page()
     yield page
     context.close()
+    # Whatever a test did in its page, the policy refused nothing the pages meant to do.
+    assert violations == []
 
 
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
