@@ -20,8 +20,9 @@ SORTS = list(TICKET_SORTS)
 
 
 def Id(**kwargs: Any) -> Integer:
-    """An id read from a request: 1..2⁶³−1 (what a BIGINT column holds), else 422."""
-    return Integer(validate=Range(1, MAX_ID), **kwargs)
+    """An id in a JSON body: a JSON integer 1..2⁶³−1 (what a BIGINT column holds), else 422 —
+    strict, so that ``1.5`` or ``"7"`` is refused rather than read as 1 or 7."""
+    return Integer(strict=True, validate=Range(1, MAX_ID), **kwargs)
 
 
 class StrictSchema(Schema):

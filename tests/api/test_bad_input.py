@@ -281,3 +281,17 @@ def test_the_openapi_document_says_path_ids_are_bounded_integers(app):
     tier = spec["paths"]["/api/v1/queues/{tier}"]["get"]["parameters"]
     assert {"type": "integer", "minimum": 1, "maximum": 2**63 - 1} in [p["schema"] for p in ticket]
     assert {"type": "integer", "minimum": 0, "maximum": 4} in [p["schema"] for p in tier]
+
+
+@pytest.mark.parametrize("spell", [str, lambda i: i + 0.5, lambda i: float(i), lambda i: True])
+def test_an_id_that_is_not_a_json_integer_is_refused_not_converted(
+    login, claimed_ticket, agent, spell
+):
+    ticket = claimed_ticket("Laptop fan loud")
+
+    answer = login(agent).post(
+        f"/api/v1/tickets/{ticket['id']}/assign", json={"agent_id": spell(agent.id)}
+    )
+
+    assert answer.status_code == 422, answer.json
+    assert answer.json["error"]["fields"]["agent_id"] == ["Not a valid integer."]
