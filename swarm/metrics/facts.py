@@ -481,24 +481,9 @@ class TicketFacts:
         return TicketFacts(**values)
 
 
-_INT_COLUMNS = {
-    "ticket",
-    "first_owner",
-    "resolver",
-    "reopens",
-    "escalations",
-    "escalations_by_time",
-    "deescalations",
-    "vendor_handoffs",
-    "hands_raised",
-    "handoffs",
-    "touches",
-    "helpers",
-    "guests",
-    "top_tier",
-    "owner_level",
-    "helper_level",
-}
+#: Integer facts (ids, counts, levels): read from the class, so the two cannot drift apart.
+#: NULL (no such event) reads as -1 in them.
+_INT_COLUMNS = frozenset(f.name for f in fields(TicketFacts) if f.type == "IntArray")
 
 
 def ticket_facts(
