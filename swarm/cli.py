@@ -327,6 +327,136 @@ def metrics(
     click.echo(_metrics_table(report))
 
 
+class _PositiveRate(click.ParamType):
+    """A finite number > 0 (``nan`` and ``inf`` are floats, not rates)."""
+
+    name = "rate"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        import math
+
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        if not math.isfinite(number) or number <= 0:
+            self.fail(f"{value!r} is not a rate: it must be a finite number > 0.", param, ctx)
+        return number
+
+
+_POSITIVE = _PositiveRate()
+
+
+@cli.command(
+    "simulate",
+    help="Simulate on virtual time. --mmc: the degenerate M/M/c model (FIFO, exponential "
+    "interarrival and service times, one shared pool of agents; a tenth of the tickets "
+    "discarded as warm-up), docs/simulation.md.",
+)
+@click.option("--mmc", is_flag=True, help="The M/M/c model; needs the three options below.")
+@click.option("--arrival-rate", type=_POSITIVE, help="λ: tickets per unit of time (> 0).")
+@click.option("--service-rate", type=_POSITIVE, help="μ: tickets one agent serves per unit (> 0).")
+@click.option("--agents", type=click.IntRange(min=1), help="c: agents in the pool (≥ 1).")
+@click.option(
+    "--tickets",
+    type=click.IntRange(min=1),
+    default=100_000,
+    show_default=True,
+    help="Tickets simulated, warm-up included.",
+)
+@click.option("--warmup", type=click.IntRange(min=0), help="Tickets discarded (default: a tenth).")
+@click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: fresh, reported).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def simulate(
+    mmc: bool,
+    arrival_rate: float | None,
+    service_rate: float | None,
+    agents: int | None,
+    tickets: int,
+    warmup: int | None,
+    seed: int | None,
+    as_json: bool,
+) -> None:
+    import json
+
+    from swarm.simulation.mmc import simulate_mmc
+
+    if not mmc:
+        raise click.UsageError(
+            "simulate needs --mmc (and its rates: --arrival-rate, --service-rate, --agents)."
+        )
+    missing = [
+        name
+        for name, value in (
+            ("--arrival-rate", arrival_rate),
+            ("--service-rate", service_rate),
+            ("--agents", agents),
+        )
+        if value is None
+    ]
+    if missing:
+        raise click.UsageError(f"simulate --mmc needs {', '.join(missing)}.")
+    assert arrival_rate is not None and service_rate is not None and agents is not None
+    if warmup is not None and warmup >= tickets:
+        raise click.BadParameter(
+            f"{warmup} leaves no ticket to measure out of {tickets}.", param_hint="--warmup"
+        )
+    rho = arrival_rate / (agents * service_rate)
+    if rho >= 1:
+        click.echo(
+            f"warning: utilisation {rho:.3f} ≥ 1 — the queue grows without bound; the figures "
+            "describe this finite run only, not a steady state.",
+            err=True,
+        )
+    figures = simulate_mmc(arrival_rate, service_rate, agents, tickets, seed, warmup)
+    if as_json:
+        click.echo(json.dumps(figures, allow_nan=False))
+        return
+    for key, value in figures.items():
+        click.echo(f"{key:>22}: {value}")
+
+
+@cli.command(
+    "validate-sim",
+    help="Check the simulator against queueing theory: M/M/1, M/M/c and a two-stage tandem, "
+    "replications in parallel processes, each figure's relative error and Little's law "
+    "(docs/simulation.md). Exits with 1 when a case fails.",
+)
+@click.option("--replications", type=click.IntRange(min=2), default=10, show_default=True)
+@click.option(
+    "--tickets",
+    type=click.IntRange(min=100),
+    default=200_000,
+    show_default=True,
+    help="Tickets per replication, warm-up (a tenth) included.",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), help="Processes (default: the CPUs).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def validate_sim(
+    replications: int, tickets: int, seed: int, workers: int | None, as_json: bool
+) -> None:
+    import json
+
+    from tqdm import tqdm
+
+    from swarm.simulation.validate import validate, validation_table
+
+    # On stderr and only on a terminal, so that --json leaves one clean object on stdout.
+    with tqdm(desc="replications", unit="run", file=sys.stderr, disable=None) as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        report = validate(replications, tickets, seed, workers=workers, progress=progress)
+    click.echo(json.dumps(report, allow_nan=False) if as_json else validation_table(report))
+    if not report["passed"]:
+        sys.exit(1)
+
+
 def _metrics_table(report: dict[str, Any]) -> str:
     """The comparison as a table a terminal shows."""
     from swarm.metrics.compare import METRICS

@@ -42,6 +42,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -456,3 +457,49 @@ def _exponential_unit(rng: np.random.Generator) -> Iterator[float]:
     """Exponential draws of mean 1 without end, ``BLOCK`` at a time."""
     while True:
         yield from rng.standard_exponential(BLOCK).tolist()
+
+
+def simulate_mmc(
+    arrival_rate: float,
+    service_rate: float,
+    agents: int,
+    tickets: int,
+    seed: int | None = None,
+    warmup: int | None = None,
+) -> dict[str, Any]:
+    """One M/M/c run as ``simulate --mmc`` reports it: the figures, the seed (drawn from the
+    system's entropy when not given, so that any run can be repeated) and, when the queue is
+    stable, the closed form beside them. JSON-ready: an undefined figure is ``None``.
+
+    Examples
+    --------
+    >>> out = simulate_mmc(9.0, 1.0, 10, 20_000, seed=3)
+    >>> sorted(out["expected"]), round(out["expected"]["mean_wait"], 3)
+    (['mean_time_in_system', 'mean_wait', 'p_wait'], 0.669)
+    >>> out["seed"], out["warmup"], out["measured"]
+    (3, 2000, 18000)
+    """
+    from swarm.simulation.queueing import mmc
+
+    if seed is None:
+        # 63 bits: the seed is shown as a JSON number, which some readers hold in a double or
+        # a signed 64-bit integer.
+        seed = secrets.randbits(63)
+    result = run_mmc(
+        arrival_rate, service_rate, agents, tickets, np.random.default_rng(seed), warmup
+    )
+    figures: dict[str, Any] = {
+        k: (None if isinstance(v, float) and v != v else v) for k, v in result.as_dict().items()
+    }
+    figures["seed"] = seed
+    figures["agents"] = agents
+    if result.utilisation < 1:
+        q = mmc(arrival_rate, service_rate, agents)
+        figures["expected"] = {
+            "mean_wait": q.wait,
+            "p_wait": q.p_wait,
+            "mean_time_in_system": q.time_in_system,
+        }
+    else:
+        figures["expected"] = None
+    return figures
