@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.stats as st  # type: ignore[import-untyped]  # no stubs in the pinned venv
 
 from swarm.simulation.mmc import default_warmup, run_mmc, run_tandem
 from swarm.simulation.queueing import mm1, mmc, tandem
@@ -193,6 +192,9 @@ def _mean_ci(values: Sequence[float]) -> tuple[float, float, float]:
     mean = float(array.mean())
     if len(array) < 2:
         return mean, math.nan, math.nan
+    # Imported here: worker processes import this module for ``replicate`` and need no scipy.
+    import scipy.stats as st  # type: ignore[import-untyped]  # no stubs in the pinned venv
+
     se = float(array.std(ddof=1) / math.sqrt(len(array)))
     return mean, se, float(st.t.ppf(0.975, len(array) - 1) * se)
 

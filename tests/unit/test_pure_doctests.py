@@ -11,9 +11,17 @@ import swarm.metrics
 import swarm.skills
 import swarm.tiers
 
+# Listed one by one: other modules of swarm.simulation (importers, storage) are not pure.
+SIMULATION = [
+    "swarm.simulation.engine",
+    "swarm.simulation.queueing",
+    "swarm.simulation.mmc",
+    "swarm.simulation.validate",
+]
+
 
 def modules() -> list[str]:
-    names = ["swarm.routing"]
+    names = ["swarm.routing", *SIMULATION]
     for package in (swarm.skills, swarm.matching, swarm.tiers, swarm.metrics):
         names += [
             f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
