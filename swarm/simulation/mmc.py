@@ -42,6 +42,7 @@ True
 from __future__ import annotations
 
 import dataclasses
+import math
 import secrets
 import time
 from collections import deque
@@ -187,8 +188,8 @@ def _uniform(rng: np.random.Generator) -> Iterator[float]:
 
 
 def _check(tickets: int, warmup: int | None, *rates: float) -> int:
-    if any(not r > 0 for r in rates):
-        raise ValueError(f"rates must be positive: {rates}")
+    if any(not (r > 0 and math.isfinite(r)) for r in rates):
+        raise ValueError(f"rates must be finite and positive: {rates}")
     if tickets < 1:
         raise ValueError(f"at least one ticket is needed, not {tickets}")
     warm = default_warmup(tickets) if warmup is None else warmup

@@ -130,13 +130,23 @@ def _timing(out):
     [
         lambda rng: run_mmc(0.0, 1.0, 1, 10, rng),
         lambda rng: run_mmc(1.0, -1.0, 1, 10, rng),
+        lambda rng: run_mmc(float("inf"), 1.0, 1, 10, rng),
         lambda rng: run_mmc(1.0, 1.0, 0, 10, rng),
         lambda rng: run_mmc(1.0, 1.0, 1, 0, rng),
         lambda rng: run_mmc(1.0, 1.0, 1, 10, rng, warmup=10),
         lambda rng: run_tandem(1.0, 1.0, 1, 1.0, 1, 1.2, 10, rng),
         lambda rng: run_tandem(1.0, 1.0, 1, 1.0, 0, 0.5, 10, rng),
     ],
-    ids=["no arrivals", "negative rate", "no agents", "no tickets", "all warm-up", "p>1", "c2=0"],
+    ids=[
+        "no arrivals",
+        "negative rate",
+        "infinite rate",
+        "no agents",
+        "no tickets",
+        "all warm-up",
+        "p>1",
+        "c2=0",
+    ],
 )
 def test_impossible_parameters_are_refused(call):
     with pytest.raises(ValueError):
