@@ -236,8 +236,8 @@ def run_mmc(
     queue: deque[float] = deque()  # arrival times of waiting tickets, FIFO
     push, pop = queue.append, queue.popleft
     last_index = tickets - 1
-    # The state lives in one list, read and written by index: cheaper than ``nonlocal`` cells
-    # shared by two closures. Services start in arrival order (FIFO, one stage), so the
+    # The state the two actions share lives in one list, read and written by index (no
+    # ``nonlocal`` bookkeeping). Services start in arrival order (FIFO, one stage), so the
     # ``started``-th service belongs to the ``started``-th ticket.
     # [busy agents, present, area (∫ present dt), last change, services started, waited,
     #  Σ wait, Σ service, area at the window's start, window start, window end, area at its end]
