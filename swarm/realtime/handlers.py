@@ -290,9 +290,8 @@ def register_handlers(
     def me() -> User | None:
         """The connection's person, loaded with its credential in one query (the query that
         loaded the person alone before): None once the account, the session or the token
-        has ended or the role has changed — and then the connection is ended too."""
-        sid = request.sid  # type: ignore[attr-defined]
-        conn = connections.get(sid)
+        has ended or the role has changed — and from then on the connection is refused."""
+        conn = connections.get(request.sid)  # type: ignore[attr-defined]
         if conn is None or conn.ended:
             return None
         query = select(User).where(User.id == conn.user_id, User.active)
@@ -306,9 +305,8 @@ def register_handlers(
             )
         user = db_session().scalars(query).unique().first()
         if user is None or (conn.role and user.role != conn.role):
+            # Refused from now on; the keeper's next beat disconnects it (keeper.py).
             conn.ended = True
-            # After this event's refusal has been acknowledged.
-            socketio.start_background_task(socketio.server.disconnect, sid)
             return None
         return user
 

@@ -108,7 +108,7 @@ def _account_page(new_token: str | None = None, errors: dict[str, list[str]] | N
         tokens=tokens,
         new_token=new_token,
         errors=errors or {},
-        signed_in=sessions.count_sessions(db_session(), current().id),
+        browsers=sessions.count_sessions(db_session(), current().id),
     )
 
 
