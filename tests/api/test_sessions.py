@@ -316,3 +316,33 @@ def test_the_session_key_is_stored_only_as_its_hash(login, requester, db):
     with client.session_transaction() as cookie:
         key = cookie[sessions.COOKIE_KEY]
     assert row.key_hash == sessions.key_hash(key) and key not in row.key_hash
+
+
+def selects_during(app, action) -> list[str]:
+    """The SELECT statements ``action`` sends to the database."""
+    from sqlalchemy import event
+
+    engine = app.extensions["swarm"].engine
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return seen
+
+
+def test_the_session_check_costs_no_query_of_its_own(app, socketio, login, agent):
+    # One SELECT loads the person with their session (or token), as one loaded the person
+    # alone before sessions had rows: on every request, and on every socket event.
+    client = login(agent)
+    [me] = selects_during(app, lambda: client.get("/api/v1/auth/me"))
+    assert "user_sessions" in me
+    sock = socketio.test_client(app, flask_test_client=client)
+    [event] = selects_during(app, lambda: sock.emit("watch_queue", {"tier": 1}, callback=True))
+    assert "user_sessions" in event
