@@ -100,11 +100,11 @@ def change_password(
     new_password: str,
     confirmation: str,
     keep_session: str | None = None,
-) -> int:
+) -> list[str]:
     """Replace ``user``'s password after checking the current one; commits. Every other
     session of the person ends (all but the one whose key is ``keep_session``: the browser
-    that changed it); API tokens stay (docs/api.md, "Authentication"). Returns how many
-    sessions ended.
+    that changed it); API tokens stay (docs/api.md, "Authentication"). Returns the key
+    hashes of the sessions that ended.
 
     Refused (``Invalid``, naming the field) when the current password is wrong, the new one is
     shorter than ``MIN_LENGTH``, is one character repeated, is the current one again, or does

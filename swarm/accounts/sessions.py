@@ -63,13 +63,17 @@ def end_session(session: Session, key: str | None) -> None:
         session.commit()
 
 
-def end_sessions(session: Session, user_id: int, keep: str | None = None) -> int:
-    """End every session of the person, except the one whose key is ``keep``; returns how
-    many ended. Does not commit: it is part of the caller's change (a new password, a role)."""
-    query = delete(UserSession).where(UserSession.user_id == user_id)
+def end_sessions(session: Session, user_id: int, keep: str | None = None) -> list[str]:
+    """End every session of the person, except the one whose key is ``keep``; returns the key
+    hashes of those that ended (their sockets end too: swarm/realtime/access.py). Does not
+    commit: it is part of the caller's change (a new password, a role)."""
+    where = [UserSession.user_id == user_id]
     if keep:
-        query = query.where(UserSession.key_hash != key_hash(keep))
-    return int(session.execute(query).rowcount or 0)  # type: ignore[attr-defined]
+        where.append(UserSession.key_hash != key_hash(keep))
+    ended = list(session.scalars(select(UserSession.key_hash).where(*where)))
+    if ended:
+        session.execute(delete(UserSession).where(UserSession.key_hash.in_(ended)))
+    return ended
 
 
 def count_sessions(session: Session, user_id: int) -> int:

@@ -57,10 +57,9 @@ def login(data: dict[str, Any]) -> Any:
 def logout() -> Any:
     key = session.get(sessions.COOKIE_KEY)
     if current_user.is_authenticated:
-        user_id = current_user.id
         accounts.signed_out(db_session(), runtime().clock, current_user)
         sessions.end_session(db_session(), key)
-        access.end_session_sockets(user_id, key)
+        access.end_session_key(key)
     logout_user()
     session.clear()
     return ""
@@ -75,10 +74,10 @@ def logout() -> Any:
 @authenticated
 def logout_everywhere() -> Any:
     user = caller()
-    sessions.end_sessions(db_session(), user.id)
-    accounts.signed_out(db_session(), runtime().clock, user)  # commits
+    ended = sessions.end_sessions(db_session(), user.id)
+    accounts.signed_out(db_session(), runtime().clock, user)
     db_session().commit()
-    access.end_other_session_sockets(user.id)
+    access.end_access(sessions=ended)
     if not request.headers.get("Authorization"):
         logout_user()
         session.clear()
@@ -119,5 +118,5 @@ def list_tokens() -> Any:
 def revoke_token(token_id: int) -> Any:
     user = caller()
     accounts.revoke_token(db_session(), runtime().clock, user, token_id)
-    access.end_token_sockets(user.id, token_id)
+    access.end_access(token_id=token_id)
     return ""

@@ -48,5 +48,5 @@ def list_users(query: dict[str, Any]) -> Any:
 @authenticated
 def update_user(user_id: int, data: dict[str, Any]) -> Any:
     return accounts.update_user(
-        db_session(), runtime().clock, caller(), user_id, data, access.end_user_sockets
+        db_session(), runtime().clock, caller(), user_id, data, access.end_person
     )

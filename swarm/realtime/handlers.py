@@ -33,6 +33,9 @@ from swarm.models.users import Role
 from swarm.realtime.names import (
     audience_room,
     dashboard_room,
+    ends_person_room,
+    ends_session_room,
+    ends_token_room,
     guest_room,
     queue_room,
     requester_room,
@@ -411,6 +414,12 @@ def register_handlers(
             tokens=limit.burst,
         )
         join_room(user_room(user.id))
+        # Closing one of these disconnects it on whichever process it is (realtime/access.py).
+        join_room(ends_person_room(user.id))
+        if session_hash is not None:
+            join_room(ends_session_room(session_hash))
+        if token_id is not None:
+            join_room(ends_token_room(token_id))
         return True
 
     @socketio.on("disconnect")

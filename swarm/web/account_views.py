@@ -76,7 +76,7 @@ def logout() -> Any:
         user = current()
         accounts.signed_out(db_session(), runtime().clock, user)
         sessions.end_session(db_session(), key)
-        access.end_session_sockets(user.id, key)
+        access.end_session_key(key)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -91,11 +91,11 @@ def sign_out_everywhere() -> Any:
     ended = sessions.end_sessions(db_session(), user.id)
     accounts.signed_out(db_session(), runtime().clock, user)
     db_session().commit()
-    access.end_other_session_sockets(user.id)
+    access.end_access(sessions=ended)
     logout_user()
     session.clear()
-    where = "browser" if ended == 1 else "browsers"
-    flash(f"You are signed out everywhere ({ended} {where}). API tokens still work.", "info")
+    where = "browser" if len(ended) == 1 else "browsers"
+    flash(f"You are signed out everywhere ({len(ended)} {where}). API tokens still work.", "info")
     return redirect(url_for("web.login"))
 
 
@@ -135,8 +135,8 @@ def change_password() -> Any:
     except DomainError as exc:
         flash(exc.message, "error")
         return _account_page(errors=exc.fields), exc.status
-    access.end_other_session_sockets(current().id, keep=key)
-    others = f" You were signed out of {ended} other browser(s)." if ended else ""
+    access.end_access(sessions=ended)
+    others = f" You were signed out of {len(ended)} other browser(s)." if ended else ""
     flash(
         f"Your password is changed. Use the new one next time you sign in.{others} "
         "API tokens still work: revoke any you did not make.",
@@ -165,7 +165,7 @@ def create_token() -> Any:
 def revoke_token(token_id: int) -> Any:
     try:
         row = accounts.revoke_token(db_session(), runtime().clock, current(), token_id)
-        access.end_token_sockets(row.user_id, row.id)
+        access.end_access(token_id=row.id)
         flash(f"Token “{row.name}” revoked.", "info")
     except DomainError as exc:
         flash(exc.message, "error")

@@ -79,7 +79,7 @@ def change_person(user_id: int) -> Any:
         changes["tiers"] = numbers[1:]
     try:
         user = accounts.update_user(
-            db_session(), runtime().clock, current(), user_id, changes, access.end_user_sockets
+            db_session(), runtime().clock, current(), user_id, changes, access.end_person
         )
     except DomainError as exc:
         db_session().rollback()

@@ -14,6 +14,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,11 +147,12 @@ def refused(base: str, **kwargs: Any) -> bool:
 
 
 @pytest.fixture
-def opened(live: dict[str, Any]) -> Iterator[Callable[..., Live]]:
+def opened(request: pytest.FixtureRequest) -> Iterator[Callable[..., Live]]:
+    """Opens live sockets (on the module's server unless ``base`` is given); closes them."""
     clients: list[Live] = []
 
-    def open_one(**kwargs: Any) -> Live:
-        client = Live(live["url"], **kwargs)
+    def open_one(base: str | None = None, **kwargs: Any) -> Live:
+        client = Live(base or request.getfixturevalue("live")["url"], **kwargs)
         clients.append(client)
         return client
 
@@ -310,3 +312,57 @@ def test_a_demoted_agent_leaves_the_staff_room_and_hears_no_more_notes(live, ope
     assert wait_until(lambda: "internal: after" in watcher.bodies())  # it was sent, and heard
     assert "internal: after" not in again.bodies()
     assert "internal: after" not in repr(again.events)
+
+
+# With Redis, what one process ends, the others end at once: each connection is in the "ends:"
+# rooms of its credential and its person, and closing such a room on one process disconnects
+# its members on every process (swarm/realtime/access.py). The keeper beats only every five
+# minutes here, so a socket on the other process that ends within the poll ended by the push.
+
+
+@pytest.fixture
+def pair(pg_url: str, redis_url: str, pg_engine: Engine, tmp_path: Path) -> Iterator[list[str]]:
+    env = {
+        "SWARM_DATABASE_URL": pg_url,
+        "SWARM_MESSAGE_QUEUE": redis_url,
+        "SWARM_INSTANCE_PATH": str(tmp_path),
+        "SWARM_SECRET_KEY": "shared-by-both-processes",
+        "SWARM_PRESENCE_SECONDS": "300",
+        "SWARM_LOGIN_RATE_LIMIT": "1000 per minute",
+    }
+    base = int(os.environ["SWARM_TEST_PORT"]) + 1 if os.environ.get("SWARM_TEST_PORT") else None
+    started: list[Server] = []
+    try:
+        for n in range(2):
+            port = base + n if base else None
+            started.append(Server(env, tmp_path, port=port).start())
+        yield [s.url for s in started]
+    finally:
+        for server in started:
+            server.stop()
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+def test_what_one_process_ends_ends_on_the_other_at_once(pair, pg_engine, opened):
+    here, there = pair
+    user = person(pg_engine, name="Pia Pair")
+    browser = Browser(here, user)
+    _, kept = browser.token("kept")
+    token_id, token = browser.token()
+    by_cookie = opened(base=there, cookie=browser.cookie)
+    by_token = opened(base=there, token=token)
+    by_kept = opened(base=there, token=kept)
+    for sock in (by_cookie, by_token, by_kept):
+        assert sock.call("watch_queue", {"tier": 1})["ok"]
+
+    assert browser.http.delete(f"{here}/api/v1/auth/tokens/{token_id}").status_code == 204
+    assert wait_until(by_token.ended)
+    assert browser.http.post(f"{here}/api/v1/auth/logout").status_code == 204
+    assert wait_until(by_cookie.ended)
+    assert by_kept.call("watch_queue", {"tier": 1})["ok"]  # another credential: it stays
+
+    admin = Browser(here, person(pg_engine, "admin"))
+    demoted = admin.http.patch(f"{here}/api/v1/users/{user.id}", json={"role": "requester"})
+    assert demoted.status_code == 200, demoted.text
+    assert wait_until(by_kept.ended)
