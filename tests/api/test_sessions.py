@@ -346,3 +346,12 @@ def test_the_session_check_costs_no_query_of_its_own(app, socketio, login, agent
     sock = socketio.test_client(app, flask_test_client=client)
     [event] = selects_during(app, lambda: sock.emit("watch_queue", {"tier": 1}, callback=True))
     assert "user_sessions" in event
+
+
+def test_a_foreign_page_cannot_sign_anyone_out_everywhere(login, requester):
+    client = login(requester)
+    forged = client.post(
+        "/api/v1/auth/logout-everywhere", headers={"Origin": "https://evil.example"}
+    )
+    assert forged.status_code == 403
+    assert works(client)
