@@ -8,7 +8,7 @@ from typing import Any
 
 from apiflask import APIFlask, abort
 from apiflask.exceptions import HTTPError
-from flask import Request, Response, g, render_template, request
+from flask import Request, Response, g, render_template, request, session
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
+from swarm.accounts.sessions import COOKIE_KEY, user_for_session
 from swarm.clock import Clock, SystemClock
 from swarm.config import PROJECT_ROOT, Config, load_config
 from swarm.db import make_engine, make_session_factory
@@ -165,11 +166,12 @@ def _init_login(app: APIFlask) -> None:
 
     @login.user_loader
     def load_user(user_id: str) -> User | None:
+        # The cookie counts only while its session's row does (swarm/accounts/sessions.py):
+        # the person and the row in one query, as the person alone was loaded before.
         number = ascii_int(user_id, 1)
         if number is None:
             return None
-        user = db_session().get(User, number)
-        return user if user is not None and user.active else None
+        return user_for_session(db_session(), number, session.get(COOKIE_KEY))
 
 
 class BoundedRequest(Request):

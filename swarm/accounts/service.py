@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swarm.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from swarm.accounts.sessions import end_sessions
 from swarm.clock import Clock
 from swarm.models import AgentProfile, ApiToken, User
 from swarm.models.users import Presence, Role
@@ -92,9 +94,17 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def change_password(
-    session: Session, user: User, current_password: str, new_password: str, confirmation: str
-) -> None:
-    """Replace ``user``'s password after checking the current one; commits.
+    session: Session,
+    user: User,
+    current_password: str,
+    new_password: str,
+    confirmation: str,
+    keep_session: str | None = None,
+) -> list[str]:
+    """Replace ``user``'s password after checking the current one; commits. Every other
+    session of the person ends (all but the one whose key is ``keep_session``: the browser
+    that changed it); API tokens stay (docs/api.md, "Authentication"). Returns the key
+    hashes of the sessions that ended.
 
     Refused (``Invalid``, naming the field) when the current password is wrong, the new one is
     shorter than ``MIN_LENGTH``, is one character repeated, is the current one again, or does
@@ -122,7 +132,9 @@ def change_password(
             fields={"confirm_password": ["Type the same new password twice."]},
         )
     user.password_hash = hash_password(new_password)
+    ended = end_sessions(session, user.id, keep=keep_session)
     session.commit()
+    return ended
 
 
 def issue_token(session: Session, clock: Clock, user: User, name: str) -> tuple[ApiToken, str]:
@@ -161,8 +173,8 @@ def revoke_token(session: Session, clock: Clock, user: User, token_id: int) -> A
     return row
 
 
-def user_for_token(session: Session, token: str, now: datetime) -> User | None:
-    """The active owner of an unrevoked token, or None."""
+def token_for(session: Session, token: str, now: datetime) -> ApiToken | None:
+    """The unrevoked token row of an active owner, or None (sockets remember its id)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
@@ -172,7 +184,21 @@ def user_for_token(session: Session, token: str, now: datetime) -> User | None:
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
         session.commit()
-    return row.user
+    return row
+
+
+def user_for_token(session: Session, token: str, now: datetime) -> User | None:
+    """The active owner of an unrevoked token, or None."""
+    row = token_for(session, token, now)
+    return row.user if row is not None else None
+
+
+def live_tokens(session: Session, token_ids: set[int]) -> set[int]:
+    """Those of the token ids that are not revoked (the presence keeper's check)."""
+    if not token_ids:
+        return set()
+    query = select(ApiToken.id).where(ApiToken.id.in_(token_ids), ApiToken.revoked_at.is_(None))
+    return set(session.scalars(query))
 
 
 def require_admin(actor: User) -> None:
@@ -190,12 +216,21 @@ def list_users(session: Session, actor: User, role: str | None = None) -> list[U
 
 
 def update_user(
-    session: Session, clock: Clock, actor: User, user_id: int, changes: dict[str, object]
+    session: Session,
+    clock: Clock,
+    actor: User,
+    user_id: int,
+    changes: dict[str, object],
+    access_ended: Callable[[int], None] | None = None,
 ) -> User:
     """An admin changes a user's name, role, activity or agent profile; the caller's session
     is committed here. The last active admin can be neither demoted nor deactivated, so that
     the organisation never locks itself out. An agent coming online or given more capacity
-    makes the routing of unowned tickets due again (``wake_unowned``)."""
+    makes the routing of unowned tickets due again (``wake_unowned``).
+
+    A new role or a deactivation ends every session of the person (what they may see changed:
+    they sign in again, under the new role); ``access_ended(user_id)`` is then called after the
+    commit, to end their live connections too (swarm/realtime/access.py)."""
     require_admin(actor)
     user = session.get(User, user_id)
     if user is None:
@@ -213,8 +248,11 @@ def update_user(
         if not name:
             raise Invalid("A name is required.", fields={"name": ["Empty."]})
         user.name = name
+    ends_access = str(role) != user.role or (user.active and not bool(active))
     user.role = str(role)
     user.active = bool(active)
+    if ends_access:
+        end_sessions(session, user.id)
     profile_fields = {"capacity", "tier", "tiers", "team", "timezone", "presence"}
     if "tiers" in changes:
         changes = {**changes, "tiers": sorted({int(t) for t in changes["tiers"] or ()})}
@@ -234,6 +272,8 @@ def update_user(
         if _more_available(before, user):
             wake_unowned(session, clock.now())
     session.commit()
+    if ends_access and access_ended is not None:
+        access_ended(user.id)
     return user
 
 

@@ -9,6 +9,7 @@ from flask import request, session
 from flask_login import current_user, login_user, logout_user
 
 from swarm.accounts import service as accounts
+from swarm.accounts import sessions
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
 from swarm.api.schemas import (
@@ -18,6 +19,7 @@ from swarm.api.schemas import (
     TokenIn,
     TokenList,
 )
+from swarm.realtime import access
 from swarm.runtime import RateLimited, db_session, runtime
 
 
@@ -43,6 +45,7 @@ def login(data: dict[str, Any]) -> Any:
     if user is None:
         abort(401, "Wrong e-mail or password.")
     session.clear()  # a fresh session at sign-in: no fixation of an old one
+    session[sessions.COOKIE_KEY] = sessions.start_session(db_session(), runtime().clock, user)
     login_user(user)
     accounts.signed_in(db_session(), runtime().clock, user)
     return {"user": user}
@@ -50,12 +53,34 @@ def login(data: dict[str, Any]) -> Any:
 
 @api.post("/auth/logout")
 @api.output({}, status_code=204)
-@api.doc(summary="Sign out (ends the session cookie)")
+@api.doc(summary="Sign out: ends this session and its sockets (not your other sessions)")
 def logout() -> Any:
+    key = session.get(sessions.COOKIE_KEY)
     if current_user.is_authenticated:
         accounts.signed_out(db_session(), runtime().clock, current_user)
+        sessions.end_session(db_session(), key)
+        access.end_session_key(key)
     logout_user()
     session.clear()
+    return ""
+
+
+@api.post("/auth/logout-everywhere")
+@api.output({}, status_code=204)
+@api.doc(
+    summary="Sign out everywhere: ends every session of yours and their sockets (API tokens stay)",
+    responses={401: "Not signed in"},
+)
+@authenticated
+def logout_everywhere() -> Any:
+    user = caller()
+    ended = sessions.end_sessions(db_session(), user.id)
+    accounts.signed_out(db_session(), runtime().clock, user)
+    db_session().commit()
+    access.end_access(sessions=ended)
+    if not request.headers.get("Authorization"):
+        logout_user()
+        session.clear()
     return ""
 
 
@@ -91,5 +116,7 @@ def list_tokens() -> Any:
 @api.doc(summary="Revoke an API token", responses={404: "No such token of yours"})
 @authenticated
 def revoke_token(token_id: int) -> Any:
-    accounts.revoke_token(db_session(), runtime().clock, caller(), token_id)
+    user = caller()
+    accounts.revoke_token(db_session(), runtime().clock, user, token_id)
+    access.end_access(token_id=token_id)
     return ""

@@ -8,6 +8,7 @@ from swarm.accounts import service as accounts
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
 from swarm.api.schemas import AdminUserOut, UserIn, UserList, UserPatch, UserQuery
+from swarm.realtime import access
 from swarm.runtime import db_session, runtime
 
 ADMIN_ERRORS = {403: "Admins only", 404: "No such user", 409: "Last active admin"}
@@ -46,4 +47,6 @@ def list_users(query: dict[str, Any]) -> Any:
 )
 @authenticated
 def update_user(user_id: int, data: dict[str, Any]) -> Any:
-    return accounts.update_user(db_session(), runtime().clock, caller(), user_id, data)
+    return accounts.update_user(
+        db_session(), runtime().clock, caller(), user_id, data, access.end_person
+    )

@@ -11,7 +11,7 @@ from swarm.models.tickets import (
     TicketEvent,
     TicketSkill,
 )
-from swarm.models.users import AgentProfile, ApiToken, GuestPass, User
+from swarm.models.users import AgentProfile, ApiToken, GuestPass, User, UserSession
 from swarm.models.vendors import Vendor, VendorHandoff
 
 __all__ = [
@@ -31,6 +31,7 @@ __all__ = [
     "TicketEvent",
     "TicketSkill",
     "User",
+    "UserSession",
     "Vendor",
     "VendorHandoff",
 ]

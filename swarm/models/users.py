@@ -126,6 +126,19 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
+class UserSession(Base):
+    """A browser sign-in that is still valid (swarm/accounts/sessions.py). The signed session
+    cookie carries a random key; only its SHA-256 is stored here. Signing out deletes the
+    row, so the cookie stops working even though the browser (or a thief) still has it."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class GuestPass(Base):
     """A time-limited link for someone outside the organisation (a vendor's engineer) to one
     ticket's swarm room and nothing else. The guest is a user with the requester's rights,

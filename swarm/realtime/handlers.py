@@ -19,18 +19,23 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, cast
 
-from flask import Flask, request
+from flask import Flask, request, session
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
+from sqlalchemy import select
 
-from swarm.accounts.service import user_for_token
+from swarm.accounts.service import token_for
+from swarm.accounts.sessions import COOKIE_KEY, key_hash
 from swarm.events import Audience
 from swarm.inputs import MAX_ID, BadJSON, check_value
-from swarm.models import User
+from swarm.models import ApiToken, User, UserSession
 from swarm.models.users import Role
 from swarm.realtime.names import (
     audience_room,
     dashboard_room,
+    ends_person_room,
+    ends_session_room,
+    ends_token_room,
     guest_room,
     queue_room,
     requester_room,
@@ -93,6 +98,15 @@ class Connection:
     # Connected with a guest link (swarm/tickets/guests.py): dropped when the pass ends.
     guest: bool = False
     staff: bool = False
+    # The credential it connected with: a browser session (the SHA-256 of its key) or an API
+    # token (its id); it lives while that does (swarm/realtime/access.py), and while the
+    # person keeps the role it connected under (its rooms were chosen for that role).
+    role: str = ""
+    session_hash: str | None = None
+    token_id: int | None = None
+    # Set when the credential was seen ended: every event is refused from then on, before
+    # the disconnect (which may come from another greenlet) has been handled.
+    ended: bool = False
     tickets: set[int] = field(default_factory=set)
     # The audience the person joined each ticket's room as (their room is named by it).
     audiences: dict[int, Audience] = field(default_factory=dict)
@@ -277,11 +291,27 @@ def register_handlers(
     stints = StintRecorder(app, socketio, presence, inline=app.testing)
 
     def me() -> User | None:
+        """The connection's person, loaded with its credential in one query (the query that
+        loaded the person alone before): None once the account, the session or the token
+        has ended or the role has changed — and from then on the connection is refused."""
         conn = connections.get(request.sid)  # type: ignore[attr-defined]
-        if conn is None:
+        if conn is None or conn.ended:
             return None
-        user = db_session().get(User, conn.user_id)
-        return user if user is not None and user.active else None
+        query = select(User).where(User.id == conn.user_id, User.active)
+        if conn.session_hash is not None:
+            query = query.join(UserSession, UserSession.user_id == User.id).where(
+                UserSession.key_hash == conn.session_hash
+            )
+        elif conn.token_id is not None:
+            query = query.join(ApiToken, ApiToken.user_id == User.id).where(
+                ApiToken.id == conn.token_id, ApiToken.revoked_at.is_(None)
+            )
+        user = db_session().scalars(query).unique().first()
+        if user is None or (conn.role and user.role != conn.role):
+            # Refused from now on; the keeper's next beat disconnects it (keeper.py).
+            conn.ended = True
+            return None
+        return user
 
     def allowed(conn: Connection) -> bool:
         now = time.monotonic()
@@ -298,6 +328,8 @@ def register_handlers(
         conn = connections.get(sid)
         if conn is None:
             return error("unauthenticated", "Connect again and sign in.")
+        if conn.ended:
+            return error("unauthenticated", "Your session has ended: sign in again.")
         if not allowed(conn):
             return error("rate_limited", "Too many events; slow down.")
         try:
@@ -319,7 +351,7 @@ def register_handlers(
                 with conn.turns.take():
                     user = me()
                     if user is None:
-                        return error("unauthenticated", "Your account is no longer active.")
+                        return error("unauthenticated", "Your session has ended: sign in again.")
                     return fn(user, conn, payload)
 
             @wraps(fn)
@@ -356,21 +388,38 @@ def register_handlers(
     def connect(auth: Any = None) -> bool:
         user: User | None = None
         guest = False
+        session_hash: str | None = None
+        token_id: int | None = None
         token = auth.get("token") if isinstance(auth, dict) else None
         guest_link = auth.get("guest") if isinstance(auth, dict) else None
         if isinstance(token, str) and token:
-            user = user_for_token(db_session(), token, runtime().clock.now())
+            row = token_for(db_session(), token, runtime().clock.now())
+            if row is not None:
+                user, token_id = row.user, row.id
         elif isinstance(guest_link, str) and guest_link:
             user = guest_for_token(db_session(), guest_link, runtime().clock.now())
             guest = True
-        elif current_user.is_authenticated:
+        elif current_user.is_authenticated:  # the user loader checked the session's row
             user = cast(User, current_user._get_current_object())
+            session_hash = key_hash(str(session.get(COOKIE_KEY, "")))
         if user is None or not user.active:
             return False  # refused: the client gets a connect_error
         connections[request.sid] = Connection(  # type: ignore[attr-defined]
-            user.id, guest=guest, staff=user.is_staff, tokens=limit.burst
+            user.id,
+            guest=guest,
+            staff=user.is_staff,
+            role=user.role,
+            session_hash=session_hash,
+            token_id=token_id,
+            tokens=limit.burst,
         )
         join_room(user_room(user.id))
+        # Closing one of these disconnects it on whichever process it is (realtime/access.py).
+        join_room(ends_person_room(user.id))
+        if session_hash is not None:
+            join_room(ends_session_room(session_hash))
+        if token_id is not None:
+            join_room(ends_token_room(token_id))
         return True
 
     @socketio.on("disconnect")

@@ -2,8 +2,12 @@
 
 Each ``python -m swarm serve`` runs :func:`keep_presence` in the background. Each round it
 (1) beats — tells the other processes it is alive and writes its connections again, which also
-refills a Redis that restarted empty; (2) disconnects this process's connections whose account
-was deactivated, or whose guest pass was revoked or ran out (swarm/tickets/guests.py); (3)
+refills a Redis that restarted empty; (2) disconnects this process's connections whose access
+ended: an account deactivated or given another role, a browser session signed out (here or
+everywhere) or ended by a password change, an API token revoked, a guest pass revoked or run
+out (swarm/tickets/guests.py) — a change made on another process reaches this one's sockets
+here, within one beat (``SWARM_PRESENCE_SECONDS``; the process where it was made ends its own
+at once, swarm/realtime/access.py); (3)
 marks the stints of its connected people as seen now (no event: presence is not evidence);
 (4) tells each of its rooms whose people changed without a word — a process killed with
 ``kill -9`` says no goodbyes, and its people drop out of the lists here; (5) once presence has
@@ -21,6 +25,8 @@ from flask import Flask
 from flask_socketio import SocketIO
 from sqlalchemy import select
 
+from swarm.accounts.service import live_tokens
+from swarm.accounts.sessions import live_keys
 from swarm.models import GuestPass, User
 from swarm.realtime.handlers import Connection, emit_presence
 from swarm.realtime.presence import Presence
@@ -33,8 +39,9 @@ def end_lost_access(
     app: Flask, socketio: SocketIO, connections: dict[str, Connection]
 ) -> list[str]:
     """Disconnect this process's connections whose person may no longer be here — an account
-    deactivated since it connected, or a guest whose pass ended — and return their sids.
-    Their events were refused from that moment; now they stop hearing their rooms too."""
+    deactivated or given another role since it connected, a session or API token that ended,
+    or a guest whose pass ended — and return their sids. Their events were refused from that
+    moment (``me()`` in handlers.py); now they stop hearing their rooms too."""
     people = {sid: conn for sid, conn in list(connections.items())}
     if not people:
         return []
@@ -42,7 +49,12 @@ def end_lost_access(
     guests = {conn.user_id for conn in people.values() if conn.guest}
     with app.app_context():
         session = db_session()
-        active = set(session.scalars(select(User.id).where(User.id.in_(ids), User.active)))
+        active = select(User.id, User.role).where(User.id.in_(ids), User.active)
+        roles: dict[int, str] = {user_id: role for user_id, role in session.execute(active)}
+        keys = live_keys(session, {c.session_hash for c in people.values() if c.session_hash})
+        tokens = live_tokens(
+            session, {c.token_id for c in people.values() if c.token_id is not None}
+        )
         valid: set[int] = set()
         if guests:
             query = select(GuestPass.user_id).where(
@@ -51,12 +63,20 @@ def end_lost_access(
                 GuestPass.expires_at > runtime().clock.now(),
             )
             valid = set(session.scalars(query))
-    ended = [
-        sid
-        for sid, conn in people.items()
-        if conn.user_id not in active or (conn.guest and conn.user_id not in valid)
-    ]
+
+    def lost(conn: Connection) -> bool:
+        return (
+            conn.ended
+            or conn.user_id not in roles
+            or bool(conn.role and roles[conn.user_id] != conn.role)
+            or (conn.session_hash is not None and conn.session_hash not in keys)
+            or (conn.token_id is not None and conn.token_id not in tokens)
+            or (conn.guest and conn.user_id not in valid)
+        )
+
+    ended = [sid for sid, conn in people.items() if lost(conn)]
     for sid in ended:
+        people[sid].ended = True
         socketio.server.disconnect(sid)
     return ended
 

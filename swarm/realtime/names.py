@@ -45,3 +45,24 @@ def dashboard_room() -> str:
     """``dashboard_room() == "dashboard"``: managers and admins with the dashboard open, told
     when the live data changed so that they re-read the metrics."""
     return "dashboard"
+
+
+#: Rooms whose closing ends their members' connections, on every process (realtime/queue.py).
+ENDS = "ends:"
+
+
+def ends_session_room(session_hash: str) -> str:
+    """``ends_session_room("ab12") == "ends:session:ab12"``: the connections opened with one
+    browser session (named by its key's hash), ended with it."""
+    return f"{ENDS}session:{session_hash}"
+
+
+def ends_token_room(token_id: int) -> str:
+    """``ends_token_room(3) == "ends:token:3"``: the connections opened with API token 3."""
+    return f"{ENDS}token:{token_id}"
+
+
+def ends_person_room(user_id: int) -> str:
+    """``ends_person_room(5) == "ends:person:5"``: every connection of user 5, ended when their
+    role changes or their account is deactivated."""
+    return f"{ENDS}person:{user_id}"

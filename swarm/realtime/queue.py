@@ -21,6 +21,8 @@ from typing import Any
 
 import socketio
 
+from swarm.realtime.names import ENDS
+
 log = logging.getLogger(__name__)
 
 #: Flask-SocketIO's default channel: every process of one installation must use the same.
@@ -58,6 +60,18 @@ class BatchingRedisManager(socketio.RedisManager):  # type: ignore[misc]
             buffer.append(data)
             return None
         return super()._publish(data)
+
+    def _handle_close_room(self, message: dict[str, Any]) -> None:
+        """Closing an ``ends:`` room (swarm/realtime/access.py) disconnects this process's
+        members of it: a credential ended on one process ends its sockets on all of them."""
+        room, namespace = message.get("room"), message.get("namespace") or "/"
+        if isinstance(room, str) and room.startswith(ENDS):
+            for sid, _eio_sid in list(self.get_participants(namespace, room)):
+                try:
+                    self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
+                except Exception:  # already gone: nothing to end
+                    log.debug("could not disconnect %s on closing %s", sid, room, exc_info=True)
+        super()._handle_close_room(message)
 
     def _publish_many(self, messages: list[dict[str, Any]]) -> None:
         """One pipeline (no transaction: plain ``PUBLISH``es, in order); like the single

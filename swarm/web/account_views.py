@@ -9,6 +9,8 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user, login_required, login_user, logout_user
 
 from swarm.accounts import service as accounts
+from swarm.accounts import sessions
+from swarm.realtime import access
 from swarm.runtime import RateLimited, db_session, inbox_service, runtime
 from swarm.tickets.errors import DomainError
 from swarm.web import web
@@ -54,7 +56,8 @@ def login() -> Any:
     if user is None:
         flash("Wrong e-mail or password.", "error")
         return render_template("login.html", email=email, next=next_url), 401
-    session.clear()
+    session.clear()  # a fresh session at sign-in: no fixation of an old one
+    session[sessions.COOKIE_KEY] = sessions.start_session(db_session(), rt.clock, user)
     login_user(user)
     accounts.signed_in(db_session(), rt.clock, user)
     waiting = inbox_service().inbox(user).count
@@ -67,11 +70,32 @@ def login() -> Any:
 
 @web.post("/logout")
 def logout() -> Any:
+    """Ends this browser's session (and its sockets); the person's other sessions stay."""
+    key = session.get(sessions.COOKIE_KEY)
     if current_user.is_authenticated:
-        accounts.signed_out(db_session(), runtime().clock, current())
+        user = current()
+        accounts.signed_out(db_session(), runtime().clock, user)
+        sessions.end_session(db_session(), key)
+        access.end_session_key(key)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
+    return redirect(url_for("web.login"))
+
+
+@web.post("/account/sign-out-everywhere")
+@login_required
+def sign_out_everywhere() -> Any:
+    """Ends every session of the person, this one too, and their sockets; tokens stay."""
+    user = current()
+    ended = sessions.end_sessions(db_session(), user.id)
+    accounts.signed_out(db_session(), runtime().clock, user)
+    db_session().commit()
+    access.end_access(sessions=ended)
+    logout_user()
+    session.clear()
+    where = "browser" if len(ended) == 1 else "browsers"
+    flash(f"You are signed out everywhere ({len(ended)} {where}). API tokens still work.", "info")
     return redirect(url_for("web.login"))
 
 
@@ -79,7 +103,13 @@ def _account_page(new_token: str | None = None, errors: dict[str, list[str]] | N
     # API tokens are for staff, whose scripts and integrations use the API; a requester who
     # made one before still sees it here, to revoke it (docs/api.md, "Authentication").
     tokens = accounts.list_tokens(db_session(), current())
-    return render_template("account.html", tokens=tokens, new_token=new_token, errors=errors or {})
+    return render_template(
+        "account.html",
+        tokens=tokens,
+        new_token=new_token,
+        errors=errors or {},
+        browsers=sessions.count_sessions(db_session(), current().id),
+    )
 
 
 @web.get("/account")
@@ -92,18 +122,26 @@ def account() -> Any:
 @login_required
 def change_password() -> Any:
     form = request.form
+    key = session.get(sessions.COOKIE_KEY)
     try:
-        accounts.change_password(
+        ended = accounts.change_password(
             db_session(),
             current(),
             form.get("current_password", ""),
             form.get("new_password", ""),
             form.get("confirm_password", ""),
+            keep_session=key,
         )
     except DomainError as exc:
         flash(exc.message, "error")
         return _account_page(errors=exc.fields), exc.status
-    flash("Your password is changed. Use the new one next time you sign in.", "info")
+    access.end_access(sessions=ended)
+    others = f" You were signed out of {len(ended)} other browser(s)." if ended else ""
+    flash(
+        f"Your password is changed. Use the new one next time you sign in.{others} "
+        "API tokens still work: revoke any you did not make.",
+        "info",
+    )
     return redirect(url_for("web.account"))
 
 
@@ -127,6 +165,7 @@ def create_token() -> Any:
 def revoke_token(token_id: int) -> Any:
     try:
         row = accounts.revoke_token(db_session(), runtime().clock, current(), token_id)
+        access.end_access(token_id=row.id)
         flash(f"Token “{row.name}” revoked.", "info")
     except DomainError as exc:
         flash(exc.message, "error")

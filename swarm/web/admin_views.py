@@ -9,6 +9,7 @@ from flask_login import login_required
 
 from swarm.accounts import service as accounts
 from swarm.inputs import ascii_int
+from swarm.realtime import access
 from swarm.runtime import db_session, runtime
 from swarm.tickets.errors import DomainError
 from swarm.web import web
@@ -77,7 +78,9 @@ def change_person(user_id: int) -> Any:
         changes["tier"] = numbers[0] if numbers else None
         changes["tiers"] = numbers[1:]
     try:
-        user = accounts.update_user(db_session(), runtime().clock, current(), user_id, changes)
+        user = accounts.update_user(
+            db_session(), runtime().clock, current(), user_id, changes, access.end_person
+        )
     except DomainError as exc:
         db_session().rollback()
         flash(exc.message, "error")

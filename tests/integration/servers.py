@@ -29,8 +29,8 @@ def free_port() -> int:
 class Server:
     """``python -m swarm serve`` on a free port, with the given environment."""
 
-    def __init__(self, env: dict[str, str], tmp: Path) -> None:
-        self.port = free_port()
+    def __init__(self, env: dict[str, str], tmp: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tmp / f"server-{self.port}.log"
         self._env = {**os.environ, **env}
