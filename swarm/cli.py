@@ -503,6 +503,42 @@ def _metrics_table(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+@cli.command(
+    "run-simulation",
+    help="Run a what-if run recorded by the pages or the API (the server starts this in a "
+    "child process; docs/simulation.md).",
+)
+@click.argument("run_id", type=click.IntRange(min=1))
+@click.option(
+    "--progress-json", is_flag=True, help="Print the run's view as one JSON line per step."
+)
+def run_simulation(run_id: int, progress_json: bool) -> None:
+    import json
+    import logging
+
+    from swarm.db import make_engine
+    from swarm.simulation.runs import execute
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    engine = make_engine(load_config().database_url)
+
+    def tell(view: dict[str, Any]) -> None:
+        if progress_json:
+            click.echo(json.dumps(view, separators=(",", ":")))
+            sys.stdout.flush()
+
+    try:
+        view = execute(engine, run_id, tell)
+    finally:
+        engine.dispose()
+    if not progress_json:
+        click.echo(
+            f"Run {run_id}: {view['state']}" + (f" — {view['error']}" if view["error"] else "")
+        )
+    if view["state"] != "done":
+        sys.exit(1)
+
+
 def _display_url(url: str) -> str:
     """The database URL without its password, for messages."""
     from sqlalchemy.engine import make_url

@@ -19,6 +19,7 @@ from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
 from swarm.profiles.service import ProfileService
 from swarm.reporting.service import MetricsService
+from swarm.simulation.runs import SimulationService
 from swarm.tickets.guests import GuestService
 from swarm.tickets.inbox import InboxService, InboxSettings
 from swarm.tickets.messages import MessageWriter
@@ -127,6 +128,10 @@ def room_service() -> RoomService:
 
 def metrics_service() -> MetricsService:
     return MetricsService(db_session(), runtime().clock)
+
+
+def simulation_service() -> SimulationService:
+    return SimulationService(db_session())
 
 
 def inbox_service() -> InboxService:

@@ -10,6 +10,7 @@ from swarm.api import (  # noqa: E402, F401
     guest_views,
     inbox_views,
     metrics_views,
+    simulation_views,
     skill_views,
     ticket_views,
     tier_views,

@@ -1,6 +1,7 @@
 """SQLAlchemy mapped classes, one module per aggregate. Models never commit."""
 
 from swarm.models.settings import Setting
+from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
 from swarm.models.tickets import (
     Invitation,
@@ -22,7 +23,9 @@ __all__ = [
     "Invitation",
     "Message",
     "Participation",
+    "RunState",
     "Setting",
+    "SimulationRun",
     "Skill",
     "SkillGrowth",
     "SkillRelation",

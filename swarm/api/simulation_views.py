@@ -1,0 +1,102 @@
+"""What-if runs over REST: start one from a scenario or an example, follow it, read the list
+(managers and admins; docs/simulation.md, "Runs from the pages and the API")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apiflask import Schema
+from apiflask.fields import Dict, Float, Integer, List, String
+from apiflask.validators import Length, OneOf, Range
+from flask import current_app
+
+from swarm.api import api
+from swarm.api.auth import authenticated, caller
+from swarm.api.schemas import StrictSchema
+from swarm.realtime.simulations import launch
+from swarm.runtime import db_session, simulation_service
+from swarm.simulation.runs import Knobs
+
+
+class SimulationIn(StrictSchema):
+    scenario = String(
+        validate=Length(max=200_000),
+        metadata={"description": "The scenario as YAML (docs/simulation-model.md)."},
+    )
+    example = String(
+        validate=Length(1, 64),
+        metadata={"description": "An example scenario by name, when `scenario` is not given."},
+    )
+    title = String(validate=Length(1, 120), metadata={"description": "Overrides `name`."})
+    seed = Integer(validate=Range(0, 2**31 - 1))
+    days = Float(validate=Range(0.01, 366), metadata={"description": "duration_days"})
+    per_hour = Float(
+        validate=Range(0.001, 10_000, min_inclusive=True),
+        metadata={"description": "arrivals.per_hour"},
+    )
+    agents = Integer(validate=Range(1, 5_000), metadata={"description": "agents.count"})
+    arms = String(validate=OneOf(("both", "swarm", "tiered")))
+
+
+class RunOut(Schema):
+    id = Integer()
+    title = String()
+    dataset = String(metadata={"description": "Open it in the metrics: `?dataset=` this."})
+    state = String(metadata={"description": "queued, running, done or failed."})
+    done = Integer()
+    total = Integer()
+    progress = Float()
+    error = String(allow_none=True)
+    summary = Dict()
+    requested_by = Integer()
+    created_at = String()
+    started_at = String(allow_none=True)
+    finished_at = String(allow_none=True)
+
+
+class RunsOut(Schema):
+    runs = List(Dict())
+    examples = List(String())
+
+
+def knobs_of(data: dict[str, Any]) -> Knobs:
+    return Knobs(
+        title=data.get("title"),
+        seed=data.get("seed"),
+        days=data.get("days"),
+        per_hour=data.get("per_hour"),
+        agents=data.get("agents"),
+        arms=data.get("arms"),
+    )
+
+
+@api.post("/simulations")
+@api.input(SimulationIn, arg_name="data")
+@api.output(RunOut, status_code=202)
+@api.doc(summary="Start a what-if run (both arms on the same tickets); follow it by its id")
+@authenticated
+def start_simulation(data: dict[str, Any]) -> Any:
+    service = simulation_service()
+    run = service.start(
+        caller(), scenario=data.get("scenario"), example=data.get("example"), knobs=knobs_of(data)
+    )
+    db_session().commit()
+    launch(current_app._get_current_object(), run.id)  # type: ignore[attr-defined]
+    return service.run(caller(), run.id)
+
+
+@api.get("/simulations")
+@api.output(RunsOut)
+@api.doc(summary="The latest what-if runs and the example scenarios (managers and admins)")
+@authenticated
+def list_simulations() -> Any:
+    service = simulation_service()
+    return {"runs": service.runs(caller()), "examples": sorted(service.examples(caller()))}
+
+
+@api.get("/simulations/<id:run_id>")
+@api.output(RunOut)
+@api.doc(summary="One what-if run: its state and progress")
+@authenticated
+def get_simulation(run_id: int) -> Any:
+    return simulation_service().run(caller(), run_id)
