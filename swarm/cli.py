@@ -380,5 +380,55 @@ def _display_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+@cli.command("simulate", help="Run a what-if scenario: both routing arms on the same arrivals.")
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(dir_okay=False),
+    help="A scenario file (YAML or JSON; docs/simulation-model.md).",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Independent replications, run in parallel processes.",
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def simulate(
+    scenario_path: str | None, replications: int, workers: int | None, as_json: bool
+) -> None:
+    if scenario_path is None:
+        raise click.UsageError("Give --scenario FILE (a scenario to run).")
+    simulate_scenario(scenario_path, replications, workers, as_json)
+
+
+def simulate_scenario(path: str, replications: int, workers: int | None, as_json: bool) -> None:
+    """``simulate --scenario``: validate, run, print the figures per arm across replications."""
+    import json
+
+    from swarm.simulation.runner import run_scenario
+    from swarm.simulation.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for warning in scenario.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    result = run_scenario(scenario, replications=replications, workers=workers)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    for arm, figures in result["arms"].items():
+        click.echo(f"{arm}:")
+        for name, value in figures.items():
+            if isinstance(value, dict):
+                ci = value["ci95"]
+                extra = f"  [{ci[0]}, {ci[1]}]" if ci else ""
+                click.echo(f"  {name:34} {value['mean']}{extra}")
+
+
 def main() -> None:
     cli(prog_name="python -m swarm")
