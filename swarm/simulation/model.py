@@ -292,11 +292,14 @@ class World:
             self._dt = self.t0 + timedelta(seconds=now)
         return self._dt
 
-    def _emit(self, ticket: _Ticket, kind: str, actor: int | None, data: dict[str, Any]) -> None:
+    def _emit(
+        self, ticket: _Ticket, kind: EventType, actor: int | None, data: dict[str, Any]
+    ) -> None:
+        # Plain strings in the rows: they are data for storage, not enums.
         self.rows.append(
             {
                 "ticket_id": ticket.id,
-                "type": kind,
+                "type": kind.value,
                 "actor_id": actor,
                 "at": self._now(),
                 "data": data,
@@ -414,7 +417,7 @@ class World:
     def _set_owner(
         self, ticket: _Ticket, agent: _Agent, by: str, actor: int | None, why: str | None
     ) -> None:
-        data: dict[str, Any] = {"agent_id": agent.id, "by": by, "previous_owner_id": None}
+        data: dict[str, Any] = {"agent_id": agent.id, "by": str(by), "previous_owner_id": None}
         if why:
             data["why"] = why
         if self.tiered and ticket.tier is not None:
