@@ -136,10 +136,8 @@ def skill_fits(index: AgentIndex, skill_ids: list[int]) -> FloatArray:
     index.columns(skill_ids)  # raises UnknownSkillError before any work
     fits = np.zeros((len(index.ids), len(skill_ids)), dtype=np.float64)
     for j, skill_id in enumerate(skill_ids):
-        cols, sims = index.skills.neighbourhood(skill_id)
-        rows, values = gather_columns(index.proficiency, cols, sims)
-        # An agent may reach the skill through several of its own skills: keep the best one.
-        np.maximum.at(fits[:, j], rows, values)
+        # Cached per skill by the index until its proficiency matrix changes.
+        fits[:, j] = index.fit_column(skill_id)
     return fits
 
 

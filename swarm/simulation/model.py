@@ -13,8 +13,8 @@ same data keys (docs/events.md). ``docs/simulation-model.md`` describes the mode
 * work progresses only while the owner is on shift; every owner after the first pays a
   re-diagnosis delay; a ticket that needs a vendor goes to the vendor when its own work is done;
 * tiered tickets escalate when the policy's tier limit passes (the engine fires the deadline the
-  policy set); a stuck swarm ticket is released by its owner after ``stuck_release_hours`` and
-  the policy routes it again (``on_released``), never back to them;
+  policy set); a stuck ticket (in either arm) is released by its owner after
+  ``stuck_release_hours`` and the policy routes it again (``on_released``), never back to them;
 * helpers invited by the owner join after a delay if on shift and under capacity, and gain
   evidence on the skills they covered — the product's own evidence rule raises their level.
 
@@ -452,7 +452,7 @@ class World:
         # Every owner after the first finds out again what the ticket is about.
         ticket.work_from = now + (self.m.rediagnosis_hours * 3600.0 if ticket.owners > 1 else 0.0)
         self._reschedule(ticket)
-        if not self.tiered and ticket.rate == 0.0:
+        if ticket.rate == 0.0:
             ticket.stuck_check = self.sim.after(
                 self.m.stuck_release_hours * 3600.0, self._stuck, (ticket, agent)
             )
@@ -503,7 +503,8 @@ class World:
         self._clear_owner(ticket)
 
     def _stuck(self, arg: tuple[_Ticket, _Agent]) -> None:
-        """A swarm owner who cannot progress lets go; the policy routes the ticket again."""
+        """An owner who cannot progress lets go; the policy routes the ticket again
+        (``on_released``: swarm ranks again without them, tiered re-queues in the same tier)."""
         ticket, agent = arg
         ticket.stuck_check = None
         if ticket.resolved or ticket.owner is not agent or ticket.rate > 0.0:
@@ -789,16 +790,18 @@ class World:
             if ticket is None or ticket.owner is not None or ticket.tier != tier:
                 heapq.heappop(queue)
                 continue
-            free = [
-                a
-                for a in candidates
-                if a.present
-                and a.load < a.spec.capacity
-                and a.id not in ticket.excluded
-                and a.id != ticket.requester
-            ]
-            if not free:
+            # The least loaded free agent (lowest id on a tie: candidates are in id order).
+            agent: _Agent | None = None
+            for a in candidates:
+                if (
+                    a.present
+                    and a.load < a.spec.capacity
+                    and (agent is None or a.load < agent.load)
+                    and a.id not in ticket.excluded
+                    and a.id != ticket.requester
+                ):
+                    agent = a
+            if agent is None:
                 return
-            agent = min(free, key=lambda a: (a.load, a.id))
             heapq.heappop(queue)
             self._set_owner(ticket, agent, AssignedBy.PULL, agent.id, None)
