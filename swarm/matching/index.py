@@ -114,6 +114,8 @@ class AgentIndex:
         self._want_cols = np.array(want_cols, dtype=np.int64)
         self._fit_matrix: sparse.csc_array | None = None
         self._fit_cache: dict[int, FloatArray] = {}
+        self._want_matrix: sparse.csc_array | None = None
+        self._want_cache: dict[int, FloatArray] = {}
         self._rebuild()
 
     # -- building ---------------------------------------------------------------------------
@@ -253,6 +255,22 @@ class AgentIndex:
         self._rebuild()
 
     # -- reading ----------------------------------------------------------------------------
+
+    def want_column(self, skill_id: int) -> FloatArray:
+        """1.0 for the agents with ``skill_id`` as a learning goal, else 0.0 (read-only; cached
+        like :meth:`fit_column`, until the goals matrix is replaced)."""
+        if self._want_matrix is not self.wants:
+            self._want_matrix = self.wants
+            self._want_cache = {}
+        column = self._want_cache.get(skill_id)
+        if column is None:
+            col = self.skills.column[skill_id]
+            start, end = self.wants.indptr[col], self.wants.indptr[col + 1]
+            column = np.zeros(len(self.ids), dtype=np.float64)
+            column[self.wants.indices[start:end]] = self.wants.data[start:end]
+            column.flags.writeable = False
+            self._want_cache[skill_id] = column
+        return column
 
     def fit_column(self, skill_id: int) -> FloatArray:
         """Every agent's fit to one skill: ``max_k p̃[a, k] · σ(k, skill_id)`` (read-only).

@@ -33,7 +33,7 @@ import networkx as nx  # type: ignore[import-untyped]  # no stubs in the pinned 
 import numpy as np
 import numpy.typing as npt
 
-from swarm.matching.index import AgentIndex, FloatArray, IntArray, gather_columns
+from swarm.matching.index import AgentIndex, FloatArray, IntArray
 from swarm.routing import AgentView, OrgView, Priority, TicketView
 from swarm.skills.graph import MAX_HOPS, SIMILARITY_BASE, SkillGraph
 from swarm.skills.proficiency import MAX_LEVEL, decay_factor, effective_level
@@ -228,8 +228,11 @@ def rank_owners(
     load = load_ratio(index.load, index.capacity)
     learn = np.zeros(len(index.ids))
     if weights.learn and skill_ids:
-        rows, values = gather_columns(index.wants, index.columns(skill_ids), w)
-        np.add.at(learn, rows, values)
+        index.columns(skill_ids)  # raises UnknownSkillError before any work
+        # Goal columns are cached on the index; summed in skill order, as a scatter-add of
+        # the same columns would (adding 0.0 where an agent has no such goal changes nothing).
+        for j, skill_id in enumerate(skill_ids):
+            learn += index.want_column(skill_id) * w[j]
     # Relative to the busiest person, so that fairness means "took less than the others",
     # whatever the length of the window the caller counts in.
     most_recent = float(index.recent[index.active].max(initial=0.0))
