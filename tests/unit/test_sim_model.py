@@ -222,3 +222,33 @@ def test_skill_growth_raises_a_helpers_level():
     # evidence floor), Bob keeps his 3.
     assert world.agents[1].levels[2] == 3 and world.agents[2].levels[2] == 3
     assert world.index.views[1].proficiencies[2].level == 3
+
+
+def test_a_stuck_owner_releases_and_the_policy_routes_elsewhere():
+    agents = (
+        f"    - {{name: Ada, tiers: [1], skills: {{VPN: 5}}, {ALWAYS}}}\n"
+        f"    - {{name: Bob, tiers: [1], skills: {{VPN: 1, DNS: 3}}, {ALWAYS}}}"
+    )
+    s = scenario(agents, work="{VPN: 1.0, DNS: 1.0}", extra="swarm: {suggest_helpers: false}")
+    rows, summary = run(s, "swarm")
+    first, second = of(rows, "assigned")
+    (released,) = of(rows, "unassigned")
+    assert first["data"]["agent_id"] == 1 and second["data"]["agent_id"] == 2
+    # Nobody on Ada's team can do DNS: she lets go after stuck_release_hours (4 h).
+    assert (released["at"] - first["at"]).total_seconds() == 4 * 3600
+    assert released["data"]["previous_owner_id"] == 1 and released["actor_id"] == 1
+    f = facts(rows, summary)
+    assert int(f.handoffs[0]) == 1 and bool(f.resolved[0])
+
+
+def test_a_vendor_ticket_goes_out_and_comes_back():
+    s = scenario(f"    - {{name: Ada, tiers: [1], skills: {{VPN: 3}}, {ALWAYS}}}")
+    s = replace(s, model=replace(s.model, vendor_share=1.0))
+    rows, summary = run(s, "swarm")
+    types = [r["type"] for r in rows]
+    assert types[-3:] == ["vendor_handoff", "vendor_update", "resolved"]
+    handoff, update = rows[-3], rows[-2]
+    assert handoff["data"]["vendor_id"] == 1 and update["data"]["status"] == "resolved"
+    f = facts(rows, summary)
+    away = (update["at"] - handoff["at"]).total_seconds()
+    assert int(f.vendor_handoffs[0]) == 1 and abs(float(f.vendor_s[0]) - away) < 1
