@@ -197,7 +197,7 @@ def test_a_run_is_deterministic_for_a_seed():
 
 
 def test_swarming_gives_fewer_handoffs_and_tiered_handoffs_cost_time():
-    s = load_scenario(EXAMPLES / "small.yaml")
+    s = replace(load_scenario(EXAMPLES / "small.yaml"), duration_days=7)
     swarm = arm_figures(facts(*run(s, "swarm")))
     tiered = arm_figures(facts(*run(s, "tiered")))
     assert swarm["handoffs_mean"] < tiered["handoffs_mean"]
