@@ -351,9 +351,31 @@ _POSITIVE = _PositiveRate()
 
 @cli.command(
     "simulate",
-    help="Simulate on virtual time. --mmc: the degenerate M/M/c model (FIFO, exponential "
-    "interarrival and service times, one shared pool of agents; a tenth of the tickets "
-    "discarded as warm-up), docs/simulation.md.",
+    help="Simulate on virtual time. --scenario FILE: both routing arms (the production "
+    "SwarmPolicy and TieredPolicy) on the same arrivals, replications in parallel processes, "
+    "docs/simulation-model.md; --store NAME keeps replication 1 as dataset sim:NAME for the "
+    "dashboard. --mmc: the degenerate M/M/c model (FIFO, exponential interarrival and service "
+    "times, one shared pool of agents; a tenth of the tickets discarded as warm-up), "
+    "docs/simulation.md.",
+)
+@click.option(
+    "--scenario",
+    "scenario_path",
+    type=click.Path(dir_okay=False),
+    help="A scenario file (YAML or JSON; docs/simulation-model.md).",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Independent replications of the scenario, run in parallel processes.",
+)
+@click.option("--workers", type=click.IntRange(1, 64), default=None, help="Processes (cores).")
+@click.option(
+    "--store",
+    "store_name",
+    help="Keep the first replication's events as dataset sim:NAME (replaces one of that name).",
 )
 @click.option("--mmc", is_flag=True, help="The M/M/c model; needs the three options below.")
 @click.option("--arrival-rate", type=_POSITIVE, help="λ: tickets per unit of time (> 0).")
@@ -362,30 +384,41 @@ _POSITIVE = _PositiveRate()
 @click.option(
     "--tickets",
     type=click.IntRange(min=1),
-    default=100_000,
-    show_default=True,
-    help="Tickets simulated, warm-up included.",
+    help="--mmc: tickets simulated, warm-up included (default 100,000).",
 )
 @click.option("--warmup", type=click.IntRange(min=0), help="Tickets discarded (default: a tenth).")
 @click.option("--seed", type=click.IntRange(min=0), help="Random seed (default: fresh, reported).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def simulate(
+    scenario_path: str | None,
+    replications: int,
+    workers: int | None,
+    store_name: str | None,
     mmc: bool,
     arrival_rate: float | None,
     service_rate: float | None,
     agents: int | None,
-    tickets: int,
+    tickets: int | None,
     warmup: int | None,
     seed: int | None,
     as_json: bool,
 ) -> None:
+    if scenario_path is not None and mmc:
+        raise click.UsageError("Give either --scenario FILE or --mmc, not both.")
+    if scenario_path is not None:
+        simulate_scenario(scenario_path, replications, workers, as_json, store_name)
+        return
+    if store_name is not None:
+        raise click.UsageError("--store keeps a scenario's run: it needs --scenario FILE.")
+    tickets = 100_000 if tickets is None else tickets
     import json
 
     from swarm.simulation.mmc import simulate_mmc
 
     if not mmc:
         raise click.UsageError(
-            "simulate needs --mmc (and its rates: --arrival-rate, --service-rate, --agents)."
+            "simulate needs --scenario FILE, or --mmc (and its rates: --arrival-rate, "
+            "--service-rate, --agents)."
         )
     missing = [
         name
@@ -544,6 +577,117 @@ def _display_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+def simulate_scenario(
+    path: str,
+    replications: int,
+    workers: int | None,
+    as_json: bool,
+    store_name: str | None = None,
+) -> None:
+    """``simulate --scenario``: validate, run, print the figures per arm across replications;
+    with ``store_name``, keep the first replication as dataset ``sim:NAME``."""
+    import json
+
+    from tqdm import tqdm
+
+    from swarm.simulation.runner import run_scenario
+    from swarm.simulation.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except OSError as exc:
+        raise click.ClickException(f"Cannot read the scenario {path}: {exc.strerror}.") from exc
+    for warning in scenario.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    stored = None
+    if store_name is not None:
+        stored = _store_scenario_run(scenario, store_name)
+    bar = tqdm(
+        total=replications * len(scenario.arms),
+        desc="replications × arms",
+        unit="run",
+        disable=None,  # a bar on a terminal only; nothing in a pipe or a log
+        file=sys.stderr,
+    )
+    try:
+        result = run_scenario(
+            scenario,
+            replications=replications,
+            workers=workers,
+            progress=lambda done, total: bar.update(done - bar.n),
+        )
+    finally:
+        bar.close()
+    if stored is not None:
+        result["stored"] = stored
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    for arm, figures in result["arms"].items():
+        click.echo(f"{arm}:")
+        for name, value in figures.items():
+            if isinstance(value, dict):
+                ci = value["ci95"]
+                extra = f"  [{ci[0]}, {ci[1]}]" if ci else ""
+                click.echo(f"  {name:34} {value['mean']}{extra}")
+    if stored is not None:
+        click.echo(
+            f"Stored as dataset {stored['dataset']}: python -m swarm metrics --dataset "
+            f"{stored['dataset']}"
+        )
+
+
+def _store_scenario_run(scenario: Any, name: str) -> dict[str, Any]:
+    """Stream the first replication of ``scenario`` into dataset ``sim:NAME`` (all at once
+    when it is complete, replacing a dataset of that name)."""
+    from tqdm import tqdm
+
+    from swarm.db import make_engine
+    from swarm.simulation.runner import simulate_arms
+    from swarm.simulation.store import DatasetNameError, DatasetWriter
+    from swarm.simulation.workload import draw_tickets
+
+    dataset = name if name.startswith("sim:") else f"sim:{name}"
+    engine = make_engine(load_config().database_url)
+    total = len(draw_tickets(scenario, 0)) * len(scenario.arms)
+    bar = tqdm(total=total, desc=f"storing {dataset}", unit="ticket", disable=None, file=sys.stderr)
+    try:
+        with DatasetWriter(
+            engine,
+            dataset,
+            kind="sim",
+            fmt="sim",
+            origin=scenario.name,
+            params={"scenario": scenario.text},
+            arm=scenario.arms[0] if len(scenario.arms) == 1 else "both",
+        ) as writer:
+
+            def sink(rows: list[Any]) -> None:
+                writer.add(rows)
+                bar.update(sum(1 for row in rows if row["type"] == "created"))
+
+            arms = simulate_arms(scenario, sink)
+            named: set[int] = set()
+            for summary in arms.values():
+                for agent_id, agent_name, level in summary.agents:
+                    if agent_id not in named:
+                        named.add(agent_id)
+                        writer.add_actor(agent_id, agent_name, level if 1 <= level <= 3 else None)
+            figures = {
+                arm: {"tickets": s.tickets, "resolved": s.resolved, "events": s.events}
+                for arm, s in arms.items()
+            }
+            writer.finish({"arms": figures, "scenario": scenario.name})
+    except DatasetNameError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        bar.close()
+        engine.dispose()
+    return {"dataset": dataset, "arms": figures}
 
 
 def main() -> None:

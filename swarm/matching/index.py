@@ -112,6 +112,10 @@ class AgentIndex:
         self._last_used = np.array(last_used, dtype=np.float64)
         self._want_rows = np.array(want_rows, dtype=np.int64)
         self._want_cols = np.array(want_cols, dtype=np.int64)
+        self._fit_matrix: sparse.csc_array | None = None
+        self._fit_cache: dict[int, FloatArray] = {}
+        self._want_matrix: sparse.csc_array | None = None
+        self._want_cache: dict[int, FloatArray] = {}
         self._rebuild()
 
     # -- building ---------------------------------------------------------------------------
@@ -147,6 +151,7 @@ class AgentIndex:
         shape = (len(self.ids), len(self.skills.ids))
         # Data = position + 1 gives the CSC order of our flat arrays (no duplicates can be summed:
         # one proficiency per agent and skill), so decay can later be re-applied in place.
+        self._decays = bool(np.isfinite(self._last_used).any())
         order = sparse.csc_array(
             (np.arange(1, len(self._rows) + 1, dtype=np.int64), (self._rows, self._cols)),
             shape=shape,
@@ -168,6 +173,9 @@ class AgentIndex:
         """
         if abs(now - self.as_of) > self.decay_resolution:
             self.as_of = now
+            if not self._decays:
+                # No level has a last use to decay from: the matrix would be rebuilt identical.
+                return self
             # A new matrix rather than writing into .data: a reader holding the old one keeps a
             # consistent view.
             current = self.proficiency
@@ -184,21 +192,27 @@ class AgentIndex:
         agent's old entries out of the flat arrays, appends the new ones and rebuilds the CSC
         arrays: O(entries) in numpy, without revisiting any other ``AgentView``.
         """
-        new_entries = self._entries(agent)
-        new_wants = self._wants(agent)
-        row = self.row.get(agent.id)
-        if row is None:
-            row = self._append_row(agent.id)
         old = self.views.get(agent.id)
-        self.views[agent.id] = agent
-        self.active[row] = True
-        self._set_scalars(row, agent)
+        row = self.row.get(agent.id)
         if (
-            old is not None
+            row is not None
+            and old is not None
             and old.proficiencies == agent.proficiencies
             and old.wants_to_learn == agent.wants_to_learn
         ):
+            # The hot path of a driver (load and presence): the profile was validated when it
+            # was stored, so only the dense vectors change.
+            self.views[agent.id] = agent
+            self.active[row] = True
+            self._set_scalars(row, agent)
             return
+        new_entries = self._entries(agent)
+        new_wants = self._wants(agent)
+        if row is None:
+            row = self._append_row(agent.id)
+        self.views[agent.id] = agent
+        self.active[row] = True
+        self._set_scalars(row, agent)
         self._replace_row(row, new_entries, new_wants)
 
     def remove_agent(self, agent_id: int) -> None:
@@ -241,6 +255,44 @@ class AgentIndex:
         self._rebuild()
 
     # -- reading ----------------------------------------------------------------------------
+
+    def want_column(self, skill_id: int) -> FloatArray:
+        """1.0 for the agents with ``skill_id`` as a learning goal, else 0.0 (read-only; cached
+        like :meth:`fit_column`, until the goals matrix is replaced)."""
+        if self._want_matrix is not self.wants:
+            self._want_matrix = self.wants
+            self._want_cache = {}
+        column = self._want_cache.get(skill_id)
+        if column is None:
+            col = self.skills.column[skill_id]
+            start, end = self.wants.indptr[col], self.wants.indptr[col + 1]
+            column = np.zeros(len(self.ids), dtype=np.float64)
+            column[self.wants.indices[start:end]] = self.wants.data[start:end]
+            column.flags.writeable = False
+            self._want_cache[skill_id] = column
+        return column
+
+    def fit_column(self, skill_id: int) -> FloatArray:
+        """Every agent's fit to one skill: ``max_k p̃[a, k] · σ(k, skill_id)`` (read-only).
+
+        Cached per skill until the proficiency matrix is replaced (a profile change, an agent
+        added or removed, decay moved by :meth:`at`): a driver routing thousands of tickets
+        between two such changes computes each skill's column once. The caller must have
+        checked that ``skill_id`` is in the graph.
+        """
+        if self._fit_matrix is not self.proficiency:
+            self._fit_matrix = self.proficiency
+            self._fit_cache = {}
+        column = self._fit_cache.get(skill_id)
+        if column is None:
+            cols, sims = self.skills.neighbourhood(skill_id)
+            rows, values = gather_columns(self.proficiency, cols, sims)
+            column = np.zeros(len(self.ids), dtype=np.float64)
+            # An agent may reach the skill through several of its own skills: keep the best.
+            np.maximum.at(column, rows, values)
+            column.flags.writeable = False
+            self._fit_cache[skill_id] = column
+        return column
 
     def __len__(self) -> int:
         return int(self.active.sum())

@@ -33,7 +33,7 @@ import networkx as nx  # type: ignore[import-untyped]  # no stubs in the pinned 
 import numpy as np
 import numpy.typing as npt
 
-from swarm.matching.index import AgentIndex, FloatArray, IntArray, gather_columns
+from swarm.matching.index import AgentIndex, FloatArray, IntArray
 from swarm.routing import AgentView, OrgView, Priority, TicketView
 from swarm.skills.graph import MAX_HOPS, SIMILARITY_BASE, SkillGraph
 from swarm.skills.proficiency import MAX_LEVEL, decay_factor, effective_level
@@ -136,10 +136,8 @@ def skill_fits(index: AgentIndex, skill_ids: list[int]) -> FloatArray:
     index.columns(skill_ids)  # raises UnknownSkillError before any work
     fits = np.zeros((len(index.ids), len(skill_ids)), dtype=np.float64)
     for j, skill_id in enumerate(skill_ids):
-        cols, sims = index.skills.neighbourhood(skill_id)
-        rows, values = gather_columns(index.proficiency, cols, sims)
-        # An agent may reach the skill through several of its own skills: keep the best one.
-        np.maximum.at(fits[:, j], rows, values)
+        # Cached per skill by the index until its proficiency matrix changes.
+        fits[:, j] = index.fit_column(skill_id)
     return fits
 
 
@@ -230,8 +228,11 @@ def rank_owners(
     load = load_ratio(index.load, index.capacity)
     learn = np.zeros(len(index.ids))
     if weights.learn and skill_ids:
-        rows, values = gather_columns(index.wants, index.columns(skill_ids), w)
-        np.add.at(learn, rows, values)
+        index.columns(skill_ids)  # raises UnknownSkillError before any work
+        # Goal columns are cached on the index; summed in skill order, as a scatter-add of
+        # the same columns would (adding 0.0 where an agent has no such goal changes nothing).
+        for j, skill_id in enumerate(skill_ids):
+            learn += index.want_column(skill_id) * w[j]
     # Relative to the busiest person, so that fairness means "took less than the others",
     # whatever the length of the window the caller counts in.
     most_recent = float(index.recent[index.active].max(initial=0.0))

@@ -26,6 +26,8 @@ def modules() -> list[str]:
         names += [
             f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
         ]
+    # The simulator's pure modules by name: the package also holds the importers' database code.
+    names += [f"swarm.simulation.{name}" for name in ("scenario", "workload", "model", "runner")]
     return sorted(names)
 
 
