@@ -29,10 +29,19 @@ def test_simulate_mmc_prints_the_figures_as_one_json_object():
     assert again["mean_wait"] == out["mean_wait"]
 
 
-def test_simulate_without_mmc_says_what_it_needs():
+def test_simulate_without_a_model_says_what_it_needs():
     result = invoke(["simulate", "--json"])
     assert result.exit_code == 2
-    assert "simulate needs --mmc" in result.output
+    assert "simulate needs --scenario FILE, or --mmc" in result.output
+
+
+def test_simulate_takes_one_model_at_a_time(tmp_path):
+    result = invoke(["simulate", "--mmc", "--scenario", str(tmp_path / "s.yaml")])
+    assert result.exit_code == 2
+    assert "either --scenario FILE or --mmc" in result.output
+    stored = invoke(["simulate", "--mmc", "--store", "x", *MMC[2:]])
+    assert stored.exit_code == 2
+    assert "--store keeps a scenario's run" in stored.output
 
 
 def test_simulate_mmc_names_the_missing_rates():
