@@ -1,5 +1,6 @@
 """SQLAlchemy mapped classes, one module per aggregate. Models never commit."""
 
+from swarm.models.datasets import Dataset, DatasetActor, DatasetEvent
 from swarm.models.settings import Setting
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
 from swarm.models.tickets import (
@@ -18,6 +19,9 @@ __all__ = [
     "AgentProfile",
     "AgentSkill",
     "ApiToken",
+    "Dataset",
+    "DatasetActor",
+    "DatasetEvent",
     "GuestPass",
     "Invitation",
     "Message",
