@@ -141,7 +141,7 @@ def read_cases(
         message = str(error)
         if not checked and ("Document is empty" in message or "no element found" in message):
             raise EmptyLogError("The log is empty: no XML in it.") from None
-        if not checked:
+        if not checked and "Premature end" not in message:
             raise LogFormatError(f"The file does not look like {WHAT}: {message}.") from None
         raise LogFormatError(f"The XES log breaks off or is malformed: {message}.") from None
     root = getattr(context, "root", None)
