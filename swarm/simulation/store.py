@@ -267,6 +267,12 @@ class DatasetWriter:
             )
             row = conn.execute(select(Dataset).where(Dataset.name == self.name)).one()
         self._finished = True
+        if self.engine.dialect.name == "postgresql":
+            # The planner's statistics: without them, a bulk-loaded table read at once by the
+            # metrics is planned as if empty (nested loops: minutes instead of seconds), until
+            # autovacuum comes round.
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE dataset_events")
         return Dataset(**{c: getattr(row, c) for c in row._fields})
 
     def discard(self) -> None:
