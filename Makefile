@@ -28,7 +28,8 @@ run: install
 	$(BIN)/python -m swarm serve --host $(HOST) --port $(PORT)
 
 # The pure packages (no Flask, no database) are held to mypy --strict.
-PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/skills swarm/matching swarm/tiers swarm/metrics
+PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
+	swarm/simulation
 
 lint: install-dev
 	$(BIN)/ruff check .
