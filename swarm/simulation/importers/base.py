@@ -104,7 +104,7 @@ def open_log(path: str | Path) -> tuple[IO[bytes], CountingReader]:
     if p.is_dir():
         raise ImportProblem(f"{p}: is a directory, not a log file.")
     counter = CountingReader(p.open("rb"))
-    buffered = io.BufferedReader(counter, buffer_size=1 << 20)
+    buffered = io.BufferedReader(counter, buffer_size=1 << 16)
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         return gzip.GzipFile(fileobj=buffered, mode="rb"), counter  # type: ignore[return-value]
     return buffered, counter
