@@ -29,9 +29,7 @@ run: install
 
 # The pure packages (no Flask, no database) are held to mypy --strict.
 PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
-        swarm/simulation/engine.py swarm/simulation/queueing.py swarm/simulation/mmc.py \
-        swarm/simulation/validate.py swarm/simulation/scenario.py swarm/simulation/workload.py \
-        swarm/simulation/model.py swarm/simulation/runner.py
+	swarm/simulation
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,4 +1,4 @@
-"""Command line: ``python -m swarm serve | init-db | seed | create-user``.
+"""Command line: ``python -m swarm serve | init-db | seed | create-user | metrics | import-log``.
 
 Every command reads the database from SWARM_DATABASE_URL (SQLite in instance/ by default).
 """
@@ -572,6 +572,156 @@ def run_simulation(run_id: int, progress_json: bool) -> None:
         sys.exit(1)
 
 
+@cli.command(
+    "import-log",
+    help="Import an organisation's ticket history (a ServiceNow incident log, an XES or a "
+    "CSV event log; .gz read directly) as dataset NAME, for `metrics --dataset NAME` "
+    "(docs/import.md). Re-importing a name replaces it.",
+)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", required=True, help="uci, xes or csv.")
+@click.option("--name", required=True, help="The dataset's name (not live, not sim:…).")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False),
+    help="CSV: a JSON or YAML column mapping (docs/import.md).",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="CSV: one mapping entry, e.g. --map case=CaseID (over --mapping); lists comma-separated.",
+)
+@click.option(
+    "--owner-attribute",
+    default="org:group",
+    show_default=True,
+    help="XES: the attribute naming the owner (a group or a person).",
+)
+@click.option(
+    "--resolved",
+    "resolved",
+    multiple=True,
+    help="XES: an activity or status that "
+    "resolves a case (default Completed, Closed, Resolved, Resolve ticket).",
+)
+@click.option(
+    "--handoff-activity",
+    multiple=True,
+    help="XES: an activity that changes the owner without naming them (BPI 2014's Reassignment).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def import_log_command(
+    path: str,
+    fmt: str,
+    name: str,
+    mapping: str | None,
+    maps: tuple[str, ...],
+    owner_attribute: str,
+    resolved: tuple[str, ...],
+    handoff_activity: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    import json
+    import os
+
+    from swarm.db import make_engine
+    from swarm.simulation.importers.base import ImportProblem, Rules
+    from swarm.simulation.importers.csvlog import CsvMapping, MappingError
+    from swarm.simulation.importers.run import import_log
+    from swarm.simulation.importers.xes import XesOptions
+
+    csv_mapping = None
+    try:
+        if fmt == "csv":
+            csv_mapping = CsvMapping.from_dict(_mapping_values(mapping, maps))
+    except (MappingError, ValueError) as error:
+        raise click.ClickException(str(error)) from None
+    rules = None
+    if resolved or handoff_activity:
+        rules = Rules.of(resolved=resolved or None, handoff_activities=handoff_activity)
+    bar = None
+    if sys.stderr.isatty() and os.path.isfile(path):
+        from tqdm import tqdm
+
+        bar = tqdm(
+            total=os.path.getsize(path), unit="B", unit_scale=True, desc=name, file=sys.stderr
+        )
+
+    def progress(done: int) -> None:
+        if bar is not None:
+            bar.update(done - bar.n)
+
+    engine = make_engine(load_config().database_url)
+    try:
+        result = import_log(
+            engine,
+            path,
+            fmt,
+            name,
+            xes_options=XesOptions(owner=owner_attribute),
+            rules=rules,
+            mapping=csv_mapping,
+            progress=progress,
+        )
+    except ImportProblem as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        if bar is not None:
+            bar.close()
+        engine.dispose()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "name": result.name,
+                    "format": result.format,
+                    "rejected": result.rejected,
+                    **result.summary,
+                }
+            )
+        )
+        return
+    s = result.summary
+    click.echo(
+        f"dataset {result.name}: {result.cases} cases, {result.events} events "
+        f"({result.format}, {result.seconds:.1f} s)"
+    )
+    rejected = sum(result.rejected.values())
+    click.echo(f"rows rejected: {rejected}")
+    for reason, n in sorted(result.rejected.items(), key=lambda kv: -kv[1]):
+        click.echo(f"  {n:>8}  {reason}")
+    for note, n in sorted(s.get("notes", {}).items()):
+        click.echo(f"note: {n} cases: {note}")
+    click.echo("handoffs   cases   share   median time to resolution (h)")
+    for bucket, b in s["handoffs"].items():
+        median = "—" if b["median_ttr_hours"] is None else f"{b['median_ttr_hours']:.1f}"
+        click.echo(f"{bucket:>8} {b['cases']:>7} {b['share']:>7.1%}   {median}")
+    click.echo(f"Compare: python -m swarm metrics --dataset {result.name}")
+
+
+def _mapping_values(path: str | None, maps: tuple[str, ...]) -> dict[str, Any]:
+    """A CSV mapping from a JSON or YAML file and ``KEY=VALUE`` options (which win)."""
+    values: dict[str, Any] = {}
+    if path:
+        import yaml
+
+        with open(path, encoding="utf-8") as f:
+            loaded = yaml.safe_load(f)  # JSON is YAML
+        if not isinstance(loaded, dict):
+            raise ValueError(f"{path}: a mapping file holds one object of KEY: VALUE.")
+        values.update(loaded)
+    lists = ("resolved", "pending", "handoff_activities")
+    for item in maps:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--map {item!r}: write KEY=VALUE, e.g. case=CaseID.")
+        key = key.strip()
+        values[key] = [v.strip() for v in value.split(",") if v.strip()] if key in lists else value
+    return values
+
+
 def _display_url(url: str) -> str:
     """The database URL without its password, for messages."""
     from sqlalchemy.engine import make_url
@@ -647,8 +797,8 @@ def _store_scenario_run(scenario: Any, name: str) -> dict[str, Any]:
     from tqdm import tqdm
 
     from swarm.db import make_engine
-    from swarm.simulation.runner import simulate_arms
-    from swarm.simulation.store import DatasetNameError, DatasetWriter
+    from swarm.simulation.runs import store_arms
+    from swarm.simulation.store import DatasetNameError
     from swarm.simulation.workload import draw_tickets
 
     dataset = name if name.startswith("sim:") else f"sim:{name}"
@@ -656,32 +806,9 @@ def _store_scenario_run(scenario: Any, name: str) -> dict[str, Any]:
     total = len(draw_tickets(scenario, 0)) * len(scenario.arms)
     bar = tqdm(total=total, desc=f"storing {dataset}", unit="ticket", disable=None, file=sys.stderr)
     try:
-        with DatasetWriter(
-            engine,
-            dataset,
-            kind="sim",
-            fmt="sim",
-            origin=scenario.name,
-            params={"scenario": scenario.text},
-            arm=scenario.arms[0] if len(scenario.arms) == 1 else "both",
-        ) as writer:
-
-            def sink(rows: list[Any]) -> None:
-                writer.add(rows)
-                bar.update(sum(1 for row in rows if row["type"] == "created"))
-
-            arms = simulate_arms(scenario, sink)
-            named: set[int] = set()
-            for summary in arms.values():
-                for agent_id, agent_name, level in summary.agents:
-                    if agent_id not in named:
-                        named.add(agent_id)
-                        writer.add_actor(agent_id, agent_name, level if 1 <= level <= 3 else None)
-            figures = {
-                arm: {"tickets": s.tickets, "resolved": s.resolved, "events": s.events}
-                for arm, s in arms.items()
-            }
-            writer.finish({"arms": figures, "scenario": scenario.name})
+        figures = store_arms(
+            engine, scenario, dataset, params={"scenario": scenario.text}, on_tickets=bar.update
+        )
     except DatasetNameError as exc:
         raise click.ClickException(str(exc)) from exc
     finally:

@@ -86,6 +86,20 @@ def pg_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The folder of real logs (../shared/data beside the repository, or SWARM_SHARED_DATA).
+    Absent means skip, with the reason — unless SWARM_REQUIRE_SHARED_DATA=1 (CI), then fail."""
+    default = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+    path = Path(os.environ.get("SWARM_SHARED_DATA") or default)
+    if not path.is_dir():
+        reason = f"the real logs are not at {path} (set SWARM_SHARED_DATA)"
+        if os.environ.get("SWARM_REQUIRE_SHARED_DATA") == "1":
+            pytest.fail(f"SWARM_REQUIRE_SHARED_DATA=1 but {reason}")
+        pytest.skip(f"{reason}: real-log tests skipped")
+    return path
+
+
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     url = os.environ.get("SWARM_TEST_REDIS_URL")
     if not url:

@@ -6,7 +6,7 @@ key whose SHA-256 must be a row here (swarm/accounts/sessions.py). Cookies signe
 revision carry no key: their holders sign in again once.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-# Re-chained at merge after 0007 (datasets); 0006 is the head this branch started from.
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

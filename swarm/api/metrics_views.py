@@ -110,6 +110,9 @@ class ContributionOut(Schema):
 
 class DatasetOut(Schema):
     name = String()
+    kind = String()  # live, import or sim
+    format = String(allow_none=True)  # uci, xes, csv, sim
+    origin = String(allow_none=True)  # the file or the scenario
     tickets = Integer()
     events = Integer()
     last_event_at = String(allow_none=True)

@@ -14,10 +14,37 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal, get_args
 
-__all__ = ["DIALECTS", "Dialect", "epoch", "jbool", "jnum", "jtext", "time_param"]
+__all__ = [
+    "DIALECTS",
+    "EVENT_TABLES",
+    "Dialect",
+    "epoch",
+    "event_table",
+    "jbool",
+    "jnum",
+    "jtext",
+    "time_param",
+]
 
 Dialect = Literal["sqlite", "postgresql"]
 DIALECTS: tuple[str, ...] = get_args(Dialect)
+
+#: The tables an event log lives in: the application's own (``live``) and every other
+#: dataset's (imported or simulated, docs/import.md). The only table names the queries splice.
+EVENT_TABLES: tuple[str, ...] = ("ticket_events", "dataset_events")
+LIVE = "live"
+
+
+def event_table(source: str) -> str:
+    """The table holding the events of dataset ``source``: ``ticket_events`` for the live log,
+    ``dataset_events`` for an imported or simulated one. Always one of :data:`EVENT_TABLES`,
+    whatever ``source`` says, so it may be spliced into SQL (``source`` itself is bound).
+
+    >>> event_table("live"), event_table("volvo'; DROP TABLE users; --")
+    ('ticket_events', 'dataset_events')
+    """
+    return EVENT_TABLES[0] if source == LIVE else EVENT_TABLES[1]
+
 
 #: What SQLAlchemy's ``DateTime`` writes on SQLite.
 SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"

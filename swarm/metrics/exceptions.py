@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from swarm.metrics.dialect import Dialect, epoch, jnum, jtext, time_param
+from swarm.metrics.dialect import Dialect, epoch, event_table, jnum, jtext, time_param
 from swarm.metrics.people import day_text, subject_of, ticket_scope
 
 __all__ = [
@@ -150,6 +150,7 @@ def unanswered_hands_sql(
     '2026-03-02 09:45:00.000000'
     """
     scope, params = ticket_scope(dialect, source, start, end, as_of)
+    table = event_table(source)
     params["raised_before"] = time_param(
         dialect, as_of - timedelta(minutes=thresholds.hand_minutes)
     )
@@ -169,7 +170,7 @@ hands AS (
     WHERE w.type = 'hand_raised' AND (w.joined_id IS NULL OR w.id > w.joined_id)
       AND {_is_open("w")}
 )
-SELECT h.ticket_id, {subject_of(dialect, "h.ticket_id")}, h.actor_id, h.at
+SELECT h.ticket_id, {subject_of(dialect, "h.ticket_id", table)}, h.actor_id, h.at
 FROM hands h
 WHERE h.n = 1 AND h.at <= :raised_before
 ORDER BY h.at, h.ticket_id"""
@@ -252,6 +253,7 @@ def ping_pong_sql(
     """
     del thresholds
     scope, params = ticket_scope(dialect, source, start, end, as_of)
+    table = event_table(source)
     agent = f"CAST({jnum(dialect, 'agent_id', 'ev.data')} AS BIGINT)"
     sql = f"""{scope},
 owners AS (
@@ -278,7 +280,7 @@ flagged AS (
            MAX(m.returned) OVER (PARTITION BY m.ticket_id) AS bounced
     FROM marked m
 )
-SELECT f.ticket_id, {subject_of(dialect, "f.ticket_id")}, f.owner_id, f.at, f.returned
+SELECT f.ticket_id, {subject_of(dialect, "f.ticket_id", table)}, f.owner_id, f.at, f.returned
 FROM flagged f
 WHERE f.bounced = 1
 ORDER BY f.ticket_id, f.id"""
@@ -318,6 +320,7 @@ def vendor_overdue_sql(
     """
     del thresholds
     scope, params = ticket_scope(dialect, source, start, end, as_of)
+    table = event_table(source)
     status = jtext(dialect, "status", "ev.data")
     waited = f"{epoch(dialect, 'COALESCE(v.next_at, :as_of)')} - {epoch(dialect, 'v.at')}"
     handoff = "CASE WHEN v.id = v.handoff_id THEN"
@@ -349,7 +352,7 @@ handoffs AS (
     WHERE v.handoff_id IS NOT NULL
     GROUP BY v.ticket_id
 )
-SELECT h.ticket_id, {subject_of(dialect, "h.ticket_id")}, h.actor_id, h.at, h.vendor,
+SELECT h.ticket_id, {subject_of(dialect, "h.ticket_id", table)}, h.actor_id, h.at, h.vendor,
        h.external_ref, h.due_at, h.paused
 FROM handoffs h
 WHERE (h.final_id IS NULL OR h.final_id < h.handoff_id) AND {_is_open("h")}

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from swarm.metrics.dialect import SQLITE_TIME_FORMAT
+from swarm.metrics.dialect import SQLITE_TIME_FORMAT, event_table
 
 __all__ = ["EventRow", "memory_log"]
 
@@ -36,11 +36,25 @@ CREATE TABLE ticket_events (
 CREATE INDEX ix_ticket_events_ticket_id_id ON ticket_events (ticket_id, id);
 CREATE INDEX ix_ticket_events_source_at ON ticket_events (source, at);
 CREATE INDEX ix_ticket_events_type ON ticket_events (type);
+CREATE TABLE dataset_events (
+    id INTEGER PRIMARY KEY,
+    ticket_id INTEGER NOT NULL,
+    type VARCHAR(32) NOT NULL,
+    actor_id INTEGER,
+    at DATETIME NOT NULL,
+    data JSON NOT NULL,
+    source VARCHAR(64) NOT NULL
+);
+CREATE INDEX ix_dataset_events_source_ticket_id_id ON dataset_events (source, ticket_id, id);
+CREATE INDEX ix_dataset_events_source_type ON dataset_events (source, type);
+CREATE INDEX ix_dataset_events_source_at ON dataset_events (source, at);
 """
 
 
 def memory_log(rows: Iterable[EventRow]) -> sqlite3.Connection:
-    """A connection to an in-memory ``ticket_events`` table holding ``rows``.
+    """A connection to an in-memory event log holding ``rows``: those of ``live`` in a
+    ``ticket_events`` table, the others (imported or simulated datasets) in
+    ``dataset_events``, as the application keeps them.
 
     Examples
     --------
@@ -52,11 +66,16 @@ def memory_log(rows: Iterable[EventRow]) -> sqlite3.Connection:
     """
     db = sqlite3.connect(":memory:")
     db.executescript(_SCHEMA)
-    db.executemany(
-        "INSERT INTO ticket_events (id, ticket_id, type, actor_id, at, data, source) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (_values(number, row) for number, row in enumerate(rows, start=1)),
-    )
+    by_table: dict[str, list[tuple[Any, ...]]] = {"ticket_events": [], "dataset_events": []}
+    for number, row in enumerate(rows, start=1):
+        values = _values(number, row)
+        by_table[event_table(values[-1])].append(values)
+    for table, batch in by_table.items():
+        db.executemany(
+            f"INSERT INTO {table} (id, ticket_id, type, actor_id, at, data, source) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            batch,
+        )
     db.commit()
     return db
 

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from swarm.metrics.dialect import Dialect, jnum, jtext, time_param
+from swarm.metrics.dialect import Dialect, event_table, jnum, jtext, time_param
 
 __all__ = [
     "MESSAGE_KINDS",
@@ -126,29 +126,34 @@ def ticket_scope(
     if as_of is not None:
         events.append("e.at < :as_of")
         params["as_of"] = time_param(dialect, as_of)
+    table = event_table(source)
+    # On SQLite the per-ticket index is named (swarm.metrics.facts._per_ticket).
+    read = f"{table} AS e"
+    if dialect == "sqlite" and table == "dataset_events":
+        read += " INDEXED BY ix_dataset_events_source_ticket_id_id"
     sql = f"""WITH scope AS (
-    SELECT c.ticket_id FROM ticket_events c WHERE {" AND ".join(created)}
+    SELECT c.ticket_id FROM {table} c WHERE {" AND ".join(created)}
 ),
 ev AS (
     SELECT e.id, e.ticket_id, e.type, e.actor_id, e.at, e.data
-    FROM ticket_events e
+    FROM {read}
     WHERE {" AND ".join(events)}
 )"""
     return sql, params
 
 
-def subject_of(dialect: Dialect, ticket: str) -> str:
+def subject_of(dialect: Dialect, ticket: str, table: str = "ticket_events") -> str:
     """A scalar subquery: the subject of ticket ``ticket`` (an SQL expression) from its first
     ``created`` event in the ``:source`` dataset, NULL when it has none.
 
-    For the few rows a query finally returns; it reads ``ticket_events`` by its
+    For the few rows a query finally returns; it reads ``table`` (:func:`event_table`) by its
     ``(ticket_id, id)`` index.
 
     >>> subject_of("sqlite", "h.ticket_id").startswith("(SELECT json_extract(c.data")
     True
     """
     return (
-        f"(SELECT {jtext(dialect, 'subject', 'c.data')} FROM ticket_events c "
+        f"(SELECT {jtext(dialect, 'subject', 'c.data')} FROM {table} c "
         f"WHERE c.ticket_id = {ticket} AND c.source = :source AND c.type = 'created' "
         "ORDER BY c.id LIMIT 1)"
     )
@@ -215,7 +220,7 @@ def contribution_sql(
     sql = f"""{scope},
 guests AS (
     SELECT CAST({jnum(dialect, "guest_id", "g.data")} AS BIGINT) AS guest_id
-    FROM ticket_events g WHERE g.source = :source AND g.type = 'guest_invited'
+    FROM {event_table(source)} g WHERE g.source = :source AND g.type = 'guest_invited'
 ),
 w AS (
     SELECT ev.ticket_id, ev.id, ev.type, ev.actor_id, ev.data,

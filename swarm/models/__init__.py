@@ -1,5 +1,6 @@
 """SQLAlchemy mapped classes, one module per aggregate. Models never commit."""
 
+from swarm.models.datasets import Dataset, DatasetActor, DatasetEvent
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
@@ -19,6 +20,9 @@ __all__ = [
     "AgentProfile",
     "AgentSkill",
     "ApiToken",
+    "Dataset",
+    "DatasetActor",
+    "DatasetEvent",
     "GuestPass",
     "Invitation",
     "Message",

@@ -26,7 +26,7 @@ from swarm.metrics.compare import build_report as compare_facts
 from swarm.metrics.dialect import DIALECTS, Dialect
 from swarm.metrics.exceptions import Thresholds, exceptions, exceptions_sql
 from swarm.metrics.facts import PRIORITIES, Selection, facts_sql, pause_sql, ticket_facts
-from swarm.models import Setting, TicketEvent, User
+from swarm.models import Dataset, DatasetActor, Setting, TicketEvent, User
 from swarm.models.users import AgentProfile, Role
 from swarm.tickets.errors import Forbidden, Invalid, NotFound
 from swarm.tickets.sla import DEFAULT_TARGETS
@@ -246,40 +246,74 @@ class MetricsService:
     # ------------------------------------------------------------------ datasets
 
     def datasets(self, viewer: User) -> list[dict[str, Any]]:
-        """Every dataset in the log, with its size: ``live`` first."""
+        """The live log and every dataset ready to read (imported or simulated), with its
+        size: ``live`` first. Imports still being written are not listed."""
         self._require_manager(viewer, "list the metrics datasets")
-        rows = self.session.execute(
+        tickets, events, last = self.session.execute(
             select(
-                TicketEvent.source,
                 func.count(func.distinct(TicketEvent.ticket_id)),
                 func.count(),
                 func.max(TicketEvent.at),
-            ).group_by(TicketEvent.source)
-        ).all()
+            ).where(TicketEvent.source == LIVE_SOURCE)
+        ).one()
         found = [
-            {"name": s, "tickets": int(t), "events": int(e), "last_event_at": _iso(at)}
-            for s, t, e, at in rows
+            {
+                "name": LIVE_SOURCE,
+                "kind": "live",
+                "format": None,
+                "origin": None,
+                "tickets": int(tickets or 0),
+                "events": int(events or 0),
+                "last_event_at": _iso(last),
+            }
         ]
-        if not any(d["name"] == LIVE_SOURCE for d in found):
-            found.append({"name": LIVE_SOURCE, "tickets": 0, "events": 0, "last_event_at": None})
-        return sorted(found, key=lambda d: (d["name"] != LIVE_SOURCE, d["name"]))
+        stored = self.session.execute(
+            select(Dataset)
+            .where(Dataset.name.not_like("~%"), Dataset.name != LIVE_SOURCE)
+            .order_by(Dataset.name)
+        ).scalars()
+        found += [
+            {
+                "name": d.name,
+                "kind": d.kind,
+                "format": d.format,
+                "origin": d.origin,
+                "tickets": int(d.cases),
+                "events": int(d.events),
+                "last_event_at": _iso(d.last_event_at),
+            }
+            for d in stored
+        ]
+        return found
+
+    def _dataset(self, dataset: str) -> Dataset:
+        found = self.session.get(Dataset, dataset)
+        if found is None or dataset.startswith("~"):
+            raise NotFound(f"There is no dataset {dataset!r}.")
+        return found
 
     def _as_of(self, dataset: str) -> datetime:
         """Live tickets are measured now; an imported or simulated dataset at its last event
         (its 'now'), so that its open tickets are not censored years later."""
         if dataset == LIVE_SOURCE:
             return self.clock.now()
-        last = self.session.execute(
-            select(func.max(TicketEvent.at)).where(TicketEvent.source == dataset)
-        ).scalar_one_or_none()
+        last = self._dataset(dataset).last_event_at
         if last is None:
             raise NotFound(f"There is no dataset {dataset!r}.")
         if last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
         return last
 
-    def levels(self) -> dict[int, int]:
-        """Each agent's support level (their home tier, 1–3) for the cost of a resolve."""
+    def levels(self, dataset: str = LIVE_SOURCE) -> dict[int, int]:
+        """Each agent's support level (their home tier, 1–3) for the cost of a resolve; for
+        an imported or simulated dataset, its actors' levels (``dataset_actors.level``)."""
+        if dataset != LIVE_SOURCE:
+            found = self.session.execute(
+                select(DatasetActor.id, DatasetActor.level).where(
+                    DatasetActor.source == dataset, DatasetActor.level.is_not(None)
+                )
+            ).all()
+            return {int(i): max(1, min(3, int(lv))) for i, lv in found if lv is not None}
         rows = self.session.execute(
             select(AgentProfile.user_id, AgentProfile.tier).where(AgentProfile.tier.is_not(None))
         ).all()
@@ -328,7 +362,7 @@ class MetricsService:
             self.session.connection(),
             query,
             as_of=as_of,
-            levels=self.levels(),
+            levels=self.levels(query.dataset),
             settings=self.settings(),
             bucket=bucket,
         )
@@ -367,7 +401,13 @@ class MetricsService:
 
     # ------------------------------------------------------------------ people
 
-    def _names(self) -> dict[int, str]:
+    def _names(self, dataset: str = LIVE_SOURCE) -> dict[int, str]:
+        """Who an id is: a user of the application, or an actor of a dataset."""
+        if dataset != LIVE_SOURCE:
+            rows = self.session.execute(
+                select(DatasetActor.id, DatasetActor.name).where(DatasetActor.source == dataset)
+            ).all()
+            return {int(i): n for i, n in rows}
         return {int(i): n for i, n in self.session.execute(select(User.id, User.name)).all()}
 
     def exceptions(self, viewer: User, query: MetricsQuery) -> dict[str, Any]:
@@ -383,7 +423,9 @@ class MetricsService:
         rows = {
             kind: conn.execute(text(sql), params).all() for kind, (sql, params) in queries.items()
         }
-        found = exceptions(rows, as_of=as_of, thresholds=thresholds, names=self._names())
+        found = exceptions(
+            rows, as_of=as_of, thresholds=thresholds, names=self._names(query.dataset)
+        )
         self.session.rollback()
         return {"dataset": query.dataset, "period": _period(query, as_of), **found}
 
@@ -399,7 +441,7 @@ class MetricsService:
             dialect, query.dataset, query.start, query.end, as_of=as_of, person=person
         )
         rows = people.contribution(conn.execute(text(sql), params).all())
-        names = self._names()
+        names = self._names(query.dataset)
         for row in rows:
             row["name"] = names.get(row["person_id"])
         growth: list[dict[str, Any]] = []

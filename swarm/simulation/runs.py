@@ -45,6 +45,7 @@ __all__ = [
     "examples",
     "execute",
     "run_view",
+    "store_arms",
 ]
 
 log = logging.getLogger(__name__)
@@ -125,7 +126,7 @@ def _apply(text: str, knobs: Knobs) -> str:
         )
     if knobs.arms is not None:
         doc["arms"] = knobs.arms
-    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    return str(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
 
 
 def _expected_tickets(scenario: Scenario) -> int:
@@ -270,6 +271,48 @@ class SimulationService:
         return run_view(run, datetime.now(UTC))
 
 
+def store_arms(
+    engine: Engine,
+    scenario: Scenario,
+    dataset: str,
+    *,
+    params: Mapping[str, Any],
+    on_tickets: Callable[[int], object] | None = None,
+) -> dict[str, dict[str, int]]:
+    """Run the scenario's arms (replication 1) and stream their events into ``dataset``, which
+    appears all at once when both are done (replacing a dataset of that name); the agents are
+    named in it. ``on_tickets(n)`` hears each batch's new tickets. Returns per arm its tickets,
+    resolved tickets and events."""
+    with DatasetWriter(
+        engine,
+        dataset,
+        kind="sim",
+        fmt="sim",
+        origin=scenario.name,
+        params=params,
+        arm=scenario.arms[0] if len(scenario.arms) == 1 else "both",
+    ) as writer:
+
+        def sink(rows: list[Mapping[str, Any]]) -> None:
+            writer.add(rows)
+            if on_tickets is not None:
+                on_tickets(sum(1 for row in rows if row["type"] == "created"))
+
+        arms = simulate_arms(scenario, sink)
+        named: set[int] = set()
+        for summary in arms.values():
+            for agent_id, name, level in summary.agents:
+                if agent_id not in named:
+                    named.add(agent_id)
+                    writer.add_actor(agent_id, name, level if 1 <= level <= 3 else None)
+        figures = {
+            arm: {"tickets": s.tickets, "resolved": s.resolved, "events": s.events}
+            for arm, s in arms.items()
+        }
+        writer.finish({"arms": figures, "scenario": scenario.name})
+    return figures
+
+
 def execute(
     engine: Engine,
     run_id: int,
@@ -281,7 +324,7 @@ def execute(
     ``progress`` hears each step (the server relays them to the pages)."""
     with Session(engine) as session:
         now = datetime.now(UTC)
-        claimed = session.execute(
+        claimed = session.execute(  # type: ignore[attr-defined]  # an UPDATE's CursorResult
             update(SimulationRun)
             .where(SimulationRun.id == run_id, SimulationRun.state == RunState.QUEUED)
             .values(state=RunState.RUNNING, pid=os.getpid(), started_at=now, beat_at=now)
@@ -292,7 +335,7 @@ def execute(
             raise NotFound(f"There is no simulation run {run_id}.")
         if not claimed:
             return run_view(run, now)
-        dataset, title, text = run.dataset, run.title, run.scenario
+        dataset, text = run.dataset, run.scenario
 
     def save(**values: Any) -> dict[str, Any]:
         with Session(engine) as session:
@@ -313,35 +356,16 @@ def execute(
         total = per_arm * len(scenario.arms)
         save(total=total, beat_at=datetime.now(UTC))
         state = {"done": 0, "told": time.monotonic()}
-        with DatasetWriter(
-            engine,
-            dataset,
-            kind="sim",
-            fmt="sim",
-            origin=title,
-            params={"scenario": text, "run": run_id},
-            arm=scenario.arms[0] if len(scenario.arms) == 1 else "both",
-        ) as writer:
 
-            def sink(rows: list[Mapping[str, Any]]) -> None:
-                writer.add(rows)
-                state["done"] += sum(1 for row in rows if row["type"] == "created")
-                if time.monotonic() - state["told"] >= PROGRESS_EVERY:
-                    state["told"] = time.monotonic()
-                    save(done=state["done"], beat_at=datetime.now(UTC))
+        def step(tickets: int) -> None:
+            state["done"] += tickets
+            if time.monotonic() - state["told"] >= PROGRESS_EVERY:
+                state["told"] = time.monotonic()
+                save(done=state["done"], beat_at=datetime.now(UTC))
 
-            arms = simulate_arms(scenario, sink)
-            named: set[int] = set()
-            for summary in arms.values():
-                for agent_id, name, level in summary.agents:
-                    if agent_id not in named:
-                        named.add(agent_id)
-                        writer.add_actor(agent_id, name, level if 1 <= level <= 3 else None)
-            figures = {
-                arm: {"tickets": s.tickets, "resolved": s.resolved, "events": s.events}
-                for arm, s in arms.items()
-            }
-            writer.finish({"arms": figures, "run": run_id, "scenario": scenario.name})
+        figures = store_arms(
+            engine, scenario, dataset, params={"scenario": text, "run": run_id}, on_tickets=step
+        )
         return save(
             state=RunState.DONE,
             done=total,

@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml  # type: ignore[import-untyped]  # no types-PyYAML in the pinned venv
+import yaml
 
 from swarm.matching.policy import SwarmSettings
 from swarm.routing import Priority

@@ -183,3 +183,40 @@ def test_the_metrics_endpoints_are_in_the_openapi_document(app):
     for name in ("summary", "compare", "timeseries", "exceptions", "contribution", "datasets"):
         assert f"/api/v1/metrics/{name}" in paths
     assert "/api/v1/config/metrics" in paths
+
+
+def test_an_imported_dataset_is_listed_picked_and_compared(app, demo):
+    from datetime import UTC, datetime, timedelta
+
+    from swarm.simulation.store import DatasetWriter
+
+    t0 = datetime(2013, 4, 1, 9, tzinfo=UTC)
+    with DatasetWriter(demo.engine, "volvo", fmt="xes", origin="bpi13.xes.gz") as w:
+        for ticket in (1, 2):
+            w.add(
+                [
+                    {"ticket_id": ticket, "type": "created", "at": t0, "data": {"mode": "tiered"}},
+                    {"ticket_id": ticket, "type": "assigned", "at": t0, "data": {"agent_id": 3}},
+                    {
+                        "ticket_id": ticket,
+                        "type": "resolved",
+                        "at": t0 + timedelta(hours=ticket),
+                        "actor_id": 3,
+                        "data": {"to": "resolved"},
+                    },
+                ]
+            )
+        w.add_actor(3, "V5 2nd", 2)
+        w.finish({})
+    client = sign_in_demo(app, "manager@example.com")
+
+    listed = client.get("/api/v1/metrics/datasets").json["datasets"]
+    compared = client.get("/api/v1/metrics/compare?dataset=volvo").json
+    page = client.get("/dashboard?dataset=volvo").get_data(as_text=True)
+
+    assert [d["name"] for d in listed] == ["live", "volvo"]
+    assert listed[1]["kind"] == "import" and listed[1]["tickets"] == 2
+    assert compared["tickets"] == 2 and list(compared["arms"]) == ["tiered"]
+    assert '<option value="volvo" selected>volvo (2 tickets)</option>' in page
+    # The live ticket list knows nothing of the imported tickets.
+    assert client.get("/api/v1/metrics/compare").json["tickets"] == listed[0]["tickets"]

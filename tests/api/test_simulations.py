@@ -95,9 +95,17 @@ def test_schema_bounds_and_unknown_runs(
     login: Callable[[User], FlaskClient], manager: User
 ) -> None:
     client = login(manager)
-    assert client.post("/api/v1/simulations", json={"example": "small", "agents": 0}).status_code == 422
-    assert client.post("/api/v1/simulations", json={"example": "small", "arms": "x"}).status_code == 422
-    assert client.post("/api/v1/simulations", json={"example": "small", "what": 1}).status_code == 422
+    assert (
+        client.post("/api/v1/simulations", json={"example": "small", "agents": 0}).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/v1/simulations", json={"example": "small", "arms": "x"}).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/v1/simulations", json={"example": "small", "what": 1}).status_code == 422
+    )
     missing = client.get("/api/v1/simulations/999")
     assert missing.status_code == 404
     assert "no simulation run 999" in missing.json["message"]

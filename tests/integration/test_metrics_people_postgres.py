@@ -44,6 +44,8 @@ CREATE TABLE {SCHEMA}.ticket_events (
     data JSONB NOT NULL,
     source VARCHAR(64) NOT NULL
 );
+-- The metrics read every dataset but live from dataset_events: here one table holds all.
+CREATE VIEW {SCHEMA}.dataset_events AS SELECT * FROM {SCHEMA}.ticket_events;
 CREATE TABLE {SCHEMA}.skill_growth (
     id INTEGER PRIMARY KEY,
     user_id INTEGER NOT NULL,
