@@ -54,17 +54,18 @@ def launch(app: Flask, run_id: int) -> subprocess.Popen[bytes]:
 def _relay(child: subprocess.Popen[bytes], out: IO[bytes] | None, socketio: Any, run: int) -> None:
     if out is None:
         return
-    for raw in out:
-        try:
-            view = json.loads(raw)
-        except ValueError:
-            log.warning("simulation run %s printed a line that is not JSON: %r", run, raw[:200])
-            continue
-        if socketio is not None and isinstance(view, dict):
+    with out:
+        for raw in out:
             try:
-                socketio.emit(PROGRESS, view, to=dashboard_room())
-            except Exception:  # a relay that fails costs liveliness only: the row has it all
-                log.exception("could not relay the progress of simulation run %s", run)
+                view = json.loads(raw)
+            except ValueError:
+                log.warning("simulation run %s printed a line that is not JSON: %r", run, raw[:200])
+                continue
+            if socketio is not None and isinstance(view, dict):
+                try:
+                    socketio.emit(PROGRESS, view, to=dashboard_room())
+                except Exception:  # a failed relay costs liveliness only: the row has it all
+                    log.exception("could not relay the progress of simulation run %s", run)
     code = child.wait()
     if code != 0:
         log.warning("simulation run %s ended with exit code %s", run, code)

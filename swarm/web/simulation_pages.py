@@ -20,7 +20,7 @@ from swarm.web.dashboard_pages import require_manager
 from swarm.web.forms import current, form_int
 
 ARM_CHOICES = (
-    ("both", "Both, on the same tickets"),
+    ("both", "Both"),
     ("swarm", "Swarming only"),
     ("tiered", "Tiered only"),
 )
@@ -82,9 +82,7 @@ def _page(
     runs = service.runs(user)
     ids = {run["requested_by"] for run in runs}
     names = (
-        dict(
-            db_session().execute(select(User.id, User.name).where(User.id.in_(ids))).tuples().all()
-        )
+        dict(db_session().execute(select(User.id, User.name).where(User.id.in_(ids))).all())
         if ids
         else {}
     )

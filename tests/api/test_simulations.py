@@ -58,7 +58,7 @@ def test_a_manager_runs_both_arms_and_the_metrics_read_the_result(
     assert "small" in listing["examples"]
     # The page offers it in the dashboard.
     page = client.get("/simulations")
-    assert f"/dashboard?dataset={view['dataset'].replace(':', '%3A')}" in page.text
+    assert f'href="/dashboard?dataset={view["dataset"]}">Open in the dashboard' in page.text
 
 
 @pytest.mark.parametrize("who", ["agent", "requester"])
@@ -108,7 +108,7 @@ def test_schema_bounds_and_unknown_runs(
     )
     missing = client.get("/api/v1/simulations/999")
     assert missing.status_code == 404
-    assert "no simulation run 999" in missing.json["message"]
+    assert "no simulation run 999" in missing.json["error"]["message"]
 
 
 def test_a_run_whose_process_went_away_is_reported_failed(
