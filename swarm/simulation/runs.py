@@ -35,7 +35,7 @@ from swarm.simulation.runner import simulate_arms
 from swarm.simulation.scenario import Scenario, ScenarioError, parse_scenario
 from swarm.simulation.store import DatasetWriter
 from swarm.simulation.workload import draw_tickets
-from swarm.tickets.errors import Forbidden, Invalid, NotFound
+from swarm.tickets.errors import Conflict, Forbidden, Invalid, NotFound
 
 __all__ = [
     "EXAMPLES_DIR",
@@ -55,6 +55,10 @@ EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
 #: Runs from the pages are for questions a manager asks while waiting: a bigger one belongs to
 #: ``python -m swarm simulate`` (and its replications), not to a server's child process.
 MAX_UI_TICKETS = 100_000
+#: Runs that may be queued or running at once: each is a process busy on a core.
+MAX_ACTIVE = 2
+#: The longest scenario text accepted (a generous desk listing every agent is ~100 KB).
+MAX_SCENARIO_CHARS = 200_000
 #: A running run whose child has not written for this long lost its process.
 LOST_AFTER = timedelta(minutes=5)
 #: How often the child writes its progress (seconds of wall time).
@@ -204,6 +208,12 @@ class SimulationService:
                     fields={"example": ["unknown example"]},
                 )
             scenario = shipped[example]
+        if len(scenario) > MAX_SCENARIO_CHARS:
+            raise Invalid(
+                f"The scenario is {len(scenario):,} characters long; at most "
+                f"{MAX_SCENARIO_CHARS:,} are accepted.",
+                fields={"scenario": ["too long"]},
+            )
         text = _apply(scenario, knobs)
         try:
             parsed = parse_scenario(text, source="scenario")
@@ -232,8 +242,22 @@ class SimulationService:
         text, parsed = self.prepare(
             viewer, scenario=scenario, example=example, knobs=knobs or Knobs()
         )
-        slug = _SLUG.sub("-", parsed.name.lower()).strip("-")[:40] or "run"
         now = datetime.now(UTC)
+        active = [
+            run
+            for run in self.session.scalars(
+                select(SimulationRun).where(
+                    SimulationRun.state.in_((RunState.QUEUED, RunState.RUNNING))
+                )
+            )
+            if not _lost(run, now)
+        ]
+        if len(active) >= MAX_ACTIVE:
+            raise Conflict(
+                f"{len(active)} runs are already going (at most {MAX_ACTIVE} at once, each busy "
+                "on a processor core): start this one when one of them is done."
+            )
+        slug = _SLUG.sub("-", parsed.name.lower()).strip("-")[:40] or "run"
         for _ in range(5):
             run = SimulationRun(
                 dataset=f"sim:{slug}-{secrets.token_hex(3)}",

@@ -224,11 +224,12 @@ class _Doc:
                 self._walk(item, f"{path}[{i}]")
 
     def error(self, path: str, message: str) -> ScenarioError:
+        # The field's own line, else its nearest parent's ("a.b[2].c" → "a.b[2]" → "a.b" →
+        # "a"), else the document's: a field that is missing points at where it belongs.
         probe = path
         while probe and probe not in self.lines:
-            probe = probe.rsplit(".", 1)[0] if "." in probe else probe.rsplit("[", 1)[0]
-            if "[" not in path and "." not in path:
-                break
+            parent = probe.rsplit(".", 1)[0] if "." in probe else probe.rsplit("[", 1)[0]
+            probe = "" if parent == probe else parent
         line = self.lines.get(probe) or self.lines.get("")
         where = f" line {line}" if line else ""
         return ScenarioError(f"{self.source}{where}: {path} {message}")

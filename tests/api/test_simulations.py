@@ -153,3 +153,44 @@ def test_the_page_shows_a_bad_field_next_to_it(
     )
     assert bad_yaml.status_code == 422
     assert "not valid YAML" in bad_yaml.text
+
+
+def test_no_more_than_two_runs_go_at_once(
+    login: Callable[[User], FlaskClient], manager: User, db: Session
+) -> None:
+    now = datetime.now(UTC)
+    for number in (1, 2):
+        db.add(
+            SimulationRun(
+                dataset=f"sim:busy-{number}",
+                title=f"Busy {number}",
+                scenario="seed: 1",
+                state=RunState.RUNNING,
+                done=1,
+                total=10,
+                summary={},
+                requested_by=manager.id,
+                created_at=now,
+                started_at=now,
+                beat_at=now,
+            )
+        )
+    db.commit()
+    refused = login(manager).post("/api/v1/simulations", json={"example": "small", "days": 1})
+    assert refused.status_code == 409
+    assert "2 runs are already going" in refused.json["error"]["message"]
+
+
+def test_a_scenario_too_long_is_refused(
+    login: Callable[[User], FlaskClient], manager: User
+) -> None:
+    client = login(manager)
+    text = "seed: 1\n" + "# padding\n" * 25_000
+    too_long = client.post("/api/v1/simulations", json={"scenario": text})
+    assert too_long.status_code == 422
+    page = client.get("/simulations")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    refused = client.post("/simulations", data={"csrf_token": token, "scenario": text})
+    assert refused.status_code == 422
+    assert "at most 200,000 are accepted" in refused.text
+    assert client.get("/api/v1/simulations").json["runs"] == []

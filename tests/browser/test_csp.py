@@ -132,6 +132,9 @@ def test_agent_pages_room_coverage_guest_link_and_skill_graph(watched, browser, 
     page.get_by_label("Guest's name").fill("Sam Lee, Acme Networks")
     page.get_by_role("button", name="Create guest link").click()
     link = page.get_by_label("New guest link")
+    # The listener is attached at DOMContentLoaded; on a loaded machine the input can be in the
+    # page before that, and a focus then would find no listener yet.
+    page.wait_for_load_state("domcontentloaded")
     link.focus()
     assert page.evaluate(
         "() => { const i = document.getElementById('new-guest-link');"

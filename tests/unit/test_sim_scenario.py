@@ -114,3 +114,12 @@ def test_explicit_agents_and_time_zones():
     assert "agents.list[0].shift.timezone is not a known time zone" in error_of(
         text.replace("Europe/Paris", "Mars/Olympus")
     )
+
+
+def test_a_missing_section_is_named_not_looped_on():
+    # A field missing together with its parent section used to loop for ever looking for a
+    # line to point at; it points at the document instead.
+    with pytest.raises(ScenarioError, match=r"arrivals\.per_hour is required"):
+        parse_scenario("seed: 1\n", source="s.yaml")
+    with pytest.raises(ScenarioError, match=r"s\.yaml line 2: arrivals\.per_hour is required"):
+        parse_scenario("seed: 1\narrivals: {}\n", source="s.yaml")
