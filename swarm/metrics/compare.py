@@ -606,6 +606,9 @@ def build_report(
         "level": level,
         "tickets": len(facts),
         "randomised": bool(len(present) == 2 and len(facts) and bool(np.all(facts.split))),
+        # A simulation runs the very same tickets through both arms (common random numbers):
+        # no selection at all, so the difference is the policies' by construction.
+        "design": "simulation" if dataset.startswith("sim:") else "observed",
         "arms": {name: arm_metrics(f, ctx, level) for name, f in present.items()},
         "differences": {},
         "headline": list(HEADLINE),
@@ -698,12 +701,18 @@ def verdict(report: Mapping[str, Any]) -> str:
         f"{_fmt(t['fcr_rate'], 'rate')}"
         + (" (conclusive)." if fcr["conclusive"] else " (not conclusive).")
     )
-    how = (
-        " The arms were split at random, so the difference is caused by the mode."
-        if report["randomised"]
-        else " The arms were not split at random: compare the mix-adjusted figures before "
-        "reading the difference as the mode's effect."
-    )
+    if report.get("design") == "simulation":
+        how = (
+            " Both arms ran the very same tickets (a simulation), so the difference is the "
+            "routing policies'."
+        )
+    elif report["randomised"]:
+        how = " The arms were split at random, so the difference is caused by the mode."
+    else:
+        how = (
+            " The arms were not split at random: compare the mix-adjusted figures before "
+            "reading the difference as the mode's effect."
+        )
     return lead + hand + first + how
 
 

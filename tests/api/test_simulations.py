@@ -52,6 +52,8 @@ def test_a_manager_runs_both_arms_and_the_metrics_read_the_result(
     report = client.get("/api/v1/metrics/compare", query_string={"dataset": view["dataset"]}).json
     assert set(report["arms"]) == {"swarm", "tiered"}
     assert report["arms"]["swarm"]["tickets"] == arms["swarm"]["tickets"]
+    assert report["design"] == "simulation"
+    assert "Both arms ran the very same tickets" in report["verdict"]
     # Runs are listed newest first, with the shipped examples.
     listing = client.get("/api/v1/simulations").json
     assert listing["runs"][0]["id"] == view["id"]
