@@ -73,6 +73,12 @@ class SummaryOut(Schema):
 class CompareOut(SummaryOut):
     level = Float()
     randomised = Boolean(metadata={"description": "Every ticket's arm drawn by the split."})
+    design = String(
+        metadata={
+            "description": "`simulation` (a sim: dataset: both arms ran the very same tickets) "
+            "or `observed`."
+        }
+    )
     differences = Dict(
         metadata={
             "description": "Per metric, swarm minus tiered: estimate, ci, test, p, p_holm, "
