@@ -382,6 +382,7 @@ class MetricsService:
             "level",
             "tickets",
             "randomised",
+            "design",
             "arms",
             "differences",
             "headline",
