@@ -220,12 +220,21 @@ class World:
         self.index = AgentIndex([a.view() for a in self.agents.values()], self.graph, self.t0)
         self.rotation: dict[int, int] = {}
         self.org = OrgView(
-            self.index.views, self.graph, index=self.index, tier_rotation=self.rotation
+            self.index.views,
+            self.graph,
+            index=self.index,
+            tier_rotation=self.rotation,
+            # Agents' tiers never change in a run: tiered assignment reads a tier's agents only.
+            tier_members={tier: [a.id for a in agents] for tier, agents in self.by_tier.items()},
         )
+        # One required-skills mapping per skill set, shared by the views (read-only to policies).
+        self._skills_of: dict[tuple[tuple[int, float], ...], dict[int, float]] = {}
         self.policy: SwarmPolicy | TieredPolicy = (
             TieredPolicy(scenario.tiered) if self.tiered else SwarmPolicy(scenario.swarm)
         )
         self.variant = tiered_variant(scenario.tiered)
+        #: Tiers that are vendors (``has_tier(t) and tier(t).external``, asked once).
+        self.external = frozenset(t.tier for t in scenario.tiered.tiers if t.external)
         self.tickets: dict[int, _Ticket] = {}
         self.queues: dict[int, list[tuple[int, float, int]]] = {}
         self.pull_due: set[int] = set()
@@ -295,17 +304,23 @@ class World:
     def _emit(
         self, ticket: _Ticket, kind: EventType, actor: int | None, data: dict[str, Any]
     ) -> None:
-        # Plain strings in the rows: they are data for storage, not enums.
-        self.rows.append(
+        now = self.sim.now
+        if now != self._dt_at:  # self._now(), inlined: the hottest call of a run
+            self._dt_at = now
+            self._dt = self.t0 + timedelta(seconds=now)
+        rows = self.rows
+        # Plain strings in the rows: they are data for storage, not enums (``_value_`` is
+        # ``.value`` without the descriptor).
+        rows.append(
             {
                 "ticket_id": ticket.id,
-                "type": kind.value,
+                "type": kind._value_,
                 "actor_id": actor,
-                "at": self._now(),
+                "at": self._dt,
                 "data": data,
             }
         )
-        if len(self.rows) >= self.batch:
+        if len(rows) >= self.batch:
             self._flush()
 
     def _flush(self) -> None:
@@ -317,10 +332,13 @@ class World:
     # ------------------------------------------------------------------ views
 
     def _view(self, ticket: _Ticket) -> TicketView:
+        skills = self._skills_of.get(ticket.spec.skills)
+        if skills is None:
+            skills = self._skills_of[ticket.spec.skills] = dict(ticket.spec.skills)
         return TicketView(
             id=ticket.id,
             priority=ticket.spec.priority,
-            required_skills=dict(ticket.spec.skills),
+            required_skills=skills,
             requester_id=ticket.requester,
             owner_id=None if ticket.owner is None else ticket.owner.id,
             tier=ticket.tier,
@@ -392,7 +410,7 @@ class World:
             elif isinstance(d, Offer):
                 self._offer(ticket, d)
         if ticket.owner is None and not ticket.resolved and ticket.tier is not None:
-            if self.s.tiered.has_tier(ticket.tier) and self.s.tiered.tier(ticket.tier).external:
+            if ticket.tier in self.external:
                 if not ticket.with_vendor:
                     self._to_vendor(ticket)
             else:
@@ -783,7 +801,8 @@ class World:
         """Free agents of ``tier`` take the next tickets ("Take next": priority, then age)."""
         self.pull_due.discard(tier)
         queue = self.queues.get(tier)
-        candidates = self.by_tier.get(tier, [])
+        # Who is free now, in id order; kept current below as agents take tickets.
+        free = [a for a in self.by_tier.get(tier, []) if a.present and a.load < a.spec.capacity]
         while queue:
             _, _, ticket_id = queue[0]
             ticket = self.tickets.get(ticket_id)
@@ -792,16 +811,18 @@ class World:
                 continue
             # The least loaded free agent (lowest id on a tie: candidates are in id order).
             agent: _Agent | None = None
-            for a in candidates:
+            excluded, requester = ticket.excluded, ticket.requester
+            for a in free:
                 if (
-                    a.present
-                    and a.load < a.spec.capacity
-                    and (agent is None or a.load < agent.load)
-                    and a.id not in ticket.excluded
-                    and a.id != ticket.requester
+                    (agent is None or a.load < agent.load)
+                    and a.id not in excluded
+                    and a.id != requester
                 ):
                     agent = a
             if agent is None:
                 return
             heapq.heappop(queue)
             self._set_owner(ticket, agent, AssignedBy.PULL, agent.id, None)
+            # Taking a ticket changes nobody's presence or load but the taker's.
+            if agent.load >= agent.spec.capacity:
+                free.remove(agent)

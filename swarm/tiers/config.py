@@ -132,11 +132,14 @@ class TierConfig:
             limits[priority] = None if seconds is None else int(seconds)
         object.__setattr__(self, "name", self.name.strip())
         object.__setattr__(self, "limits", MappingProxyType(limits))
+        # The limits as durations, made once: a policy asks for them on every tier move.
+        durations = {p: None if v is None else timedelta(seconds=v) for p, v in limits.items()}
+        object.__setattr__(self, "_durations", durations)
 
     def limit(self, priority: Priority) -> timedelta | None:
         """How long a ticket of ``priority`` may stay in this tier, or ``None`` for no limit."""
-        seconds = self.limits.get(priority)
-        return None if seconds is None else timedelta(seconds=seconds)
+        durations: dict[Priority, timedelta | None] = self._durations  # type: ignore[attr-defined]
+        return durations.get(priority)
 
 
 def _check_limit(tier: int, priority: Priority, seconds: object) -> None:
