@@ -180,6 +180,7 @@ def rank_owners(
     *,
     limit: int = 10,
     weights: ScoringWeights | None = None,
+    explain: bool = True,
 ) -> list[OwnerSuggestion]:
     """Rank candidate owners for a ticket, best first.
 
@@ -195,6 +196,10 @@ def rank_owners(
         How many suggestions to return.
     weights : ScoringWeights, optional
         Defaults to ``DEFAULT_WEIGHTS[ticket.priority]``.
+    explain : bool
+        Whether to put the score in words (``OwnerSuggestion.meaning``, for people reading a
+        ranking). A policy that only needs the reasons passes ``False``: ``meaning`` is then
+        ``""`` and everything else is the same.
 
     Returns
     -------
@@ -283,7 +288,16 @@ def rank_owners(
         }
         suggestions.append(
             _suggestion(
-                agent, float(score[row]), terms, ticket, org, now, weights, required, most_recent
+                agent,
+                float(score[row]),
+                terms,
+                ticket,
+                org,
+                now,
+                weights,
+                required,
+                most_recent,
+                explain,
             )
         )
     return suggestions
@@ -331,6 +345,7 @@ def _suggestion(
     weights: ScoringWeights,
     required: Mapping[int, float],
     most_recent: float,
+    explain: bool = True,
 ) -> OwnerSuggestion:
     over_capacity = terms["load"] >= 1.0
     # Which of the agent's skills covers each required one: worked out once for the reasons and
@@ -361,7 +376,7 @@ def _suggestion(
         absent=not agent.present,
         over_capacity=over_capacity,
         reasons=reasons,
-        meaning=_explain(agent, score, terms, sources, org.skills, weights),
+        meaning=_explain(agent, score, terms, sources, org.skills, weights) if explain else "",
         **terms,
     )
 

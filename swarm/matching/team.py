@@ -234,6 +234,14 @@ def _cover(index: AgentIndex, skill_ids: list[int], threshold: float) -> np.ndar
 
 
 def _covered(team_cover: np.ndarray, w: np.ndarray) -> float:
+    if len(w) < 8:
+        # A ticket's handful of skills: a plain loop adds in the same order as numpy's sum does
+        # below 8 elements (left to right), without four array passes.
+        total = 0.0
+        for covered, weight in zip(team_cover.tolist(), w.tolist(), strict=True):
+            if covered >= FULL:
+                total += weight
+        return total
     return float(w[team_cover >= FULL].sum())
 
 
