@@ -98,7 +98,7 @@ class ArmSummary:
 class _Agent:
     __slots__ = (
         "evidence", "helping", "id", "levels", "load", "name", "owned", "present", "profile",
-        "shift", "spec", "tiers", "wants",
+        "shift", "spec", "tiers", "views", "wants",
     )  # fmt: skip
 
     def __init__(self, spec: AgentSpec) -> None:
@@ -114,18 +114,30 @@ class _Agent:
         self.owned: set[int] = set()
         self.evidence: dict[int, float] = {}
         self.profile = {s: Proficiency(lv) for s, lv in self.levels.items() if lv > 0}
+        #: The views of this profile by (present, load): a view is immutable, and an agent
+        #: goes through the same few states again and again.
+        self.views: dict[tuple[bool, int], AgentView] = {}
+
+    def set_profile(self) -> None:
+        """The levels changed: a new profile, and the views of the old one are gone."""
+        self.profile = {s: Proficiency(lv) for s, lv in self.levels.items() if lv > 0}
+        self.views = {}
 
     def view(self) -> AgentView:
-        return AgentView(
-            self.id,
-            self.name,
-            self.present,
-            self.load,
-            self.spec.capacity,
-            self.tiers,
-            self.profile,
-            self.wants,
-        )
+        key = (self.present, self.load)
+        view = self.views.get(key)
+        if view is None:
+            view = self.views[key] = AgentView(
+                self.id,
+                self.name,
+                self.present,
+                self.load,
+                self.spec.capacity,
+                self.tiers,
+                self.profile,
+                self.wants,
+            )
+        return view
 
 
 class _Ticket:
@@ -691,7 +703,7 @@ class World:
                 changed.add(agent.id)
         for agent_id in changed:
             agent = self.agents[agent_id]
-            agent.profile = {s: Proficiency(lv) for s, lv in agent.levels.items() if lv > 0}
+            agent.set_profile()
             self._refresh(agent)
             for owned in agent.owned:
                 t = self.tickets.get(owned)
