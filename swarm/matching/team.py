@@ -167,6 +167,43 @@ def recommend_team(
     if owner_row is not None:
         team_cover = cover[owner_row].copy()
 
+    members: list[HelperSuggestion] = []
+    rows: list[int] = []
+    if settings.max_helpers > 0 and _covered(team_cover, w) < settings.target_coverage:
+        # Only when a helper is wanted at all: the owner often covers the ticket alone.
+        members, rows, team_cover = _pick_helpers(
+            ticket, org, now, index, owner_id, skill_ids, w, cover, team_cover, settings
+        )
+    members, team_cover = _drop_redundant(members, rows, cover, owner_row, len(skill_ids))
+    full = team_cover >= FULL
+    return TeamSuggestion(
+        members=members,
+        covered=[s for j, s in enumerate(skill_ids) if full[j]],
+        uncovered=[s for j, s in enumerate(skill_ids) if not full[j]],
+        coverage=_covered(team_cover, w),
+    )
+
+
+def _cover(index: AgentIndex, skill_ids: list[int], threshold: float) -> np.ndarray:
+    """Each agent's cover of each skill, read-only (kept by :meth:`AgentIndex.memo`)."""
+    cover = np.minimum(1.0, skill_fits(index, skill_ids) / threshold)
+    cover.flags.writeable = False
+    return cover
+
+
+def _pick_helpers(
+    ticket: TicketView,
+    org: OrgView,
+    now: datetime,
+    index: AgentIndex,
+    owner_id: int | None,
+    skill_ids: list[int],
+    w: np.ndarray,
+    cover: np.ndarray,
+    team_cover: np.ndarray,
+    settings: TeamSettings,
+) -> tuple[list[HelperSuggestion], list[int], np.ndarray]:
+    """The greedy steps 3 and 4: helpers in the order picked, their rows, the team's cover."""
     candidates = index.active & index.present
     for someone in (*ticket.excluded_agents, ticket.requester_id, owner_id):
         row = index.row.get(someone) if someone is not None else None
@@ -216,21 +253,7 @@ def recommend_team(
             _add_collaboration(shared, agent.id, org.collaboration, index.row) or acquainted
         )
 
-    members, team_cover = _drop_redundant(members, rows, cover, owner_row, len(skill_ids))
-    full = team_cover >= FULL
-    return TeamSuggestion(
-        members=members,
-        covered=[s for j, s in enumerate(skill_ids) if full[j]],
-        uncovered=[s for j, s in enumerate(skill_ids) if not full[j]],
-        coverage=_covered(team_cover, w),
-    )
-
-
-def _cover(index: AgentIndex, skill_ids: list[int], threshold: float) -> np.ndarray:
-    """Each agent's cover of each skill, read-only (kept by :meth:`AgentIndex.memo`)."""
-    cover = np.minimum(1.0, skill_fits(index, skill_ids) / threshold)
-    cover.flags.writeable = False
-    return cover
+    return members, rows, team_cover
 
 
 def _covered(team_cover: np.ndarray, w: np.ndarray) -> float:
