@@ -260,8 +260,10 @@ class World:
         end = (
             self.s.duration_days * 86400.0 if self.s.duration_days is not None else last
         ) + self.m.drain_days * 86400.0
-        for spec in self.specs:
-            self.sim.at(spec.at, self._arrive, spec)
+        # One arrival pending at a time, each scheduling the next: the engine's heap holds the
+        # live work, not 100,000 future arrivals (every push and pop is log of its size).
+        if self.specs:
+            self.sim.at(self.specs[0].at, self._arrive_next, 0)
         for agent in self.agents.values():
             self._schedule_shifts(agent, end)
         actions = self.sim.run(until=end)
@@ -363,6 +365,11 @@ class World:
         self.index.update_agent(agent.view())
 
     # ------------------------------------------------------------------ lifecycle
+
+    def _arrive_next(self, i: int) -> None:
+        if i + 1 < len(self.specs):
+            self.sim.at(self.specs[i + 1].at, self._arrive_next, i + 1)
+        self._arrive(self.specs[i])
 
     def _arrive(self, spec: TicketSpec) -> None:
         ticket = _Ticket(spec, spec.number + self.offset, self.sim.now)
