@@ -159,9 +159,10 @@ def _top(scores: FloatArray, ids: IntArray, candidates: IntArray, limit: int) ->
     rounded = np.round(scores[candidates], SCORE_DECIMALS)
     if limit == 1:
         # The policy's case: the best score, the lowest id among its ties (no sort needed).
-        tied = np.flatnonzero(rounded == rounded.max())
-        if len(tied):  # empty only if a score is NaN: the general path orders those last
-            best = candidates[tied]
+        best = candidates[rounded == rounded.max()]
+        if len(best) == 1:
+            return best
+        if len(best):  # empty only if a score is NaN: the general path orders those last
             first = int(np.argmin(ids[best]))
             return best[first : first + 1]
     if len(candidates) > limit:
@@ -274,7 +275,7 @@ def rank_owners(
     eligible = allowed & index.present & (load < 1.0)
     # Nobody eligible is exactly when a human needs a name (and the flags) most.
     pool = eligible if eligible.any() else allowed
-    top = _top(score, index.ids, np.flatnonzero(pool), limit)
+    top = _top(score, index.ids, pool.nonzero()[0], limit)
 
     suggestions = []
     for row in top:
