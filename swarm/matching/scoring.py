@@ -159,7 +159,7 @@ def _top(scores: FloatArray, ids: IntArray, candidates: IntArray, limit: int) ->
     rounded = np.round(scores[candidates], SCORE_DECIMALS)
     if limit == 1:
         # The policy's case: the best score, the lowest id among its ties (no sort needed).
-        best = candidates[rounded == rounded.max()]
+        best: IntArray = candidates[rounded == rounded.max()]
         if len(best) == 1:
             return best
         if len(best):  # empty only if a score is NaN: the general path orders those last
