@@ -3,6 +3,7 @@
     python bench/simulator.py --json
     python bench/simulator.py --json --repeats 7 --tickets 200000
     python bench/simulator.py --json --skip-full       # only the M/M/c comparison
+    python bench/simulator.py --json --skip-mmc        # only the full two-arm scenario
 
 Two parts, each a function of its own:
 
@@ -15,9 +16,17 @@ Two parts, each a function of its own:
    (``same_result``) — a cross-check of the model against SimPy's, not only a race. Each
    timing covers the whole run, drawing included. The arms alternate, ``--repeats`` times;
    the figures are medians (``*_all`` has every run). Target (issue 13): ``ratio`` ≥ 2.
-2. ``full`` — a two-arm scenario with both production policies (``full_seconds``): not in this
-   build yet; ``full_seconds`` is ``null`` with a note until the scenario model lands.
-   ``--skip-full`` skips it (accepted now, so scripts can already pass it).
+2. ``full`` — the two-arm scenario with both production policies (``SwarmPolicy`` and
+   ``TieredPolicy`` unchanged): ``examples/desk-200.yaml``, 200 agents, 100,000 tickets per arm.
+   Each arm runs in its own process and the two run in parallel (issue 13, item 7);
+   ``full_seconds`` is the wall time from starting the processes until both are done. What is
+   timed is the simulation alone — parsing the scenario, drawing the arrivals, the engine, the
+   policies and building every event row into a counting sink — not the metrics read
+   afterwards. ``full`` adds per arm its wall and CPU seconds (CPU seconds are what the wall
+   time would be on an idle core: compare those on a busy machine), tickets, events and tickets
+   per second, and the load average before and after the run. Target (issue 13):
+   ``full_seconds`` ≤ 30. ``--skip-full`` skips it; ``--skip-mmc`` runs only it;
+   ``--scenario`` and ``--full-tickets`` change the scenario or its size.
 
 Progress goes to stderr; ``--json`` prints only the final object on stdout. Figures are noisy on
 a shared 2-core machine: compare them only within one run.
@@ -27,11 +36,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +53,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from swarm.simulation.mmc import BLOCK, run_mmc
+from swarm.simulation.runner import simulate_arms
+from swarm.simulation.scenario import parse_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _exponential(rng: np.random.Generator, mean: float, count: int) -> Iterator[float]:
@@ -127,11 +143,58 @@ def bench_mmc(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def bench_full(args: argparse.Namespace) -> dict[str, Any]:
-    """The two-arm scenario with the production policies; a placeholder in this build."""
+def full_arm(text: str, arm: str, tickets: int | None) -> dict[str, Any]:
+    """One arm of the full scenario in this process: seconds, CPU seconds, tickets, events."""
+    started = time.perf_counter()
+    cpu = time.process_time()
+    scenario = parse_scenario(text)
+    if tickets is not None:
+        scenario = replace(scenario, tickets=tickets, duration_days=None)
+    count = [0]
+
+    def sink(rows: list[Any]) -> None:
+        count[0] += len(rows)
+
+    summary = simulate_arms(scenario, sink, arms=[arm])[arm]
+    seconds = time.perf_counter() - started
     return {
-        "full_seconds": None,
-        "full_note": "the full scenario model is not in this build",
+        "seconds": round(seconds, 2),
+        # CPU time of the process: what the wall time would be on an idle core (the machine
+        # is shared, so the wall time of a busy moment says little).
+        "cpu_seconds": round(time.process_time() - cpu, 2),
+        "tickets": summary.tickets,
+        "resolved": summary.resolved,
+        "events": count[0],
+        "tickets_per_s": round(summary.tickets / seconds),
+    }
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def bench_full(args: argparse.Namespace) -> dict[str, Any]:
+    """The two-arm scenario with the production policies, one process per arm, in parallel."""
+    path = Path(args.scenario)
+    text = (path if path.is_absolute() or path.exists() else ROOT / path).read_text("utf-8")
+    load_before = _load()
+    print(f"full: {args.scenario}, both arms in parallel (load {load_before})", file=sys.stderr)
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        futures = {
+            arm: pool.submit(full_arm, text, arm, args.full_tickets) for arm in ("swarm", "tiered")
+        }
+        arms = {arm: future.result() for arm, future in futures.items()}
+    seconds = time.perf_counter() - started
+    print(f"full: {seconds:.1f} s", file=sys.stderr)
+    return {
+        "full_seconds": round(seconds, 2),
+        "full": {
+            "scenario": args.scenario,
+            "arms": arms,
+            "load_average_before": load_before,
+            "load_average_after": _load(),
+        },
     }
 
 
@@ -145,6 +208,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--skip-full", action="store_true", help="skip the full scenario")
+    parser.add_argument("--skip-mmc", action="store_true", help="skip the M/M/c comparison")
+    parser.add_argument("--scenario", default="examples/desk-200.yaml", help="the full scenario")
+    parser.add_argument(
+        "--full-tickets", type=int, default=None, help="tickets per arm (default: the scenario's)"
+    )
     args = parser.parse_args()
     import simpy
 
@@ -155,7 +223,8 @@ def main() -> None:
             "simpy": simpy.__version__,
         }
     }
-    figures.update(bench_mmc(args))
+    if not args.skip_mmc:
+        figures.update(bench_mmc(args))
     if args.skip_full:
         figures.update({"full_seconds": None, "full_note": "skipped (--skip-full)"})
     else:

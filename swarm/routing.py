@@ -9,7 +9,7 @@ a virtual clock, so both sides of a tiered-vs-swarm comparison run the same code
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -140,6 +140,11 @@ class OrgView:
         ``assigned {by: policy}`` event of the tier, the simulator from the last ``Assign`` it
         applied) so that the policy stays pure. Empty is fine: rotation then starts at a place
         derived from the ticket id.
+    tier_members : mapping or None
+        ``tier -> ids of the agents who serve it``: an optional index kept by a caller whose
+        agents' tiers do not change (the simulator), so that tiered assignment reads a tier's
+        agents instead of walking the organisation. Every id must be in ``agents`` and every
+        agent serving a tier in its list; ``None`` (the live driver) walks ``agents``.
     """
 
     agents: Mapping[int, AgentView]
@@ -148,6 +153,9 @@ class OrgView:
     requester_history: Mapping[int, Mapping[int, int]] = field(default_factory=dict, hash=False)
     index: AgentIndex | None = field(default=None, compare=False, hash=False)
     tier_rotation: Mapping[int, int] = field(default_factory=dict, hash=False)
+    tier_members: Mapping[int, Sequence[int]] | None = field(
+        default=None, compare=False, hash=False
+    )
 
 
 @dataclass(frozen=True)

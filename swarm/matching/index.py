@@ -16,8 +16,9 @@ profile change rebuilds the CSC arrays from them (one C-level COO→CSC pass, a 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +34,12 @@ IntArray = npt.NDArray[np.int64]
 #: Re-evaluate decay when ``now`` moved more than this from ``as_of``. With τ = 180 days an hour
 #: changes an effective level by at most 0.02 %, far below anything that should reorder owners.
 DEFAULT_DECAY_RESOLUTION = timedelta(hours=1)
+
+#: Values kept by :meth:`AgentIndex.memo` before it starts afresh (a driver sees a few dozen
+#: distinct skill sets; a bound keeps memory flat when every ticket is different).
+MEMO_SIZE = 1024
+
+_T = TypeVar("_T")
 
 
 class AgentIndex:
@@ -116,6 +123,8 @@ class AgentIndex:
         self._fit_cache: dict[int, FloatArray] = {}
         self._want_matrix: sparse.csc_array | None = None
         self._want_cache: dict[int, FloatArray] = {}
+        self._memo_of: tuple[object, object] | None = None
+        self._memo: dict[Hashable, object] = {}
         self._rebuild()
 
     # -- building ---------------------------------------------------------------------------
@@ -197,8 +206,13 @@ class AgentIndex:
         if (
             row is not None
             and old is not None
-            and old.proficiencies == agent.proficiencies
-            and old.wants_to_learn == agent.wants_to_learn
+            and (
+                old.proficiencies is agent.proficiencies or old.proficiencies == agent.proficiencies
+            )
+            and (
+                old.wants_to_learn is agent.wants_to_learn
+                or old.wants_to_learn == agent.wants_to_learn
+            )
         ):
             # The hot path of a driver (load and presence): the profile was validated when it
             # was stored, so only the dense vectors change.
@@ -293,6 +307,45 @@ class AgentIndex:
             column.flags.writeable = False
             self._fit_cache[skill_id] = column
         return column
+
+    def memo(self, key: Hashable, compute: Callable[[], _T]) -> _T:
+        """``compute()``, cached under ``key`` until the proficiency or goals matrix is replaced.
+
+        For values derived from those two matrices only (a ticket's weighted fit, its learning
+        column, its cover matrix), which a driver asks for again and again for the same skill set
+        between two profile changes. ``compute`` must not read presence, load or ``recent`` (they
+        change without replacing a matrix), and the caller must not write into the value.
+
+        Examples
+        --------
+        >>> from datetime import datetime, timezone
+        >>> from swarm.routing import AgentView, Proficiency
+        >>> from swarm.skills.graph import Skill, build_skill_graph
+        >>> g = build_skill_graph([Skill(1, "VPN")])
+        >>> ada = AgentView(1, "Ada", True, 0, 3, proficiencies={1: Proficiency(4)})
+        >>> index = AgentIndex([ada], g, as_of=datetime(2025, 1, 1, tzinfo=timezone.utc))
+        >>> calls = []
+        >>> _ = index.memo("x", lambda: calls.append(1) or 1.0), index.memo("x", lambda: 2.0)
+        >>> index.memo("x", lambda: 2.0), len(calls)
+        (1.0, 1)
+        >>> index.update_agent(AgentView(1, "Ada", True, 0, 3, proficiencies={1: Proficiency(5)}))
+        >>> index.memo("x", lambda: 2.0)
+        2.0
+        """
+        source = (self.proficiency, self.wants)
+        memo_of = self._memo_of
+        if memo_of is None or memo_of[0] is not source[0] or memo_of[1] is not source[1]:
+            self._memo_of = source
+            self._memo = {}
+        try:
+            return self._memo[key]  # type: ignore[return-value]  # stored by compute() below
+        except KeyError:
+            pass
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo = {}
+        value = compute()
+        self._memo[key] = value
+        return value
 
     def __len__(self) -> int:
         return int(self.active.sum())

@@ -130,6 +130,8 @@ class SwarmPolicy:
                 now,
                 limit=settings.offer_size if offering else 1,
                 weights=settings.weights[ticket.priority],
+                # The decisions carry the reasons; the score in words is for ranking pages.
+                explain=False,
             )
         except UnknownSkillError as error:
             return [Queue(TRIAGE, f"cannot route: {error}; triage it")]

@@ -24,7 +24,7 @@ and the benchmark compare against.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
@@ -145,6 +145,9 @@ def load_ratio(load: npt.ArrayLike, capacity: npt.ArrayLike) -> FloatArray:
     """Open tickets over capacity; a capacity of 0 or less counts as full (1 + load)."""
     load_arr = np.asarray(load, dtype=np.float64)
     cap_arr = np.asarray(capacity, dtype=np.float64)
+    if (cap_arr > 0).all():
+        # The usual case, and the same numbers as below in a third of the array passes.
+        return np.asarray(load_arr / cap_arr, dtype=np.float64)
     safe = np.where(cap_arr > 0, cap_arr, 1.0)
     return np.asarray(np.where(cap_arr > 0, load_arr / safe, 1.0 + load_arr), dtype=np.float64)
 
@@ -154,6 +157,14 @@ def _top(scores: FloatArray, ids: IntArray, candidates: IntArray, limit: int) ->
     if len(candidates) == 0 or limit <= 0:
         return np.zeros(0, dtype=np.int64)
     rounded = np.round(scores[candidates], SCORE_DECIMALS)
+    if limit == 1:
+        # The policy's case: the best score, the lowest id among its ties (no sort needed).
+        best: IntArray = candidates[rounded == rounded.max()]
+        if len(best) == 1:
+            return best
+        if len(best):  # empty only if a score is NaN: the general path orders those last
+            first = int(np.argmin(ids[best]))
+            return best[first : first + 1]
     if len(candidates) > limit:
         # Partition first (O(n)), then sort only the head — including every tie at the cut.
         cut = np.partition(-rounded, limit - 1)[limit - 1]
@@ -170,6 +181,7 @@ def rank_owners(
     *,
     limit: int = 10,
     weights: ScoringWeights | None = None,
+    explain: bool = True,
 ) -> list[OwnerSuggestion]:
     """Rank candidate owners for a ticket, best first.
 
@@ -185,6 +197,10 @@ def rank_owners(
         How many suggestions to return.
     weights : ScoringWeights, optional
         Defaults to ``DEFAULT_WEIGHTS[ticket.priority]``.
+    explain : bool
+        Whether to put the score in words (``OwnerSuggestion.meaning``, for people reading a
+        ranking). A policy that only needs the reasons passes ``False``: ``meaning`` is then
+        ``""`` and everything else is the same.
 
     Returns
     -------
@@ -217,30 +233,31 @@ def rank_owners(
     required = normalised_weights(ticket)
     org.skills.require(ticket.required_skills, "the ticket's required skills")
     index = index_for(org, now)
-    if len(index.ids) == 0:
+    n = len(index.ids)
+    if n == 0:
         return []
     skill_ids = list(required)
-    w = np.array([required[skill_id] for skill_id in skill_ids], dtype=np.float64)
-
-    fit = skill_fits(index, skill_ids) @ w if skill_ids else np.zeros(len(index.ids))
-    # Every term is computed for the whole organisation: masking first would cost more in
-    # fancy indexing than the arithmetic it saves.
+    key = tuple(required.items())
+    # Fit and learn depend on the ticket's skills and the profile matrices only: the index keeps
+    # them per skill set until a profile changes (a driver routes thousands of tickets of a few
+    # dozen skill sets in between).
+    fit = index.memo(("fit", key), lambda: _weighted_fit(index, skill_ids, required))
     load = load_ratio(index.load, index.capacity)
-    learn = np.zeros(len(index.ids))
+    # A term that is the same for everyone (no goals, nobody busier, no history) is added as a
+    # number: x + w·c gives the very same floats as x + w·[c, c, …], in fewer array passes.
+    learn: FloatArray | float = 0.0
     if weights.learn and skill_ids:
-        index.columns(skill_ids)  # raises UnknownSkillError before any work
-        # Goal columns are cached on the index; summed in skill order, as a scatter-add of
-        # the same columns would (adding 0.0 where an agent has no such goal changes nothing).
-        for j, skill_id in enumerate(skill_ids):
-            learn += index.want_column(skill_id) * w[j]
+        learn = index.memo(("learn", key), lambda: _weighted_learn(index, skill_ids, required))
     # Relative to the busiest person, so that fairness means "took less than the others",
     # whatever the length of the window the caller counts in.
     most_recent = float(index.recent[index.active].max(initial=0.0))
-    fair = 1.0 - index.recent / most_recent if most_recent > 0 else np.ones(len(index.ids))
-    continuity = np.zeros(len(index.ids))
+    fair: FloatArray | float = 1.0 - index.recent / most_recent if most_recent > 0 else 1.0
+    continuity: FloatArray | float = 0.0
     for agent_id, count in org.requester_history.get(ticket.requester_id or -1, {}).items():
         row = index.row.get(agent_id)
         if count > 0 and row is not None:
+            if isinstance(continuity, float):
+                continuity = np.zeros(n)
             continuity[row] = 1.0
     score = (
         weights.fit * fit
@@ -258,7 +275,7 @@ def rank_owners(
     eligible = allowed & index.present & (load < 1.0)
     # Nobody eligible is exactly when a human needs a name (and the flags) most.
     pool = eligible if eligible.any() else allowed
-    top = _top(score, index.ids, np.flatnonzero(pool), limit)
+    top = _top(score, index.ids, pool.nonzero()[0], limit)
 
     suggestions = []
     for row in top:
@@ -266,16 +283,57 @@ def rank_owners(
         terms = {
             "fit": float(fit[row]),
             "load": float(load[row]),
-            "learn": float(learn[row]),
-            "fair": float(fair[row]),
-            "continuity": float(continuity[row]),
+            "learn": _at(learn, row),
+            "fair": _at(fair, row),
+            "continuity": _at(continuity, row),
         }
         suggestions.append(
             _suggestion(
-                agent, float(score[row]), terms, ticket, org, now, weights, required, most_recent
+                agent,
+                float(score[row]),
+                terms,
+                ticket,
+                org,
+                now,
+                weights,
+                required,
+                most_recent,
+                explain,
             )
         )
     return suggestions
+
+
+def _at(term: FloatArray | float, row: int) -> float:
+    """One agent's value of a term that may be the same number for everyone."""
+    return term if isinstance(term, float) else float(term[row])
+
+
+def _weighted_fit(
+    index: AgentIndex, skill_ids: list[int], required: Mapping[int, float]
+) -> FloatArray:
+    """Σ_s ŵ_s · F[:, s], read-only (see :meth:`AgentIndex.memo`)."""
+    if not skill_ids:
+        fit = np.zeros(len(index.ids))
+    else:
+        w = np.array([required[skill_id] for skill_id in skill_ids], dtype=np.float64)
+        fit = skill_fits(index, skill_ids) @ w
+    fit.flags.writeable = False
+    return fit
+
+
+def _weighted_learn(
+    index: AgentIndex, skill_ids: list[int], required: Mapping[int, float]
+) -> FloatArray:
+    """Weight share of the skills that are each agent's learning goals, read-only."""
+    index.columns(skill_ids)  # raises UnknownSkillError before any work
+    learn = np.zeros(len(index.ids))
+    # Goal columns are cached on the index; summed in skill order, as a scatter-add of the same
+    # columns would (adding 0.0 where an agent has no such goal changes nothing).
+    for skill_id in skill_ids:
+        learn += index.want_column(skill_id) * required[skill_id]
+    learn.flags.writeable = False
+    return learn
 
 
 def _suggestion(
@@ -288,9 +346,13 @@ def _suggestion(
     weights: ScoringWeights,
     required: Mapping[int, float],
     most_recent: float,
+    explain: bool = True,
 ) -> OwnerSuggestion:
     over_capacity = terms["load"] >= 1.0
-    reasons = fit_reasons(agent, required, org.skills, now)
+    # Which of the agent's skills covers each required one: worked out once for the reasons and
+    # for the meaning.
+    sources = [(skill_id, best_source(agent, skill_id, org.skills, now)) for skill_id in required]
+    reasons = _fit_reasons(agent, sources, org.skills, now)
     reasons.append("online" if agent.present else "absent")
     reasons.append(load_reason(agent))
     if weights.learn and terms["learn"] > 0:
@@ -315,7 +377,7 @@ def _suggestion(
         absent=not agent.present,
         over_capacity=over_capacity,
         reasons=reasons,
-        meaning=explain_score(agent, score, terms, required, org.skills, now, weights),
+        meaning=_explain(agent, score, terms, sources, org.skills, weights) if explain else "",
         **terms,
     )
 
@@ -375,13 +437,25 @@ def explain_score(
     0.29 — partial match: knows VPN only through a related skill 2 hops away
     Fit 0.25, −0.01 for 1 open ticket of 5, +0.05 for having served this requester before.
     """
+    sources = [(skill_id, best_source(agent, skill_id, skills, now)) for skill_id in required]
+    return _explain(agent, score, terms, sources, skills, weights)
+
+
+def _explain(
+    agent: AgentView,
+    score: float,
+    terms: Mapping[str, float],
+    sources: Sequence[tuple[int, tuple[int, float] | None]],
+    skills: SkillGraph,
+    weights: ScoringWeights,
+) -> str:
+    """:func:`explain_score` given each required skill's :func:`best_source`."""
     fit = terms["fit"]
     band = next((word for bound, word in FIT_BANDS if fit >= bound and fit > 0), "no match")
     itself: list[str] = []
     related: dict[str, int] = {}
     nothing: list[str] = []
-    for skill_id in required:
-        source = best_source(agent, skill_id, skills, now)
+    for skill_id, source in sources:
         hops = skills.hops(source[0], skill_id) if source is not None else None
         if source is None or hops is None:
             nothing.append(skills.name(skill_id))
@@ -483,10 +557,20 @@ def fit_reasons(
     >>> fit_reasons(ada, [2, 1, 3], g, datetime(2025, 1, 1, tzinfo=timezone.utc))
     ['knows DNS (3/5), 1 hop from VPN', 'nothing close to Printing']
     """
+    sources = [(skill_id, best_source(agent, skill_id, skills, now)) for skill_id in skill_ids]
+    return _fit_reasons(agent, sources, skills, now)
+
+
+def _fit_reasons(
+    agent: AgentView,
+    sources: Sequence[tuple[int, tuple[int, float] | None]],
+    skills: SkillGraph,
+    now: datetime,
+) -> list[str]:
+    """:func:`fit_reasons` given each required skill's :func:`best_source`, in ticket order."""
     covered: dict[int, list[int]] = {}  # the agent's skill -> the required skills it covers
     missing: list[int] = []
-    for skill_id in skill_ids:
-        source = best_source(agent, skill_id, skills, now)
+    for skill_id, source in sources:
         if source is None:
             missing.append(skill_id)
         else:

@@ -33,6 +33,7 @@ from datetime import datetime
 
 import numpy as np
 
+from swarm.matching.index import AgentIndex
 from swarm.matching.scoring import (
     fit_reasons,
     index_for,
@@ -157,12 +158,52 @@ def recommend_team(
 
     # Capped at 1: beyond "good enough" a second expert on the same skill adds nothing to the
     # swarm, which is what makes the greedy pick people for the *uncovered* skills.
-    cover = np.minimum(1.0, skill_fits(index, skill_ids) / settings.cover_threshold)
+    threshold = settings.cover_threshold
+    cover = index.memo(
+        ("cover", tuple(skill_ids), threshold), lambda: _cover(index, skill_ids, threshold)
+    )
     team_cover = np.zeros(len(skill_ids))
     owner_row = index.row.get(owner_id) if owner_id is not None else None
     if owner_row is not None:
         team_cover = cover[owner_row].copy()
 
+    members: list[HelperSuggestion] = []
+    rows: list[int] = []
+    if settings.max_helpers > 0 and _covered(team_cover, w) < settings.target_coverage:
+        # Only when a helper is wanted at all: the owner often covers the ticket alone.
+        members, rows, team_cover = _pick_helpers(
+            ticket, org, now, index, owner_id, skill_ids, w, cover, team_cover, settings
+        )
+    members, team_cover = _drop_redundant(members, rows, cover, owner_row, len(skill_ids))
+    full = team_cover >= FULL
+    return TeamSuggestion(
+        members=members,
+        covered=[s for j, s in enumerate(skill_ids) if full[j]],
+        uncovered=[s for j, s in enumerate(skill_ids) if not full[j]],
+        coverage=_covered(team_cover, w),
+    )
+
+
+def _cover(index: AgentIndex, skill_ids: list[int], threshold: float) -> np.ndarray:
+    """Each agent's cover of each skill, read-only (kept by :meth:`AgentIndex.memo`)."""
+    cover = np.minimum(1.0, skill_fits(index, skill_ids) / threshold)
+    cover.flags.writeable = False
+    return cover
+
+
+def _pick_helpers(
+    ticket: TicketView,
+    org: OrgView,
+    now: datetime,
+    index: AgentIndex,
+    owner_id: int | None,
+    skill_ids: list[int],
+    w: np.ndarray,
+    cover: np.ndarray,
+    team_cover: np.ndarray,
+    settings: TeamSettings,
+) -> tuple[list[HelperSuggestion], list[int], np.ndarray]:
+    """The greedy steps 3 and 4: helpers in the order picked, their rows, the team's cover."""
     candidates = index.active & index.present
     for someone in (*ticket.excluded_agents, ticket.requester_id, owner_id):
         row = index.row.get(someone) if someone is not None else None
@@ -172,8 +213,9 @@ def recommend_team(
     # only costs as much as the owner score's worst case (clipped at 1).
     penalty = settings.load_penalty * np.minimum(load_ratio(index.load, index.capacity), 1.0) ** 2
     shared = np.zeros(len(index.ids))
+    acquainted = False
     if owner_id is not None:
-        _add_collaboration(shared, owner_id, org.collaboration, index.row)
+        acquainted = _add_collaboration(shared, owner_id, org.collaboration, index.row)
 
     members: list[HelperSuggestion] = []
     rows: list[int] = []
@@ -181,8 +223,11 @@ def recommend_team(
         len(members) < settings.max_helpers and _covered(team_cover, w) < settings.target_coverage
     ):
         gain = (np.maximum(cover, team_cover) - team_cover) @ w
-        together = np.minimum(shared / settings.collaboration_saturation, 1.0)
-        value = gain - penalty + settings.collaboration_bonus * together
+        value = gain - penalty
+        if acquainted:
+            together = np.minimum(shared / settings.collaboration_saturation, 1.0)
+            value = value + settings.collaboration_bonus * together
+        # (Without any acquaintance the bonus is 0 for everyone: adding it changes no value.)
         # A helper must add cover; load and acquaintance only order those who do.
         value = np.where(candidates & (gain > 1e-12), value, -np.inf)
         if not np.isfinite(value.max(initial=-np.inf)):
@@ -204,19 +249,22 @@ def recommend_team(
 
         team_cover = np.maximum(team_cover, cover[best])
         candidates[best] = False
-        _add_collaboration(shared, agent.id, org.collaboration, index.row)
+        acquainted = (
+            _add_collaboration(shared, agent.id, org.collaboration, index.row) or acquainted
+        )
 
-    members, team_cover = _drop_redundant(members, rows, cover, owner_row, len(skill_ids))
-    full = team_cover >= FULL
-    return TeamSuggestion(
-        members=members,
-        covered=[s for j, s in enumerate(skill_ids) if full[j]],
-        uncovered=[s for j, s in enumerate(skill_ids) if not full[j]],
-        coverage=_covered(team_cover, w),
-    )
+    return members, rows, team_cover
 
 
 def _covered(team_cover: np.ndarray, w: np.ndarray) -> float:
+    if len(w) < 8:
+        # A ticket's handful of skills: a plain loop adds in the same order as numpy's sum does
+        # below 8 elements (left to right), without four array passes.
+        total = 0.0
+        for covered, weight in zip(team_cover.tolist(), w.tolist(), strict=True):
+            if covered >= FULL:
+                total += weight
+        return total
     return float(w[team_cover >= FULL].sum())
 
 
@@ -266,8 +314,12 @@ def _add_collaboration(
     agent_id: int,
     collaboration: Mapping[int, Mapping[int, int]],
     rows: Mapping[int, int],
-) -> None:
+) -> bool:
+    """Add ``agent_id``'s past tickets with each partner; whether any was added."""
+    added = False
     for partner, times in collaboration.get(agent_id, {}).items():
         row = rows.get(partner)
         if row is not None:
             shared[row] += times
+            added = True
+    return added

@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from collections.abc import Callable, Iterable, Sequence
@@ -98,7 +99,7 @@ class ArmSummary:
 class _Agent:
     __slots__ = (
         "evidence", "helping", "id", "levels", "load", "name", "owned", "present", "profile",
-        "shift", "spec", "tiers", "wants",
+        "shift", "spec", "tiers", "views", "wants",
     )  # fmt: skip
 
     def __init__(self, spec: AgentSpec) -> None:
@@ -114,18 +115,30 @@ class _Agent:
         self.owned: set[int] = set()
         self.evidence: dict[int, float] = {}
         self.profile = {s: Proficiency(lv) for s, lv in self.levels.items() if lv > 0}
+        #: The views of this profile by (present, load): a view is immutable, and an agent
+        #: goes through the same few states again and again.
+        self.views: dict[tuple[bool, int], AgentView] = {}
+
+    def set_profile(self) -> None:
+        """The levels changed: a new profile, and the views of the old one are gone."""
+        self.profile = {s: Proficiency(lv) for s, lv in self.levels.items() if lv > 0}
+        self.views = {}
 
     def view(self) -> AgentView:
-        return AgentView(
-            self.id,
-            self.name,
-            self.present,
-            self.load,
-            self.spec.capacity,
-            self.tiers,
-            self.profile,
-            self.wants,
-        )
+        key = (self.present, self.load)
+        view = self.views.get(key)
+        if view is None:
+            view = self.views[key] = AgentView(
+                self.id,
+                self.name,
+                self.present,
+                self.load,
+                self.spec.capacity,
+                self.tiers,
+                self.profile,
+                self.wants,
+            )
+        return view
 
 
 class _Ticket:
@@ -220,12 +233,21 @@ class World:
         self.index = AgentIndex([a.view() for a in self.agents.values()], self.graph, self.t0)
         self.rotation: dict[int, int] = {}
         self.org = OrgView(
-            self.index.views, self.graph, index=self.index, tier_rotation=self.rotation
+            self.index.views,
+            self.graph,
+            index=self.index,
+            tier_rotation=self.rotation,
+            # Agents' tiers never change in a run: tiered assignment reads a tier's agents only.
+            tier_members={tier: [a.id for a in agents] for tier, agents in self.by_tier.items()},
         )
+        # One required-skills mapping per skill set, shared by the views (read-only to policies).
+        self._skills_of: dict[tuple[tuple[int, float], ...], dict[int, float]] = {}
         self.policy: SwarmPolicy | TieredPolicy = (
             TieredPolicy(scenario.tiered) if self.tiered else SwarmPolicy(scenario.swarm)
         )
         self.variant = tiered_variant(scenario.tiered)
+        #: Tiers that are vendors (``has_tier(t) and tier(t).external``, asked once).
+        self.external = frozenset(t.tier for t in scenario.tiered.tiers if t.external)
         self.tickets: dict[int, _Ticket] = {}
         self.queues: dict[int, list[tuple[int, float, int]]] = {}
         self.pull_due: set[int] = set()
@@ -239,11 +261,23 @@ class World:
         end = (
             self.s.duration_days * 86400.0 if self.s.duration_days is not None else last
         ) + self.m.drain_days * 86400.0
-        for spec in self.specs:
-            self.sim.at(spec.at, self._arrive, spec)
+        # One arrival pending at a time, each scheduling the next: the engine's heap holds the
+        # live work, not 100,000 future arrivals (every push and pop is log of its size).
+        if self.specs:
+            self.sim.at(self.specs[0].at, self._arrive_next, 0)
         for agent in self.agents.values():
             self._schedule_shifts(agent, end)
-        actions = self.sim.run(until=end)
+        # The cyclic garbage collector off for the run: it would walk the arrivals and the
+        # organisation, alive from start to end, over and over (a fifth of a 50,000-ticket run),
+        # to find about one cycle per 50 tickets (handles and tickets pointing at each other,
+        # freed when it is back on).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            actions = self.sim.run(until=end)
+        finally:
+            if collecting:
+                gc.enable()
         self._flush()
         return ArmSummary(
             self.arm,
@@ -295,17 +329,23 @@ class World:
     def _emit(
         self, ticket: _Ticket, kind: EventType, actor: int | None, data: dict[str, Any]
     ) -> None:
-        # Plain strings in the rows: they are data for storage, not enums.
-        self.rows.append(
+        now = self.sim.now
+        if now != self._dt_at:  # self._now(), inlined: the hottest call of a run
+            self._dt_at = now
+            self._dt = self.t0 + timedelta(seconds=now)
+        rows = self.rows
+        # Plain strings in the rows: they are data for storage, not enums (``_value_`` is
+        # ``.value`` without the descriptor).
+        rows.append(
             {
                 "ticket_id": ticket.id,
-                "type": kind.value,
+                "type": kind._value_,
                 "actor_id": actor,
-                "at": self._now(),
+                "at": self._dt,
                 "data": data,
             }
         )
-        if len(self.rows) >= self.batch:
+        if len(rows) >= self.batch:
             self._flush()
 
     def _flush(self) -> None:
@@ -317,10 +357,13 @@ class World:
     # ------------------------------------------------------------------ views
 
     def _view(self, ticket: _Ticket) -> TicketView:
+        skills = self._skills_of.get(ticket.spec.skills)
+        if skills is None:
+            skills = self._skills_of[ticket.spec.skills] = dict(ticket.spec.skills)
         return TicketView(
             id=ticket.id,
             priority=ticket.spec.priority,
-            required_skills=dict(ticket.spec.skills),
+            required_skills=skills,
             requester_id=ticket.requester,
             owner_id=None if ticket.owner is None else ticket.owner.id,
             tier=ticket.tier,
@@ -333,6 +376,11 @@ class World:
         self.index.update_agent(agent.view())
 
     # ------------------------------------------------------------------ lifecycle
+
+    def _arrive_next(self, i: int) -> None:
+        if i + 1 < len(self.specs):
+            self.sim.at(self.specs[i + 1].at, self._arrive_next, i + 1)
+        self._arrive(self.specs[i])
 
     def _arrive(self, spec: TicketSpec) -> None:
         ticket = _Ticket(spec, spec.number + self.offset, self.sim.now)
@@ -392,7 +440,7 @@ class World:
             elif isinstance(d, Offer):
                 self._offer(ticket, d)
         if ticket.owner is None and not ticket.resolved and ticket.tier is not None:
-            if self.s.tiered.has_tier(ticket.tier) and self.s.tiered.tier(ticket.tier).external:
+            if ticket.tier in self.external:
                 if not ticket.with_vendor:
                     self._to_vendor(ticket)
             else:
@@ -673,7 +721,7 @@ class World:
                 changed.add(agent.id)
         for agent_id in changed:
             agent = self.agents[agent_id]
-            agent.profile = {s: Proficiency(lv) for s, lv in agent.levels.items() if lv > 0}
+            agent.set_profile()
             self._refresh(agent)
             for owned in agent.owned:
                 t = self.tickets.get(owned)
@@ -783,7 +831,8 @@ class World:
         """Free agents of ``tier`` take the next tickets ("Take next": priority, then age)."""
         self.pull_due.discard(tier)
         queue = self.queues.get(tier)
-        candidates = self.by_tier.get(tier, [])
+        # Who is free now, in id order; kept current below as agents take tickets.
+        free = [a for a in self.by_tier.get(tier, []) if a.present and a.load < a.spec.capacity]
         while queue:
             _, _, ticket_id = queue[0]
             ticket = self.tickets.get(ticket_id)
@@ -792,16 +841,18 @@ class World:
                 continue
             # The least loaded free agent (lowest id on a tie: candidates are in id order).
             agent: _Agent | None = None
-            for a in candidates:
+            excluded, requester = ticket.excluded, ticket.requester
+            for a in free:
                 if (
-                    a.present
-                    and a.load < a.spec.capacity
-                    and (agent is None or a.load < agent.load)
-                    and a.id not in ticket.excluded
-                    and a.id != ticket.requester
+                    (agent is None or a.load < agent.load)
+                    and a.id not in excluded
+                    and a.id != requester
                 ):
                     agent = a
             if agent is None:
                 return
             heapq.heappop(queue)
             self._set_owner(ticket, agent, AssignedBy.PULL, agent.id, None)
+            # Taking a ticket changes nobody's presence or load but the taker's.
+            if agent.load >= agent.spec.capacity:
+                free.remove(agent)

@@ -140,6 +140,7 @@ class SkillGraph:
         # Per-skill {skill id: σ} dicts, filled on first use: explanations ask for single pairs,
         # and indexing a scipy matrix element by element costs tens of microseconds each.
         self._similar: dict[int, dict[int, float]] = {}
+        self._hops: dict[tuple[int, int], int | None] = {}
 
     def _check_relations(self) -> None:
         unknown = set()
@@ -245,10 +246,13 @@ class SkillGraph:
         >>> g.hops(1, 2), g.hops(1, 3)
         (1, None)
         """
+        pair = (a, b)
+        if pair in self._hops:
+            return self._hops[pair]
         sim = self.similarity_of(a, b)
-        if sim == 0.0:
-            return None
-        return round(-math.log(sim, 1 / SIMILARITY_BASE))
+        hops = None if sim == 0.0 else round(-math.log(sim, 1 / SIMILARITY_BASE))
+        self._hops[pair] = hops  # explanations ask for the same few pairs again and again
+        return hops
 
     def similarity_of(self, a: int, b: int) -> float:
         """σ between two skills (1 for the same skill, 0 beyond 3 hops)."""

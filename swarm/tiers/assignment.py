@@ -41,6 +41,13 @@ def eligible_agents(ticket: TicketView, tier: int, org: OrgView) -> list[AgentVi
     ... }, build_skill_graph([]))
     >>> [a.name for a in eligible_agents(TicketView(7, "P3"), 1, org)]
     ['Ada']
+
+    With the caller's index of who serves which tier (``OrgView.tier_members``), the same:
+
+    >>> from dataclasses import replace
+    >>> indexed = replace(org, tier_members={1: [1, 2, 3], 2: [4]})
+    >>> [a.name for a in eligible_agents(TicketView(7, "P3"), 1, indexed)]
+    ['Ada']
     """
     # The current owner is left out too: on a release the driver may not yet have added the
     # releasing agent to excluded_agents, and giving the ticket straight back helps nobody.
@@ -49,17 +56,33 @@ def eligible_agents(ticket: TicketView, tier: int, org: OrgView) -> list[AgentVi
         skip.add(ticket.owner_id)
     if ticket.requester_id is not None:
         skip.add(ticket.requester_id)
-    return sorted(
-        (
+    # Cheapest tests first (most agents are off shift or full at any moment); all are plain reads.
+    if org.tier_members is None:
+        candidates = [
             agent
             for agent in org.agents.values()
-            if tier in agent.tiers
-            and agent.present
+            if agent.present
             and agent.load < agent.capacity
+            and tier in agent.tiers
             and agent.id not in skip
-        ),
-        key=lambda agent: agent.id,
-    )
+        ]
+    else:
+        # The caller's index of who serves the tier: the same agents, without walking everyone.
+        agents = org.agents
+        candidates = [
+            agent
+            for agent in map(agents.__getitem__, org.tier_members.get(tier, ()))
+            if agent.present
+            and agent.load < agent.capacity
+            and tier in agent.tiers
+            and agent.id not in skip
+        ]
+    candidates.sort(key=_agent_id)
+    return candidates
+
+
+def _agent_id(agent: AgentView) -> int:
+    return agent.id
 
 
 def rotation(candidates: list[AgentView], after: int | None, ticket_id: int) -> list[AgentView]:

@@ -132,11 +132,14 @@ class TierConfig:
             limits[priority] = None if seconds is None else int(seconds)
         object.__setattr__(self, "name", self.name.strip())
         object.__setattr__(self, "limits", MappingProxyType(limits))
+        # The limits as durations, made once: a policy asks for them on every tier move.
+        durations = {p: None if v is None else timedelta(seconds=v) for p, v in limits.items()}
+        object.__setattr__(self, "_durations", durations)
 
     def limit(self, priority: Priority) -> timedelta | None:
         """How long a ticket of ``priority`` may stay in this tier, or ``None`` for no limit."""
-        seconds = self.limits.get(priority)
-        return None if seconds is None else timedelta(seconds=seconds)
+        durations: dict[Priority, timedelta | None] = self._durations  # type: ignore[attr-defined]
+        return durations.get(priority)
 
 
 def _check_limit(tier: int, priority: Priority, seconds: object) -> None:
@@ -259,6 +262,10 @@ class TieredSettings:
                 f"(configured: {', '.join(map(str, numbers))})."
             )
         object.__setattr__(self, "tiers", tiers)
+        # Answers per tier, filled on first use (the settings are immutable): a policy asks
+        # for the next tier and a tier's name on every move.
+        object.__setattr__(self, "_next", {})
+        object.__setattr__(self, "_names", {})
 
     @property
     def first_tier(self) -> int:
@@ -281,10 +288,16 @@ class TieredSettings:
 
     def name(self, tier: int) -> str:
         """``"Tier 2 (Technical support)"``, or ``"Tier 7"`` for a tier no longer configured."""
-        for config in self.tiers:
-            if config.tier == tier:
-                return f"Tier {tier} ({config.name})"
-        return f"Tier {tier}"
+        names: dict[int, str] = self._names  # type: ignore[attr-defined]
+        name = names.get(tier)
+        if name is None:
+            name = f"Tier {tier}"
+            for config in self.tiers:
+                if config.tier == tier:
+                    name = f"Tier {tier} ({config.name})"
+                    break
+            names[tier] = name
+        return name
 
     def intake(self, tier: int) -> Intake:
         """How ``tier`` takes a ticket entering it; ``push`` for a tier no longer configured."""
@@ -306,11 +319,14 @@ class TieredSettings:
         Works for a tier that is no longer configured too (a ticket left there by an older
         configuration escalates to the next configured tier above it).
         """
+        known: dict[int, int | None] = self._next  # type: ignore[attr-defined]
+        if tier in known:
+            return known[tier]
         last = self.last_tier if self.last_automatic_tier is None else self.last_automatic_tier
         above = [t.tier for t in self.tiers if t.tier > tier]
-        if not above or above[0] > last:
-            return None
-        return above[0]
+        target = None if not above or above[0] > last else above[0]
+        known[tier] = target
+        return target
 
 
 def settings_from_dict(

@@ -77,3 +77,33 @@ def test_least_loaded_ties_take_turns():
 def test_nobody_is_picked_when_nobody_can_take_it(strategy):
     busy = make_org(make_agent(1, load=5), make_agent(2, present=False))
     assert pick_agent(make_ticket(), 1, busy, strategy, "T1") is None
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_callers_tier_index_gives_the_same_candidates(seed):
+    """``OrgView.tier_members`` (the simulator's index of who serves which tier) is only a
+    shortcut: the candidates are those of walking every agent."""
+    import random
+
+    rng = random.Random(seed)
+    agents = [
+        make_agent(
+            i,
+            rng.sample([1, 2, 3], rng.randint(1, 2)),
+            present=rng.random() < 0.6,
+            load=rng.randint(0, 5),
+            capacity=rng.randint(1, 5),
+        )
+        for i in rng.sample(range(1, 200), 60)
+    ]
+    org = make_org(*agents)
+    members = {t: [a.id for a in agents if t in a.tiers] for t in (1, 2, 3)}
+    indexed = replace(org, tier_members=members)
+    for ticket_id in range(20):
+        ticket = make_ticket(
+            ticket_id,
+            excluded=rng.sample([a.id for a in agents], 3),
+            owner_id=rng.choice([None, agents[0].id]),
+        )
+        for tier in (1, 2, 3, 4):
+            assert eligible_agents(ticket, tier, indexed) == eligible_agents(ticket, tier, org)
