@@ -337,7 +337,7 @@ def derive(
                 "skills": {_skill(name): 1},
                 "work_hours": {_skill(name): mean},
                 "distribution": "lognormal",
-                "spread": sigma,
+                "spread": max(sigma, 0.01),  # the format needs a positive spread
             }
         )
     notes["categories"] = (
