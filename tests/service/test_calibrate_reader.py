@@ -1,4 +1,5 @@
-"""Calibration's reader of a stored dataset, and the command's refusals (simulation/calibrate_db.py)."""
+"""Calibration's reader of a stored dataset (simulation/calibrate_db.py), and the command's
+refusals."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def test_the_reader_folds_a_stored_dataset_into_a_scenario(engine):
 
 def test_unknown_datasets_and_empty_ones_are_refused(engine):
     write(engine, "volvo")
-    with pytest.raises(CalibrationError, match="Unknown dataset 'nope'. Datasets: volvo"):
+    with pytest.raises(CalibrationError, match=r"Unknown dataset 'nope'\. Datasets: volvo"):
         read_calibration(engine, "nope")
     with DatasetWriter(engine, "hollow", fmt="xes", origin="x.xes") as w:
         w.finish({"cases": 0})

@@ -190,7 +190,9 @@ def test_a_sure_hand_on_escalates_every_ticket_once_by_hand():
 model:
   handoff:
     by_handoffs: [1.0, 0.0]
-    tiers: {1: {probability: 1.0, hours: 0.5, spread: 0.0, up: 1.0}, 2: {probability: 0.0, hours: 1}}
+    tiers:
+      1: {probability: 1.0, hours: 0.5, spread: 0.0, up: 1.0}
+      2: {probability: 0.0, hours: 1}
 """
     )
     rows = run(text, "tiered")
@@ -241,7 +243,7 @@ def test_handoff_knobs_are_validated_naming_the_field():
     with pytest.raises(ScenarioError, match="up \\+ down must be at most 1"):
         parse_scenario(bad, "bad.yaml")
     bad = BASE + "model:\n  handoff:\n    arms: all\n    tiers: {}\n"
-    with pytest.raises(ScenarioError, match="model.handoff.arms must be tiered, swarm or both"):
+    with pytest.raises(ScenarioError, match=r"model\.handoff\.arms must be tiered, swarm or both"):
         parse_scenario(bad, "bad.yaml")
     bad = BASE + "model:\n  handoff:\n    by_handoffs: [0.5, 0.5, 0.5, 0.5, 0.5]\n    tiers: {}\n"
     with pytest.raises(ScenarioError, match="by_handoffs must list up to 4"):
