@@ -393,7 +393,8 @@ def derive(
     )
     # ---- tiers
     tier_docs = []
-    for tier in (1, 2, 3):
+    # Only the tiers the desk has: a tier without agents would hold what a limit sent there.
+    for tier in sorted(per_tier):
         limit = limit_hours.get(tier)
         # The product refuses limits over 30 days: a longer stint is not a limit anyone sets.
         seconds = (
@@ -416,7 +417,7 @@ def derive(
             for t in sorted(limit_hours)
             if limit_hours[t] == limit_hours[t]
         )
-        + "); tiers 1-3 pull, no vendor tier"
+        + f"); tiers {', '.join(str(t) for t in sorted(per_tier))}, all pulling; no vendor tier"
     )
     resolved_all = [h for xs in shape.resolved_hours.values() for h in xs]
     drain = min(365.0, max(14.0, math.ceil(_quantile(resolved_all, 0.95) / 24.0)))
@@ -455,7 +456,7 @@ def derive(
             },
         },
         "arms": "both",
-        "tiered": {"tiers": tier_docs, "last_automatic_tier": 3},
+        "tiered": {"tiers": tier_docs, "last_automatic_tier": max(per_tier)},
     }
     return doc, notes
 
