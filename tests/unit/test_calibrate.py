@@ -253,3 +253,28 @@ def test_handoff_knobs_are_validated_naming_the_field():
 def test_the_calibrated_yaml_round_trips():
     doc, notes = derive(desk_shape(), "toy", ACTORS, agents=4)
     assert yaml.safe_load(to_yaml(doc, notes)) == doc
+
+
+def test_with_a_correlation_the_tickets_with_the_most_work_are_handed_on():
+    text = (
+        BASE.replace("work_hours: {VPN: 0.5}}]", "work_hours: {VPN: 0.5}, spread: 1.0}]").replace(
+            "tickets: 60", "tickets: 400"
+        )
+        + """
+model:
+  handoff:
+    correlation: 0.95
+    by_handoffs: [0.5, 0.0]
+    tiers:
+      1: {probability: 0.5, hours: 0.1, spread: 0.0}
+      2: {probability: 0.0, hours: 1}
+"""
+    )
+    s = parse_scenario(text)
+    specs = {t.number: t.work[0][1] for t in draw_tickets(s, 0)}
+    rows = run(text, "tiered")
+    handed = {r["ticket_id"] for r in rows if r["type"] == "unassigned"}
+    assert 0.35 < len(handed) / 400 < 0.65
+    work_handed = sorted(specs[t] for t in handed)
+    work_kept = sorted(w for t, w in specs.items() if t not in handed)
+    assert work_handed[len(work_handed) // 2] > 2 * work_kept[len(work_kept) // 2]
