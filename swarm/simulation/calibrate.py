@@ -20,11 +20,15 @@ What is derived (every figure from the log's own events):
   tier: the share of stints handed on rather than resolved, where to (up, same tier, down) and
   a lognormal fit of a handed-on stint's hours — the ``model.handoff`` rules; per category a
   lognormal fit of the resolving stint's hours — its work content;
+* ``model.handoff.by_handoffs``: P(one more handoff | k so far) from the tickets' counts, and
+  ``correlation``: how much the handed-on tickets are the ones with the most work;
 * tier limits: the 99th percentile of the log's stints in the tier (the desk let a ticket
-  sit that long), not the product's 15-minute defaults;
-* agents from the busiest actors of each tier (tiers by their share of stints), skills from
-  the categories each resolved; the capacity from Little's law so that the desk's slots are
-  about 70 % busy at the log's arrival rate.
+  sit that long; at most 30 days), not the product's 15-minute defaults;
+* agents from the busiest actors of each tier (tiers by the hours they held tickets), skills
+  from the categories each resolved; the capacity from Little's law so that the desk's slots
+  are about 70 % busy at the log's arrival rate;
+* :func:`refine`: pilot runs of the tiered arm that correct ``by_handoffs`` towards the log's
+  shares (time-limit escalations add handoffs the log's counts already hold).
 
 Examples
 --------
