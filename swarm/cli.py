@@ -817,5 +817,61 @@ def _store_scenario_run(scenario: Any, name: str) -> dict[str, Any]:
     return {"dataset": dataset, "arms": figures}
 
 
+@cli.command(
+    "calibrate",
+    help="Derive a scenario from an imported log (arrival profile, priority and category mix, "
+    "service times per tier, hand-on probabilities, agents with skills, tier limits) and print "
+    "it as YAML with comments saying where each figure came from; docs/simulation-model.md, "
+    "'Calibration and replay'.",
+)
+@click.option("--dataset", required=True, help="An imported dataset (or live).")
+@click.option(
+    "--agents",
+    type=click.IntRange(min=1, max=5000),
+    default=None,
+    help="Agents of the desk (default: the busiest actors of the log, at most 60).",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=1, show_default=True)
+@click.option(
+    "--pilot-rounds",
+    type=click.IntRange(min=0, max=10),
+    default=2,
+    show_default=True,
+    help="Pilot runs of the tiered arm that correct the hand-on rules towards the log's "
+    "handoff shares (0: the rules as read off the log).",
+)
+def calibrate_command(dataset: str, agents: int | None, seed: int, pilot_rounds: int) -> None:
+    from swarm.db import make_engine
+    from swarm.simulation.calibrate import CalibrationError, derive, refine, to_yaml
+    from swarm.simulation.calibrate_db import read_calibration
+    from swarm.simulation.scenario import ScenarioError, parse_scenario
+
+    engine = make_engine(load_config().database_url)
+    try:
+        shape, actors = read_calibration(engine, dataset)
+        doc, notes = derive(shape, dataset, actors, agents=agents, seed=seed)
+    except CalibrationError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        engine.dispose()
+    if pilot_rounds:
+        target = [k / shape.tickets for k in shape.handoff_counts]
+        history = refine(doc, target, pilot_rounds)
+        notes["model"] += (
+            f"; by_handoffs then corrected by {pilot_rounds} pilot runs of the tiered arm "
+            "(shares 0/1/2/3+ per round: "
+            + "; ".join(" / ".join(f"{x:.1%}" for x in h["shares"]) for h in history)
+            + ", the log's: "
+            + " / ".join(f"{x:.1%}" for x in target)
+            + ")"
+        )
+    out = to_yaml(doc, notes)
+    try:
+        parse_scenario(out, f"calibrated-{dataset}.yaml")
+    except ScenarioError as error:  # a derivation bug, never the user's
+        raise click.ClickException(f"The derived scenario does not validate: {error}") from None
+    click.echo(out, nl=False)
+
+
 def main() -> None:
     cli(prog_name="python -m swarm")

@@ -45,6 +45,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from statistics import NormalDist
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,12 +69,12 @@ from swarm.routing import (
     TicketView,
 )
 from swarm.simulation.engine import Handle, Simulation
-from swarm.simulation.scenario import AgentSpec, Scenario
+from swarm.simulation.scenario import AgentSpec, HandOnRule, Scenario
 from swarm.simulation.workload import TicketSpec
 from swarm.skills.graph import Skill, SkillRelation, build_skill_graph
 from swarm.skills.proficiency import Proficiency, level_supported_by
 from swarm.tiers.config import tiered_variant
-from swarm.tiers.policy import TieredPolicy
+from swarm.tiers.policy import TieredPolicy, TierMoveError, plan_deescalation, plan_escalation
 
 __all__ = ["ArmSummary", "RowSink", "World"]
 
@@ -81,6 +82,7 @@ __all__ = ["ArmSummary", "RowSink", "World"]
 RowSink = Callable[[list[EventRow]], object]
 
 _PRIORITY_ORDER = {"P1": 0, "P2": 1, "P3": 2, "P4": 3}
+_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ class _Agent:
 
 class _Ticket:
     __slots__ = (
-        "created", "deadlines", "excluded", "finish", "helpers", "id", "owner",
+        "created", "deadlines", "excluded", "finish", "hand_on", "helpers", "id", "owner",
         "owners", "rate", "remaining", "requester", "resolved", "since", "spec", "status",
         "stuck_check", "tier", "vendor_done", "with_vendor", "work_from",
     )  # fmt: skip
@@ -167,6 +169,7 @@ class _Ticket:
         self.work_from = now
         self.finish: Handle | None = None
         self.stuck_check: Handle | None = None
+        self.hand_on: Handle | None = None
         self.with_vendor = False
         self.vendor_done = False
 
@@ -252,6 +255,7 @@ class World:
         self.queues: dict[int, list[tuple[int, float, int]]] = {}
         self.pull_due: set[int] = set()
         self.speed = scenario.model.speed
+        self._categories = {c.name: c for c in scenario.categories}
 
     # ------------------------------------------------------------------ running
 
@@ -499,6 +503,8 @@ class World:
         ticket.since = now
         # Every owner after the first finds out again what the ticket is about.
         ticket.work_from = now + (self.m.rediagnosis_hours * 3600.0 if ticket.owners > 1 else 0.0)
+        if self.m.handoff is not None and self.arm in self.m.handoff.arms:
+            self._plan_hand_on(ticket, agent)
         self._reschedule(ticket)
         if ticket.rate == 0.0:
             ticket.stuck_check = self.sim.after(
@@ -516,6 +522,9 @@ class World:
         if ticket.stuck_check is not None:
             Simulation.cancel(ticket.stuck_check)
             ticket.stuck_check = None
+        if ticket.hand_on is not None:
+            Simulation.cancel(ticket.hand_on)
+            ticket.hand_on = None
         ticket.owner = None
         agent.load -= 1
         agent.owned.discard(ticket.id)
@@ -566,6 +575,86 @@ class World:
         ticket.excluded.add(agent.id)
         self._clear_owner(ticket)
         self._apply(ticket, self.policy.on_released(self._view(ticket), self.org, self._now()))
+
+    def _plan_hand_on(self, ticket: _Ticket, agent: _Agent) -> None:
+        """``model.handoff``: with the owner's tier's probability this owner cannot resolve the
+        ticket; they hold it for a drawn time (mean ``hours``, lognormal ``spread``) doing what
+        they can, then hand it on (:meth:`_hand_on`). Their own progress waits until then."""
+        handoff = self.m.handoff
+        assert handoff is not None
+        tier = ticket.tier if self.tiered and ticket.tier is not None else max(agent.tiers)
+        rule = handoff.tiers.get(tier)
+        if rule is None:
+            return
+        p = rule.probability
+        by = handoff.by_handoffs
+        if by:
+            p = by[min(ticket.owners - 1, len(by) - 1)]
+        if p <= 0.0:
+            return
+        rho = handoff.correlation
+        if rho > 0.0:
+            # Gaussian copula: the ticket's own work draw (shared by the arms) and fresh noise.
+            x = rho * self._difficulty(ticket) + math.sqrt(1.0 - rho * rho) * float(
+                self.rng.standard_normal()
+            )
+            if p >= 1.0 or x <= _NORMAL.inv_cdf(1.0 - p):
+                return
+        elif float(self.rng.random()) >= p:
+            return
+        z = float(self.rng.standard_normal())
+        hours = rule.hours * math.exp(rule.spread * z - rule.spread * rule.spread / 2.0)
+        delay = hours * 3600.0
+        ticket.work_from = max(ticket.work_from, self.sim.now + delay)
+        ticket.hand_on = self.sim.after(delay, self._hand_on, (ticket, agent, rule))
+
+    def _difficulty(self, ticket: _Ticket) -> float:
+        """The standard normal behind the ticket's work on its first skill (the workload's
+        lognormal draw inverted; 0 for a gamma category)."""
+        category = self._categories.get(ticket.spec.category)
+        if category is None or category.distribution != "lognormal" or not ticket.spec.work:
+            return 0.0
+        skill, hours = ticket.spec.work[0]
+        mean, sigma = category.work_hours.get(skill, 0.0), category.spread
+        if mean <= 0.0 or hours <= 0.0 or sigma <= 0.0:
+            return 0.0
+        return (math.log(hours / mean) + sigma * sigma / 2.0) / sigma
+
+    def _hand_on(self, arg: tuple[_Ticket, _Agent, HandOnRule]) -> None:
+        """The owner hands the ticket on: up a tier (the production ``plan_escalation``), down
+        (``plan_deescalation``) or to someone else of the same tier — a release the policy
+        routes again (``on_released``: tiered re-queues in the tier, swarm ranks on skills)."""
+        ticket, agent, rule = arg
+        ticket.hand_on = None
+        if ticket.resolved or ticket.owner is not agent:
+            return
+        u = float(self.rng.random())
+        direction = "up" if u < rule.up else "down" if u < rule.up + rule.down else "same"
+        now = self._now()
+        note = "handed on: the owner could not resolve it"
+        if self.tiered and ticket.tier is not None and direction != "same":
+            settings = self.s.tiered
+            target = ticket.tier + 1 if direction == "up" else ticket.tier - 1
+            if settings.has_tier(target) and not settings.tier(target).external:
+                planner = plan_escalation if direction == "up" else plan_deescalation
+                try:
+                    decisions = planner(
+                        self._view(ticket), target, settings, now=now, org=self.org, note=note
+                    )
+                except TierMoveError:
+                    decisions = []
+                if decisions:
+                    self._apply(ticket, decisions)
+                    return
+        self._emit(
+            ticket,
+            EventType.UNASSIGNED,
+            agent.id,
+            {"previous_owner_id": agent.id, "reason": note},
+        )
+        ticket.excluded.add(agent.id)
+        self._clear_owner(ticket)
+        self._apply(ticket, self.policy.on_released(self._view(ticket), self.org, now))
 
     # ------------------------------------------------------------------ work
 
@@ -684,6 +773,8 @@ class World:
         ticket.deadlines.clear()
         if ticket.stuck_check is not None:
             Simulation.cancel(ticket.stuck_check)
+        if ticket.hand_on is not None:
+            Simulation.cancel(ticket.hand_on)
         self._grow(ticket, owner, helpers)
         if owner is not None:
             ticket.owner = None

@@ -72,6 +72,7 @@ HEADLINE = (
     "first_owner_resolved",
     "ttr_median_hours_0_handoffs",
     "ttr_median_hours_1_handoff",
+    "ttr_median_hours_2_handoffs",
     "ttr_median_hours_3plus_handoffs",
 )
 
@@ -141,6 +142,7 @@ def arm_figures(facts: TicketFacts) -> dict[str, float]:
         ),
         "ttr_median_hours_0_handoffs": median(h == 0),
         "ttr_median_hours_1_handoff": median(h == 1),
+        "ttr_median_hours_2_handoffs": median(h == 2),
         "ttr_median_hours_3plus_handoffs": median(h >= 3),
     }
 

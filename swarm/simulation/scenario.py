@@ -51,6 +51,8 @@ __all__ = [
     "AgentSpec",
     "Arrivals",
     "Category",
+    "HandOff",
+    "HandOnRule",
     "ModelParams",
     "Scenario",
     "ScenarioError",
@@ -136,6 +138,33 @@ class AgentSpec:
 
 
 @dataclass(frozen=True)
+class HandOnRule:
+    """``model.handoff.tiers.N``: how often an owner of tier N cannot resolve a ticket and
+    hands it on, after how long, and where to (``up`` and ``down`` shares; the rest, and any
+    move with no tier to go to, to someone else of the same tier)."""
+
+    probability: float
+    hours: float
+    spread: float = 1.0
+    up: float = 0.0
+    down: float = 0.0
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """``model.handoff``: hand-on rules per tier, and the arms they apply to."""
+
+    tiers: Mapping[int, HandOnRule]
+    arms: tuple[str, ...] = ("tiered",)
+    #: The probability of handing on by the ticket's handoffs so far (0, 1, 2, 3 and more;
+    #: the last entry serves the rest), instead of the tier's; empty: the tier's.
+    by_handoffs: tuple[float, ...] = ()
+    #: How much a ticket's hand-ons follow its work content (0: independent of it; towards 1:
+    #: the tickets with the most work are the ones handed on — a Gaussian copula).
+    correlation: float = 0.0
+
+
+@dataclass(frozen=True)
 class ModelParams:
     """How work turns into time; ``docs/simulation-model.md`` gives each default's reason."""
 
@@ -154,6 +183,8 @@ class ModelParams:
     offer_accept_minutes: float = 3.0
     drain_days: float = 14.0
     requesters: int = 500
+    #: Calibrated hand-ons (``python -m swarm calibrate``); ``None``: owners never hand on.
+    handoff: HandOff | None = None
 
 
 @dataclass(frozen=True)
@@ -493,7 +524,7 @@ _MODEL_LIMITS: dict[str, tuple[float, float | None, bool]] = {
 
 def _model(r: _Reader, value: object) -> ModelParams:
     m = r.mapping(value, "model")
-    r.known(m, "model", ("speed", "min_level", "requesters", *_MODEL_LIMITS))
+    r.known(m, "model", ("speed", "min_level", "requesters", "handoff", *_MODEL_LIMITS))
     kwargs: dict[str, Any] = {}
     for key, (low, high, positive) in _MODEL_LIMITS.items():
         if key in m:
@@ -511,7 +542,56 @@ def _model(r: _Reader, value: object) -> ModelParams:
         kwargs["min_level"] = r.integer(m["min_level"], "model.min_level", minimum=0, maximum=5)
     if "requesters" in m:
         kwargs["requesters"] = r.integer(m["requesters"], "model.requesters", minimum=1)
+    if "handoff" in m:
+        kwargs["handoff"] = _handoff(r, m["handoff"])
     return ModelParams(**kwargs)
+
+
+def _handoff(r: _Reader, value: object) -> HandOff:
+    h = r.mapping(value, "model.handoff")
+    r.known(h, "model.handoff", ("arms", "tiers", "by_handoffs", "correlation"))
+    arms_raw = h.get("arms", "tiered")
+    if arms_raw == "both":
+        arms: tuple[str, ...] = ARMS
+    elif arms_raw in ARMS:
+        arms = (str(arms_raw),)
+    else:
+        raise r.doc.error(
+            "model.handoff.arms", f"must be tiered, swarm or both, got {_fmt(arms_raw)}"
+        )
+    tiers: dict[int, HandOnRule] = {}
+    for key, raw in r.mapping(h.get("tiers"), "model.handoff.tiers").items():
+        path = f"model.handoff.tiers.{key}"
+        tier = r.integer(int(key) if str(key).isdigit() else key, path, minimum=1, maximum=3)
+        rule = r.mapping(raw, path)
+        r.known(rule, path, ("probability", "hours", "spread", "up", "down"))
+        if "probability" not in rule or "hours" not in rule:
+            raise r.doc.error(path, "needs a probability and hours")
+        up = r.number(rule.get("up", 0.0), f"{path}.up", minimum=0.0, maximum=1.0)
+        down = r.number(rule.get("down", 0.0), f"{path}.down", minimum=0.0, maximum=1.0)
+        if up + down > 1.0 + 1e-9:
+            raise r.doc.error(path, f"up + down must be at most 1, got {up + down:g}")
+        tiers[tier] = HandOnRule(
+            r.number(rule["probability"], f"{path}.probability", minimum=0.0, maximum=1.0),
+            r.number(rule["hours"], f"{path}.hours", positive=True),
+            r.number(rule.get("spread", 1.0), f"{path}.spread", minimum=0.0, maximum=5.0),
+            up,
+            down,
+        )
+    by = h.get("by_handoffs", [])
+    if not isinstance(by, list) or len(by) > 4:
+        raise r.doc.error(
+            "model.handoff.by_handoffs", f"must list up to 4 probabilities, got {_fmt(by)}"
+        )
+    return HandOff(
+        tiers,
+        arms,
+        tuple(
+            r.number(v, f"model.handoff.by_handoffs[{i}]", minimum=0.0, maximum=1.0)
+            for i, v in enumerate(by)
+        ),
+        r.number(h.get("correlation", 0.0), "model.handoff.correlation", minimum=0.0, maximum=0.99),
+    )
 
 
 def _arms(r: _Reader, value: object) -> tuple[str, ...]:

@@ -14,8 +14,14 @@ PURE = ["routing.py", "events.py", "skills", "matching", "tiers", "metrics", "si
 FORBIDDEN = {"flask", "flask_socketio", "sqlalchemy", "apiflask"}
 #: The database adapters of the simulation package: the dataset writer, the import run that
 #: hands it the (pure) importers' rows, and the runs a manager starts from the pages (their
-#: rows and the child process that executes them). They use SQLAlchemy, never Flask.
-ADAPTERS = {"simulation/store.py", "simulation/importers/run.py", "simulation/runs.py"}
+#: rows and the child process that executes them), and calibration's reader of a dataset.
+#: They use SQLAlchemy, never Flask.
+ADAPTERS = {
+    "simulation/store.py",
+    "simulation/importers/run.py",
+    "simulation/runs.py",
+    "simulation/calibrate_db.py",
+}
 
 
 def pure_modules() -> list[Path]:
