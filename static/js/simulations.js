@@ -23,7 +23,7 @@
     row.querySelector("[data-state-label]").textContent = labels[run.state] || run.state;
     if (run.total) {
       const done = run.state === "done" ? run.total : run.done;
-      row.querySelector("[data-count]").textContent = `${number(done)} of ${number(run.total)}`;
+      row.querySelector("[data-count]").textContent = `${number(done)} of ${number(run.total)} tickets`;
     }
     const result = row.querySelector("[data-result]");
     if (run.state === "done") {
