@@ -13,7 +13,7 @@ import gzip
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ __all__ = [
     "ActorBook",
     "Case",
     "CaseStats",
+    "CheckedRows",
     "EmptyLogError",
     "ImportProblem",
     "LogEvent",
@@ -69,6 +70,36 @@ class Rejections(Counter[str]):
 
     def reject(self, reason: str, rows: int = 1) -> None:
         self[reason] += rows
+
+
+class CheckedRows:
+    """The non-empty rows of a CSV reader that have the header's ``width``; a row of another
+    width is rejected with its reason. ``read`` counts the non-empty rows seen, so that a log
+    with a header and no rows can be told apart.
+
+    >>> rejections = Rejections()
+    >>> rows = CheckedRows([["a", "b"], [], ["c"], ["d", "e"]], 2, rejections)
+    >>> list(rows), rows.read, dict(rejections)
+    ([['a', 'b'], ['d', 'e']], 3, {'a row with 1 columns where the header has 2': 1})
+    """
+
+    def __init__(self, reader: Iterable[list[str]], width: int, rejections: Rejections) -> None:
+        self.reader = reader
+        self.width = width
+        self.rejections = rejections
+        self.read = 0
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for raw in self.reader:
+            if not raw:
+                continue
+            self.read += 1
+            if len(raw) != self.width:
+                self.rejections.reject(
+                    f"a row with {len(raw)} columns where the header has {self.width}"
+                )
+                continue
+            yield raw
 
 
 class CountingReader(io.RawIOBase):

@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from swarm.simulation.importers.base import (
     Case,
+    CheckedRows,
     EmptyLogError,
     LogEvent,
     LogFormatError,
@@ -180,16 +181,10 @@ def read_cases(stream: IO[bytes], rejections: Rejections, mapping: CsvMapping) -
     events: list[LogEvent] = []
     priority: str | None = None
     category: str | None = None
-    rows = 0
     apart = "a case's rows apart from its others (sort the file by case)"
+    checked = CheckedRows(reader, width, rejections)
     try:
-        for raw in reader:
-            if not raw:
-                continue
-            rows += 1
-            if len(raw) != width:
-                rejections.reject(f"a row with {len(raw)} columns where the header has {width}")
-                continue
+        for raw in checked:
             cid = raw[i_case].strip()
             if not cid:
                 rejections.reject("no case id")
@@ -228,5 +223,5 @@ def read_cases(stream: IO[bytes], rejections: Rejections, mapping: CsvMapping) -
         raise LogFormatError(f"The file does not look like {what}: {error}.") from None
     if events:
         yield Case(case_id, events, priority, category)
-    elif rows == 0:
+    elif checked.read == 0:
         raise EmptyLogError("The log has a header but no rows.")

@@ -32,6 +32,7 @@ from typing import IO, Any
 from swarm.simulation.importers.base import (
     ARM,
     ActorBook,
+    CheckedRows,
     EmptyLogError,
     LogFormatError,
     Rejections,
@@ -110,15 +111,9 @@ def read_incidents(stream: IO[bytes], rejections: Rejections) -> Iterator[Incide
     done: set[str] = set()
     current: Incident = []
     number = ""
-    rows = 0
+    checked = CheckedRows(reader, width, rejections)
     try:
-        for raw in reader:
-            if not raw:
-                continue
-            rows += 1
-            if len(raw) != width:
-                rejections.reject(f"a row with {len(raw)} columns where the header has {width}")
-                continue
+        for raw in checked:
             values: list[Any] = [raw[i] for i in where]
             if values[i_number] in ("", MISSING):
                 rejections.reject("no incident number")
@@ -153,7 +148,7 @@ def read_incidents(stream: IO[bytes], rejections: Rejections) -> Iterator[Incide
         raise LogFormatError(f"The file does not look like {WHAT}: {error}.") from None
     if current:
         yield current
-    elif rows == 0:
+    elif checked.read == 0:
         raise EmptyLogError("The log has a header but no rows.")
 
 
