@@ -20,7 +20,13 @@ from werkzeug.wsgi import LimitedStream
 from swarm.accounts.sessions import COOKIE_KEY, user_for_session
 from swarm.clock import Clock, SystemClock
 from swarm.config import PROJECT_ROOT, Config, load_config
-from swarm.db import make_engine, make_session_factory
+from swarm.db import (
+    DATABASE_UNAVAILABLE,
+    RETRY_AFTER_SECONDS,
+    database_unavailable,
+    make_engine,
+    make_session_factory,
+)
 from swarm.dispatch.service import RoutingCaches
 from swarm.inputs import MAX_ID, BadJSON, CheckedJSON, IdConverter, ascii_int
 from swarm.models import User
@@ -228,6 +234,22 @@ def _init_errors(app: APIFlask) -> None:
         if isinstance(error, HTTPException):  # answered by the handlers above
             return error
         rid = request_id()
+        if database_unavailable(error):
+            # Down, restarting or cut off: the transaction rolled back (nothing half-saved),
+            # and the pool opens new connections once it is back — no restart needed.
+            log.warning(
+                "request %s (%s %s): database unreachable: %s",
+                rid,
+                request.method,
+                request.path,
+                error,
+            )
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            if not request.path.startswith("/api/"):
+                page, status = _error_page(503, DATABASE_UNAVAILABLE)
+                return page, status, retry
+            body = {"code": "unavailable", "message": DATABASE_UNAVAILABLE, "request_id": rid}
+            return {"error": body}, 503, retry
         log.error("request %s (%s %s) failed", rid, request.method, request.path, exc_info=error)
         message = f"Something went wrong; it was logged as request {rid}."
         if not request.path.startswith("/api/"):

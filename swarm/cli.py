@@ -6,6 +6,7 @@ Every command reads the database from SWARM_DATABASE_URL (SQLite in instance/ by
 from __future__ import annotations
 
 import getpass
+import signal
 import sys
 from datetime import datetime
 from typing import Any
@@ -127,8 +128,11 @@ def create_user(
     help="Fire routing deadlines in this process (off when a separate sweeper runs).",
 )
 def serve(host: str | None, port: int | None, sweeper: bool) -> None:
+    import gevent
+
     from swarm.app import create_app
     from swarm.dispatch.sweeper import start_sweeper_thread
+    from swarm.realtime.drain import drain_and_stop
     from swarm.realtime.keeper import start_presence_keeper
     from swarm.server import freeze_garbage, make_server
 
@@ -142,6 +146,14 @@ def serve(host: str | None, port: int | None, sweeper: bool) -> None:
     # Every serving process: it beats for its own connections (see the keeper's docstring).
     start_presence_keeper(app, config.presence_seconds)
     server = make_server(app, host, port)
+    # SIGTERM (a deploy, systemctl stop): drain — refuse new events, finish those in flight,
+    # tell the sockets to reconnect, let running requests end — then exit (realtime/drain.py).
+    drained: list[str] = []
+
+    def drain() -> None:
+        drained.append(drain_and_stop(app, server, config.drain_seconds))
+
+    gevent.signal_handler(signal.SIGTERM, lambda: gevent.spawn(drain))
     freeze_garbage()
     click.echo(f"Swarm is serving on http://{host}:{port}  (Ctrl+C stops it)")
     sys.stdout.flush()
@@ -149,6 +161,8 @@ def serve(host: str | None, port: int | None, sweeper: bool) -> None:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.")
+        return
+    click.echo(drained[0] if drained else "Stopped.")
 
 
 @cli.command("sweeper", help="Fire routing deadlines every SWARM_SWEEP_SECONDS, until stopped.")

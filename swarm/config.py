@@ -36,6 +36,8 @@ class Config:
     # How often each serving process tells the others it is alive; one silent for three times
     # this long is taken for dead, and its people no longer count as having their rooms open.
     presence_seconds: float = 10.0
+    # On SIGTERM: how long socket events in flight and running requests may take to finish.
+    drain_seconds: float = 10.0
     # Socket.IO: the server mode (explicit: Flask-SocketIO would pick whatever is installed),
     # origins allowed besides the app's own (never "*"), and events a connection may send.
     async_mode: str = "threading"
@@ -111,6 +113,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         trusted_proxies=int(env.get("SWARM_TRUSTED_PROXIES", "0")),
         sweep_seconds=float(env.get("SWARM_SWEEP_SECONDS", "5")),
         presence_seconds=float(env.get("SWARM_PRESENCE_SECONDS", "10")),
+        drain_seconds=float(env.get("SWARM_DRAIN_SECONDS", "10")),
         async_mode=env.get("SWARM_ASYNC_MODE", "threading"),
         allowed_origins=tuple(
             o.strip() for o in env.get("SWARM_ALLOWED_ORIGINS", "").split(",") if o.strip()

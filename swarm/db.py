@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -146,3 +147,33 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+#: Seconds a client is told to wait (``Retry-After``) when the database cannot be reached.
+RETRY_AFTER_SECONDS = 5
+DATABASE_UNAVAILABLE = (
+    "The database cannot be reached just now; nothing was saved. Try again in a few seconds."
+)
+_SQLITE_UNAVAILABLE = ("database is locked", "unable to open", "disk i/o error", "database is busy")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database is out of reach (down, restarting, its network cut,
+    a lock held past the busy timeout) rather than that a statement was wrong: the first is
+    answered "try again" (503), the second is a bug (500)."""
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        original: BaseException | None = error.orig
+    else:  # a driver's own error (the message writer's raw connection raises those)
+        original = error
+    module = type(original).__module__
+    if module.startswith("psycopg"):
+        # psycopg's OperationalError is SQLSTATE classes 08 (connection), 53 (resources) and
+        # 57 (operator intervention: a shutdown); statement errors have classes of their own.
+        import psycopg
+
+        return isinstance(original, psycopg.OperationalError | psycopg.InterfaceError)
+    if module == "sqlite3":
+        return any(text in str(original).lower() for text in _SQLITE_UNAVAILABLE)
+    return False

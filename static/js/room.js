@@ -127,6 +127,11 @@
     socket.emit("send_message", { ticket_id: ticketId, body: item.body, client_id: clientId, kind: item.kind }, (ack) => {
       if (ack && ack.ok) {
         add(ack.message);
+      } else if (ack && ack.error.code === "unavailable" && outbox.has(clientId)) {
+        // The database is out of reach or this server is restarting: nothing was stored. Kept
+        // in the outbox, sent again (same client_id: stored once) in a while or on rejoin.
+        item.element.querySelector(".msg-head .muted").textContent = "not sent yet: trying again…";
+        setTimeout(() => { if (outbox.has(clientId) && socket.connected) send(clientId, item); }, 5000);
       } else if (ack && outbox.has(clientId)) {
         item.element.querySelector(".msg-head .muted").textContent = `not sent: ${ack.error.message}`;
         item.element.classList.add("failed");

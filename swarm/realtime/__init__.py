@@ -10,6 +10,7 @@ from flask_socketio import SocketIO
 from socketio.packet import Packet
 
 from swarm.config import Config
+from swarm.realtime.drain import Drain
 from swarm.realtime.handlers import Connection, RateLimit, register_handlers
 from swarm.realtime.presence import MemoryPresence, Presence, RedisPresence
 from swarm.realtime.queue import BatchingRedisManager
@@ -23,6 +24,7 @@ class Realtime:
     socketio: SocketIO
     presence: Presence
     connections: dict[str, Connection]
+    drain: Drain
 
 
 class TextPacket(Packet):
@@ -73,14 +75,16 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
         )
     else:
         presence = MemoryPresence(grace=silence)
+    drain = Drain()
     connections = register_handlers(
         app,
         socketio,
         presence,
         RateLimit(config.socket_rate, config.socket_burst),
         writer=lambda: _writer(app),
+        drain=drain,
     )
-    app.extensions["swarm.realtime"] = Realtime(socketio, presence, connections)
+    app.extensions["swarm.realtime"] = Realtime(socketio, presence, connections, drain)
     # The Socket.IO middleware answers /socket.io/ before Flask routes; still, each event runs
     # in a request context, and without a matching rule Flask keeps a NotFound whose traceback
     # holds that context in a reference cycle: ~45 objects of garbage per event, and full

@@ -26,10 +26,12 @@ from sqlalchemy import select
 
 from swarm.accounts.service import token_for
 from swarm.accounts.sessions import COOKIE_KEY, key_hash
+from swarm.db import DATABASE_UNAVAILABLE, database_unavailable
 from swarm.events import Audience
 from swarm.inputs import MAX_ID, BadJSON, check_value
 from swarm.models import ApiToken, User, UserSession
 from swarm.models.users import Role
+from swarm.realtime.drain import DRAINING, Drain
 from swarm.realtime.names import (
     audience_room,
     dashboard_room,
@@ -282,12 +284,14 @@ def register_handlers(
     presence: Presence,
     limit: RateLimit,
     writer: Callable[[], MessageWriter],
+    drain: Drain | None = None,
 ) -> dict[str, Connection]:
     """Attach the protocol to ``socketio``. Called by ``create_app`` for every app;
     ``writer`` gives the app's message writer (made once the notifier is in place). Returns
     this process's connections by sid (the presence keeper reads them)."""
     connections: dict[str, Connection] = {}
     lock = threading.Lock()
+    drain = drain or Drain()
     stints = StintRecorder(app, socketio, presence, inline=app.testing)
 
     def me() -> User | None:
@@ -332,15 +336,22 @@ def register_handlers(
             return error("unauthenticated", "Your session has ended: sign in again.")
         if not allowed(conn):
             return error("rate_limited", "Too many events; slow down.")
+        if not drain.enter():
+            return error("unavailable", DRAINING)
         try:
             return run(conn)
         except BadPayload as exc:
             return error("invalid", str(exc))
         except DomainError as exc:
             return error(exc.code, exc.message)
-        except Exception:
+        except Exception as exc:
+            if database_unavailable(exc):
+                log.warning("socket event %s: the database is unreachable (%s)", name, exc)
+                return error("unavailable", DATABASE_UNAVAILABLE)
             log.exception("socket event %s failed", name)
             return error("internal", "Something went wrong; it was logged.")
+        finally:
+            drain.leave()
 
     def handler(name: str) -> Callable[[Callable[..., Ack]], Callable[..., Ack]]:
         """Register ``fn(user, conn, payload)`` for ``name``: in a Flask request context (with
@@ -386,6 +397,8 @@ def register_handlers(
 
     @socketio.on("connect")
     def connect(auth: Any = None) -> bool:
+        if drain.draining:
+            return False  # the client retries, and finds the other process or this one again
         user: User | None = None
         guest = False
         session_hash: str | None = None

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from swarm.clock import Clock
-from swarm.db import begin_write, make_session_factory
+from swarm.db import begin_write, database_unavailable, make_session_factory
 from swarm.events import LIVE_SOURCE, EventType
 from swarm.models import GuestPass, Message, Ticket, TicketEvent, User
 from swarm.models.tickets import MessageKind
@@ -664,8 +664,9 @@ class MessageWriter:
             outcomes, events = self._write(sends)
             return list(outcomes), events
         except Exception as exc:
-            if len(sends) == 1:
-                return [exc], []
+            if len(sends) == 1 or database_unavailable(exc):
+                # Unreachable: one at a time would fail the same way, once per send.
+                return [exc] * len(sends), []
             log.warning("a batch of %d sends failed; storing them one by one", len(sends))
         alone: list[Outcome | BaseException] = []
         events = []
