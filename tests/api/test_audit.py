@@ -315,6 +315,7 @@ def test_the_page_shows_entries_filters_and_pages(app, db, clock, login, admin, 
     html = client.get("/admin/audit").get_data(as_text=True)
     assert html.count("sign-in failed</td>") == 49  # 50 a page: the admin's sign-in, 49 more
     assert "signed in</td>" in html and 'rel="next"' in html
+    assert "their own account" in html  # the admin signing in concerns their own account
     older = re.search(r'href="(/admin/audit\?cursor=\d+)"', html).group(1)
     rest = client.get(older).get_data(as_text=True)
     assert rest.count("sign-in failed</td>") == 6 and 'rel="next"' not in rest
