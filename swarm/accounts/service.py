@@ -1,4 +1,5 @@
-"""Account use cases: create users, check passwords, issue and revoke API tokens.
+"""Account use cases: create users, sign in and out, change passwords, issue and revoke API
+tokens, change roles — each security-relevant one with its audit entry (swarm/accounts/audit.py).
 
 Tokens are random 32-byte strings with a ``swm_`` prefix; only their SHA-256 is stored, so a
 copy of the database does not hand out working tokens. (SHA-256 and not argon2: a token has
@@ -104,8 +105,8 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 def sign_in(session: Session, clock: Clock, email: str, password: str) -> tuple[User, str] | None:
     """Check the credentials; on success start a session and return the user and the key for
     the cookie (``sessions.start_session``), else None. Either way the attempt is in the audit
-    log — a failed one with the address typed (only when it is one: a password typed into the
-    wrong box must not be kept) and, when it names an account, that account. Commits."""
+    log — a failed one with the e-mail address typed (only when it is one: a password typed
+    into the wrong box must not be kept) and, when it names an account, that account. Commits."""
     user = authenticate(session, email, password)
     if user is None:
         typed = normalize_email(email)
