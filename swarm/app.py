@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
 
+from swarm.accounts import audit
 from swarm.accounts.sessions import COOKIE_KEY, user_for_session
 from swarm.clock import Clock, SystemClock
 from swarm.config import PROJECT_ROOT, Config, load_config
@@ -209,6 +210,16 @@ def request_id() -> str:
 
 
 def _init_errors(app: APIFlask) -> None:
+    @app.before_request
+    def audit_origin() -> None:
+        # The audit entries this request writes name its client: behind SWARM_TRUSTED_PROXIES
+        # proxies ProxyFix has already put the forwarded address in remote_addr.
+        audit.set_origin(request.remote_addr)
+
+    @app.teardown_request
+    def audit_origin_done(_error: BaseException | None) -> None:
+        audit.set_origin(None)
+
     @app.before_request
     def check_json_body() -> None:
         # Parse (and so check) a JSON body once, before any view or schema reads it; a body

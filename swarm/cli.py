@@ -1,4 +1,5 @@
-"""Command line: ``python -m swarm serve | init-db | seed | create-user | metrics | import-log``.
+"""Command line: ``python -m swarm serve | init-db | seed | create-user | backup | restore |
+metrics | import-log`` and more (``--help``).
 
 Every command reads the database from SWARM_DATABASE_URL (SQLite in instance/ by default).
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 import getpass
 import signal
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -116,6 +119,70 @@ def create_user(
         raise click.ClickException(f"{exc.message} {details}".strip()) from exc
     finally:
         engine.dispose()
+
+
+@cli.command(
+    "backup",
+    help="Copy the database to PATH, safely while the server runs: SQLite through its online "
+    "backup API, PostgreSQL with pg_dump -Fc (docs/operations.md).",
+)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+def backup_command(path: str) -> None:
+    from swarm.backup import BackupError, backup
+
+    config = load_config()
+    try:
+        with _page_bar("backing up") as progress:
+            outcome = backup(config.database_url, path, progress=progress)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Backed up {_display_url(config.database_url)} to {outcome.path} "
+        f"(migration revision {outcome.revision or 'none'})."
+    )
+
+
+@cli.command(
+    "restore",
+    help="Replace the database with the backup at PATH, after checking that it is a whole "
+    "Swarm database at a migration revision this Swarm knows (docs/operations.md).",
+)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=str))
+@click.option(
+    "--force", is_flag=True, help="Overwrite the database even though a process has it open."
+)
+def restore_command(path: str, force: bool) -> None:
+    from swarm.backup import BackupError, restore
+
+    config = load_config()
+    try:
+        with _page_bar("restoring") as progress:
+            outcome = restore(config.database_url, path, force=force, progress=progress)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Restored {path} into {_display_url(config.database_url)} "
+        f"(migration revision {outcome.revision})."
+    )
+    if outcome.advice:
+        click.echo(outcome.advice)
+
+
+@contextmanager
+def _page_bar(desc: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar in pages on a terminal's stderr; nothing in a pipe or a log."""
+    from tqdm import tqdm
+
+    bar = tqdm(desc=desc, unit="page", disable=None, file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield progress
+    finally:
+        bar.close()
 
 
 @cli.command("serve", help="Serve the web app and the API.")

@@ -1,4 +1,5 @@
-"""Account use cases: create users, check passwords, issue and revoke API tokens.
+"""Account use cases: create users, sign in and out, change passwords, issue and revoke API
+tokens, change roles — each security-relevant one with its audit entry (swarm/accounts/audit.py).
 
 Tokens are random 32-byte strings with a ``swm_`` prefix; only their SHA-256 is stored, so a
 copy of the database does not hand out working tokens. (SHA-256 and not argon2: a token has
@@ -16,8 +17,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from swarm.accounts import audit
+from swarm.accounts.audit import AuditAction
 from swarm.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
-from swarm.accounts.sessions import end_sessions
+from swarm.accounts.sessions import end_session, end_sessions, start_session
 from swarm.clock import Clock
 from swarm.models import AgentProfile, ApiToken, User
 from swarm.models.users import Presence, Role
@@ -48,8 +51,10 @@ def create_user(
     tier: int | None = None,
     team: str | None = None,
     timezone: str = "UTC",
+    actor: User | None = None,
 ) -> User:
-    """Add a user (with an agent profile for staff roles); the caller commits."""
+    """Add a user (with an agent profile for staff roles); the caller commits. Added by an
+    ``actor`` (an admin, not the command line or the demo), it is in the audit log."""
     email = normalize_email(email)
     errors: dict[str, list[str]] = {}
     if not EMAIL_RE.match(email):
@@ -76,6 +81,10 @@ def create_user(
         user.profile = AgentProfile(capacity=capacity, tier=tier, team=team, timezone=timezone)
     session.add(user)
     session.flush()
+    if actor is not None:
+        audit.record(
+            session, clock.now(), AuditAction.USER_CREATED, actor=actor, subject=user, role=role
+        )
     return user
 
 
@@ -93,8 +102,49 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def sign_in(session: Session, clock: Clock, email: str, password: str) -> tuple[User, str] | None:
+    """Check the credentials; on success start a session and return the user and the key for
+    the cookie (``sessions.start_session``), else None. Either way the attempt is in the audit
+    log — a failed one with the e-mail address typed (only when it is one: a password typed
+    into the wrong box must not be kept) and, when it names an account, that account. Commits."""
+    user = authenticate(session, email, password)
+    if user is None:
+        typed = normalize_email(email)
+        known = session.scalars(select(User).where(User.email == typed)).first()
+        shown = typed[:254] if EMAIL_RE.match(typed) else "(not an e-mail address)"
+        audit.record(session, clock.now(), AuditAction.SIGN_IN_FAILED, subject=known, email=shown)
+        session.commit()
+        return None
+    audit.record(session, clock.now(), AuditAction.SIGN_IN, actor=user, subject=user)
+    return user, start_session(session, clock, user)  # commits the entry with the session
+
+
+def sign_out(session: Session, clock: Clock, user: User, key: str | None) -> None:
+    """End this browser's session (``key``); an online agent goes offline (``_go_offline``).
+    Recorded in the audit log. Commits."""
+    now = clock.now()
+    audit.record(session, now, AuditAction.SIGN_OUT, actor=user, subject=user)
+    _go_offline(user, now)
+    end_session(session, key)
+    session.commit()
+
+
+def sign_out_everywhere(session: Session, clock: Clock, user: User) -> list[str]:
+    """End every session of ``user`` (API tokens stay); returns the key hashes of the sessions
+    that ended, for their sockets. Recorded in the audit log. Commits."""
+    now = clock.now()
+    ended = end_sessions(session, user.id)
+    audit.record(
+        session, now, AuditAction.SIGN_OUT_EVERYWHERE, actor=user, subject=user, sessions=len(ended)
+    )
+    _go_offline(user, now)
+    session.commit()
+    return ended
+
+
 def change_password(
     session: Session,
+    clock: Clock,
     user: User,
     current_password: str,
     new_password: str,
@@ -133,6 +183,14 @@ def change_password(
         )
     user.password_hash = hash_password(new_password)
     ended = end_sessions(session, user.id, keep=keep_session)
+    audit.record(
+        session,
+        clock.now(),
+        AuditAction.PASSWORD_CHANGED,
+        actor=user,
+        subject=user,
+        sessions_ended=len(ended),
+    )
     session.commit()
     return ended
 
@@ -154,6 +212,16 @@ def issue_token(session: Session, clock: Clock, user: User, name: str) -> tuple[
         created_at=clock.now(),
     )
     session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        row.created_at,
+        AuditAction.TOKEN_CREATED,
+        actor=user,
+        subject=user,
+        token_id=row.id,
+        name=row.name,
+    )
     session.commit()
     return row, token
 
@@ -169,6 +237,15 @@ def revoke_token(session: Session, clock: Clock, user: User, token_id: int) -> A
         raise NotFound(f"You have no token {token_id}.")
     if row.revoked_at is None:
         row.revoked_at = clock.now()
+        audit.record(
+            session,
+            row.revoked_at,
+            AuditAction.TOKEN_REVOKED,
+            actor=user,
+            subject=user,
+            token_id=row.id,
+            name=row.name,
+        )
         session.commit()
     return row
 
@@ -249,6 +326,19 @@ def update_user(
             raise Invalid("A name is required.", fields={"name": ["Empty."]})
         user.name = name
     ends_access = str(role) != user.role or (user.active and not bool(active))
+    now = clock.now()
+    if str(role) != user.role:
+        audit.record(
+            session,
+            now,
+            AuditAction.ROLE_CHANGED,
+            actor=actor,
+            subject=user,
+            **{"from": user.role, "to": str(role)},
+        )
+    if bool(active) != user.active:
+        action = AuditAction.ACCOUNT_REACTIVATED if active else AuditAction.ACCOUNT_DEACTIVATED
+        audit.record(session, now, action, actor=actor, subject=user)
     user.role = str(role)
     user.active = bool(active)
     if ends_access:
@@ -289,15 +379,16 @@ def signed_in(session: Session, clock: Clock, user: User) -> None:
     session.commit()
 
 
-def signed_out(session: Session, clock: Clock, user: User) -> None:
-    """An agent online when signing out is offline from now on: routing stops choosing them,
-    and whoever invites them is told they will read it in their inbox. Commits."""
+def _go_offline(user: User, now: datetime) -> bool:
+    """An agent online when signing out is offline from ``now``: routing stops choosing them,
+    and whoever invites them is told they will read it in their inbox. Whether anything
+    changed; does not commit."""
     profile = user.profile
     if profile is None or profile.presence != Presence.ONLINE:
-        return
+        return False
     profile.presence = Presence.OFFLINE
-    profile.presence_at = clock.now()
-    session.commit()
+    profile.presence_at = now
+    return True
 
 
 def _more_available(before: tuple[str, int], user: User) -> bool:

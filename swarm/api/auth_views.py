@@ -41,11 +41,12 @@ def login(data: dict[str, Any]) -> Any:
         login_rate_check()
     except RateLimited as exc:
         abort(429, str(exc), headers={"Retry-After": str(exc.retry_after)})
-    user = accounts.authenticate(db_session(), data["email"], data["password"])
-    if user is None:
+    found = accounts.sign_in(db_session(), runtime().clock, data["email"], data["password"])
+    if found is None:
         abort(401, "Wrong e-mail or password.")
+    user, key = found
     session.clear()  # a fresh session at sign-in: no fixation of an old one
-    session[sessions.COOKIE_KEY] = sessions.start_session(db_session(), runtime().clock, user)
+    session[sessions.COOKIE_KEY] = key
     login_user(user)
     accounts.signed_in(db_session(), runtime().clock, user)
     return {"user": user}
@@ -57,8 +58,7 @@ def login(data: dict[str, Any]) -> Any:
 def logout() -> Any:
     key = session.get(sessions.COOKIE_KEY)
     if current_user.is_authenticated:
-        accounts.signed_out(db_session(), runtime().clock, current_user)
-        sessions.end_session(db_session(), key)
+        accounts.sign_out(db_session(), runtime().clock, current_user, key)
         access.end_session_key(key)
     logout_user()
     session.clear()
@@ -74,9 +74,7 @@ def logout() -> Any:
 @authenticated
 def logout_everywhere() -> Any:
     user = caller()
-    ended = sessions.end_sessions(db_session(), user.id)
-    accounts.signed_out(db_session(), runtime().clock, user)
-    db_session().commit()
+    ended = accounts.sign_out_everywhere(db_session(), runtime().clock, user)
     access.end_access(sessions=ended)
     if not request.headers.get("Authorization"):
         logout_user()

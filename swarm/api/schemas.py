@@ -3,13 +3,25 @@ the OpenAPI document at /api/v1/openapi.json."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from apiflask import Schema
-from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, String
+from apiflask.fields import (
+    AwareDateTime,
+    Boolean,
+    DateTime,
+    Dict,
+    Float,
+    Integer,
+    List,
+    Nested,
+    String,
+)
 from apiflask.validators import Length, OneOf, Range
 from marshmallow import RAISE, ValidationError, validates_schema
 
+from swarm.accounts.audit import AuditAction
 from swarm.inputs import MAX_ID
 from swarm.tickets.service import SORTS as TICKET_SORTS
 
@@ -550,3 +562,44 @@ class SkillPerson(Schema):
 class SkillDetailOut(Schema):
     skill = Nested(SkillOut)
     people = List(Nested(SkillPerson))
+
+
+# ------------------------------------------------------------------ audit log
+
+
+class AuditEntryOut(Schema):
+    id = Integer()
+    at = DateTime()
+    action = String(metadata={"description": "One of the actions in docs/security.md."})
+    actor = Nested(
+        UserRef, allow_none=True, metadata={"description": "Who did it (null: nobody signed in)."}
+    )
+    subject = Nested(
+        UserRef, allow_none=True, metadata={"description": "The person it concerned, if any."}
+    )
+    address = String(allow_none=True, metadata={"description": "The client's address."})
+    details = Dict(metadata={"description": "What changed; never a password or a token."})
+
+
+class AuditPageOut(Schema):
+    items = List(Nested(AuditEntryOut))
+    next = String(
+        allow_none=True,
+        metadata={"description": "Pass as `cursor` for the next (older) page; null at the end."},
+    )
+
+
+class AuditQueryIn(StrictSchema):
+    person = String(
+        validate=Length(1, 20),
+        metadata={"description": "A user id: entries by that person or about their account."},
+    )
+    action = String(validate=OneOf([a.value for a in AuditAction]))
+    since = AwareDateTime(
+        default_timezone=UTC, metadata={"description": "At or after (ISO 8601; UTC if no zone)."}
+    )
+    until = AwareDateTime(
+        default_timezone=UTC, metadata={"description": "Before (ISO 8601; UTC if no zone)."}
+    )
+    cursor = String(validate=Length(1, 20))
+    limit = Integer(load_default=50, validate=Range(1, 100))

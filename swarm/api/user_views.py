@@ -25,7 +25,7 @@ ADMIN_ERRORS = {403: "Admins only", 404: "No such user", 409: "Last active admin
 def create_user(data: dict[str, Any]) -> Any:
     accounts.require_admin(caller())
     session = db_session()
-    user = accounts.create_user(session, runtime().clock, **data)
+    user = accounts.create_user(session, runtime().clock, **data, actor=caller())
     session.commit()
     return user
 

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from swarm.accounts import audit
+from swarm.accounts.audit import AuditAction
 from swarm.models import Setting, User
 from swarm.tiers.config import TieredSettings, settings_from_dict, settings_to_dict
 from swarm.tiers.modes import RoutingConfig, routing_config_from_dict, routing_config_to_dict
@@ -99,6 +101,8 @@ def store_tiers(session: Session, settings: TieredSettings, actor: User, now: da
 
 
 def _store(session: Session, key: str, value: dict[str, Any], actor: User, now: datetime) -> None:
+    """Write a settings document and its audit entry (the whole new value: it holds no
+    secret, and the previous entry of the same setting says what it replaced)."""
     row = session.scalars(select(Setting).where(Setting.key == key).with_for_update()).first()
     if row is None:
         row = Setting(key=key, value=value, version=1, updated_at=now, updated_by_id=actor.id)
@@ -108,3 +112,12 @@ def _store(session: Session, key: str, value: dict[str, Any], actor: User, now: 
         row.version += 1
         row.updated_at = now
         row.updated_by_id = actor.id
+    audit.record(
+        session,
+        now,
+        AuditAction.SETTING_CHANGED,
+        actor=actor,
+        setting=key,
+        version=row.version,
+        value=value,
+    )

@@ -1,5 +1,6 @@
 """SQLAlchemy mapped classes, one module per aggregate. Models never commit."""
 
+from swarm.models.audit import AuditEntry
 from swarm.models.datasets import Dataset, DatasetActor, DatasetEvent
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
@@ -20,6 +21,7 @@ __all__ = [
     "AgentProfile",
     "AgentSkill",
     "ApiToken",
+    "AuditEntry",
     "Dataset",
     "DatasetActor",
     "DatasetEvent",

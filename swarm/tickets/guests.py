@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from swarm.accounts import audit
+from swarm.accounts.audit import AuditAction
 from swarm.events import EventType
 from swarm.models import GuestPass, User
 from swarm.models.users import Role
@@ -95,6 +97,16 @@ class GuestService(TicketService):
                 expires_at=now + timedelta(hours=hours),
             )
             self.session.add(granted)
+            audit.record(
+                self.session,
+                now,
+                AuditAction.GUEST_LINK_CREATED,
+                actor=actor,
+                subject=guest,
+                ticket_id=ticket.id,
+                name=guest.name,
+                expires_at=granted.expires_at.isoformat(),
+            )
             self._record(
                 ticket,
                 EventType.GUEST_INVITED,
@@ -131,6 +143,15 @@ class GuestService(TicketService):
                 raise Conflict(f"{found.user.name}'s link has already ended.")
             found.revoked_at = now
             found.user.active = False
+            audit.record(
+                self.session,
+                now,
+                AuditAction.GUEST_LINK_REVOKED,
+                actor=actor,
+                subject=found.user,
+                ticket_id=ticket.id,
+                name=found.user.name,
+            )
             self._record(
                 ticket,
                 EventType.GUEST_REVOKED,

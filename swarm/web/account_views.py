@@ -52,12 +52,13 @@ def login() -> Any:
     except RateLimited as exc:
         flash(f"Too many sign-in attempts. Try again in {exc.retry_after} seconds.", "error")
         return render_template("login.html", email=email, next=next_url), 429
-    user = accounts.authenticate(db_session(), email, password)
-    if user is None:
+    found = accounts.sign_in(db_session(), rt.clock, email, password)
+    if found is None:
         flash("Wrong e-mail or password.", "error")
         return render_template("login.html", email=email, next=next_url), 401
+    user, key = found
     session.clear()  # a fresh session at sign-in: no fixation of an old one
-    session[sessions.COOKIE_KEY] = sessions.start_session(db_session(), rt.clock, user)
+    session[sessions.COOKIE_KEY] = key
     login_user(user)
     accounts.signed_in(db_session(), rt.clock, user)
     waiting = inbox_service().inbox(user).count
@@ -74,8 +75,7 @@ def logout() -> Any:
     key = session.get(sessions.COOKIE_KEY)
     if current_user.is_authenticated:
         user = current()
-        accounts.signed_out(db_session(), runtime().clock, user)
-        sessions.end_session(db_session(), key)
+        accounts.sign_out(db_session(), runtime().clock, user, key)
         access.end_session_key(key)
     logout_user()
     session.clear()
@@ -88,9 +88,7 @@ def logout() -> Any:
 def sign_out_everywhere() -> Any:
     """Ends every session of the person, this one too, and their sockets; tokens stay."""
     user = current()
-    ended = sessions.end_sessions(db_session(), user.id)
-    accounts.signed_out(db_session(), runtime().clock, user)
-    db_session().commit()
+    ended = accounts.sign_out_everywhere(db_session(), runtime().clock, user)
     access.end_access(sessions=ended)
     logout_user()
     session.clear()
@@ -126,6 +124,7 @@ def change_password() -> Any:
     try:
         ended = accounts.change_password(
             db_session(),
+            runtime().clock,
             current(),
             form.get("current_password", ""),
             form.get("new_password", ""),

@@ -1,12 +1,14 @@
-"""People administration page (admins): add users, change roles, deactivate."""
+"""Admin pages: people (add users, change roles, deactivate) and the audit log."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from swarm.accounts import audit
 from swarm.accounts import service as accounts
 from swarm.inputs import ascii_int
 from swarm.realtime import access
@@ -42,6 +44,7 @@ def add_person() -> Any:
             role=form["role"] or "requester",
             capacity=form_int(form["capacity"]) or 5,
             tier=form_int(form["tier"]),
+            actor=current(),
         )
         session.commit()
     except DomainError as exc:
@@ -88,3 +91,56 @@ def change_person(user_id: int) -> Any:
         state = "active" if user.active else "deactivated"
         flash(f"{user.name} is now {user.role}, {state}.", "info")
     return redirect(url_for("web.people"))
+
+
+AUDIT_PAGE = 50
+
+
+@web.get("/admin/audit")
+@login_required
+def audit_log() -> Any:
+    """The audit log, newest first, filtered by person, action and days (UTC), 50 a page;
+    "Older" follows the last entry shown (a cursor, so new entries never shift the pages)."""
+    args = request.args
+    filters = {
+        "person": form_int(args.get("person")),
+        "action": args.get("action") if args.get("action") in audit.ACTION_LABELS else None,
+        "from": _day(args.get("from")),
+        "to": _day(args.get("to")),
+    }
+    cursor = form_int(args.get("cursor"))
+    if args.get("cursor") and cursor is None:
+        abort(400, "That page link is damaged: start again from the newest entries.")
+    since = datetime.combine(filters["from"], time(), UTC) if filters["from"] else None
+    until = (
+        datetime.combine(filters["to"], time(), UTC) + timedelta(days=1) if filters["to"] else None
+    )
+    page = audit.entries(
+        db_session(),
+        current(),
+        audit.AuditQuery(
+            person_id=filters["person"],
+            action=filters["action"],
+            since=since,
+            until=until,
+            before=cursor,
+            limit=AUDIT_PAGE,
+        ),
+    )
+    shown = {k: v.isoformat() if isinstance(v, date) else v for k, v in filters.items()}
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        filters=shown,
+        older=cursor is not None,
+        people=accounts.list_users(db_session(), current()),
+        actions=audit.ACTION_LABELS,
+    )
+
+
+def _day(text: str | None) -> date | None:
+    """A day typed in a date field (YYYY-MM-DD); anything else is no filter."""
+    try:
+        return date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None

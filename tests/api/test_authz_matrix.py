@@ -342,6 +342,9 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("PATCH", "/api/v1/users/<id:user_id>"): r(
         401, 403, 403, 403, 403, OK, 401, body={"name": "Renamed"}
     ),
+    # The audit log (docs/security.md): admins only, on the page and in the API.
+    ("GET", "/admin/audit"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("GET", "/api/v1/audit"): r(401, 403, 403, 403, 403, OK, 401),
     ("GET", "/api/v1/agents"): r(401, 403, 403, OK, OK, OK, 401),
     ("GET", "/api/v1/agents/<id:agent_id>/growth"): r(401, 403, 403, OK, OK, OK, 401),
     # "colleague": another agent's profile and growth log, which every agent may read (the

@@ -1,0 +1,177 @@
+"""The audit log of security-relevant actions: what is recorded, and who may read it.
+
+Each use case that makes such a change calls :func:`record` inside its own transaction, before
+its commit, so that the entry and the change commit (or roll back) together: there is no
+change without its entry and no entry for a change that did not happen. The actions:
+
+=======================  =====================================================  ==================
+action                   written by                                             details
+=======================  =====================================================  ==================
+``sign_in``              ``accounts.sign_in`` (page and API)                    —
+``sign_in_failed``       ``accounts.sign_in``: a wrong password, an unknown     ``email`` as typed
+                         address or a deactivated account
+``sign_out``             ``accounts.sign_out``                                  —
+``sign_out_everywhere``  ``accounts.sign_out_everywhere``                       ``sessions``
+``password_changed``     ``accounts.change_password``                           ``sessions`` ended
+``user_created``         ``accounts.create_user`` by an admin                   ``role``
+``role_changed``         ``accounts.update_user``                               ``from``, ``to``
+``account_deactivated``  ``accounts.update_user``                               —
+``account_reactivated``  ``accounts.update_user``                               —
+``token_created``        ``accounts.issue_token``                               ``token_id, name``
+``token_revoked``        ``accounts.revoke_token``                              ``token_id, name``
+``guest_link_created``   ``GuestService.invite_guest``                          ticket, expiry
+``guest_link_revoked``   ``GuestService.revoke_guest``                          ``ticket_id``
+``setting_changed``      ``dispatch.settings`` (routing mode, tiers)            ``setting, value``
+=======================  =====================================================  ==================
+
+Never a secret: no password (not even a wrong one), no token, no session key, no hash of one
+(:func:`record` refuses such keys). The client's address comes from the request being served:
+the web layer sets it with :func:`set_origin` before each request (behind a proxy, the address
+``SWARM_TRUSTED_PROXIES`` lets through), so that services need not be handed it; outside a
+request (the command line, the sweeper) it is None.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar, Token
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from swarm.models import AuditEntry, User
+from swarm.models.users import Role
+from swarm.tickets.errors import Forbidden
+
+
+class AuditAction(StrEnum):
+    SIGN_IN = "sign_in"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGN_OUT = "sign_out"
+    SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a secret
+    USER_CREATED = "user_created"
+    ROLE_CHANGED = "role_changed"
+    ACCOUNT_DEACTIVATED = "account_deactivated"
+    ACCOUNT_REACTIVATED = "account_reactivated"
+    TOKEN_CREATED = "token_created"  # noqa: S105 - an action's name, not a secret
+    TOKEN_REVOKED = "token_revoked"  # noqa: S105 - an action's name, not a secret
+    GUEST_LINK_CREATED = "guest_link_created"
+    GUEST_LINK_REVOKED = "guest_link_revoked"
+    SETTING_CHANGED = "setting_changed"
+
+
+#: How the page names each action.
+ACTION_LABELS: dict[str, str] = {
+    AuditAction.SIGN_IN: "signed in",
+    AuditAction.SIGN_IN_FAILED: "sign-in failed",
+    AuditAction.SIGN_OUT: "signed out",
+    AuditAction.SIGN_OUT_EVERYWHERE: "signed out everywhere",
+    AuditAction.PASSWORD_CHANGED: "changed password",
+    AuditAction.USER_CREATED: "added a person",
+    AuditAction.ROLE_CHANGED: "changed a role",
+    AuditAction.ACCOUNT_DEACTIVATED: "deactivated an account",
+    AuditAction.ACCOUNT_REACTIVATED: "reactivated an account",
+    AuditAction.TOKEN_CREATED: "created an API token",
+    AuditAction.TOKEN_REVOKED: "revoked an API token",
+    AuditAction.GUEST_LINK_CREATED: "created a guest link",
+    AuditAction.GUEST_LINK_REVOKED: "revoked a guest link",
+    AuditAction.SETTING_CHANGED: "changed a setting",
+}
+
+# Keys a detail may never have: a secret has no business in a log anyone can copy.
+SECRET_KEYS = frozenset(
+    {"password", "new_password", "current_password", "token", "secret", "key", "key_hash"}
+)
+PAGE_MAX = 100
+
+_origin: ContextVar[str | None] = ContextVar("swarm_audit_origin", default=None)
+
+
+def set_origin(address: str | None) -> Token[str | None]:
+    """The address the current request comes from, for the entries it writes."""
+    return _origin.set(address[:64] if address else None)
+
+
+def reset_origin(token: Token[str | None]) -> None:
+    _origin.reset(token)
+
+
+def record(
+    session: Session,
+    at: datetime,
+    action: AuditAction,
+    *,
+    actor: User | None = None,
+    subject: User | None = None,
+    subject_id: int | None = None,
+    **details: Any,
+) -> AuditEntry:
+    """Add an entry to the caller's transaction (does not commit). ``subject`` defaults to
+    nobody; pass ``subject_id`` for a person not loaded."""
+    secret = SECRET_KEYS & details.keys()
+    if secret:
+        raise ValueError(f"an audit entry never holds secrets ({', '.join(sorted(secret))})")
+    entry = AuditEntry(
+        at=at,
+        action=str(action),
+        actor_id=actor.id if actor is not None else None,
+        subject_id=subject.id if subject is not None else subject_id,
+        address=_origin.get(),
+        details=details,
+    )
+    session.add(entry)
+    return entry
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """Filters of the audit log; ``before`` is the cursor (an entry id: newer ones were shown)."""
+
+    person_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    before: int | None = None
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    items: list[AuditEntry]
+    next: int | None  # pass as ``before`` for the next (older) page; None at the end
+
+
+def entries(session: Session, viewer: User, query: AuditQuery) -> AuditPage:
+    """The entries matching ``query``, newest first (admins only: ``Forbidden`` otherwise).
+
+    ``person_id`` matches the actor or the subject, so a person's page shows what they did
+    and what was done to their account; ``since`` is inclusive and ``until`` exclusive.
+    """
+    if not viewer.has_role(Role.ADMIN):
+        raise Forbidden("Only an admin can read the audit log.")
+    limit = max(1, min(query.limit, PAGE_MAX))
+    where = []
+    if query.person_id is not None:
+        where.append(
+            or_(AuditEntry.actor_id == query.person_id, AuditEntry.subject_id == query.person_id)
+        )
+    if query.action:
+        where.append(AuditEntry.action == query.action)
+    if query.since is not None:
+        where.append(AuditEntry.at >= query.since)
+    if query.until is not None:
+        where.append(AuditEntry.at < query.until)
+    if query.before is not None:
+        where.append(AuditEntry.id < query.before)
+    rows = list(
+        session.scalars(
+            select(AuditEntry).where(*where).order_by(AuditEntry.id.desc()).limit(limit + 1)
+        ).unique()
+    )
+    more = len(rows) > limit
+    items = rows[:limit]
+    return AuditPage(items, items[-1].id if more else None)
