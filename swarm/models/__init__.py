@@ -1,6 +1,7 @@
 """SQLAlchemy mapped classes, one module per aggregate. Models never commit."""
 
 from swarm.models.datasets import Dataset, DatasetActor, DatasetEvent
+from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
@@ -23,9 +24,12 @@ __all__ = [
     "Dataset",
     "DatasetActor",
     "DatasetEvent",
+    "DeliveryAttempt",
     "GuestPass",
     "Invitation",
     "Message",
+    "OutboxItem",
+    "OutboxState",
     "Participation",
     "RunState",
     "Setting",
@@ -41,4 +45,5 @@ __all__ = [
     "UserSession",
     "Vendor",
     "VendorHandoff",
+    "Webhook",
 ]
