@@ -436,6 +436,23 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("GET", "/api/v1/simulations"): r(401, 403, 403, 403, OK, OK, 401),
     ("GET", "/api/v1/simulations/<id:run_id>"): r(401, 403, 403, 403, OK, OK, 401),
     # ---- webhooks and their deliveries: admins only (docs/webhooks.md)
+    ("GET", "/admin/webhooks"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("POST", "/admin/webhooks"): r(
+        LOGIN,
+        403,
+        403,
+        403,
+        403,
+        OK,
+        LOGIN,
+        body={"url": "https://example.test/y", "event_types": "resolved"},
+    ),
+    ("POST", "/admin/webhooks/<id:webhook_id>"): r(
+        LOGIN, 403, 403, 403, 403, OK, LOGIN, body={"active": "0"}
+    ),
+    ("POST", "/admin/deliveries/<id:delivery_id>/send-again"): r(
+        LOGIN, 403, 403, 403, 403, OK, LOGIN, body={}
+    ),
     ("POST", "/api/v1/webhooks"): r(
         401,
         403,
