@@ -53,7 +53,7 @@ def test_an_admin_registers_a_webhook_and_sees_its_delivery(browser, server, rec
             break
         page.wait_for_timeout(250)
     expect(page.locator("td .badge", has_text="delivered")).to_have_count(1)
-    [(path, headers, body)] = [r for r in receiver.received if b"printer offline" in r[2]]
+    [(_, headers, body)] = [r for r in receiver.received if b"printer offline" in r[2]]
     assert Verifier(secret).verify(body, headers)["data"]["type"] == "created"
     expect(page.get_by_text("200 · ").first).to_be_visible()
     screenshot(page, "webhooks-admin-1366")
