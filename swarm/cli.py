@@ -194,11 +194,18 @@ def _page_bar(desc: str) -> Iterator[Callable[[int, int], None]]:
     show_default=True,
     help="Fire routing deadlines in this process (off when a separate sweeper runs).",
 )
-def serve(host: str | None, port: int | None, sweeper: bool) -> None:
+@click.option(
+    "--worker/--no-worker",
+    default=True,
+    show_default=True,
+    help="Deliver the outbox (webhooks) in this process (off when `swarm worker` runs apart).",
+)
+def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> None:
     import gevent
 
     from swarm.app import create_app
     from swarm.dispatch.sweeper import start_sweeper_thread
+    from swarm.outbox.worker import start_worker_thread
     from swarm.realtime.drain import drain_and_stop
     from swarm.realtime.keeper import start_presence_keeper
     from swarm.server import freeze_garbage, make_server
@@ -210,6 +217,9 @@ def serve(host: str | None, port: int | None, sweeper: bool) -> None:
     app = create_app(config)
     if sweeper:
         start_sweeper_thread(app.extensions["swarm"], config.sweep_seconds)
+    if worker:
+        runtime = app.extensions["swarm"]
+        start_worker_thread(runtime.sessions, runtime.clock, config.worker_seconds)
     # Every serving process: it beats for its own connections (see the keeper's docstring).
     start_presence_keeper(app, config.presence_seconds)
     server = make_server(app, host, port)
@@ -230,6 +240,30 @@ def serve(host: str | None, port: int | None, sweeper: bool) -> None:
         click.echo("Stopped.")
         return
     click.echo(drained[0] if drained else "Stopped.")
+
+
+@cli.command(
+    "worker", help="Deliver the outbox (webhooks) every SWARM_WORKER_SECONDS, until stopped."
+)
+@click.option("--once", is_flag=True, help="Deliver what is due once and exit.")
+def worker(once: bool) -> None:
+    import logging
+    import threading
+
+    from swarm.app import create_app
+    from swarm.outbox.worker import deliver_due, run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    config = load_config()
+    runtime = create_app(config).extensions["swarm"]
+    if once:
+        click.echo(f"Tried {deliver_due(runtime.sessions, runtime.clock)} delivery(ies).")
+        return
+    click.echo(f"Delivering the outbox every {config.worker_seconds:g} s (Ctrl+C stops it)")
+    try:
+        run_worker(runtime.sessions, runtime.clock, config.worker_seconds, threading.Event())
+    except KeyboardInterrupt:
+        click.echo("Worker stopped.")
 
 
 @cli.command("sweeper", help="Fire routing deadlines every SWARM_SWEEP_SECONDS, until stopped.")

@@ -33,6 +33,8 @@ class Config:
     max_ticket_body_bytes: int = 64 * 1024
     # How often deadlines (routing retries, tier time limits) are checked.
     sweep_seconds: float = 5.0
+    # How often the outbox worker looks for due deliveries when it found none.
+    worker_seconds: float = 1.0
     # How often each serving process tells the others it is alive; one silent for three times
     # this long is taken for dead, and its people no longer count as having their rooms open.
     presence_seconds: float = 10.0
@@ -112,6 +114,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         session_cookie_secure=env.get("SWARM_SECURE_COOKIES", "") in {"1", "true", "yes"},
         trusted_proxies=int(env.get("SWARM_TRUSTED_PROXIES", "0")),
         sweep_seconds=float(env.get("SWARM_SWEEP_SECONDS", "5")),
+        worker_seconds=float(env.get("SWARM_WORKER_SECONDS", "1")),
         presence_seconds=float(env.get("SWARM_PRESENCE_SECONDS", "10")),
         drain_seconds=float(env.get("SWARM_DRAIN_SECONDS", "10")),
         async_mode=env.get("SWARM_ASYNC_MODE", "threading"),

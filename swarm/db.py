@@ -106,7 +106,13 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    """Sessions for ``engine``; their flushes also write the outbox rows that new ticket events
+    call for (swarm/outbox/capture.py), in the same transaction."""
+    from swarm.outbox.capture import capture_events
+
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    event.listen(factory, "after_flush", capture_events)
+    return factory
 
 
 def begin_write(session: Session) -> None:

@@ -16,6 +16,7 @@ from swarm.api import (  # noqa: E402, F401
     ticket_views,
     tier_views,
     user_views,
+    webhook_views,
 )
 from swarm.api.auth import check_cookie_request  # noqa: E402
 

@@ -2,6 +2,7 @@
 
 from swarm.models.audit import AuditEntry
 from swarm.models.datasets import Dataset, DatasetActor, DatasetEvent
+from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
@@ -25,9 +26,12 @@ __all__ = [
     "Dataset",
     "DatasetActor",
     "DatasetEvent",
+    "DeliveryAttempt",
     "GuestPass",
     "Invitation",
     "Message",
+    "OutboxItem",
+    "OutboxState",
     "Participation",
     "RunState",
     "Setting",
@@ -43,4 +47,5 @@ __all__ = [
     "UserSession",
     "Vendor",
     "VendorHandoff",
+    "Webhook",
 ]

@@ -14,5 +14,6 @@ from swarm.web import (  # noqa: E402, F401
     skill_pages,
     ticket_pages,
     tier_pages,
+    webhook_pages,
     work_pages,
 )

@@ -51,7 +51,7 @@ from swarm.app import create_app
 from swarm.clock import FakeClock
 from swarm.db import Base
 from swarm.dispatch.service import RoutingCaches
-from swarm.models import Invitation, SimulationRun
+from swarm.models import Invitation, OutboxItem, SimulationRun
 from swarm.runtime import RateLimits, Runtime
 from tests.builders import PASSWORD, make_agent, make_manager, make_user
 from tests.conftest import START, make_config
@@ -438,6 +438,43 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("POST", "/api/v1/simulations"): r(401, 403, 403, 403, OK, OK, 401, body={"example": "small"}),
     ("GET", "/api/v1/simulations"): r(401, 403, 403, 403, OK, OK, 401),
     ("GET", "/api/v1/simulations/<id:run_id>"): r(401, 403, 403, 403, OK, OK, 401),
+    # ---- webhooks and their deliveries: admins only (docs/webhooks.md)
+    ("GET", "/admin/webhooks"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("POST", "/admin/webhooks"): r(
+        LOGIN,
+        403,
+        403,
+        403,
+        403,
+        OK,
+        LOGIN,
+        body={"url": "https://example.test/y", "event_types": "resolved"},
+    ),
+    ("POST", "/admin/webhooks/<id:webhook_id>"): r(
+        LOGIN, 403, 403, 403, 403, OK, LOGIN, body={"active": "0"}
+    ),
+    ("POST", "/admin/deliveries/<id:delivery_id>/send-again"): r(
+        LOGIN, 403, 403, 403, 403, OK, LOGIN, body={}
+    ),
+    ("POST", "/api/v1/webhooks"): r(
+        401,
+        403,
+        403,
+        403,
+        403,
+        OK,
+        401,
+        body={"url": "https://example.test/x", "event_types": ["resolved"]},
+    ),
+    ("GET", "/api/v1/webhooks"): r(401, 403, 403, 403, 403, OK, 401),
+    ("PATCH", "/api/v1/webhooks/<id:webhook_id>"): r(
+        401, 403, 403, 403, 403, OK, 401, body={"active": False}
+    ),
+    ("DELETE", "/api/v1/webhooks/<id:webhook_id>"): r(401, 403, 403, 403, 403, OK, 401),
+    ("GET", "/api/v1/webhooks/<id:webhook_id>/deliveries"): r(401, 403, 403, 403, 403, OK, 401),
+    ("POST", "/api/v1/deliveries/<id:delivery_id>/send-again"): r(
+        401, 403, 403, 403, 403, OK, 401, body={}
+    ),
 }
 
 T = {"ticket_id": "@ticket_id"}
@@ -600,6 +637,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         clients["admin"].post("/api/v1/vendors", json={"name": "Acme", "sla_seconds": 86400})
     )
     _ok(clients["agent"].post(f"/tickets/{tid}/invite", data={"agent_id": w.ids["helper_id"]}))
+    webhook = _ok(
+        clients["admin"].post(
+            "/api/v1/webhooks", json={"url": "https://example.test/h", "event_types": ["created"]}
+        )
+    )
+    with rt.sessions() as db:
+        delivery = OutboxItem(
+            webhook_id=webhook["id"],
+            key="msg_matrix",
+            event_type="created",
+            payload={},
+            state="dead",
+            attempts=8,
+            next_attempt_at=clock.now(),
+            created_at=clock.now(),
+        )
+        db.add(delivery)
+        db.commit()
+        w.ids.update(webhook_id=webhook["id"], delivery_id=delivery.id)
     with rt.sessions() as db:
         invitation = db.scalars(select(Invitation)).one()
         run = SimulationRun(

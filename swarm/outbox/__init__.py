@@ -1,0 +1,1 @@
+"""Outgoing effects: the outbox, its delivery worker and webhooks (docs/webhooks.md)."""

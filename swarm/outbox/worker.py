@@ -1,0 +1,199 @@
+"""Delivering the outbox: claim what is due, call it, record the answer, retry or give up.
+
+Any number of workers may run against one database (``python -m swarm worker``, or the one
+inside each ``serve``): a claim takes its rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL
+(under SQLite's write lock there) and leases them for :data:`LEASE`; a worker that dies
+mid-delivery leaves its rows to be claimed again when the lease ends. So delivery is
+at-least-once: a receiver recognises a repeat by its ``webhook-id``, the same on every attempt.
+Calls happen outside any transaction, with a time-out, never following redirects.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from swarm.clock import Clock
+from swarm.db import begin_write
+from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
+from swarm.outbox.retries import delay_after
+from swarm.outbox.signing import headers
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+TIMEOUT_SECONDS = 10.0
+BATCH = 20
+ANSWER_KEPT = 1024  # characters of a receiver's answer kept with the attempt
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    key: str
+    url: str
+    secret: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int | None
+    body: str
+    error: str | None
+    milliseconds: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+Post = Callable[[str, bytes, dict[str, str], float], Answer]
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
+        return None  # a redirect is an answer (a failed one), never followed
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def http_post(url: str, body: bytes, sent_headers: dict[str, str], timeout: float) -> Answer:
+    # Only http(s) URLs are ever stored (WebhookService checks them).
+    request = urllib.request.Request(url, data=body, headers=sent_headers, method="POST")  # noqa: S310
+    started = time.perf_counter()
+
+    def took() -> int:
+        return round((time.perf_counter() - started) * 1000)
+
+    try:
+        with _opener.open(request, timeout=timeout) as answer:
+            text = answer.read(ANSWER_KEPT).decode("utf-8", errors="replace")
+            return Answer(answer.status, text, None, took())
+    except urllib.error.HTTPError as exc:  # 3xx (not followed), 4xx, 5xx
+        text = exc.read(ANSWER_KEPT).decode("utf-8", errors="replace") if exc.fp else ""
+        return Answer(exc.code, text, f"HTTP {exc.code}", took())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return Answer(None, "", f"{type(exc).__name__}: {reason}", took())
+
+
+def claim(session: Session, clock: Clock, limit: int = BATCH) -> list[Claimed]:
+    """Lease up to ``limit`` due rows of active webhooks (and rows whose lease ran out)."""
+    now = clock.now()
+    begin_write(session)
+    due = or_(
+        and_(OutboxItem.state == OutboxState.PENDING, OutboxItem.next_attempt_at <= now),
+        and_(OutboxItem.state == OutboxState.DELIVERING, OutboxItem.locked_until < now),
+    )
+    query = (
+        select(OutboxItem, Webhook.url, Webhook.secret)
+        .join(Webhook, Webhook.id == OutboxItem.webhook_id)
+        .where(due, Webhook.active)
+        .order_by(OutboxItem.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=OutboxItem)
+    )
+    claimed = []
+    for item, url, secret in session.execute(query).all():
+        item.state = OutboxState.DELIVERING
+        item.locked_until = now + LEASE
+        item.attempts += 1
+        claimed.append(Claimed(item.id, item.key, url, secret, item.payload, item.attempts))
+    session.commit()
+    return claimed
+
+
+def send(claimed: Claimed, clock: Clock, post: Post = http_post) -> Answer:
+    body = json.dumps(claimed.payload, separators=(",", ":")).encode()
+    timestamp = int(clock.now().timestamp())
+    return post(
+        claimed.url, body, headers(claimed.secret, claimed.key, timestamp, body), TIMEOUT_SECONDS
+    )
+
+
+def record(session: Session, clock: Clock, claimed: Claimed, answer: Answer) -> str:
+    """Keep the attempt and move the row on: delivered, pending again later, or dead."""
+    now = clock.now()
+    begin_write(session)
+    session.add(
+        DeliveryAttempt(
+            item_id=claimed.id,
+            at=now,
+            status_code=answer.status,
+            response=answer.body,
+            error=answer.error,
+            milliseconds=answer.milliseconds,
+        )
+    )
+    item = session.get(OutboxItem, claimed.id, with_for_update=True)
+    if item is None:  # its webhook was deleted meanwhile
+        session.rollback()
+        return "gone"
+    if answer.ok:
+        item.state, item.delivered_at, item.last_error = OutboxState.DELIVERED, now, None
+    else:
+        item.last_error = answer.error or f"HTTP {answer.status}"
+        delay = delay_after(claimed.attempts)
+        if delay is None:
+            item.state = OutboxState.DEAD
+            log.warning(
+                "outbox %s is dead after %d attempts: %s", item.id, item.attempts, item.last_error
+            )
+        else:
+            item.state, item.next_attempt_at = OutboxState.PENDING, now + timedelta(seconds=delay)
+    item.locked_until = None
+    session.commit()
+    return str(item.state)
+
+
+def deliver_due(
+    sessions: sessionmaker[Session], clock: Clock, post: Post = http_post, limit: int = BATCH
+) -> int:
+    """One round: claim, call, record. Returns how many rows were tried."""
+    with sessions() as session:
+        claimed = claim(session, clock, limit)
+    for item in claimed:
+        answer = send(item, clock, post)
+        with sessions() as session:
+            record(session, clock, item, answer)
+    return len(claimed)
+
+
+def run_worker(
+    sessions: sessionmaker[Session], clock: Clock, interval: float, stop: threading.Event
+) -> None:
+    """Deliver until ``stop`` is set: at once again while there was work, else every
+    ``interval`` seconds. Errors (the database away, say) are logged and retried."""
+    while not stop.is_set():
+        tried = 0
+        try:
+            tried = deliver_due(sessions, clock)
+        except Exception:
+            log.exception("outbox round failed; retrying in %.1f s", interval)
+        if not tried:
+            stop.wait(interval)
+
+
+def start_worker_thread(
+    sessions: sessionmaker[Session], clock: Clock, interval: float
+) -> threading.Event:
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=run_worker, args=(sessions, clock, interval, stop), name="swarm-outbox", daemon=True
+    )
+    thread.start()
+    return stop
