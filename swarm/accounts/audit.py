@@ -62,6 +62,10 @@ class AuditAction(StrEnum):
     GUEST_LINK_CREATED = "guest_link_created"
     GUEST_LINK_REVOKED = "guest_link_revoked"
     SETTING_CHANGED = "setting_changed"
+    # A webhook sends the staff view of events out of Swarm (docs/webhooks.md).
+    WEBHOOK_CREATED = "webhook_created"
+    WEBHOOK_CHANGED = "webhook_changed"
+    WEBHOOK_REMOVED = "webhook_removed"
 
 
 #: How the page names each action.
@@ -80,6 +84,9 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.GUEST_LINK_CREATED: "created a guest link",
     AuditAction.GUEST_LINK_REVOKED: "revoked a guest link",
     AuditAction.SETTING_CHANGED: "changed a setting",
+    AuditAction.WEBHOOK_CREATED: "added a webhook",
+    AuditAction.WEBHOOK_CHANGED: "changed a webhook",
+    AuditAction.WEBHOOK_REMOVED: "removed a webhook",
 }
 
 # Keys a detail may never have: a secret has no business in a log anyone can copy.

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from swarm.accounts import audit
+from swarm.accounts.audit import AuditAction
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.events import EventType
@@ -117,6 +119,16 @@ class WebhookService:
             created_at=self.clock.now(),
         )
         self.session.add(hook)
+        self.session.flush()
+        audit.record(
+            self.session,
+            hook.created_at,
+            AuditAction.WEBHOOK_CREATED,
+            actor=user,
+            webhook_id=hook.id,
+            url=url,
+            event_types=hook.event_types,
+        )
         self.session.commit()
         return webhook_view(hook), secret
 
@@ -143,13 +155,30 @@ class WebhookService:
                 setattr(hook, name, changes[name])
         if "event_types" in changes:
             hook.event_types = sorted(set(changes["event_types"]))
+        audit.record(
+            self.session,
+            self.clock.now(),
+            AuditAction.WEBHOOK_CHANGED,
+            actor=user,
+            webhook_id=hook.id,
+            **{k: v for k, v in changes.items() if k in ("url", "event_types", "active")},
+        )
         self.session.commit()
         return webhook_view(hook)
 
     def delete(self, user: User, webhook_id: int) -> None:
         self._admin(user)
         begin_write(self.session)
-        self.session.delete(self._get(webhook_id))
+        hook = self._get(webhook_id)
+        audit.record(
+            self.session,
+            self.clock.now(),
+            AuditAction.WEBHOOK_REMOVED,
+            actor=user,
+            webhook_id=hook.id,
+            url=hook.url,
+        )
+        self.session.delete(hook)
         self.session.commit()
 
     def deliveries(

@@ -80,3 +80,18 @@ def test_nobody_else_sees_or_registers_webhooks(login, agent, manager):
             "/api/v1/webhooks", json={"url": "https://example.test/x", "event_types": ["created"]}
         )
         assert refused.status_code == 403
+
+
+def test_webhook_changes_are_in_the_audit_log(login, admin):
+    http = login(admin)
+    hook = http.post(
+        "/api/v1/webhooks", json={"url": "https://example.test/x", "event_types": ["created"]}
+    ).json
+    http.patch(f"/api/v1/webhooks/{hook['id']}", json={"active": False})
+    http.delete(f"/api/v1/webhooks/{hook['id']}")
+    entries = http.get("/api/v1/audit").json["items"]
+    actions = [e["action"] for e in entries if e["action"].startswith("webhook_")]
+    assert sorted(actions) == ["webhook_changed", "webhook_created", "webhook_removed"]
+    created = next(e for e in entries if e["action"] == "webhook_created")
+    assert created["details"]["url"] == "https://example.test/x"
+    assert "secret" not in created["details"]
