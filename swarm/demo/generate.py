@@ -11,16 +11,20 @@ How a ticket's life is drawn
 ----------------------------
 Each ticket is written as a *story*: a list of events at offsets from its creation, grouped in
 steps (one step is what the live service would commit in one transaction, such as ``assigned``
-followed by ``status_changed``). Swarm tickets go to a qualified, lightly loaded expert, who may
-invite helpers; tiered tickets wait in a tier queue, are pulled by an agent of that tier and
-climb tiers (by time limit or by hand) until the tier that can solve them, sometimes ending with
-a vendor. A historical story is placed so that it ends before ``now``; an open ticket's story is
+followed by ``status_changed``). Swarm tickets are not drawn here: the simulator runs them
+(``simulated.simulate_swarm``: the production ``SwarmPolicy`` on the demo desk) and
+``_Generator._replay`` writes each simulated ticket as the live service writes it, with the
+demo's words. Tiered tickets are still drawn by this module's rules: they wait in a tier queue,
+are pulled by an agent of that tier and climb tiers (by time limit or by hand, the moves decided
+by ``TieredPolicy``'s own functions) until the tier that can solve them, sometimes ending with a
+vendor. A historical story is placed so that it ends before ``now``; an open ticket's story is
 cut between two steps, so that its state is exactly what the kept events say.
 
 How long each step takes follows the ticket's complexity (``TicketTemplate.complexity``): the
-same hands-on work in both modes, queues and repeated work at every tier a tiered ticket climbs,
-an expert and helpers at once in a swarm. The history's modes are drawn in pairs of alike
-tickets (``_Generator._arms``), so that the two modes can be compared.
+same hands-on work (``WORK``) in both modes; queues and repeated work at every tier a tiered
+ticket climbs; in a swarm, the simulator's speed by level, helpers covering what they know
+better. The history's modes are drawn in pairs of alike tickets (``_Generator._arms``), so that
+the two modes can be compared.
 """
 
 from __future__ import annotations
@@ -449,6 +453,9 @@ def _off(moment: datetime) -> timedelta:
 @dataclass
 class _Story:
     """One ticket's life on offsets from its creation; keeps the ticket's state as it goes.
+
+    The writer of both arms: ``_Generator._replay`` applies a simulated swarm ticket to it,
+    ``_Generator._tiered`` a drawn tiered one.
 
     Every event gets a later offset than the one before (one second later at least), and the
     helpers that change the state record it the way the live services do, with the same data
