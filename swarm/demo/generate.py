@@ -11,23 +11,27 @@ How a ticket's life is drawn
 ----------------------------
 Each ticket is written as a *story*: a list of events at offsets from its creation, grouped in
 steps (one step is what the live service would commit in one transaction, such as ``assigned``
-followed by ``status_changed``). Swarm tickets go to a qualified, lightly loaded expert, who may
-invite helpers; tiered tickets wait in a tier queue, are pulled by an agent of that tier and
-climb tiers (by time limit or by hand) until the tier that can solve them, sometimes ending with
-a vendor. A historical story is placed so that it ends before ``now``; an open ticket's story is
+followed by ``status_changed``). Swarm tickets are not drawn here: the simulator runs them
+(``simulated.simulate_swarm``: the production ``SwarmPolicy`` on the demo desk) and
+``_Generator._replay`` writes each simulated ticket as the live service writes it, with the
+demo's words. Tiered tickets are still drawn by this module's rules: they wait in a tier queue,
+are pulled by an agent of that tier and climb tiers (by time limit or by hand, the moves decided
+by ``TieredPolicy``'s own functions) until the tier that can solve them, sometimes ending with a
+vendor. A historical story is placed so that it ends before ``now``; an open ticket's story is
 cut between two steps, so that its state is exactly what the kept events say.
 
 How long each step takes follows the ticket's complexity (``TicketTemplate.complexity``): the
-same hands-on work in both modes, queues and repeated work at every tier a tiered ticket climbs,
-an expert and helpers at once in a swarm. The history's modes are drawn in pairs of alike
-tickets (``_Generator._arms``), so that the two modes can be compared.
+same hands-on work (``WORK``) in both modes; queues and repeated work at every tier a tiered
+ticket climbs; in a swarm, the simulator's speed by level, helpers covering what they know
+better. The history's modes are drawn in pairs of alike tickets (``_Generator._arms``), so that
+the two modes can be compared.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
@@ -36,10 +40,8 @@ from typing import Any
 from swarm.demo.content import (
     ADMIN_EMAIL,
     ADMIN_NAME,
-    DROP_IN_LINES,
     ESCALATION_NOTES,
     FILLERS,
-    HAND_RAISE_NOTES,
     HANDOVER_LINES,
     HELPER_LINES,
     INCIDENTS,
@@ -63,8 +65,10 @@ from swarm.demo.content import (
     TicketTemplate,
     VendorSpec,
 )
+from swarm.demo.simulated import DemoAgent, DemoArrival, simulate_swarm
 from swarm.demo.taxonomy import RELATED, SKILLS, SkillSpec
 from swarm.events import AssignedBy, EventType
+from swarm.metrics.memory import EventRow
 from swarm.models.skills import RelationKind
 from swarm.models.tickets import InvitationStatus, MessageKind, Mode, Priority, Status
 from swarm.models.users import Presence, Role
@@ -108,19 +112,6 @@ WORK: dict[int, tuple[float, float]] = {1: (3, 12), 2: (30, 180), 3: (90, 600)}
 # Each owner before the one who solves it stretches that work: the notes are read again, the
 # checks done again, the requester asked again.
 REWORK_PER_HANDOFF = 0.3
-# A swarm ticket goes straight to an expert, who first finishes what they are on: experts are
-# busier than the desk, so simple tickets wait a little longer for them.
-SWARM_PICKUP: tuple[float, float] = (2, 6)
-# Each helper the owner pulls in takes this share off the work that is left.
-HELPER_SPEEDUP = 0.25
-# Helpers the swarm owner pulls in (0, 1 or 2), and the chance they hand the ticket to a better
-# fit early on, by complexity.
-SWARM_HELPERS: dict[int, tuple[float, float, float]] = {
-    1: (0.88, 0.12, 0.0),
-    2: (0.45, 0.45, 0.10),
-    3: (0.05, 0.60, 0.35),
-}
-SWARM_HANDOVER: dict[int, float] = {1: 0.05, 2: 0.10, 3: 0.15}
 # The tiered variant the demo's tiered stories are drawn under (their ``created`` says so, as a
 # live ticket's does): every tier pulls, and nobody swarms on a tiered ticket.
 DEMO_TIERED_VARIANT: dict[str, Any] = {
@@ -133,8 +124,6 @@ RESOLVE_TIER: dict[int, tuple[float, float, float]] = {
     2: (0.05, 0.80, 0.15),
     3: (0.0, 0.20, 0.80),
 }
-# The lowest fit (0–5) that makes an agent a candidate owner, by complexity.
-SWARM_QUALIFIED: dict[int, float] = {1: 2.0, 2: 3.0, 3: 3.5}
 # The live default (SWARM_INVITATION_MINUTES); every demo invitation is answered within it.
 INVITATION_TTL = timedelta(minutes=15)
 REOPEN_RATE = 0.04
@@ -388,6 +377,19 @@ class _Opening:
 
 
 @dataclass(frozen=True)
+class _Plan:
+    """A ticket before its life is drawn: what it is about, its mode, and its moment of
+    creation when that is fixed (an incident's, or the simulator's arrival)."""
+
+    template: TicketTemplate
+    opening: _Opening
+    mode: Mode
+    created: datetime | None
+    open: bool = False
+    at_vendor: bool = False
+
+
+@dataclass(frozen=True)
 class _State:
     status: str
     owner: str | None
@@ -451,6 +453,9 @@ def _off(moment: datetime) -> timedelta:
 @dataclass
 class _Story:
     """One ticket's life on offsets from its creation; keeps the ticket's state as it goes.
+
+    The writer of both arms: ``_Generator._replay`` applies a simulated swarm ticket to it,
+    ``_Generator._tiered`` a drawn tiered one.
 
     Every event gets a later offset than the one before (one second later at least), and the
     helpers that change the state record it the way the live services do, with the same data
@@ -582,11 +587,26 @@ class _Story:
             data["tier"] = self.tier  # the tier the agent took it in, as live
         self.emit(EventType.ASSIGNED, actor, **data)
         if self.mode == Mode.SWARM:
+            assigned = self.t
+            # As the live ``_hand_over_stints``: a helper who becomes the owner leaves the
+            # swarm as a helper (``became_owner``), in the same step as the assignment.
+            if any(s.user == agent and s.role == "helper" and s.left is None for s in self.stints):
+                self.leave(agent, "became_owner", same_step=True, became_owner=True)
             # The owner's stint runs from the assignment to the hand-over or the resolution.
             self._end_owner_stint(previous)
-            self.stints.append(_Stint(agent, "owner", self.t))
+            self.stints.append(_Stint(agent, "owner", assigned))
         if self.status == Status.NEW:
             self.set_status(Status.OPEN, actor, same_step=True)
+
+    def release(self, actor: str, reason: str | None) -> None:
+        """The owner lets go (live ``release``): ``unassigned``, and their owner stint ends."""
+        self.settle()
+        previous, self.owner = self.owner, None
+        data: dict[str, Any] = {"previous_owner_id": UserRef(previous) if previous else None}
+        if reason:
+            data["reason"] = reason
+        self.emit(EventType.UNASSIGNED, actor, **data)
+        self._end_owner_stint(previous)
 
     def set_status(self, status: Status, actor: str | None, *, same_step: bool = False) -> None:
         self.settle()
@@ -730,7 +750,7 @@ class _Story:
         kind: str = MessageKind.CHAT,
         *,
         same_step: bool = False,
-    ) -> None:
+    ) -> int:
         key = next(self.keys)
         if kind == MessageKind.NOTE:
             # Internal notes are their own event type in the live service (add_note).
@@ -744,6 +764,21 @@ class _Story:
                 kind=str(kind),
             )
         self.messages.append((self.t, key, author, body, str(kind)))
+        return key
+
+    def write_in(self, author: str, body: str) -> None:
+        """A colleague without a stint writes in the swarm: as the live ``send_message``, the
+        ``message`` first, then ``helper_joined {via: message, message_id}`` in the same step."""
+        key = self.say(author, body)
+        self.emit(
+            EventType.HELPER_JOINED,
+            author,
+            same_step=True,
+            agent_id=UserRef(author),
+            via="message",
+            message_id=MessageRef(key),
+        )
+        self.stints.append(_Stint(author, "helper", self.t))
 
     def invite(self, inviter: str, invitee: str, note: str, reason: str) -> _Invitation:
         invitation = _Invitation(next(self.keys), inviter, invitee, note, reason, self.t)
@@ -757,7 +792,7 @@ class _Story:
         self.invitations.append(invitation)
         return invitation
 
-    def answer(self, invitation: _Invitation, accepted: bool) -> None:
+    def answer(self, invitation: _Invitation, accepted: bool, reason: str | None = None) -> None:
         who = invitation.invitee
         if accepted:
             invitation.status = InvitationStatus.ACCEPTED.value
@@ -769,6 +804,7 @@ class _Story:
                 who,
                 agent_id=UserRef(who),
                 invitation_id=InvitationRef(invitation.key),
+                **({} if reason is None else {"reason": reason}),  # type: ignore[arg-type]
             )
         invitation.responded = self.t
 
@@ -786,7 +822,9 @@ class _Story:
         )
         self.stints.append(_Stint(helper, "helper", self.t))
 
-    def leave(self, helper: str, reason: str = "left", *, same_step: bool = False) -> None:
+    def leave(
+        self, helper: str, reason: str = "left", *, same_step: bool = False, **extra: Any
+    ) -> None:
         stint = next(s for s in reversed(self.stints) if s.user == helper and s.left is None)
         self.settle()
         seconds = int((self.t - stint.joined).total_seconds())
@@ -797,6 +835,7 @@ class _Story:
             agent_id=UserRef(helper),
             seconds=seconds,
             reason=reason,
+            **extra,
         )
         stint.left = self.t
 
@@ -1078,7 +1117,9 @@ class _Generator:
         self.requesters: list[str] = []
         self.skills: dict[str, dict[str, AgentSkillSpec]] = {}  # email -> skill -> row
         self.owned: dict[str, int] = {}  # tickets each agent has owned so far: spreads load
-        self.helped: dict[str, int] = {}
+        self.case_template = {c.subject: t for t in TEMPLATES for c in t.cases}
+        # The simulator's agent ids, by the e-mail of the demo agent they stand for.
+        self.simulated_emails: Mapping[int, str] = {}
 
     def run(self) -> DemoData:
         relations = skill_relations()
@@ -1288,24 +1329,6 @@ class _Generator:
         total = sum(w for _, w in skills)
         return sum(w * self.expertise(email, s) for s, w in skills) / total
 
-    def swarm_owner(self, template: TicketTemplate, exclude: Sequence[str] = ()) -> str:
-        """A qualified expert, preferring those who have owned fewer tickets so far."""
-        scored = sorted(
-            (
-                (self.fit(a.email, template.skills), a.email)
-                for a in self.agents
-                if a.email not in exclude
-            ),
-            key=lambda pair: (-pair[0], pair[1]),
-        )
-        qualified = [p for p in scored if p[0] >= SWARM_QUALIFIED[template.complexity]]
-        if len(qualified) < 2:
-            qualified = scored[:3]
-        weights = [(0.01 + fit) / (1 + self.owned.get(email, 0)) ** 1.5 for fit, email in qualified]
-        email = self.rng.choices([e for _, e in qualified], weights=weights)[0]
-        self.owned[email] = self.owned.get(email, 0) + 1
-        return email
-
     def tier_agent(self, tier: int, template: TicketTemplate) -> str:
         """Who pulls the ticket from a tier queue: anyone at that tier, fitting ones more often."""
         pool = [a.email for a in self.agents if a.tier == tier]
@@ -1316,27 +1339,6 @@ class _Generator:
         self.owned[email] = self.owned.get(email, 0) + 1
         return email
 
-    def helper(self, template: TicketTemplate, involved: Sequence[str]) -> tuple[str, str]:
-        """An expert in one of the ticket's skills (often a secondary one) who isn't in yet."""
-        skills = [s for s, _ in template.skills]
-        skill = (
-            skills[0]
-            if len(skills) == 1 or self.rng.random() < 0.4
-            else self.rng.choice(skills[1:])
-        )
-        scored = sorted(
-            (
-                (self.expertise(a.email, skill), a.email)
-                for a in self.agents
-                if a.email not in involved
-            ),
-            key=lambda pair: (-pair[0], pair[1]),
-        )[:5]
-        weights = [0.1 + level / (1 + self.helped.get(email, 0)) for level, email in scored]
-        email = self.rng.choices([e for _, e in scored], weights=weights)[0]
-        self.helped[email] = self.helped.get(email, 0) + 1
-        return email, skill
-
     def level(self, email: str, skill: str, *, direct: bool = False) -> int:
         """The agent's proficiency in ``skill``; without a profile row, what neighbours give
         (``direct``: 0 instead)."""
@@ -1345,40 +1347,232 @@ class _Generator:
             return row.proficiency
         return 0 if direct else round(self.expertise(email, skill))
 
-    def why(self, email: str, template: TicketTemplate) -> str:
-        """The explanation an assignment carries: the agent's levels in the ticket's skills."""
-        levels = [(s, self.level(email, s, direct=True)) for s, _ in template.skills]
-        known = ", ".join(f"{s} {level}/5" for s, level in levels if level > 0)
-        if known:
-            return f"Best available match: {known}"
-        fit = self.fit(email, template.skills)
-        return f"Closest available match through related skills (fit {fit:.1f}/5)"
-
     # --------------------------------------------------------------------------- tickets
 
     def _tickets(self) -> tuple[TicketSpec, ...]:
-        tickets: list[TicketSpec] = []
-        incident_count = sum(n for _, _, n, _ in INCIDENTS)
+        plans: list[_Plan] = []
         for key, days, n, gap in INCIDENTS:
             template = next(t for t in TEMPLATES if t.key == key)
             start = self.now - timedelta(days=days)
             for i in range(n):
                 mode = (Mode.SWARM, Mode.TIERED)[i % 2]
                 created = start + timedelta(minutes=i * gap + self.rng.uniform(0, gap / 2))
-                tickets.append(self._historical(template, mode, created.replace(microsecond=0)))
+                opening = self._opening(template)
+                plans.append(_Plan(template, opening, mode, created.replace(microsecond=0)))
+        incident_count = len(plans)
         regular = [self._template() for _ in range(HISTORICAL_TICKETS - incident_count)]
         openings = [self._opening(template) for template in regular]
         modes = self._arms(regular, openings)
         for template, opening, mode in zip(regular, openings, modes, strict=True):
-            tickets.append(self._historical(template, mode, None, opening))
+            plans.append(_Plan(template, opening, mode, None))
         for i in range(OPEN_TICKETS):
             mode = (Mode.SWARM, Mode.TIERED)[i % 2]
-            if i < 2 * OPEN_AT_VENDOR and mode == Mode.TIERED:
-                # So that the vendor panel has a live case to show.
-                tickets.append(self._open(self._template(vendors=True), mode, at_vendor=True))
+            # So that the vendor panel has a live case to show.
+            at_vendor = i < 2 * OPEN_AT_VENDOR and mode == Mode.TIERED
+            template = self._template(vendors=at_vendor)
+            plans.append(_Plan(template, self._opening(template), mode, None, True, at_vendor))
+        runs = self._simulate(plans)
+        tickets = []
+        for index, plan in enumerate(plans):
+            story = _Story(plan.mode.value, self.keys, priority=plan.opening.priority)
+            story.created(plan.opening.requester, plan.opening.case.subject, plan.opening.priority)
+            story.skills_set(plan.template.skills)
+            if plan.mode == Mode.SWARM:
+                self._replay(story, runs[index], plan.opening)
             else:
-                tickets.append(self._open(self._template(), mode))
+                self._tiered(story, plan.template, plan.opening, vendor=plan.at_vendor)
+            if plan.open:
+                tickets.append(self._open(plan, story))
+            else:
+                tickets.append(self._historical(plan, story))
         return tuple(sorted(tickets, key=lambda t: t.created_at))
+
+    def _simulate(self, plans: list[_Plan]) -> dict[int, tuple[EventRow, ...]]:
+        """Run every swarm ticket through the simulator (``simulated.simulate_swarm``): the
+        production ``SwarmPolicy`` decides who owns it and whom they invite, and the work each
+        needs (``WORK`` by complexity, at level-3 speed) decides when it is resolved.
+
+        A history ticket without a fixed moment arrives anywhere in the window that leaves it
+        three days before now; an open one arrives in the last days (where it is placed in
+        the end is ``_open``'s choice: a cut of its life). Returns the rows by plan index.
+        """
+        start = self.now - timedelta(days=HISTORY_DAYS)
+        window = (HISTORY_DAYS - 3) * 86400.0
+        arrivals: list[DemoArrival] = []
+        indices: list[int] = []
+        for index, plan in enumerate(plans):
+            if plan.mode != Mode.SWARM:
+                continue
+            if plan.open:
+                at = window + self.rng.uniform(0, 2 * 86400.0)
+            elif plan.created is not None:
+                at = (plan.created - start).total_seconds()
+            else:
+                at = float(round(self.rng.uniform(3600.0, window)))
+            pace = PACE[plan.opening.priority]
+            work = self.minutes(*WORK[plan.template.complexity]) * min(pace, 1.0) / 60
+            priority: Any = plan.opening.priority  # one of P1–P4, drawn from ``Priority``
+            arrivals.append(DemoArrival(at, priority, plan.template.skills, work))
+            indices.append(index)
+            if not plan.open and plan.created is None:
+                plans[index] = replace(plan, created=start + timedelta(seconds=at))
+        agents = [
+            DemoAgent(
+                a.email,
+                a.name,
+                a.tier or 1,
+                a.capacity,
+                {s: row.proficiency for s, row in self.skills[a.email].items()},
+                frozenset(s for s, row in self.skills[a.email].items() if row.wants_to_learn),
+            )
+            for a in self.agents
+        ]
+        run = simulate_swarm(start, agents, arrivals, seed=self.rng.getrandbits(32))
+        self.simulated_emails = run.agent_email
+        return dict(zip(indices, run.rows, strict=True))
+
+    def _replay(self, story: _Story, rows: Sequence[EventRow], opening: _Opening) -> None:
+        """The simulated life of a swarm ticket, written as the live service writes it, with
+        the demo's words: who routing assigned and why, the helpers the owner invited (their
+        note and reason), who accepted or declined, what was said in the swarm once they were
+        in, an owner handing on (``unassigned``, then routing again; the new owner leaves the
+        swarm as a helper with ``became_owner`` when they were in it, and the previous owner,
+        writing what they tried, joins it ``via: message``), and the resolution.
+
+        Every row is placed at its simulated moment (whole seconds from the ``created`` row),
+        or a second after the event before it; talk between two rows fits before the next.
+        """
+        if not rows or rows[0]["type"] != EventType.CREATED:
+            raise ValueError("a simulated ticket starts with created")
+        base: datetime = rows[0]["at"]
+
+        def offset(row: EventRow) -> timedelta:
+            return timedelta(seconds=round((row["at"] - base).total_seconds()))
+
+        def email(agent_id: Any) -> str:
+            return self.simulated_emails[int(agent_id)]
+
+        invitations: dict[int, _Invitation] = {}
+        handed_on: str | None = None
+        case = opening.case
+        for n, row in enumerate(rows):
+            kind, data = row["type"], row["data"]
+            until = offset(rows[n + 1]) if n + 1 < len(rows) else None
+            story.t = max(story.t, offset(row))
+            if kind in (EventType.CREATED, EventType.SKILLS_SET, EventType.STATUS_CHANGED):
+                continue  # written above with the demo's content; ``assign`` opens the ticket
+            if kind == EventType.QUEUED:
+                story.emit(EventType.QUEUED, None, tier=None, why=data.get("why"), policy="swarm")
+            elif kind == EventType.ASSIGNED:
+                actor = None if row["actor_id"] is None else email(row["actor_id"])
+                story.assign(email(data["agent_id"]), AssignedBy(data["by"]), actor, data["why"])
+                if handed_on is not None:
+                    # The previous owner tells the new one what they tried: writing is acting.
+                    self._talk(story, [(handed_on, self.rng.choice(HANDOVER_LINES))], until)
+                    if until is None or until - story.t > timedelta(minutes=12):
+                        story.wait(self.minutes(1, 10))
+                        story.leave(handed_on)
+                    handed_on = None
+            elif kind == EventType.UNASSIGNED:
+                handed_on = email(data["previous_owner_id"])
+                story.release(handed_on, data.get("reason"))
+            elif kind == EventType.HELPER_INVITED:
+                invitee = email(data["agent_id"])
+                answer = next(
+                    (
+                        r
+                        for r in rows[n + 1 :]
+                        if r["data"].get("invitation_id") == data["invitation_id"]
+                        and r["type"] != EventType.HELPER_INVITED
+                    ),
+                    None,
+                )
+                if answer is None:
+                    # Routing suggested someone who never got to answer (the ticket was
+                    # resolved first): the owner did not send that invitation.
+                    continue
+                # The owner sends the invitation routing suggested; it is answered inside the
+                # live expiry, so it went out at most 14 minutes before the answer.
+                story.t = max(story.t, offset(answer) - timedelta(minutes=14))
+                owner = story.owner
+                assert owner is not None
+                invitations[data["invitation_id"]] = self._invite(story, owner, invitee, case)
+            elif kind == EventType.INVITATION_DECLINED:
+                story.answer(invitations[data["invitation_id"]], False, data.get("reason"))
+            elif kind == EventType.HELPER_JOINED:
+                invitation = invitations[data["invitation_id"]]
+                story.answer(invitation, True)
+                owner = story.owner
+                assert owner is not None
+                helper = invitation.invitee
+                lines = [
+                    (owner, self.fill(self.rng.choice(OWNER_OPENERS))),
+                    (helper, self.rng.choice(HELPER_LINES).format(cause=case.cause)),
+                    (owner, self.rng.choice(OWNER_REPLIES)),
+                ]
+                self._talk(story, lines, until)
+            elif kind == EventType.HELPER_LEFT:
+                continue  # became_owner with the assignment, resolved with the resolution
+            elif kind == EventType.RESOLVED:
+                owner = story.owner
+                assert owner is not None
+                story.resolve(owner, case.resolution)
+            else:
+                raise ValueError(f"the demo's swarm arm does not write {kind!r}")
+        if story.status != Status.RESOLVED:
+            raise ValueError("a simulated demo ticket was not resolved before the run ended")
+
+    def _talk(
+        self, story: _Story, lines: Sequence[tuple[str, str]], until: timedelta | None
+    ) -> None:
+        """Messages a few minutes apart, the last before ``until`` (the next simulated event)
+        where there is room; someone without a stint who writes joins the swarm by it."""
+        for n, (author, body) in enumerate(lines):
+            gap = timedelta(seconds=round(self.minutes(0.5, 6) * 60))
+            latest = None if until is None else until - timedelta(seconds=len(lines) - n)
+            story.t = story.t + gap if latest is None else max(story.t, min(story.t + gap, latest))
+            if any(s.user == author and s.left is None for s in story.stints):
+                story.say(author, body)
+            else:
+                story.write_in(author, body)
+
+    def _invite(self, story: _Story, owner: str, helper: str, case: Case) -> _Invitation:
+        """The invitation's words: the ticket's skill the helper knows best."""
+        template = self.case_template[case.subject]
+        skill = max((s for s, _ in template.skills), key=lambda s: self.level(helper, s))
+        note = self.rng.choice(INVITE_NOTES).format(skill=skill)
+        reason = self.rng.choice(INVITE_REASONS).format(
+            skill=skill, level=self.level(helper, skill)
+        )
+        return story.invite(owner, helper, note, reason)
+
+    def _historical(self, plan: _Plan, story: _Story) -> TicketSpec:
+        """A ticket that ran its course: resolved, and closed when enough time has passed.
+
+        A swarm ticket's moment is the simulator's; a tiered one is placed anywhere in the
+        window that leaves room for its whole story before now.
+        """
+        opening, created = plan.opening, plan.created
+        margin = timedelta(minutes=10)
+        room = None if created is None else self.now - margin - created
+        if self.rng.random() < REOPEN_RATE and (room is None or story.t + timedelta(days=4) < room):
+            self._reopen(story, opening)
+        _rate(story, opening, self.rng, room)
+        if created is None:
+            # Anywhere in the window that leaves room for the whole story before now.
+            shortest = (story.t + margin).total_seconds()
+            longest = max(shortest, HISTORY_DAYS * 86400.0)
+            created = self.now - timedelta(seconds=round(self.rng.uniform(shortest, longest)))
+        # The requester confirms within a day or two, or the system closes it after five.
+        by_requester = self.rng.random() < 0.6
+        delay = self.minutes(120, 2880) if by_requester else 5 * 1440 + self.rng.uniform(0, 60)
+        if created + story.t + timedelta(minutes=delay) < self.now - margin:
+            story.wait(delay)
+            story.close(opening.requester if by_requester else None)
+        skills = self._explained(plan.template, opening)
+        return story.materialise(
+            created_at=created, cut=None, now=self.now, opening=opening, skills=skills
+        )
 
     def _arms(
         self, templates: Sequence[TicketTemplate], openings: Sequence[_Opening]
@@ -1407,45 +1601,14 @@ class _Generator:
         body = f"{self.fill(case.body)}\n\n{self.rng.choice(SIGN_OFFS)},\n{first_name}"
         return _Opening(requester, priority, case, body)
 
-    def _historical(
-        self,
-        template: TicketTemplate,
-        mode: Mode,
-        created: datetime | None,
-        opening: _Opening | None = None,
-    ) -> TicketSpec:
-        """A ticket that ran its course: resolved, and closed when enough time has passed."""
-        opening = opening or self._opening(template)
-        story = self._story(template, mode, opening)
-        if self.rng.random() < REOPEN_RATE:
-            self._reopen(story, opening)
-        margin = timedelta(minutes=10)
-        _rate(story, opening, self.rng, None if created is None else self.now - margin - created)
-        if created is None:
-            # Anywhere in the window that leaves room for the whole story before now.
-            shortest = (story.t + margin).total_seconds()
-            longest = max(shortest, HISTORY_DAYS * 86400.0)
-            created = self.now - timedelta(seconds=round(self.rng.uniform(shortest, longest)))
-        # The requester confirms within a day or two, or the system closes it after five.
-        by_requester = self.rng.random() < 0.6
-        delay = self.minutes(120, 2880) if by_requester else 5 * 1440 + self.rng.uniform(0, 60)
-        if created + story.t + timedelta(minutes=delay) < self.now - margin:
-            story.wait(delay)
-            story.close(opening.requester if by_requester else None)
-        skills = self._explained(template, opening)
-        return story.materialise(
-            created_at=created, cut=None, now=self.now, opening=opening, skills=skills
-        )
-
-    def _open(self, template: TicketTemplate, mode: Mode, *, at_vendor: bool = False) -> TicketSpec:
+    def _open(self, plan: _Plan, story: _Story) -> TicketSpec:
         """A ticket still being worked: its story cut between two steps before resolution.
 
         The ticket is placed so that the cut is still ahead of ``now``: what the next step
         does (an escalation by time, say) has not happened yet, and no clock of the ticket has
         run out without the history showing what its running out did.
         """
-        opening = self._opening(template)
-        story = self._story(template, mode, opening, vendor=at_vendor)
+        template, opening, mode, at_vendor = plan.template, plan.opening, plan.mode, plan.at_vendor
         starts = story.step_starts()
         resolved = next(e.offset for e in story.events if e.type == EventType.RESOLVED)
         assigned = next(e.offset for e in story.events if e.type == EventType.ASSIGNED)
@@ -1454,7 +1617,8 @@ class _Generator:
             vendor = [e.offset for e in story.events if e.type.startswith("vendor_")]
             moment = vendor[0] + (vendor[-1] - vendor[0]) * self.rng.uniform(0.05, 0.95)
         elif mode == Mode.SWARM:
-            # Routing assigns a swarm ticket as it opens, so one is seen owned or not at all.
+            # Routing assigns a swarm ticket as it opens, so one is seen owned or not at all
+            # (the simulated run's own moments; where it falls in the window is this cut's).
             moment = assigned + (resolved - assigned) * self.rng.uniform(0.02, 0.98)
         elif self.rng.random() < 0.25:
             # Just arrived: nobody has acted on it yet.
@@ -1464,6 +1628,15 @@ class _Generator:
             # so long waits (tier queues, vendors, pending) show up as often as they last.
             moment = resolved * self.rng.uniform(0.02, 0.98)
         cut = next(start for start in starts if start > moment)
+        # Never leave a helper in the swarm who has not written yet: a stint is begun by acting,
+        # and the demo shows each helper's contribution.
+        for stint in story.stints:
+            wrote = [at for at, _, author, _, _ in story.messages if author == stint.user]
+            # (A stint begun by writing starts a second after its message.)
+            first = min((at for at in wrote if at >= stint.joined - _SECOND), default=None)
+            if stint.role == "helper" and stint.joined < cut and (first is None or first >= cut):
+                cut = stint.joined
+                moment = min(moment, cut - _SECOND)
         # Never leave an invitation unanswered: a live one would need an expiry in the future.
         for invitation in story.invitations:
             answered = invitation.responded
@@ -1491,123 +1664,6 @@ class _Generator:
             why = f'mentions "{said}"' if said else f"resembles earlier tickets about {name}"
             explained.append((name, weight, why))
         return tuple(explained)
-
-    def _story(
-        self, template: TicketTemplate, mode: Mode, opening: _Opening, *, vendor: bool = False
-    ) -> _Story:
-        story = _Story(mode.value, self.keys, priority=opening.priority)
-        story.created(opening.requester, opening.case.subject, opening.priority)
-        story.skills_set(template.skills)
-        if mode == Mode.SWARM:
-            self._swarm(story, template, opening)
-        else:
-            self._tiered(story, template, opening, vendor=vendor)
-        return story
-
-    def _swarm(self, story: _Story, template: TicketTemplate, opening: _Opening) -> None:
-        """Policy assignment to an expert; helpers for harder tickets; resolution by the owner.
-
-        Nobody queues and nobody re-reads: the expert gets to it once free (``SWARM_PICKUP``),
-        and every helper pulled in shortens the work that is left (``HELPER_SPEEDUP``).
-        """
-        pace = PACE[opening.priority]
-        complexity = template.complexity
-        story.wait(self.minutes(0.02, 0.1))  # routing runs as the ticket opens
-        owner = self.swarm_owner(template)
-        story.assign(owner, AssignedBy.POLICY, None, self.why(owner, template))
-        story.wait(self.minutes(*SWARM_PICKUP) * pace)
-        work = self.minutes(*WORK[complexity]) * min(pace, 1.0)
-        involved = [owner]
-        if self.rng.random() < SWARM_HANDOVER[complexity]:
-            # The owner sees early that a colleague is the better fit and hands it over; as
-            # live, they stay on as a helper, say what they tried, and leave.
-            story.wait(self.minutes(10, 90) * pace)
-            new_owner = self.swarm_owner(template, exclude=[owner])
-            why = self.why(new_owner, template).replace("Best available match", "Better fit")
-            story.assign(new_owner, AssignedBy.MANUAL, owner, why)
-            story.join(owner, owner, "was_owner", same_step=True)
-            story.wait(self.minutes(0.5, 3))
-            story.say(owner, self.rng.choice(HANDOVER_LINES))
-            story.wait(self.minutes(1, 10))
-            story.leave(owner)
-            involved.append(new_owner)
-            owner = new_owner
-        story.wait(work * 0.3)
-        n_helpers = self.rng.choices((0, 1, 2), weights=SWARM_HELPERS[complexity])[0]
-        for _ in range(n_helpers):
-            self._swarm_helper(story, template, opening.case, owner, involved, pace)
-            story.wait(self.minutes(2, 20) * pace)
-        if self.rng.random() < 0.15:
-            self._wait_on_requester(story, opening, owner, note=False)
-        story.wait(work * 0.7 * (1 - HELPER_SPEEDUP) ** n_helpers)
-        story.resolve(owner, opening.case.resolution)
-
-    def _swarm_helper(
-        self,
-        story: _Story,
-        template: TicketTemplate,
-        case: Case,
-        owner: str,
-        involved: list[str],
-        pace: float,
-    ) -> None:
-        """One helper's stint, begun by something they or the owner did: an accepted
-        invitation, an accepted offer of help after a raised hand, or a message of their own.
-        """
-        helper, skill = self.helper(template, involved)
-        involved.append(helper)
-        story.wait(self.minutes(2, 40) * pace)
-        cause = self.rng.choices(("invitation", "offer", "message"), weights=(70, 20, 10))[0]
-        if cause == "message":
-            # A colleague who saw the ticket drops in with what they know: writing is acting.
-            story.join(helper, helper, "message")
-            story.say(
-                helper, self.rng.choice(DROP_IN_LINES).format(cause=case.cause), same_step=True
-            )
-            story.wait(self.minutes(2, 30) * max(pace, 0.3))
-            story.say(owner, self.rng.choice(OWNER_REPLIES))
-        else:
-            if cause == "invitation":
-                invitation = self._invite(story, owner, helper, skill)
-                story.wait(self.minutes(1, 12))
-                if self.rng.random() < 0.12:
-                    story.answer(invitation, accepted=False)
-                    helper, skill = self.helper(template, involved)
-                    involved.append(helper)
-                    story.wait(self.minutes(1, 5))
-                    invitation = self._invite(story, owner, helper, skill)
-                    story.wait(self.minutes(1, 12))
-                story.answer(invitation, accepted=True)
-            else:
-                story.emit(
-                    EventType.HAND_RAISED,
-                    owner,
-                    note=self.rng.choice(HAND_RAISE_NOTES).format(skill=skill),
-                )
-                story.wait(self.minutes(1, 15))
-                story.emit(EventType.HELP_OFFERED, helper, agent_id=UserRef(helper))
-                story.wait(self.minutes(0.5, 5))
-                story.join(helper, owner, "offer")
-            story.wait(self.minutes(0.5, 3))
-            story.say(owner, self.fill(self.rng.choice(OWNER_OPENERS)))
-            story.wait(self.minutes(1, 15))
-            story.say(helper, self.rng.choice(HELPER_LINES).format(cause=case.cause))
-            story.wait(self.minutes(2, 30) * max(pace, 0.3))
-            story.say(owner, self.rng.choice(OWNER_REPLIES))
-        if self.rng.random() < 0.3:
-            story.wait(self.minutes(2, 20))
-            story.say(helper, f"Fix: {case.resolution}", MessageKind.SOLUTION)
-        if self.rng.random() < 0.8:
-            story.wait(self.minutes(1, 30) * max(pace, 0.3))
-            story.leave(helper)
-        # Otherwise the helper stays until the owner resolves it (helper_left, "resolved").
-
-    def _invite(self, story: _Story, owner: str, helper: str, skill: str) -> _Invitation:
-        note = self.rng.choice(INVITE_NOTES).format(skill=skill)
-        reason = self.rng.choice(INVITE_REASONS).format(
-            skill=skill, level=self.level(helper, skill)
-        )
-        return story.invite(owner, helper, note, reason)
 
     def _wait_on_requester(
         self, story: _Story, opening: _Opening, owner: str, *, note: bool

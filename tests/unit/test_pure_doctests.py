@@ -28,6 +28,8 @@ def modules() -> list[str]:
         ]
     # The simulator's pure modules by name: the package also holds the importers' database code.
     names += [f"swarm.simulation.{name}" for name in ("scenario", "workload", "model", "runner")]
+    # The demo desk as a scenario: pure, though its package also writes the demo's rows.
+    names.append("swarm.demo.simulated")
     return sorted(names)
 
 
