@@ -21,6 +21,8 @@ from swarm.accounts.sessions import COOKIE_KEY, user_for_session
 from swarm.clock import Clock, SystemClock
 from swarm.config import PROJECT_ROOT, Config, load_config
 from swarm.db import make_engine, make_session_factory
+from swarm.dispatch.background import background_runner
+from swarm.dispatch.inference import InfererCache
 from swarm.dispatch.service import RoutingCaches
 from swarm.inputs import MAX_ID, BadJSON, CheckedJSON, IdConverter, ascii_int
 from swarm.models import User
@@ -104,7 +106,8 @@ def create_app(
             clock=clock or SystemClock(),
             notifier=NullNotifier(),
             limits=RateLimits(config.ratelimit_storage_url, config.ratelimit_namespace),
-            routing=RoutingCaches(),
+            # The skill model trains beside the request path, never on it.
+            routing=RoutingCaches(inference=InfererCache(background_runner())),
         ),
     )
     _init_login(app)

@@ -23,7 +23,13 @@ def healthz() -> Any:
 
 @health.get("/readyz")
 def readyz() -> Any:
-    """The database answers and its schema is at the newest migration."""
+    """The database answers and its schema is at the newest migration.
+
+    ``inference`` says how this process's skill model stands (``ok``, ``training``, or
+    ``degraded`` when the last training failed and the previous model — or names and aliases
+    alone — still serves). A degraded model still routes, so the answer stays 200 and the top
+    ``status`` reads ``degraded``.
+    """
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     try:
         with runtime().engine.connect() as conn:
@@ -33,4 +39,6 @@ def readyz() -> Any:
         return {"status": "unavailable", "database": f"unreachable: {type(exc).__name__}"}, 503
     if current != head:
         return {"status": "unavailable", "database": "ok", "migration": current, "head": head}, 503
-    return {"status": "ok", "database": "ok", "migration": current}
+    inference = runtime().routing.inference.status()
+    status = "degraded" if inference["status"] == "degraded" else "ok"
+    return {"status": status, "database": "ok", "migration": current, "inference": inference}
