@@ -277,7 +277,7 @@ class RoutingService:
 
         Returns at once with a background runner; the model swaps in when it is trained.
         """
-        self.caches.inference.inferer(self.session, self._org(self.clock.now()).skills)
+        self.caches.inference.inferer(self.session, self.caches.org.graph(self.session))
 
     def set_skills(self, actor: User, ticket_id: int, skills: list[tuple[int, float]]) -> Ticket:
         """A person corrects the ticket's skills; the correction trains later inferences."""

@@ -331,3 +331,25 @@ def test_before_the_first_model_names_and_aliases_route(routing, org, runner, tr
     assert "mentions" in ticket.skills[0].why
     assert served(routing).model is None and trainer.calls == 0
     assert routing.caches.inference.status()["model"] == "names and aliases only"
+
+
+def test_warming_schedules_the_first_training_and_routes_meanwhile(
+    routing, org, runner, trainer, db
+):
+    jam = open_ticket(routing, org, "Tray 2 shows paper jam", "Cannot print invoices")
+    routing.set_skills(org["pia"], jam.id, [(org["printing"].id, 1.0)])
+    fresh = RoutingService(
+        db, routing.clock, routing.tickets.notifier, RoutingCaches(inference=InfererCache(runner))
+    )
+    runner.jobs.clear()
+    fresh.warm_inference()
+    assert len(runner.jobs) == 1 and fresh.caches.inference.status()["status"] == "training"
+    runner.run()
+    assert fresh.caches.inference.status() | {"trained_at": None} == {
+        "status": "ok",
+        "model": "trained",
+        "examples": 1,
+        "trained_at": None,
+        "training": False,
+        "error": None,
+    }
