@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from swarm.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 from swarm.accounts.sessions import end_sessions
@@ -181,7 +181,14 @@ def token_for(session: Session, token: str, now: datetime) -> ApiToken | None:
     """The unrevoked token row of an active owner, or None (sockets remember its id)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
+    # The owner in the same query: its lazy load was a second round trip on every socket
+    # connect and every API request with a token (py-spy, bench/README.md).
+    query = (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _token_hash(token))
+    )
+    row = session.scalars(query).unique().first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
     # Record use at most once a minute: a write on every call would serialise readers. And

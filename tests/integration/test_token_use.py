@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, event, select, text
 
 from swarm.accounts.service import TOKEN_USE_SECONDS, issue_token, token_for
 from swarm.clock import FakeClock
@@ -63,3 +63,25 @@ def test_a_connection_does_not_wait_while_another_records_the_use(pg_engine: Eng
             assert row is not None and row.id == token_id
         other.rollback()
     assert last_used(pg_engine, token_id) is None  # the holder's turn to write it, not ours
+
+
+def test_a_recently_used_token_costs_one_query(sqlite_file_engine: Engine) -> None:
+    clock = FakeClock(START)
+    _token_id, token = a_token(sqlite_file_engine, clock)
+    factory = make_session_factory(sqlite_file_engine)
+    with factory() as session:
+        token_for(session, token, clock.now())
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(sqlite_file_engine, "before_cursor_execute", count)
+    try:
+        with factory() as session:
+            row = token_for(session, token, clock.now())
+            assert row is not None and row.user.active
+    finally:
+        event.remove(sqlite_file_engine, "before_cursor_execute", count)
+    selects = [s for s in statements if s.startswith("SELECT")]
+    assert len(selects) == 1, statements
