@@ -115,7 +115,8 @@ def wait_ready(url: str, proc: subprocess.Popen[Any], seconds: float = 20.0) -> 
 @contextlib.contextmanager
 def node_reference() -> Iterator[str]:
     with started(
-        ["node", str(NODE_DIR / "reference_server.js"), "--port", "0"],
+        # Port 0 lets the server pick, unless --ports names a range to keep to.
+        ["node", str(NODE_DIR / "reference_server.js"), "--port", str(free_port() if PORTS else 0)],
         stdout=subprocess.PIPE,
         text=True,
     ) as proc:
