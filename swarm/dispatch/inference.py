@@ -135,6 +135,8 @@ class InfererCache:
         # Guards the scheduling state below; never held while reading or training.
         self._lock = threading.Lock()
         self._model: Model | None = None
+        # The last graph asked about and its taxonomy key (the snapshot keeps one graph a while).
+        self._taxonomy: tuple[SkillGraph, tuple[Any, ...]] | None = None
         # The serving model's text model over the caller's taxonomy, or names and aliases alone.
         self._view: tuple[tuple[Any, ...], Model | None, SkillInferer] | None = None
         # The newest key asked for, its graph, and where to read the examples: the caller's
@@ -151,7 +153,12 @@ class InfererCache:
         Costs one aggregate query when nothing changed; when something did, schedules a
         training and returns at once.
         """
-        taxonomy = taxonomy_key(graph)
+        last = self._taxonomy
+        if last is not None and last[0] is graph:
+            taxonomy = last[1]
+        else:
+            taxonomy = taxonomy_key(graph)
+            self._taxonomy = (graph, taxonomy)
         key = (taxonomy, labelled_stamp(session))
         model = self._model
         if model is None or model.key != key:
@@ -196,8 +203,11 @@ class InfererCache:
         with self._lock:
             self._wanted = (key, graph, source)
             failure = self._failure
-            recent = failure is not None and time.monotonic() - failure.monotonic < RETRY_SECONDS
-            if recent and failure is not None and failure.key == key:
+            if (
+                failure is not None
+                and failure.key == key
+                and time.monotonic() - failure.monotonic < RETRY_SECONDS
+            ):
                 return
             if self._running:
                 return  # the running training looks at _wanted again when it ends
@@ -211,7 +221,12 @@ class InfererCache:
                 assert self._wanted is not None
                 key, graph, source = self._wanted
                 self.trainings += 1
-            self._train_one(key, graph, source)
+            try:
+                self._train_one(key, graph, source)
+            except BaseException:  # a killed greenlet or thread: let the next call start again
+                with self._lock:
+                    self._running = False
+                raise
             with self._lock:
                 model, failure = self._model, self._failure
                 done = (model is not None and model.key == self._wanted[0]) or (
