@@ -175,7 +175,10 @@ class InfererCache:
         state = "degraded" if failure is not None else "training" if self._running else "ok"
         return {
             "status": state,
-            "model": "trained" if model is not None else "names and aliases only",
+            # Fewer than two labelled skills teach nothing: names and aliases alone, trained or not.
+            "model": "trained"
+            if model is not None and model.inferer.model is not None
+            else "names and aliases only",
             "examples": model.examples if model else 0,
             "trained_at": model.trained_at.isoformat() if model else None,
             "training": self._running,

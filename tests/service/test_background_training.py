@@ -338,6 +338,8 @@ def test_warming_schedules_the_first_training_and_routes_meanwhile(
 ):
     jam = open_ticket(routing, org, "Tray 2 shows paper jam", "Cannot print invoices")
     routing.set_skills(org["pia"], jam.id, [(org["printing"].id, 1.0)])
+    site = open_ticket(routing, org, "Intranet site not found", "name does not resolve")
+    routing.set_skills(org["dan"], site.id, [(org["dns"].id, 1.0)])
     fresh = RoutingService(
         db, routing.clock, routing.tickets.notifier, RoutingCaches(inference=InfererCache(runner))
     )
@@ -348,7 +350,7 @@ def test_warming_schedules_the_first_training_and_routes_meanwhile(
     assert fresh.caches.inference.status() | {"trained_at": None} == {
         "status": "ok",
         "model": "trained",
-        "examples": 1,
+        "examples": 2,
         "trained_at": None,
         "training": False,
         "error": None,
