@@ -103,3 +103,25 @@ def test_readyz_says_when_the_skill_model_failed_to_train(tmp_path: Path, clock,
     assert ready.json["inference"]["error"] == "RuntimeError: out of memory"
     assert ready.json["inference"]["model"] == "names and aliases only"
     rt.engine.dispose()
+
+
+def test_readyz_finds_the_migration_head_once(tmp_path: Path, clock, monkeypatch):
+    import swarm.web.health as health
+
+    config = make_config(tmp_path)
+    upgrade(config.database_url)
+    app = create_app(config, clock=clock)
+    reads = []
+    real = health.ScriptDirectory.from_config
+
+    def counted(*args: object) -> object:
+        reads.append(args)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(health.ScriptDirectory, "from_config", counted)
+    health.migration_head.cache_clear()
+    client = app.test_client()
+    assert [client.get("/readyz").status_code for _ in range(3)] == [200, 200, 200]
+    assert len(reads) == 1
+    health.migration_head.cache_clear()
+    app.extensions["swarm"].engine.dispose()
