@@ -50,11 +50,26 @@ def log(message: str) -> None:
     print(f"[fanout] {message}", file=sys.stderr, flush=True)
 
 
+#: ``--ports LO-HI``: take ports only from this range (machines where several people run
+#: servers each keep to their own); None means any free port the kernel hands out.
+PORTS: range | None = None
+_handed: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    for candidate in PORTS or (0,):
+        if candidate in _handed:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", candidate))
+            except OSError:
+                continue
+            port: int = s.getsockname()[1]
+            if PORTS is not None:
+                _handed.add(port)  # not handed twice before its server binds it
+            return port
+    raise SystemExit(f"no free port in {PORTS}")
 
 
 def stop(proc: subprocess.Popen[Any]) -> None:
@@ -100,7 +115,8 @@ def wait_ready(url: str, proc: subprocess.Popen[Any], seconds: float = 20.0) -> 
 @contextlib.contextmanager
 def node_reference() -> Iterator[str]:
     with started(
-        ["node", str(NODE_DIR / "reference_server.js"), "--port", "0"],
+        # Port 0 lets the server pick, unless --ports names a range to keep to.
+        ["node", str(NODE_DIR / "reference_server.js"), "--port", str(free_port() if PORTS else 0)],
         stdout=subprocess.PIPE,
         text=True,
     ) as proc:
@@ -266,6 +282,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cookie", help="Cookie header for --target")
     parser.add_argument("--origin", help="Origin header for --target")
     parser.add_argument("--room-ids", help="rooms (ticket ids) on --target, e.g. 1-202")
+    parser.add_argument("--ports", help="take server ports only from LO-HI, e.g. 5300-5349")
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--fanout-runs", type=int, default=3, help="report the median of N runs")
@@ -282,6 +299,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--matrix measures the stand-in; drop --target")
     if args.processes < 1 or (args.processes > 1 and not (args.swarm and args.message_queue)):
         parser.error("--processes N > 1 needs --swarm and --message-queue redis://…")
+    if args.ports:
+        global PORTS
+        low, _, high = args.ports.partition("-")
+        PORTS = range(int(low), int(high or low) + 1)
     return args
 
 

@@ -28,6 +28,8 @@ from swarm.db import (
     make_engine,
     make_session_factory,
 )
+from swarm.dispatch.background import background_runner
+from swarm.dispatch.inference import InfererCache
 from swarm.dispatch.service import RoutingCaches
 from swarm.inputs import MAX_ID, BadJSON, CheckedJSON, IdConverter, ascii_int
 from swarm.models import User
@@ -111,7 +113,8 @@ def create_app(
             clock=clock or SystemClock(),
             notifier=NullNotifier(),
             limits=RateLimits(config.ratelimit_storage_url, config.ratelimit_namespace),
-            routing=RoutingCaches(),
+            # The skill model trains beside the request path, never on it.
+            routing=RoutingCaches(inference=InfererCache(background_runner())),
         ),
     )
     _init_login(app)

@@ -215,6 +215,7 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
     host = host or config.host
     port = port or config.port
     app = create_app(config)
+    _warm_inference(app.extensions["swarm"])
     if sweeper:
         start_sweeper_thread(app.extensions["swarm"], config.sweep_seconds)
     if worker:
@@ -264,6 +265,20 @@ def worker(once: bool) -> None:
         run_worker(runtime.sessions, runtime.clock, config.worker_seconds, threading.Event())
     except KeyboardInterrupt:
         click.echo("Worker stopped.")
+
+
+def _warm_inference(runtime: Any) -> None:
+    """Start training the skill model before listening (in the background: under gevent it
+    runs once the server's loop does); without a database yet, the first ticket starts it."""
+    from swarm.dispatch.service import RoutingService
+
+    try:
+        with runtime.sessions() as session:
+            routing = RoutingService(session, runtime.clock, runtime.notifier, runtime.routing)
+            routing.warm_inference()
+    except Exception as exc:  # an unmigrated or unreachable database must not stop `serve`
+        name = type(exc).__name__
+        click.echo(f"Skill model not trained at start ({name}); the first ticket will.")
 
 
 @cli.command("sweeper", help="Fire routing deadlines every SWARM_SWEEP_SECONDS, until stopped.")

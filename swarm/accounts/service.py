@@ -12,10 +12,10 @@ import hashlib
 import re
 import secrets
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from swarm.accounts import audit
 from swarm.accounts.audit import AuditAction
@@ -250,16 +250,43 @@ def revoke_token(session: Session, clock: Clock, user: User, token_id: int) -> A
     return row
 
 
+#: A token's ``last_used_at`` is written at most this often.
+TOKEN_USE_SECONDS = 60
+
+
 def token_for(session: Session, token: str, now: datetime) -> ApiToken | None:
     """The unrevoked token row of an active owner, or None (sockets remember its id)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
+    # The owner in the same query: its lazy load was a second round trip on every socket
+    # connect and every API request with a token (py-spy, bench/README.md).
+    query = (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .where(ApiToken.token_hash == _token_hash(token))
+    )
+    row = session.scalars(query).unique().first()
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    # Record use at most once a minute: a write on every call would serialise readers.
-    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-        row.last_used_at = now
+    # Record use at most once a minute: a write on every call would serialise readers. And
+    # never wait for it: when many connections arrive with one token at once (1,000 sockets in
+    # bench/fanout.py), each saw the old stamp and queued on the row's lock for a commit of
+    # its own, holding a pooled connection meanwhile, until room joins timed out waiting for
+    # the pool. Now the first claims the row and the others, finding it locked, skip.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > TOKEN_USE_SECONDS:
+        stale = now - timedelta(seconds=TOKEN_USE_SECONDS)
+        claim = (
+            select(ApiToken.id)
+            .where(
+                ApiToken.id == row.id,
+                or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < stale),
+            )
+            .with_for_update(skip_locked=True)
+        )
+        session.execute(
+            update(ApiToken).where(ApiToken.id.in_(claim)).values(last_used_at=now),
+            execution_options={"synchronize_session": False},
+        )
         session.commit()
     return row
 

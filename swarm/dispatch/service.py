@@ -272,6 +272,13 @@ class RoutingService:
         graph = self._org(self.clock.now()).skills
         return self.caches.inference.inferer(self.session, graph).infer(text)
 
+    def warm_inference(self) -> None:
+        """Start the first training of the skill model, so the first tickets find it ready.
+
+        Returns at once with a background runner; the model swaps in when it is trained.
+        """
+        self.caches.inference.inferer(self.session, self.caches.org.graph(self.session))
+
     def set_skills(self, actor: User, ticket_id: int, skills: list[tuple[int, float]]) -> Ticket:
         """A person corrects the ticket's skills; the correction trains later inferences."""
         return self.tickets.set_skills(actor, ticket_id, [(s, w, None) for s, w in skills])
