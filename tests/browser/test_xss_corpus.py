@@ -283,6 +283,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 "POST", "/vendors", {"name": vector, "sla_seconds": 3600, "contact": vector}
             )
 
+        for api in (agent, manager, admin, requester):
+            api.http.close()
         with _browser(chromium) as browser:
             yield {
                 "base": base,

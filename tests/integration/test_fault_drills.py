@@ -90,6 +90,7 @@ def test_a_database_outage_is_503_with_retry_after_saves_nothing_and_heals_itsel
         {"SWARM_DATABASE_URL": proxied, "SWARM_INSTANCE_PATH": str(tmp_path)}, tmp_path
     ).start()
     requester = _api(server.url, org["requester"])
+    browser = requests.Session()  # a person signed in to the pages before the cut
     owner = _socket(server.url, org["owner"], org["ticket_id"])
     try:
         assert requester.post("/api/v1/tickets", json={"subject": "Before", "body": "x"}).ok
@@ -135,6 +136,8 @@ def test_a_database_outage_is_503_with_retry_after_saves_nothing_and_heals_itsel
         assert requests.get(f"{server.url}/readyz", timeout=30).status_code == 200
     finally:
         owner.disconnect()
+        requester.close()
+        browser.close()
         server.stop()
         relay.close()
 
