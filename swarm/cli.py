@@ -18,7 +18,16 @@ from swarm.config import load_config
 
 @click.group(help="Swarm: a support platform built on intelligent swarming.")
 def cli() -> None:
-    pass
+    # Every command logs the same way (swarm/logs.py); what a command prints for its user
+    # still goes to standard output through click.
+    from swarm.config import log_settings
+    from swarm.logs import configure_logging
+
+    try:
+        fmt, level = log_settings()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    configure_logging(fmt, level)
 
 
 @cli.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")
@@ -154,13 +163,11 @@ def serve(host: str | None, port: int | None, sweeper: bool) -> None:
 @cli.command("sweeper", help="Fire routing deadlines every SWARM_SWEEP_SECONDS, until stopped.")
 @click.option("--once", is_flag=True, help="Sweep once and exit (for cron or a test).")
 def sweeper(once: bool) -> None:
-    import logging
     import threading
 
     from swarm.app import create_app
     from swarm.dispatch.sweeper import run_sweeper, sweep_once
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = load_config()
     runtime = create_app(config).extensions["swarm"]
     if once:
@@ -547,12 +554,10 @@ def _metrics_table(report: dict[str, Any]) -> str:
 )
 def run_simulation(run_id: int, progress_json: bool) -> None:
     import json
-    import logging
 
     from swarm.db import make_engine
     from swarm.simulation.runs import execute
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     engine = make_engine(load_config().database_url)
 
     def tell(view: dict[str, Any]) -> None:
