@@ -6,6 +6,7 @@ Every command reads the database from SWARM_DATABASE_URL (SQLite in instance/ by
 from __future__ import annotations
 
 import getpass
+import logging
 import sys
 from datetime import datetime
 from typing import Any
@@ -14,6 +15,8 @@ import click
 
 from swarm.clock import SystemClock
 from swarm.config import load_config
+
+log = logging.getLogger("swarm.cli")
 
 
 @click.group(help="Swarm: a support platform built on intelligent swarming.")
@@ -152,12 +155,13 @@ def serve(host: str | None, port: int | None, sweeper: bool) -> None:
     start_presence_keeper(app, config.presence_seconds)
     server = make_server(app, host, port)
     freeze_garbage()
-    click.echo(f"Swarm is serving on http://{host}:{port}  (Ctrl+C stops it)")
-    sys.stdout.flush()
+    # Logged, not printed: with SWARM_LOG_FORMAT=json a long-running process writes nothing
+    # but JSON lines.
+    log.info("Swarm is serving on http://%s:%s  (Ctrl+C stops it)", host, port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("Stopped.")
+        log.info("Stopped.")
 
 
 @cli.command("sweeper", help="Fire routing deadlines every SWARM_SWEEP_SECONDS, until stopped.")
@@ -173,11 +177,11 @@ def sweeper(once: bool) -> None:
     if once:
         click.echo(f"Fired {sweep_once(runtime)} deadline(s).")
         return
-    click.echo(f"Sweeping every {config.sweep_seconds:g} s (Ctrl+C stops it)")
+    log.info("Sweeping every %g s (Ctrl+C stops it)", config.sweep_seconds)
     try:
         run_sweeper(runtime, config.sweep_seconds, threading.Event())
     except KeyboardInterrupt:
-        click.echo("Sweeper stopped.")
+        log.info("Sweeper stopped.")
 
 
 @cli.command(

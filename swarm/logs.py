@@ -16,6 +16,11 @@ from typing import Any, TextIO
 
 FORMATS = ("text", "json")
 
+#: Libraries whose INFO lines repeat what Swarm logs better: gevent-websocket writes a second
+#: access line per request (without the request id, with the proxy's address), Alembic one line
+#: per plugin each time a migration script directory is read (every /readyz).
+QUIET = {"geventwebsocket.handler": "WARNING", "alembic.runtime.plugins": "WARNING"}
+
 #: Attributes every LogRecord has: anything else on a record was passed in ``extra=``.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
@@ -93,4 +98,6 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> logging.Handler
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(level.upper())
+    for name, quiet in QUIET.items():
+        logging.getLogger(name).setLevel(quiet)
     return handler

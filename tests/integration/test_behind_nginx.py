@@ -249,9 +249,9 @@ def test_ci_fails_without_nginx_where_others_skip(monkeypatch: pytest.MonkeyPatc
 
 
 def server_lines(site: Site) -> list[dict[str, Any]]:
-    """The server's JSON log lines (its log file also holds what ``serve`` prints)."""
-    lines = site.server.log.read_text().splitlines()
-    return [json.loads(line) for line in lines if line.startswith("{")]
+    """Every line the server wrote (standard output and error): with SWARM_LOG_FORMAT=json,
+    each is a JSON object."""
+    return [json.loads(line) for line in site.server.log.read_text().splitlines()]
 
 
 def test_the_login_limit_counts_each_browser_not_the_proxy(site: Site):
@@ -344,3 +344,15 @@ def test_metrics_are_served_to_the_scraper_but_not_through_the_proxy(site: Site)
     with urllib.request.urlopen(request, timeout=30) as direct:  # noqa: S310
         assert direct.status == 200
         assert b"swarm_http_request_duration_seconds_count" in direct.read()
+
+
+def test_the_server_writes_json_lines_only(site: Site):
+    status, headers, _ = site.request("GET", "/healthz", client="127.0.0.6")
+    assert status == 200
+    lines = server_lines(site)
+    loggers = {line["logger"] for line in lines}
+    assert "swarm.cli" in loggers  # "Swarm is serving on …"
+    (access,) = [line for line in lines if line.get("request_id") == headers["x-request-id"]]
+    assert access["logger"] == "swarm.access" and access["remote_addr"] == "127.0.0.6"
+    # gevent-websocket's own access line (the proxy's address, no request id) is not written.
+    assert not any(name.startswith("geventwebsocket") for name in loggers)
