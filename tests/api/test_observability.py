@@ -7,6 +7,7 @@ import json
 import logging
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from swarm.app import create_app
 from swarm.cli import cli
 from swarm.logs import JsonFormatter, TextFormatter, configure_logging
 from swarm.migrate import upgrade
+from swarm.models import TicketDeadline
 from tests.builders import make_agent
 from tests.conftest import make_config
 
@@ -255,3 +257,25 @@ def test_readyz_says_redis_is_ok_when_it_answers(tmp_path: Path, clock, redis_ur
     assert response.status_code == 200
     assert response.json["status"] == "ok" and response.json["redis"] == "ok"
     app.extensions["swarm"].engine.dispose()
+
+
+@pytest.mark.app_config(metrics_token=TOKEN)
+def test_sweeper_lag_is_the_age_of_the_oldest_due_deadline(app, claimed_ticket, db, clock):
+    client = app.test_client()
+
+    def lag() -> float:
+        text = client.get("/metrics", headers=BEARER).text
+        return samples(text)[("swarm_sweeper_lag_seconds", ())]
+
+    assert lag() == 0.0
+    ticket = claimed_ticket("Due soon", "Body")
+    now = clock.now()
+    db.add(
+        TicketDeadline(
+            ticket_id=ticket["id"], kind="retry", due_at=now + timedelta(seconds=60), created_at=now
+        )
+    )
+    db.commit()
+    assert lag() == 0.0  # not due yet
+    clock.advance(seconds=90)
+    assert lag() == pytest.approx(30.0)
