@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,16 +23,6 @@ from tests.conftest import make_config
 
 TOKEN = "metrics-token-for-the-tests"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture
-def root_logging() -> Iterator[None]:
-    """configure_logging changes the root logger: put it back as it was."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    root.handlers[:] = handlers
-    root.setLevel(level)
 
 
 def access_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
@@ -91,7 +80,7 @@ def test_a_guest_links_token_never_reaches_the_log(app, caplog):
     assert "secret" not in JsonFormatter().format(record)
 
 
-def test_json_logs_go_to_stderr_one_object_a_line(root_logging, capsys):
+def test_json_logs_go_to_stderr_one_object_a_line(capsys):
     configure_logging("json", "INFO")
     logging.getLogger("swarm.test").info("hello %s", "there", extra={"request_id": "abc"})
     logging.getLogger("swarm.test").debug("not at INFO")
@@ -100,7 +89,7 @@ def test_json_logs_go_to_stderr_one_object_a_line(root_logging, capsys):
     assert json.loads(lines[0])["request_id"] == "abc"
 
 
-def test_a_cli_command_logs_json_lines_when_asked(root_logging, tmp_path: Path):
+def test_a_cli_command_logs_json_lines_when_asked(tmp_path: Path):
     env = {
         "SWARM_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "SWARM_INSTANCE_PATH": str(tmp_path),
@@ -115,7 +104,7 @@ def test_a_cli_command_logs_json_lines_when_asked(root_logging, tmp_path: Path):
     assert "Database ready" in result.stdout
 
 
-def test_a_bad_log_format_is_a_usage_error(root_logging):
+def test_a_bad_log_format_is_a_usage_error():
     result = CliRunner().invoke(cli, ["init-db"], env={"SWARM_LOG_FORMAT": "xml"})
     assert result.exit_code == 2 and "SWARM_LOG_FORMAT" in result.output
 
@@ -222,10 +211,13 @@ def test_metrics_hold_no_personal_data(app, login, connect, requester, agent, cl
         f'/api/v1/tickets/{ticket["id"]}"',
     ):
         assert personal not in text
-    # Every route label is a rule of the app (or "unmatched"), never a raw path.
-    rules = {rule.rule for rule in app.url_map.iter_rules()} | {"unmatched"}
+    # Route labels are rules, never raw paths: the requests above are counted under their
+    # rules, and no label anywhere on the page (the registry is the process's: other tests'
+    # apps count there too) holds a number as a path segment, an address or a space.
     endpoints = set(re.findall(r'endpoint="([^"]*)"', text))
-    assert endpoints and endpoints <= rules
+    assert {"/api/v1/tickets/<id:ticket_id>", "/guest/<token>", "/api/v1/tickets"} <= endpoints
+    for label in re.findall(r'="([^"]*)"', text):
+        assert not re.search(r"/\d+(/|$)|@|\s", label), label
 
 
 # ------------------------------------------------------------------------------------- /readyz
