@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -36,12 +37,15 @@ from swarm.models import User
 from swarm.realtime import init_realtime
 from swarm.realtime.notifier import FanoutNotifier, MetricsPulse, SocketNotifier
 from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
+from swarm.telemetry import REQUEST_SECONDS
 from swarm.tickets.errors import DomainError
 from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier, NullNotifier
 from swarm.web.security import init_security
 
 log = logging.getLogger(__name__)
+#: One line per HTTP request answered (not per Socket.IO event): see :func:`_init_access_log`.
+access_log = logging.getLogger("swarm.access")
 
 ERROR_CODES = {
     400: "bad_request",
@@ -132,6 +136,7 @@ def create_app(
         return spec
 
     csrf = CSRFProtect(app)
+    _init_access_log(app)
     _init_errors(app)
     init_security(app, app.docs_path)
     if config.trusted_proxies:
@@ -212,6 +217,49 @@ def request_id() -> str:
     return str(g.request_id)
 
 
+def _init_access_log(app: APIFlask) -> None:
+    """Time every request from its first hook; after the answer, log one line and observe
+    the latency histogram. Registered before every other hook, so a request refused by a
+    later one (a body too large, say) is timed and logged too."""
+
+    @app.before_request
+    def start_clock() -> None:
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def log_request(response: Response) -> Response:
+        seconds = time.perf_counter() - g.get("started", time.perf_counter())
+        # The rule, not the path: no ids and no guest link in the metric's labels.
+        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        REQUEST_SECONDS.labels(endpoint, request.method, str(response.status_code)).observe(seconds)
+        access_log.info(
+            "%s %s %s",
+            request.method,
+            _loggable_path(),
+            response.status_code,
+            extra={
+                "request_id": request_id(),
+                "method": request.method,
+                "path": _loggable_path(),
+                "endpoint": endpoint,
+                "status": response.status_code,
+                "duration_ms": round(seconds * 1000, 2),
+                "remote_addr": request.remote_addr,
+            },
+        )
+        return response
+
+
+def _loggable_path() -> str:
+    """The request's path with a guest link's token blanked out: that token is a credential.
+    The query string is left out (a search holds what someone typed)."""
+    path = request.path
+    token = (request.view_args or {}).get("token")
+    if isinstance(token, str) and token:
+        path = path.replace(token, "<token>")
+    return path
+
+
 def _init_errors(app: APIFlask) -> None:
     @app.before_request
     def audit_origin() -> None:
@@ -282,6 +330,7 @@ def _init_errors(app: APIFlask) -> None:
         fields = _fields(error)
         if fields:
             body["fields"] = fields
+        body["request_id"] = request_id()
         return {"error": body}, status, error.headers
 
     @app.errorhandler(DomainError)
@@ -291,6 +340,7 @@ def _init_errors(app: APIFlask) -> None:
         body: dict[str, Any] = {"code": error.code, "message": error.message}
         if error.fields:
             body["fields"] = error.fields
+        body["request_id"] = request_id()
         return {"error": body}, error.status
 
 

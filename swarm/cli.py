@@ -7,6 +7,7 @@ Every command reads the database from SWARM_DATABASE_URL (SQLite in instance/ by
 from __future__ import annotations
 
 import getpass
+import logging
 import signal
 import sys
 from collections.abc import Callable, Iterator
@@ -19,10 +20,21 @@ import click
 from swarm.clock import SystemClock
 from swarm.config import load_config
 
+log = logging.getLogger("swarm.cli")
+
 
 @click.group(help="Swarm: a support platform built on intelligent swarming.")
 def cli() -> None:
-    pass
+    # Every command logs the same way (swarm/logs.py); what a command prints for its user
+    # still goes to standard output through click.
+    from swarm.config import log_settings
+    from swarm.logs import configure_logging
+
+    try:
+        fmt, level = log_settings()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    configure_logging(fmt, level)
 
 
 @cli.command("init-db", help="Create or upgrade the database schema (Alembic migrations).")
@@ -233,14 +245,15 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
 
     gevent.signal_handler(signal.SIGTERM, lambda: gevent.spawn(drain))
     freeze_garbage()
-    click.echo(f"Swarm is serving on http://{host}:{port}  (Ctrl+C stops it)")
-    sys.stdout.flush()
+    # Logged, not printed: with SWARM_LOG_FORMAT=json a long-running process writes nothing
+    # but JSON lines.
+    log.info("Swarm is serving on http://%s:%s  (Ctrl+C stops it)", host, port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        click.echo("Stopped.")
+        log.info("Stopped.")
         return
-    click.echo(drained[0] if drained else "Stopped.")
+    log.info(drained[0] if drained else "Stopped.")
 
 
 @cli.command(
@@ -248,23 +261,21 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
 )
 @click.option("--once", is_flag=True, help="Deliver what is due once and exit.")
 def worker(once: bool) -> None:
-    import logging
     import threading
 
     from swarm.app import create_app
     from swarm.outbox.worker import deliver_due, run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = load_config()
     runtime = create_app(config).extensions["swarm"]
     if once:
         click.echo(f"Tried {deliver_due(runtime.sessions, runtime.clock)} delivery(ies).")
         return
-    click.echo(f"Delivering the outbox every {config.worker_seconds:g} s (Ctrl+C stops it)")
+    log.info("Delivering the outbox every %g s (Ctrl+C stops it)", config.worker_seconds)
     try:
         run_worker(runtime.sessions, runtime.clock, config.worker_seconds, threading.Event())
     except KeyboardInterrupt:
-        click.echo("Worker stopped.")
+        log.info("Worker stopped.")
 
 
 def _warm_inference(runtime: Any) -> None:
@@ -284,23 +295,21 @@ def _warm_inference(runtime: Any) -> None:
 @cli.command("sweeper", help="Fire routing deadlines every SWARM_SWEEP_SECONDS, until stopped.")
 @click.option("--once", is_flag=True, help="Sweep once and exit (for cron or a test).")
 def sweeper(once: bool) -> None:
-    import logging
     import threading
 
     from swarm.app import create_app
     from swarm.dispatch.sweeper import run_sweeper, sweep_once
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     config = load_config()
     runtime = create_app(config).extensions["swarm"]
     if once:
         click.echo(f"Fired {sweep_once(runtime)} deadline(s).")
         return
-    click.echo(f"Sweeping every {config.sweep_seconds:g} s (Ctrl+C stops it)")
+    log.info("Sweeping every %g s (Ctrl+C stops it)", config.sweep_seconds)
     try:
         run_sweeper(runtime, config.sweep_seconds, threading.Event())
     except KeyboardInterrupt:
-        click.echo("Sweeper stopped.")
+        log.info("Sweeper stopped.")
 
 
 @cli.command(
@@ -677,12 +686,10 @@ def _metrics_table(report: dict[str, Any]) -> str:
 )
 def run_simulation(run_id: int, progress_json: bool) -> None:
     import json
-    import logging
 
     from swarm.db import make_engine
     from swarm.simulation.runs import execute
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     engine = make_engine(load_config().database_url)
 
     def tell(view: dict[str, Any]) -> None:

@@ -64,6 +64,12 @@ class Config:
     # and the host are the browser's; with 0, forwarded headers are ignored, as anyone can
     # send them.
     trusted_proxies: int = 0
+    # Log lines on standard error: "text" (readable) or "json" (one object a line).
+    log_format: str = "text"
+    log_level: str = "INFO"
+    # The bearer token Prometheus sends to /metrics; without one, /metrics is switched off
+    # (404): the figures describe the load and health of the service.
+    metrics_token: str | None = None
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -94,10 +100,21 @@ def _secret_key(instance: Path, env: dict[str, str]) -> str:
     return key
 
 
+def log_settings(env: dict[str, str] | None = None) -> tuple[str, str]:
+    """``(SWARM_LOG_FORMAT, SWARM_LOG_LEVEL)``: read before anything else, so that every
+    command logs alike, even one that needs no other setting."""
+    env = dict(os.environ if env is None else env)
+    fmt = env.get("SWARM_LOG_FORMAT", "").strip().lower() or "text"
+    if fmt not in ("text", "json"):
+        raise ValueError(f"SWARM_LOG_FORMAT={fmt!r}: use text or json")
+    return fmt, env.get("SWARM_LOG_LEVEL", "").strip().upper() or "INFO"
+
+
 def load_config(env: dict[str, str] | None = None) -> Config:
     """Build the configuration from the environment (``os.environ`` unless ``env`` is given)."""
     env = dict(os.environ if env is None else env)
     instance = Path(env.get("SWARM_INSTANCE_PATH", DEFAULT_INSTANCE))
+    log_format, log_level = log_settings(env)
     database_url = env.get("SWARM_DATABASE_URL") or f"sqlite:///{instance / 'swarm.db'}"
     if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -129,4 +146,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         unowned_alert_after=timedelta(minutes=float(env.get("SWARM_UNOWNED_ALERT_MINUTES", "30"))),
         db_pool_size=int(env.get("SWARM_DB_POOL_SIZE", "20")),
         db_max_overflow=int(env.get("SWARM_DB_MAX_OVERFLOW", "20")),
+        log_format=log_format,
+        log_level=log_level,
+        metrics_token=env.get("SWARM_METRICS_TOKEN") or None,
     )

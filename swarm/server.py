@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import socket
 from typing import Any
 
@@ -103,7 +104,15 @@ def make_server(app: Any, host: str, port: int) -> WSGIServer:
         raise RuntimeError(
             "start the server with `python -m swarm serve` (gevent must patch first)"
         )
-    return WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
+    # No access log here (swarm/app.py writes one, with request ids); gevent's own errors
+    # (a client's malformed request line, a handler's crash) go through logging like the rest.
+    return WSGIServer(
+        (host, port),
+        app,
+        handler_class=NoDelayHandler,
+        log=None,
+        error_log=logging.getLogger("swarm.server"),
+    )
 
 
 #: Full collections only after this many collections of the middle generation (Python's

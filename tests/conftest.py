@@ -6,6 +6,7 @@ means skip (with the reason), set but unreachable means fail.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -22,6 +23,17 @@ from swarm.tickets.notify import RecordingNotifier
 from swarm.tickets.service import TicketService
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_restored() -> Iterator[None]:
+    """Every CLI command sets up logging (swarm/logs.py); a command run in-process by a test
+    must not leave the root logger at INFO with its handler for the tests after it."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from swarm.models import Ticket, User
 from swarm.routing import OrgView, RoutingPolicy
 from swarm.skills.graph import SkillGraphError
 from swarm.skills.inference import InferredSkill
+from swarm.telemetry import ROUTING_DECISIONS
 from swarm.tickets.access import require_staff
 from swarm.tickets.deadlines import claim_due, deadlines_of
 from swarm.tickets.errors import Conflict, Invalid, NotFound
@@ -336,4 +337,7 @@ class RoutingService:
         if ticket.mode == TIERED:
             org = replace(org, tier_rotation=tier_rotation(self.session))
         view = self.caches.org.ticket(self.session, ticket, deadlines)
-        return list(getattr(policy, hook)(view, org, now))
+        decisions = list(getattr(policy, hook)(view, org, now))
+        for decision in decisions:
+            ROUTING_DECISIONS.labels(ticket.mode, hook, type(decision).__name__).inc()
+        return decisions

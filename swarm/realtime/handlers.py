@@ -47,6 +47,7 @@ from swarm.realtime.names import (
 from swarm.realtime.notifier import EVENT
 from swarm.realtime.presence import Presence
 from swarm.runtime import db_session, room_service, routing_service, runtime
+from swarm.telemetry import SOCKET_CONNECTIONS, socket_kind
 from swarm.tickets.access import audience_of
 from swarm.tickets.errors import DomainError
 from swarm.tickets.guests import guest_for_token
@@ -426,6 +427,7 @@ def register_handlers(
             token_id=token_id,
             tokens=limit.burst,
         )
+        SOCKET_CONNECTIONS.labels(socket_kind(guest=guest, staff=user.is_staff)).inc()
         join_room(user_room(user.id))
         # Closing one of these disconnects it on whichever process it is (realtime/access.py).
         join_room(ends_person_room(user.id))
@@ -440,6 +442,7 @@ def register_handlers(
         conn = connections.pop(request.sid, None)  # type: ignore[attr-defined]
         if conn is None:
             return
+        SOCKET_CONNECTIONS.labels(socket_kind(guest=conn.guest, staff=conn.staff)).dec()
         # After the events still being handled: a join in flight must not outlive the leave.
         with conn.turns.take():
             user = db_session().get(User, conn.user_id)

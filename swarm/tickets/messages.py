@@ -39,6 +39,7 @@ from swarm.events import LIVE_SOURCE, EventType
 from swarm.models import GuestPass, Message, Ticket, TicketEvent, User
 from swarm.models.tickets import MessageKind
 from swarm.models.users import ROLE_RANK, Role
+from swarm.telemetry import ROOM_MESSAGES
 from swarm.tickets.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 from swarm.tickets.notify import EventPayload, Notifier
 
@@ -612,6 +613,7 @@ class MessageWriter:
             outcomes, events = [exc] * len(batch), []
         for waiting, outcome in zip(batch, outcomes, strict=True):
             waiting.outcome = outcome
+        ROOM_MESSAGES.inc(sum(isinstance(o, StoredMessage) for o in outcomes))
         # Batches publish in the order they were taken, which is their id order. The lead
         # passes on once this batch's turn to publish has come, so the next batch is written
         # while this one is published (the database works while this process encodes and

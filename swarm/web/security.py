@@ -109,7 +109,9 @@ def csrf_refusal(error: CSRFError) -> Any:
     reason = CSRF_REASONS.get(str(error.description), "The form's security token was refused")
     message = f"{reason}: reload the page and send the form again."
     if request.path.startswith("/api/"):
-        return {"error": {"code": "csrf", "message": message}}, 400
+        from swarm.app import request_id  # app.py imports this module
+
+        return {"error": {"code": "csrf", "message": message, "request_id": request_id()}}, 400
     return render_template("error.html", status=400, message=message), 400
 
 

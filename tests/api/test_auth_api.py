@@ -29,7 +29,11 @@ def test_wrong_password_is_401_with_a_message(app, requester):
     )
     assert response.status_code == 401
     assert response.json == {
-        "error": {"code": "unauthenticated", "message": "Wrong e-mail or password."}
+        "error": {
+            "code": "unauthenticated",
+            "message": "Wrong e-mail or password.",
+            "request_id": response.headers["X-Request-Id"],
+        }
     }
 
 

@@ -103,6 +103,9 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("GET", "/healthz"): r(OK, OK, OK, OK, OK, OK, OK),
     # Public, the same for everyone (503 here: the test database is made without migrations).
     ("GET", "/readyz"): r(503, 503, 503, 503, 503, 503, 503),
+    # Off (404) for everyone while no SWARM_METRICS_TOKEN is set, as here; with one, only its
+    # bearer gets the figures — no session or API token of anyone (tests/api/test_observability.py).
+    ("GET", "/metrics"): r(404, 404, 404, 404, 404, 404, 404),
     ("GET", "/api/v1/openapi.json"): r(OK, OK, OK, OK, OK, OK, OK),
     ("GET", "/api/v1/docs"): r(OK, OK, OK, OK, OK, OK, OK),
     # The link is the credential: whoever holds it sees the guest's page (tests/api/test_guests.py).

@@ -103,6 +103,7 @@ def test_a_lone_surrogate_is_refused_before_login(app):
     assert response.json["error"] == {
         "code": "bad_request",
         "message": "The JSON has an invalid character (a lone surrogate).",
+        "request_id": response.headers["X-Request-Id"],
     }
 
 

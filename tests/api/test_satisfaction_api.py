@@ -72,6 +72,7 @@ def test_another_requester_gets_404_and_learns_nothing(login, resolved, db, cloc
         assert response.json["error"] == {
             "code": "not_found",
             "message": f"There is no ticket {resolved['id']}.",
+            "request_id": response.headers["X-Request-Id"],
         }
     assert stored(db, resolved["id"]) == 0
 

@@ -83,6 +83,7 @@ def test_a_requester_gets_404_for_someone_elses_ticket(login, requester, db, clo
         assert response.json["error"] == {
             "code": "not_found",
             "message": f"There is no ticket {ticket['id']}.",
+            "request_id": response.headers["X-Request-Id"],
         }
     missing = client.get("/api/v1/tickets/99999")
     assert missing.status_code == 404 and missing.json["error"]["code"] == "not_found"

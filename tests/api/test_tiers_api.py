@@ -166,6 +166,7 @@ def test_suggestions_on_a_tiered_ticket_follow_the_collaboration_setting(desk):
     assert error(refused) == {
         "code": "tier_collaboration",
         "message": "Tier collaboration is off: escalate instead of asking for suggested helpers.",
+        "request_id": refused.headers["X-Request-Id"],
     }
     assert c["manager"].put("/api/v1/tiers", json={"collaboration": "open"}).status_code == 200
     assert c["l1"].get(f"/api/v1/tickets/{ticket['id']}/suggestions").status_code == 200

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from swarm.config import load_config
 from swarm.db import normalize_url
 
@@ -51,3 +53,24 @@ def test_plain_postgresql_urls_use_psycopg3():
     assert normalize_url("postgresql://a@h/d") == "postgresql+psycopg://a@h/d"
     assert normalize_url("postgres://a@h/d") == "postgresql+psycopg://a@h/d"
     assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_logs_and_metrics_settings(tmp_path: Path):
+    env = {"SWARM_INSTANCE_PATH": str(tmp_path), "SWARM_SECRET_KEY": "k"}
+    plain = load_config(env)
+    assert (plain.log_format, plain.log_level, plain.metrics_token) == ("text", "INFO", None)
+    chosen = load_config(
+        {
+            **env,
+            "SWARM_LOG_FORMAT": "JSON",
+            "SWARM_LOG_LEVEL": "debug",
+            "SWARM_METRICS_TOKEN": "scrape-me",
+        }
+    )
+    assert (chosen.log_format, chosen.log_level, chosen.metrics_token) == (
+        "json",
+        "DEBUG",
+        "scrape-me",
+    )
+    with pytest.raises(ValueError, match="SWARM_LOG_FORMAT"):
+        load_config({**env, "SWARM_LOG_FORMAT": "xml"})
