@@ -6,6 +6,8 @@ They check shapes and types only; the values (limits, ratios, tiers) are judged 
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, Raw, String
 from apiflask.validators import Range
@@ -13,6 +15,16 @@ from apiflask.validators import Range
 from swarm.api.schemas import Id, StrictSchema, Text, UserRef, Whole
 from swarm.inputs import MAX_ID
 from swarm.tiers.vendors import MAX_VENDOR_SLA_SECONDS
+
+
+class Count(Raw):
+    """An integer that ``swarm.tiers`` judges (and words the refusal of): passed on as sent,
+    except that ``7.0`` — an integer to JSON Schema, so to the document — is passed on as 7."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 class RoutingConfigIn(StrictSchema):
@@ -42,14 +54,14 @@ class RoutingConfigOut(Schema):
 
 
 class TierIn(StrictSchema):
-    tier = Raw(
+    tier = Count(
         required=True,
         metadata={"type": "integer", "minimum": 0, "maximum": 4, "description": "0 to 4."},
     )
     name = Text(1, required=True)
     limits = Dict(
         keys=String(metadata={"enum": ["P1", "P2", "P3", "P4"]}),
-        values=Raw(allow_none=True, metadata={"type": "integer", "minimum": 1}),
+        values=Count(allow_none=True, metadata={"type": "integer", "minimum": 1}),
         metadata={"description": "P1–P4 → seconds a ticket may stay in the tier, or null."},
     )
     external = Boolean(metadata={"description": "Run by vendors (Tier 4)."})
@@ -71,7 +83,7 @@ class TiersIn(StrictSchema):
             "tier pull.",
         }
     )
-    last_automatic_tier = Raw(
+    last_automatic_tier = Count(
         allow_none=True, metadata={"type": "integer", "minimum": 0, "maximum": 4}
     )
     collaboration = Raw(
@@ -142,13 +154,13 @@ SLA_SECONDS = {"type": "integer", "minimum": 1, "maximum": MAX_VENDOR_SLA_SECOND
 
 class VendorIn(StrictSchema):
     name = Text(1, required=True)
-    sla_seconds = Raw(required=True, metadata=SLA_SECONDS)
+    sla_seconds = Count(required=True, metadata=SLA_SECONDS)
     contact = Text(blank=True, load_default="")
 
 
 class VendorPatch(StrictSchema):
     name = Text(1)
-    sla_seconds = Raw(metadata=SLA_SECONDS)
+    sla_seconds = Count(metadata=SLA_SECONDS)
     contact = Text(blank=True)
     active = Boolean()
 

@@ -188,3 +188,15 @@ def test_ticket_query_formats_are_in_the_document(login, agent, spec, name, bad)
     response = login(agent).get(f"/api/v1/tickets?{name}={bad}")
     assert response.status_code == 422
     assert name in response.json["error"]["fields"]
+
+
+def test_counts_the_tiers_package_judges_take_a_zero_fraction(login, manager, spec):
+    # Documented as integers, so 3600.0 is one; the package used to answer "not 3600.0".
+    sla = spec["components"]["schemas"]["VendorIn"]["properties"]["sla_seconds"]
+    assert sla["type"] == "integer" and sla["minimum"] == 1
+    client = login(manager)
+    made = client.post("/api/v1/vendors", json={"name": "Acme", "sla_seconds": 3600.0})
+    assert made.status_code == 201, made.json
+    assert made.json["sla_seconds"] == 3600
+    fraction = client.post("/api/v1/vendors", json={"name": "Beta", "sla_seconds": 3600.5})
+    assert fraction.status_code == 422
