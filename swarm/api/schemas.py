@@ -37,12 +37,19 @@ def Id(**kwargs: Any) -> Integer:
     return Whole(validate=Range(1, MAX_ID), **kwargs)
 
 
-def Text(low: int = 0, high: int | None = None, *, blank: bool = False, **kwargs: Any) -> String:
+def Text(
+    low: int = 0,
+    high: int | None = None,
+    *,
+    blank: bool = False,
+    empty: str = "Empty, or has a NUL character.",
+    **kwargs: Any,
+) -> String:
     """A text in a JSON body or a query string, as the services take it: without NUL (no
     PostgreSQL text column holds one; the JSON parser answers 400) and, unless ``blank``, with
     something besides spaces (the services strip a text, then refuse it when empty). Lengths
     count characters before stripping, so the schema never allows what the service refuses."""
-    pattern = Regexp(TEXT if blank else NON_BLANK, error="Empty, or has a NUL character.")
+    pattern = Regexp(TEXT if blank else NON_BLANK, error=empty)
     checks: list[Any] = [pattern]
     if low or high is not None:
         checks.append(Length(low or None, high))

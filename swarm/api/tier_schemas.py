@@ -134,7 +134,7 @@ class QueueOut(Schema):
 
 
 class MoveIn(StrictSchema):
-    reason = Text(1, 2000, required=True)
+    reason = Text(1, 2000, required=True, empty="Say why: the next tier reads it first.")
     to_tier = Whole(
         load_default=None,
         allow_none=True,
