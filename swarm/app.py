@@ -68,6 +68,10 @@ def create_app(
     clock: Clock | None = None,
     notifier: Notifier | None = None,
 ) -> APIFlask:
+    # Imported here, as the blueprints below are: swarm.api imports the runtime of this app.
+    from swarm.api.openapi import describe_shared_answers
+    from swarm.api.schemas import ERROR
+
     config = config or load_config()
     app = APIFlask(
         __name__,
@@ -98,6 +102,9 @@ def create_app(
             "SessionCookie": {"type": "apiKey", "in": "cookie", "name": "session"},
         },
         INFO={"description": "Swarm: intelligent swarming support platform. See docs/api.md."},
+        # Every refusal has one shape (see _init_errors); the document says so.
+        HTTP_ERROR_SCHEMA=ERROR,
+        VALIDATION_ERROR_SCHEMA=ERROR,
     )
     app.request_class = BoundedRequest
     app.json = CheckedJSON(app)
@@ -129,9 +136,8 @@ def create_app(
     rt.messages = MessageWriter(rt.engine, rt.clock, rt.notifier)
 
     @app.spec_processor
-    def _security(spec: dict[str, Any]) -> dict[str, Any]:
-        # Every operation accepts either credential; the few public ones say so in docs/api.md.
-        spec["security"] = [{"BearerToken": []}, {"SessionCookie": []}]
+    def _shared(spec: dict[str, Any]) -> dict[str, Any]:
+        describe_shared_answers(app, spec)
         _path_integers(spec)
         return spec
 

@@ -22,6 +22,14 @@ LONE_SURROGATE = "The JSON has an invalid character (a lone surrogate)."
 NUL = "The JSON has an invalid character (a NUL, which no text column holds)."
 TOO_DEEP = f"The JSON is nested too deeply (over {MAX_DEPTH} levels)."
 
+# What ``str.strip`` removes, as the body of a regular-expression class: the services strip a
+# text before they refuse it as empty, and ``\s`` means less than that in JSON Schema.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: A text without NUL (which no PostgreSQL text column holds).
+TEXT = r"^[^\x00]*$"
+#: A text without NUL that is more than spaces; linear to match (no nested repetition).
+NON_BLANK = rf"^[{_SPACE}]*[^\x00{_SPACE}][^\x00]*$"
+
 
 class BadJSON(ValueError):
     """JSON that parses but that no view should see; its message is the sentence to answer."""
@@ -36,11 +44,33 @@ def ascii_int(text: str | None, low: int = 0, high: int = MAX_ID) -> int | None:
     return value if low <= value <= high else None
 
 
+def at_most(bound: int) -> str:
+    """A regular expression of the decimal numbers 1..``bound`` (no leading zero).
+
+    >>> import re
+    >>> [n for n in ("0", "7", "99", "100", "101", "07") if re.fullmatch(at_most(100), n)]
+    ['7', '99', '100']
+    """
+    digits = str(bound)
+    shorter = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same: list[str] = []
+    for i, digit in enumerate(digits):
+        low = "1" if i == 0 else "0"
+        if int(digit) > int(low):
+            rest = len(digits) - i - 1
+            same.append(f"{digits[:i]}[{low}-{int(digit) - 1}][0-9]{{{rest}}}")
+    same.append(digits)
+    return "(?:" + "|".join(shorter + same) + ")"
+
+
 class IdConverter(BaseConverter):
     """``<id:name>``: a row id, 1..2⁶³−1 in ASCII digits; anything else does not match the
-    route, so it is a 404 like any unknown address, never an overflow in the database."""
+    route, so it is a 404 like any unknown address, never an overflow in the database.
 
-    regex = r"[0-9]{1,19}"
+    The range is in the regular expression, not only in ``to_python``: Werkzeug answers 405
+    when a rule of another method matched the address and this one's conversion failed."""
+
+    regex = at_most(MAX_ID)
     part_isolating = True
 
     def to_python(self, value: str) -> int:

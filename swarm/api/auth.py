@@ -17,6 +17,7 @@ from flask import g, request
 from flask_login import current_user
 
 from swarm.accounts.service import user_for_token
+from swarm.api.openapi import SIGNED_IN_ONLY
 from swarm.models import User
 from swarm.runtime import db_session, runtime
 
@@ -67,6 +68,7 @@ def authenticated(view: F) -> F:
             abort(401, "Sign in, or send an API token.")
         return view(*args, **kwargs)
 
+    setattr(wrapper, SIGNED_IN_ONLY, True)  # the OpenAPI document lists its 401 (api/openapi.py)
     return cast(F, wrapper)
 
 

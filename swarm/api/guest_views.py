@@ -7,11 +7,12 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Integer, List, Nested, String
+from apiflask.validators import Range
 from flask import url_for
 
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
-from swarm.api.schemas import StrictSchema, UserRef
+from swarm.api.schemas import StrictSchema, Text, UserRef, Whole
 from swarm.models import GuestPass
 from swarm.runtime import guest_service, runtime
 from swarm.tickets.guests import DEFAULT_GUEST_HOURS, MAX_GUEST_HOURS
@@ -25,9 +26,10 @@ ERRORS = {
 
 
 class GuestIn(StrictSchema):
-    name = String(required=True, metadata={"description": "The guest's name, 1–80 characters."})
-    hours = Integer(
+    name = Text(1, 80, required=True, metadata={"description": "The guest's name."})
+    hours = Whole(
         load_default=DEFAULT_GUEST_HOURS,
+        validate=Range(1, MAX_GUEST_HOURS),
         metadata={"description": f"How long the link works: 1 to {MAX_GUEST_HOURS} hours."},
     )
 

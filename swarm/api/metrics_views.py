@@ -11,19 +11,25 @@ from apiflask.validators import Length, OneOf, Range
 
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
-from swarm.api.schemas import StrictSchema
+from swarm.api.schemas import StrictSchema, Text
 from swarm.inputs import MAX_ID
 from swarm.metrics.facts import PRIORITIES
 from swarm.reporting.service import MetricsQuery
 from swarm.runtime import metrics_service
 
-#: Largest id a database column holds; anything larger is a typo, not a skill.
+MANAGERS = {403: "Managers and admins only"}
+QUERY = {
+    **MANAGERS,
+    404: "No such dataset",
+    422: "Invalid filters (the end of the period comes after its start)",
+}
 
 
 class MetricsArgs(StrictSchema):
-    dataset = String(
+    dataset = Text(
+        1,
+        64,
         load_default="live",
-        validate=Length(1, 64),
         metadata={"description": "`live` (default), an imported log's name, or `sim:<run>`."},
     )
     from_ = AwareDateTime(
@@ -32,7 +38,7 @@ class MetricsArgs(StrictSchema):
     )
     to = AwareDateTime(metadata={"description": "Tickets created before this time."})
     priority = List(String(validate=OneOf(PRIORITIES)), metadata={"description": "Repeatable."})
-    category = List(String(validate=Length(1, 80)), validate=Length(max=50))
+    category = List(Text(1, 80, blank=True), validate=Length(max=50))
     tier = Integer(validate=Range(0, 4), metadata={"description": "Tickets that were in it."})
     skill = Integer(validate=Range(1, MAX_ID), metadata={"description": "A skill id."})
     level = Float(load_default=0.95, validate=Range(0.5, 0.999))
@@ -143,7 +149,9 @@ class MetricsSettingsOut(Schema):
 @api.get("/metrics/summary")
 @api.input(MetricsArgs, location="query", arg_name="args")
 @api.output(SummaryOut)
-@api.doc(summary="Each arm's figures for a dataset and period (managers and admins)")
+@api.doc(
+    summary="Each arm's figures for a dataset and period (managers and admins)", responses=QUERY
+)
 @authenticated
 def metrics_summary(args: dict[str, Any]) -> Any:
     return metrics_service().summary(caller(), _query(args))
@@ -152,7 +160,7 @@ def metrics_summary(args: dict[str, Any]) -> Any:
 @api.get("/metrics/compare")
 @api.input(MetricsArgs, location="query", arg_name="args")
 @api.output(CompareOut)
-@api.doc(summary="Tiered against swarm: intervals, tests, mix adjustment, verdict")
+@api.doc(summary="Tiered against swarm: intervals, tests, mix adjustment, verdict", responses=QUERY)
 @authenticated
 def metrics_compare(args: dict[str, Any]) -> Any:
     return metrics_service().compare(caller(), _query(args))
@@ -161,7 +169,10 @@ def metrics_compare(args: dict[str, Any]) -> Any:
 @api.get("/metrics/timeseries")
 @api.input(SeriesArgs, location="query", arg_name="args")
 @api.output(SeriesOut)
-@api.doc(summary="Per week (or day) and arm: created, resolved, median resolution, handoffs")
+@api.doc(
+    summary="Per week (or day) and arm: created, resolved, median resolution, handoffs",
+    responses=QUERY,
+)
 @authenticated
 def metrics_timeseries(args: dict[str, Any]) -> Any:
     return metrics_service().timeseries(caller(), _query(args), args["bucket"])
@@ -170,7 +181,10 @@ def metrics_timeseries(args: dict[str, Any]) -> Any:
 @api.get("/metrics/exceptions")
 @api.input(MetricsArgs, location="query", arg_name="args")
 @api.output(ExceptionsOut)
-@api.doc(summary="What a manager should act on: unanswered hands, ping-pong, overdue vendors")
+@api.doc(
+    summary="What a manager should act on: unanswered hands, ping-pong, overdue vendors",
+    responses=QUERY,
+)
 @authenticated
 def metrics_exceptions(args: dict[str, Any]) -> Any:
     return metrics_service().exceptions(caller(), _query(args))
@@ -179,7 +193,10 @@ def metrics_exceptions(args: dict[str, Any]) -> Any:
 @api.get("/metrics/contribution")
 @api.input(MetricsArgs, location="query", arg_name="args")
 @api.output(ContributionOut)
-@api.doc(summary="Who contributed, owners and helpers (agents: their own row)")
+@api.doc(
+    summary="Who contributed, owners and helpers (agents: their own row)",
+    responses={**QUERY, 403: "Staff only"},
+)
 @authenticated
 def metrics_contribution(args: dict[str, Any]) -> Any:
     return metrics_service().contribution(caller(), _query(args))
@@ -187,7 +204,7 @@ def metrics_contribution(args: dict[str, Any]) -> Any:
 
 @api.get("/metrics/datasets")
 @api.output(DatasetsOut)
-@api.doc(summary="The datasets in the event log: live, imported, simulated")
+@api.doc(summary="The datasets in the event log: live, imported, simulated", responses=MANAGERS)
 @authenticated
 def metrics_datasets() -> Any:
     return {"datasets": metrics_service().datasets(caller())}
@@ -195,7 +212,10 @@ def metrics_datasets() -> Any:
 
 @api.get("/config/metrics")
 @api.output(MetricsSettingsOut)
-@api.doc(summary="Cost per resolve by level and exception thresholds (managers and admins)")
+@api.doc(
+    summary="Cost per resolve by level and exception thresholds (managers and admins)",
+    responses=MANAGERS,
+)
 @authenticated
 def get_metrics_settings() -> Any:
     return metrics_service().settings_doc(caller())
@@ -204,7 +224,10 @@ def get_metrics_settings() -> Any:
 @api.put("/config/metrics")
 @api.input(MetricsSettingsIn, arg_name="data")
 @api.output(MetricsSettingsOut)
-@api.doc(summary="Change the cost rates or thresholds (missing parts keep their defaults)")
+@api.doc(
+    summary="Change the cost rates or thresholds (missing parts keep their defaults)",
+    responses={**MANAGERS, 422: "Invalid rates or thresholds"},
+)
 @authenticated
 def put_metrics_settings(data: dict[str, Any]) -> Any:
     return metrics_service().set_settings(caller(), data)

@@ -18,11 +18,11 @@ from apiflask.fields import (
     Nested,
     String,
 )
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import Length, OneOf, Range, Regexp
 from marshmallow import RAISE, ValidationError, validates_schema
 
 from swarm.accounts.audit import AuditAction
-from swarm.inputs import MAX_ID
+from swarm.inputs import MAX_ID, NON_BLANK, TEXT, at_most
 from swarm.tickets.service import SORTS as TICKET_SORTS
 
 PRIORITIES = ["P1", "P2", "P3", "P4"]
@@ -31,10 +31,41 @@ MODES = ["swarm", "tiered"]
 SORTS = list(TICKET_SORTS)
 
 
+class Whole(Integer):
+    """An integer in a JSON body, as JSON Schema counts them: ``7``, or ``7.0`` (read as 7);
+    never ``7.5`` (which a lax integer would cut to 7), ``"7"`` or ``true`` — those are 422."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
 def Id(**kwargs: Any) -> Integer:
-    """An id in a JSON body: a JSON integer 1..2⁶³−1 (what a BIGINT column holds), else 422 —
-    strict, so that ``1.5`` or ``"7"`` is refused rather than read as 1 or 7."""
-    return Integer(strict=True, validate=Range(1, MAX_ID), **kwargs)
+    """An id in a JSON body: a JSON integer 1..2⁶³−1 (what a BIGINT column holds), else 422."""
+    return Whole(validate=Range(1, MAX_ID), **kwargs)
+
+
+def Text(
+    low: int = 0,
+    high: int | None = None,
+    *,
+    blank: bool = False,
+    empty: str = "Empty, or has a NUL character.",
+    **kwargs: Any,
+) -> String:
+    """A text in a JSON body or a query string, as the services take it: without NUL (no
+    PostgreSQL text column holds one; the JSON parser answers 400) and, unless ``blank``, with
+    something besides spaces (the services strip a text, then refuse it when empty). Lengths
+    count characters before stripping, so the schema never allows what the service refuses."""
+    pattern = Regexp(TEXT if blank else NON_BLANK, error=empty)
+    checks: list[Any] = [pattern]
+    if low or high is not None:
+        checks.append(Length(low or None, high))
+    return String(validate=checks, **kwargs)
 
 
 class StrictSchema(Schema):
@@ -81,8 +112,8 @@ class UserOut(Schema):
 
 
 class LoginIn(StrictSchema):
-    email = String(required=True, validate=Length(1, 254))
-    password = String(required=True, validate=Length(1, 1024))
+    email = Text(1, 254, required=True)
+    password = Text(1, 1024, blank=True, required=True)
 
 
 class LoginOut(Schema):
@@ -90,7 +121,7 @@ class LoginOut(Schema):
 
 
 class TokenIn(StrictSchema):
-    name = String(required=True, validate=Length(1, 80))
+    name = Text(1, 80, required=True)
 
 
 class TokenOut(Schema):
@@ -119,24 +150,24 @@ PRESENCES = ["online", "away", "busy", "offline"]
 
 
 class UserIn(StrictSchema):
-    email = String(required=True, validate=Length(3, 254))
-    name = String(required=True, validate=Length(1, 120))
-    password = String(required=True, validate=Length(8, 1024))
+    email = Text(3, 254, required=True)
+    name = Text(1, 120, required=True)
+    password = Text(8, 1024, blank=True, required=True)
     role = String(load_default="requester", validate=OneOf(ROLES))
-    capacity = Integer(load_default=5, validate=Range(0, 100))
-    tier = Integer(load_default=None, allow_none=True, validate=Range(0, 4))
-    team = String(load_default=None, allow_none=True, validate=Length(1, 80))
+    capacity = Whole(load_default=5, validate=Range(0, 100))
+    tier = Whole(load_default=None, allow_none=True, validate=Range(0, 4))
+    team = Text(1, 80, load_default=None, allow_none=True)
 
 
 class UserPatch(StrictSchema):
-    name = String(validate=Length(1, 120))
+    name = Text(1, 120)
     role = String(validate=OneOf(ROLES))
     active = Boolean()
-    capacity = Integer(validate=Range(0, 100))
-    tier = Integer(allow_none=True, validate=Range(0, 4))
-    tiers = List(Integer(validate=Range(0, 4)), validate=Length(0, 5))
-    team = String(allow_none=True, validate=Length(1, 80))
-    timezone = String(validate=Length(1, 64))
+    capacity = Whole(validate=Range(0, 100))
+    tier = Whole(allow_none=True, validate=Range(0, 4))
+    tiers = List(Whole(validate=Range(0, 4)), validate=Length(0, 5))
+    team = Text(1, 80, allow_none=True)
+    timezone = Text(1, 64)
     presence = String(validate=OneOf(PRESENCES))
 
 
@@ -162,19 +193,21 @@ class UserQuery(StrictSchema):
 
 
 class TicketIn(StrictSchema):
-    subject = String(required=True, validate=Length(1, 200))
+    subject = Text(1, 200, required=True)
     # The 64 KB limit on the body is the service's (it answers 413, not 422).
-    body = String(required=True)
+    body = Text(1, required=True)
     priority = String(load_default="P3", validate=OneOf(PRIORITIES))
     requester_id = Id(
         load_default=None,
         allow_none=True,
         metadata={"description": "Agents only: open the ticket on behalf of this requester."},
     )
-    category = String(
+    category = Text(
+        1,
+        80,
+        blank=True,
         load_default=None,
         allow_none=True,
-        validate=Length(1, 80),
         metadata={"description": "Optional; the routing configuration may override by it."},
     )
 
@@ -245,17 +278,20 @@ class TicketQuery(StrictSchema):
     status = String(validate=OneOf(STATUSES))
     mode = String(validate=OneOf(MODES))
     owner = String(
-        validate=Length(1, 20),
+        validate=Regexp(rf"^(?:me|none|{at_most(MAX_ID)})$"),
         metadata={"description": "`me`, `none` (unowned) or an agent id."},
     )
-    q = String(validate=Length(1, 200), metadata={"description": "Words in subject or body."})
+    q = Text(1, 200, blank=True, metadata={"description": "Words in subject or body."})
     priority = String(validate=OneOf(PRIORITIES))
     sort = String(
         load_default="newest",
         validate=OneOf(SORTS),
         metadata={"description": "`newest` (default), `oldest`, `priority` (P1 first), `updated`."},
     )
-    cursor = String(validate=Length(1, 20))
+    cursor = String(
+        validate=Regexp(r"^[0-9]{1,19}$"),
+        metadata={"description": "The `next` of the previous page. Not with `page`."},
+    )
     page = Integer(
         validate=Range(1, 100_000),
         metadata={"description": "1-based page number, `limit` tickets a page (any sort)."},
@@ -278,14 +314,13 @@ class EventList(Schema):
 
 class SatisfactionIn(StrictSchema):
     # strict: "4", 4.0 and true are not scores (the service refuses them too).
-    score = Integer(
+    score = Whole(
         required=True,
-        strict=True,
         validate=Range(1, 5),
         metadata={"description": "1 (bad) to 5 (great)."},
     )
     # The 2000-character limit is the service's: it counts the comment once stripped.
-    comment = String(load_default=None, allow_none=True)
+    comment = Text(0, 2000, blank=True, load_default=None, allow_none=True)
 
 
 class RatingOut(EventOut):
@@ -304,7 +339,7 @@ class SatisfactionOut(Schema):
 
 class AssignIn(StrictSchema):
     agent_id = Id(required=True)
-    why = String(validate=Length(1, 500))
+    why = Text(1, 500, blank=True)
 
 
 class StatusIn(StrictSchema):
@@ -312,15 +347,17 @@ class StatusIn(StrictSchema):
 
 
 class ResolveIn(StrictSchema):
-    resolution = String(required=True)
+    # The 64 KB limit is the service's (413, counted in bytes once stripped).
+    resolution = Text(1, required=True)
 
 
 class ReasonIn(StrictSchema):
-    reason = String(validate=Length(1, 2000))
+    reason = Text(1, 2000, blank=True)
 
 
 class NoteIn(StrictSchema):
-    body = String(required=True)
+    # The 64 KB limit is the service's (413, counted in bytes once stripped).
+    body = Text(1, required=True)
 
 
 class NoteOut(Schema):
@@ -344,17 +381,37 @@ class AgentQuery(StrictSchema):
     present = Boolean(load_default=False)
 
 
-class ErrorDetail(Schema):
-    code = String()
-    message = String()
-    fields = Dict(keys=String(), values=List(String()))
-
-
-class ErrorOut(Schema):
-    error = Nested(ErrorDetail)
+#: Every refusal's body (app.py answers them all so): the OpenAPI schema of APIFlask's
+#: ``HTTP_ERROR_SCHEMA`` and ``VALIDATION_ERROR_SCHEMA``.
+ERROR: dict[str, Any] = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string", "description": "invalid, not_found, forbidden …"},
+                "message": {"type": "string", "description": "A sentence for a person."},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                    "description": "The invalid fields, each with what is wrong.",
+                },
+                "request_id": {
+                    "type": "string",
+                    "description": "On a 500: the id under which the error was logged.",
+                },
+            },
+        }
+    },
+}
 
 
 # ------------------------------------------------------------------ skills and routing
+
+# A weight is more than 0 (apispec writes the minimum, not that it is excluded: the metadata does).
+WEIGHT = Range(0, 1, min_inclusive=False)
 
 
 class SkillRef(Schema):
@@ -363,17 +420,17 @@ class SkillRef(Schema):
 
 
 class SkillIn(StrictSchema):
-    name = String(required=True, validate=Length(1, 120))
-    category = String(load_default=None, allow_none=True, validate=Length(0, 80))
-    description = String(load_default="", validate=Length(0, 2000))
-    aliases = List(String(validate=Length(1, 120)), load_default=list, validate=Length(0, 50))
+    name = Text(1, 120, required=True)
+    category = Text(0, 80, blank=True, load_default=None, allow_none=True)
+    description = Text(0, 2000, blank=True, load_default="")
+    aliases = List(Text(1, 120), load_default=list, validate=Length(0, 50))
 
 
 class SkillPatch(StrictSchema):
-    name = String(validate=Length(1, 120))
-    category = String(allow_none=True, validate=Length(0, 80))
-    description = String(validate=Length(0, 2000))
-    aliases = List(String(validate=Length(1, 120)), validate=Length(0, 50))
+    name = Text(1, 120)
+    category = Text(0, 80, blank=True, allow_none=True)
+    description = Text(0, 2000, blank=True)
+    aliases = List(Text(1, 120), validate=Length(0, 50))
 
 
 class SkillOut(Schema):
@@ -392,7 +449,7 @@ class RelationIn(StrictSchema):
     source_id = Id(required=True)
     target_id = Id(required=True)
     kind = String(required=True, validate=OneOf(["is_a", "related_to"]))
-    weight = Float(load_default=1.0, validate=Range(0, 1, min_inclusive=False))
+    weight = Float(load_default=1.0, validate=WEIGHT, metadata={"exclusiveMinimum": 0})
 
 
 class RelationOut(Schema):
@@ -426,7 +483,7 @@ class GraphOut(Schema):
 
 
 class InferIn(StrictSchema):
-    text = String(required=True, validate=Length(1, 64 * 1024))
+    text = Text(1, 64 * 1024, required=True)
 
 
 class InferredOut(Schema):
@@ -442,7 +499,7 @@ class InferOut(Schema):
 
 class TicketSkillIn(StrictSchema):
     skill_id = Id(required=True)
-    weight = Float(load_default=1.0, validate=Range(0, 1, min_inclusive=False))
+    weight = Float(load_default=1.0, validate=WEIGHT, metadata={"exclusiveMinimum": 0})
 
 
 class TicketSkillsIn(StrictSchema):
@@ -516,7 +573,7 @@ class SuggestionsOut(Schema):
 
 class ProfileSkillIn(StrictSchema):
     skill_id = Id(required=True)
-    proficiency = Integer(required=True, validate=Range(0, 5))
+    proficiency = Whole(required=True, validate=Range(0, 5))
     wants_to_learn = Boolean(load_default=False)
 
 

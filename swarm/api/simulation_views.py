@@ -7,34 +7,39 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import Dict, Float, Integer, List, String
-from apiflask.validators import Length, OneOf, Range
+from apiflask.validators import OneOf, Range
 from flask import current_app
 
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
-from swarm.api.schemas import StrictSchema
+from swarm.api.schemas import StrictSchema, Text, Whole
 from swarm.realtime.simulations import launch
 from swarm.runtime import db_session, simulation_service
 from swarm.simulation.runs import Knobs
 
+MANAGERS = {403: "Managers and admins only"}
+
 
 class SimulationIn(StrictSchema):
-    scenario = String(
-        validate=Length(max=200_000),
+    scenario = Text(
+        0,
+        200_000,
+        blank=True,
         metadata={"description": "The scenario as YAML (docs/simulation-model.md)."},
     )
-    example = String(
-        validate=Length(1, 64),
+    example = Text(
+        1,
+        64,
         metadata={"description": "An example scenario by name, when `scenario` is not given."},
     )
-    title = String(validate=Length(1, 120), metadata={"description": "Overrides `name`."})
-    seed = Integer(validate=Range(0, 2**31 - 1))
+    title = Text(1, 120, metadata={"description": "Overrides `name`."})
+    seed = Whole(validate=Range(0, 2**31 - 1))
     days = Float(validate=Range(0.01, 366), metadata={"description": "duration_days"})
     per_hour = Float(
         validate=Range(0.001, 10_000, min_inclusive=True),
         metadata={"description": "arrivals.per_hour"},
     )
-    agents = Integer(validate=Range(1, 5_000), metadata={"description": "agents.count"})
+    agents = Whole(validate=Range(1, 5_000), metadata={"description": "agents.count"})
     arms = String(validate=OneOf(("both", "swarm", "tiered")))
 
 
@@ -73,7 +78,10 @@ def knobs_of(data: dict[str, Any]) -> Knobs:
 @api.post("/simulations")
 @api.input(SimulationIn, arg_name="data")
 @api.output(RunOut, status_code=202)
-@api.doc(summary="Start a what-if run (both arms on the same tickets); follow it by its id")
+@api.doc(
+    summary="Start a what-if run (both arms on the same tickets); follow it by its id",
+    responses={**MANAGERS, 422: "Invalid scenario, or no such example"},
+)
 @authenticated
 def start_simulation(data: dict[str, Any]) -> Any:
     service = simulation_service()
@@ -87,7 +95,10 @@ def start_simulation(data: dict[str, Any]) -> Any:
 
 @api.get("/simulations")
 @api.output(RunsOut)
-@api.doc(summary="The latest what-if runs and the example scenarios (managers and admins)")
+@api.doc(
+    summary="The latest what-if runs and the example scenarios (managers and admins)",
+    responses=MANAGERS,
+)
 @authenticated
 def list_simulations() -> Any:
     service = simulation_service()
@@ -96,7 +107,9 @@ def list_simulations() -> Any:
 
 @api.get("/simulations/<id:run_id>")
 @api.output(RunOut)
-@api.doc(summary="One what-if run: its state and progress")
+@api.doc(
+    summary="One what-if run: its state and progress", responses={**MANAGERS, 404: "No such run"}
+)
 @authenticated
 def get_simulation(run_id: int) -> Any:
     return simulation_service().run(caller(), run_id)

@@ -33,6 +33,11 @@ from swarm.skills.taxonomy import dump_csv, dump_json
 from swarm.tickets.access import require_staff
 
 ADMIN = {403: "Admins only", 404: "No such skill", 409: "Exists already", 422: "Invalid"}
+STAFF = {403: "Agents only"}
+CSV = {
+    "description": "The taxonomy as CSV: one row a skill",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+}
 
 
 def _profile_payload(agent: Any, rows: list[Any]) -> dict[str, Any]:
@@ -71,7 +76,7 @@ def update_skill(skill_id: int, data: dict[str, Any]) -> Any:
 
 @api.get("/skills")
 @api.output(SkillList)
-@api.doc(summary="All skills, by name (agents)")
+@api.doc(summary="All skills, by name (agents)", responses=STAFF)
 @authenticated
 def list_skills() -> Any:
     require_staff(caller(), "see the skill taxonomy")
@@ -80,7 +85,10 @@ def list_skills() -> Any:
 
 @api.get("/skills/<id:skill_id>")
 @api.output(SkillDetailOut)
-@api.doc(summary="A skill and the agents who know it or want to learn it (agents)")
+@api.doc(
+    summary="A skill and the agents who know it or want to learn it (agents)",
+    responses={**STAFF, 404: "No such skill"},
+)
 @authenticated
 def get_skill(skill_id: int) -> Any:
     require_staff(caller(), "see who knows a skill")
@@ -129,7 +137,7 @@ def delete_relation(relation_id: int) -> Any:
 
 @api.get("/skills/graph")
 @api.output(GraphOut)
-@api.doc(summary="The skill graph: nodes with expert counts, and relations")
+@api.doc(summary="The skill graph: nodes with expert counts, and relations", responses=STAFF)
 @authenticated
 def skill_graph() -> Any:
     require_staff(caller(), "see the skill graph")
@@ -137,7 +145,16 @@ def skill_graph() -> Any:
 
 
 @api.get("/skills/taxonomy.json")
-@api.doc(summary="Export the taxonomy as JSON (import with swarm.skills.taxonomy.load_json)")
+@api.doc(
+    summary="Export the taxonomy as JSON (import with swarm.skills.taxonomy.load_json)",
+    responses={
+        200: {
+            "description": "The taxonomy: skills with aliases, and relations",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **STAFF,
+    },
+)
 @authenticated
 def export_json() -> Any:
     require_staff(caller(), "export the taxonomy")
@@ -146,7 +163,7 @@ def export_json() -> Any:
 
 
 @api.get("/skills/taxonomy.csv")
-@api.doc(summary="Export the taxonomy as CSV")
+@api.doc(summary="Export the taxonomy as CSV", responses={200: CSV, **STAFF})
 @authenticated
 def export_csv() -> Any:
     require_staff(caller(), "export the taxonomy")
@@ -157,7 +174,7 @@ def export_csv() -> Any:
 @api.post("/skills/infer")
 @api.input(InferIn, arg_name="data")
 @api.output(InferOut)
-@api.doc(summary="The skills a text needs, each with why (empty: triage)")
+@api.doc(summary="The skills a text needs, each with why (empty: triage)", responses=STAFF)
 @authenticated
 def infer_skills(data: dict[str, Any]) -> Any:
     require_staff(caller(), "infer skills")
@@ -179,7 +196,9 @@ def infer_skills(data: dict[str, Any]) -> Any:
 
 @api.get("/agents/<id:agent_id>/skills")
 @api.output(ProfileOutSchema)
-@api.doc(summary="An agent's skill profile (agents only)")
+@api.doc(
+    summary="An agent's skill profile (agents only)", responses={**STAFF, 404: "No such agent"}
+)
 @authenticated
 def get_profile(agent_id: int) -> Any:
     return _profile_payload(*profile_service().profile(caller(), agent_id))
@@ -188,7 +207,10 @@ def get_profile(agent_id: int) -> Any:
 @api.put("/agents/<id:agent_id>/skills")
 @api.input(ProfileIn, arg_name="data")
 @api.output(ProfileOutSchema)
-@api.doc(summary="Replace an agent's skill profile (the agent, or a manager)")
+@api.doc(
+    summary="Replace an agent's skill profile (the agent, or a manager)",
+    responses={403: "Not you, nor a manager", 404: "No such agent", 422: "Unknown skills"},
+)
 @authenticated
 def put_profile(agent_id: int, data: dict[str, Any]) -> Any:
     entries = [ProfileEntry(**entry) for entry in data["skills"]]
@@ -197,7 +219,10 @@ def put_profile(agent_id: int, data: dict[str, Any]) -> Any:
 
 @api.get("/agents/<id:agent_id>/growth")
 @api.output(GrowthList)
-@api.doc(summary="How an agent's skills changed over time, newest first")
+@api.doc(
+    summary="How an agent's skills changed over time, newest first",
+    responses={**STAFF, 404: "No such agent"},
+)
 @authenticated
 def get_growth(agent_id: int) -> Any:
     return {"items": profile_service().growth(caller(), agent_id)}
@@ -205,7 +230,10 @@ def get_growth(agent_id: int) -> Any:
 
 @api.get("/tickets/<id:ticket_id>/suggestions")
 @api.output(SuggestionsOut)
-@api.doc(summary="Best owners and the swarm to cover the ticket, with reasons (agents only)")
+@api.doc(
+    summary="Best owners and the swarm to cover the ticket, with reasons (agents only)",
+    responses={**STAFF, 404: "No such ticket"},
+)
 @authenticated
 def suggestions(ticket_id: int) -> Any:
     return routing_service().suggestions(caller(), ticket_id)
@@ -223,7 +251,10 @@ def ticket_skills(ticket_id: int) -> Any:
 @api.put("/tickets/<id:ticket_id>/skills")
 @api.input(TicketSkillsIn, arg_name="data")
 @api.output(TicketSkillList)
-@api.doc(summary="Correct the ticket's skills (agents); corrections train the inference")
+@api.doc(
+    summary="Correct the ticket's skills (agents); corrections train the inference",
+    responses={**STAFF, 404: "No such ticket", 422: "Unknown or repeated skills"},
+)
 @authenticated
 def put_ticket_skills(ticket_id: int, data: dict[str, Any]) -> Any:
     pairs = [(s["skill_id"], s["weight"]) for s in data["skills"]]

@@ -38,7 +38,14 @@ CHANGE_ERRORS = {403: "Not allowed for you", 404: "No such ticket", 409: "Illega
 @api.post("/tickets")
 @api.input(TicketIn, arg_name="data")
 @api.output(TicketOut, status_code=201)
-@api.doc(summary="Open a ticket", responses={413: "Body over 64 KB", 422: "Invalid fields"})
+@api.doc(
+    summary="Open a ticket",
+    responses={
+        403: "Only agents open a ticket on behalf of someone (requester_id)",
+        413: "Body over 64 KB",
+        422: "Invalid fields, or no such requester",
+    },
+)
 @authenticated
 def open_ticket(data: dict[str, Any]) -> Any:
     return routing_service().open_ticket(caller(), **data)
@@ -193,7 +200,7 @@ def add_note(ticket_id: int, data: dict[str, Any]) -> Any:
 
 @api.get("/tickets/<id:ticket_id>/notes")
 @api.output(NoteList)
-@api.doc(summary="Internal notes (agents only)")
+@api.doc(summary="Internal notes (agents only)", responses={403: "Agents only"})
 @authenticated
 def list_notes(ticket_id: int) -> Any:
     return {"items": ticket_service().notes(caller(), ticket_id)}
@@ -201,7 +208,7 @@ def list_notes(ticket_id: int) -> Any:
 
 @api.get("/agents")
 @api.output(AgentList)
-@api.doc(summary="Agents, managers and admins (agents only)")
+@api.doc(summary="Agents, managers and admins (agents only)", responses={403: "Agents only"})
 @authenticated
 def list_agents() -> Any:
     require_staff(caller(), "list agents")

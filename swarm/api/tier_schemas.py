@@ -6,26 +6,44 @@ They check shapes and types only; the values (limits, ratios, tiers) are judged 
 
 from __future__ import annotations
 
+from typing import Any
+
 from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, Raw, String
-from apiflask.validators import Length, Range
+from apiflask.validators import Range
 
-from swarm.api.schemas import Id, StrictSchema, UserRef
+from swarm.api.schemas import Id, StrictSchema, Text, UserRef, Whole
 from swarm.inputs import MAX_ID
+from swarm.tiers.vendors import MAX_VENDOR_SLA_SECONDS
+
+
+class Count(Raw):
+    """An integer that ``swarm.tiers`` judges (and words the refusal of): passed on as sent,
+    except that ``7.0`` — an integer to JSON Schema, so to the document — is passed on as 7."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 class RoutingConfigIn(StrictSchema):
     mode = String(required=True, metadata={"enum": ["swarm", "tiered", "split"]})
     split_ratio = Raw(
         allow_none=True,
-        metadata={"description": "Share of tickets routed tiered in split mode, 0 to 1."},
+        metadata={
+            "type": "number",
+            "minimum": 0,
+            "maximum": 1,
+            "description": "Share of tickets routed tiered in split mode, 0 to 1.",
+        },
     )
     overrides = Dict(
-        keys=String(),
-        values=String(),
+        keys=Text(1),
+        values=String(metadata={"enum": ["swarm", "tiered", "split"]}),
         metadata={"description": "category → mode (swarm, tiered or split)."},
     )
-    salt = String(validate=Length(1, 64), metadata={"description": "Change to reshuffle the arms."})
+    salt = Text(1, 64, blank=True, metadata={"description": "Change to reshuffle the arms."})
 
 
 class RoutingConfigOut(Schema):
@@ -36,11 +54,14 @@ class RoutingConfigOut(Schema):
 
 
 class TierIn(StrictSchema):
-    tier = Raw(required=True, metadata={"description": "0 to 4."})
-    name = String(required=True)
+    tier = Count(
+        required=True,
+        metadata={"type": "integer", "minimum": 0, "maximum": 4, "description": "0 to 4."},
+    )
+    name = Text(1, required=True)
     limits = Dict(
-        keys=String(),
-        values=Raw(allow_none=True),
+        keys=String(metadata={"enum": ["P1", "P2", "P3", "P4"]}),
+        values=Count(allow_none=True, metadata={"type": "integer", "minimum": 1}),
         metadata={"description": "P1–P4 → seconds a ticket may stay in the tier, or null."},
     )
     external = Boolean(metadata={"description": "Run by vendors (Tier 4)."})
@@ -62,7 +83,9 @@ class TiersIn(StrictSchema):
             "tier pull.",
         }
     )
-    last_automatic_tier = Raw(allow_none=True)
+    last_automatic_tier = Count(
+        allow_none=True, metadata={"type": "integer", "minimum": 0, "maximum": 4}
+    )
     collaboration = Raw(
         metadata={
             "enum": ["off", "within_tier", "open"],
@@ -111,14 +134,14 @@ class QueueOut(Schema):
 
 
 class MoveIn(StrictSchema):
-    reason = String(required=True, validate=Length(0, 2000))
-    to_tier = Integer(
+    reason = Text(1, 2000, required=True, empty="Say why: the next tier reads it first.")
+    to_tier = Whole(
         load_default=None,
         allow_none=True,
         validate=Range(-MAX_ID - 1, MAX_ID),  # 64 bits; the service words the rest
         metadata={"description": "Default: the next tier."},
     )
-    from_tier = Integer(
+    from_tier = Whole(
         load_default=None,
         allow_none=True,
         validate=Range(-MAX_ID - 1, MAX_ID),  # 64 bits; the service words the rest
@@ -126,16 +149,19 @@ class MoveIn(StrictSchema):
     )
 
 
+SLA_SECONDS = {"type": "integer", "minimum": 1, "maximum": MAX_VENDOR_SLA_SECONDS}
+
+
 class VendorIn(StrictSchema):
-    name = String(required=True)
-    sla_seconds = Raw(required=True)
-    contact = String(load_default="")
+    name = Text(1, required=True)
+    sla_seconds = Count(required=True, metadata=SLA_SECONDS)
+    contact = Text(blank=True, load_default="")
 
 
 class VendorPatch(StrictSchema):
-    name = String()
-    sla_seconds = Raw()
-    contact = String()
+    name = Text(1)
+    sla_seconds = Count(metadata=SLA_SECONDS)
+    contact = Text(blank=True)
     active = Boolean()
 
 
@@ -153,8 +179,10 @@ class VendorList(Schema):
 
 
 class HandoffIn(StrictSchema):
-    vendor_id = Id(load_default=None, allow_none=True)
-    external_ref = String(load_default="")
+    vendor_id = Id(required=True)
+    external_ref = Text(
+        1, 120, required=True, metadata={"description": "The vendor's case number."}
+    )
 
 
 class VendorUpdateIn(StrictSchema):
@@ -162,4 +190,4 @@ class VendorUpdateIn(StrictSchema):
         required=True,
         metadata={"enum": ["acknowledged", "in_progress", "waiting_on_us", "resolved", "rejected"]},
     )
-    note = String(load_default="")
+    note = Text(blank=True, load_default="")

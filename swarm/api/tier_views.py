@@ -35,12 +35,18 @@ MOVES = {
     422: "Past the last tier, below Tier 1, wrong direction, or no reason",
 }
 VENDORS = {403: "Managers and admins only", 404: "No such vendor", 409: "Name taken or in use"}
-HANDOFF = {409: "Not in the vendor tier, or already with a vendor", 422: "No vendor or reference"}
+STAFF = {403: "Agents only"}
+HANDOFF = {
+    403: "Agents only",
+    404: "No such ticket",
+    409: "Not in the vendor tier, or already with a vendor",
+    422: "No vendor or reference",
+}
 
 
 @api.get("/config/routing")
 @api.output(RoutingConfigOut)
-@api.doc(summary="The routing mode: swarm, tiered or split (agents read)")
+@api.doc(summary="The routing mode: swarm, tiered or split (agents read)", responses=STAFF)
 @authenticated
 def get_routing_config() -> Any:
     return tiered_service().routing_config(caller())
@@ -57,7 +63,7 @@ def put_routing_config(data: dict[str, Any]) -> Any:
 
 @api.get("/tiers")
 @api.output(TiersOut)
-@api.doc(summary="Tiers, their names and time limits per priority (agents read)")
+@api.doc(summary="Tiers, their names and time limits per priority (agents read)", responses=STAFF)
 @authenticated
 def get_tiers() -> Any:
     return tiered_service().tier_settings(caller())
@@ -74,7 +80,7 @@ def put_tiers(data: dict[str, Any]) -> Any:
 
 @api.get("/queues/<int(max=4):tier>")
 @api.output(QueueOut)
-@api.doc(summary="A tier's tickets: unowned first, then by priority and age")
+@api.doc(summary="A tier's tickets: unowned first, then by priority and age", responses=STAFF)
 @authenticated
 def get_queue(tier: int) -> Any:
     return tiered_service().queue(caller(), tier)
@@ -123,7 +129,7 @@ def create_vendor(data: dict[str, Any]) -> Any:
 
 @api.get("/vendors")
 @api.output(VendorList)
-@api.doc(summary="External vendors (agents read)")
+@api.doc(summary="External vendors (agents read)", responses=STAFF)
 @authenticated
 def list_vendors() -> Any:
     return {"items": tiered_service().vendors(caller())}
@@ -161,7 +167,7 @@ def hand_off(ticket_id: int, data: dict[str, Any]) -> Any:
 @api.output(TicketOut)
 @api.doc(
     summary="Record a vendor status update (waiting_on_us pauses their clock)",
-    responses={409: "Not with a vendor", 422: "Unknown status"},
+    responses={403: "Agents only", 404: "No such ticket", 409: "Not with a vendor"},
 )
 @authenticated
 def vendor_update(ticket_id: int, data: dict[str, Any]) -> Any:

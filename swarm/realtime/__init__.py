@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from apiflask import APIFlask
 from flask import Flask
 from flask_socketio import SocketIO
 from socketio.packet import Packet
@@ -89,8 +90,10 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
     # in a request context, and without a matching rule Flask keeps a NotFound whose traceback
     # holds that context in a reference cycle: ~45 objects of garbage per event, and full
     # collections that stall the server (measured in docs/realtime-server.md).
-    app.add_url_rule("/socket.io/", "socketio_http", _never_served)
-    app.add_url_rule("/socket.io/", "socketio_ws", _never_served, websocket=True)
+    # Not an HTTP operation of the API: kept out of the OpenAPI document.
+    never_served = app.doc(hide=True)(_never_served) if isinstance(app, APIFlask) else _never_served
+    app.add_url_rule("/socket.io/", "socketio_http", never_served)
+    app.add_url_rule("/socket.io/", "socketio_ws", never_served, websocket=True)
     return socketio
 
 

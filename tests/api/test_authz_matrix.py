@@ -271,7 +271,7 @@ HTTP: dict[tuple[str, ...], Row] = {
     ),
     ("GET", "/api/v1/tickets/<id:ticket_id>/suggestions"): r(401, 403, 404, OK, OK, OK, 401),
     ("POST", "/api/v1/tickets/<id:ticket_id>/vendor"): r(
-        401, 403, 403, 409, 409, 409, 401, body={"vendor_id": "@vendor_id"}
+        401, 403, 403, 409, 409, 409, 401, body={"vendor_id": "@vendor_id", "external_ref": "AC-1"}
     ),
     ("POST", "/api/v1/tickets/<id:ticket_id>/vendor/updates"): r(
         401, 403, 403, 409, 409, 409, 401, body={"status": "acknowledged"}

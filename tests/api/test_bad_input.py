@@ -284,7 +284,9 @@ def test_the_openapi_document_says_path_ids_are_bounded_integers(app):
     assert {"type": "integer", "minimum": 0, "maximum": 4} in [p["schema"] for p in tier]
 
 
-@pytest.mark.parametrize("spell", [str, lambda i: i + 0.5, lambda i: float(i), lambda i: True])
+# Not float(i): 7.0 is an integer to JSON Schema, so to the OpenAPI document, and is read as 7
+# (tests/api/test_openapi_truth.py); 7.5 is still refused, never cut to 7.
+@pytest.mark.parametrize("spell", [str, lambda i: i + 0.5, lambda i: True])
 def test_an_id_that_is_not_a_json_integer_is_refused_not_converted(
     login, claimed_ticket, agent, spell
 ):
