@@ -648,7 +648,7 @@ class AuditPageOut(Schema):
 
 class AuditQueryIn(StrictSchema):
     person = String(
-        validate=Length(1, 20),
+        validate=Regexp(rf"^{at_most(MAX_ID)}$"),
         metadata={"description": "A user id: entries by that person or about their account."},
     )
     action = String(validate=OneOf([a.value for a in AuditAction]))
@@ -658,5 +658,8 @@ class AuditQueryIn(StrictSchema):
     until = AwareDateTime(
         default_timezone=UTC, metadata={"description": "Before (ISO 8601; UTC if no zone)."}
     )
-    cursor = String(validate=Length(1, 20))
+    cursor = String(
+        validate=Regexp(rf"^{at_most(MAX_ID)}$"),
+        metadata={"description": "The `next` of the previous page."},
+    )
     limit = Integer(load_default=50, validate=Range(1, 100))

@@ -134,7 +134,7 @@ def _steer(case: Any, org: Org, role: str, real: bool) -> None:
     if case.meta is None or case.meta.generation.mode is not GenerationMode.POSITIVE:
         return
     query = case.query or {}
-    if "cursor" in query:
+    if "cursor" in query and case.operation.path.endswith("/tickets"):
         query.pop("page", None)
         query["sort"] = "newest"
     if isinstance(query.get("from"), str) and isinstance(query.get("to"), str):
