@@ -1,6 +1,13 @@
 """SQLAlchemy mapped classes, one module per aggregate. Models never commit."""
 
 from swarm.models.datasets import Dataset, DatasetActor, DatasetEvent
+from swarm.models.knowledge import (
+    Article,
+    ArticleReview,
+    ArticleSkill,
+    ArticleTicketLink,
+    ArticleVersion,
+)
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
@@ -20,6 +27,11 @@ __all__ = [
     "AgentProfile",
     "AgentSkill",
     "ApiToken",
+    "Article",
+    "ArticleReview",
+    "ArticleSkill",
+    "ArticleTicketLink",
+    "ArticleVersion",
     "Dataset",
     "DatasetActor",
     "DatasetEvent",
