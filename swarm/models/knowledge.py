@@ -70,8 +70,9 @@ class Article(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Optimistic lock, and the number of the latest ArticleVersion: an edit names the version
-    # it started from, and an UPDATE that finds another one fails instead of overwriting it.
+    # The number of the latest ArticleVersion, and the optimistic lock of edits: an edit names
+    # the version it started from and is refused if the article has moved on (checked on the
+    # locked row, swarm/knowledge/service.py). State changes leave it alone.
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     author: Mapped[User] = relationship(lazy="joined")
@@ -82,7 +83,6 @@ class Article(Base):
         cascade="all, delete-orphan", order_by="ArticleReview.id", lazy="selectin"
     )
 
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy's own idiom
     __table_args__ = (
         CheckConstraint("visibility IN ('internal','public')", name="visibility"),
         CheckConstraint("state IN ('draft','in_review','published','archived')", name="state"),
