@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.knowledge import search as kb_search
-from swarm.knowledge.render import clean_text
+from swarm.knowledge.render import clean_text, render_markdown
 from swarm.models import (
     Article,
     ArticleReview,
@@ -164,6 +164,20 @@ class KnowledgeService:
             )
         )
 
+    def browse(self, user: User, *, limit: int = 20, offset: int = 0) -> list[Article]:
+        """Articles ``user`` may find, most recently updated first (the index without a
+        query)."""
+        scope = scope_for(user)
+        return list(
+            self.session.scalars(
+                select(Article)
+                .where(Article.state.in_(scope.states), Article.visibility.in_(scope.visibilities))
+                .order_by(Article.updated_at.desc(), Article.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        )
+
     def search(self, user: User, q: str, *, limit: int = 20, offset: int = 0) -> list[Found]:
         """Articles ``user`` may read that match every word of ``q`` (the last one as a
         prefix while typing), best first."""
@@ -186,6 +200,12 @@ class KnowledgeService:
             a.id: a for a in self.session.scalars(select(Article).where(Article.id.in_(ids)))
         }
         return [Found(articles[hit.article_id], hit) for hit in hits if hit.article_id in articles]
+
+    def preview(self, user: User, body: str) -> str:
+        """``body`` rendered as the article page would show it (staff, who write)."""
+        self._require_staff(user, "preview articles")
+        _checked(title="preview", body=body, category=None, visibility=Visibility.INTERNAL)
+        return render_markdown(body)
 
     # ------------------------------------------------------------------ writing
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     DDL,
@@ -202,14 +203,19 @@ SEARCH_TABLE_PREFIX = "articles_fts"
 SEARCH_COLUMN = "search_vector"
 SEARCH_INDEX = "ix_articles_search_vector"
 
-for _statement in SQLITE_SEARCH_DDL:
-    event.listen(Article.__table__, "after_create", DDL(_statement).execute_if(dialect="sqlite"))
-for _statement in POSTGRES_SEARCH_DDL:
-    event.listen(
-        Article.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
-    )
-for _statement in SQLITE_SEARCH_DROP:
-    event.listen(Article.__table__, "before_drop", DDL(_statement).execute_if(dialect="sqlite"))
+
+def _ddl(statement: str, dialect: str) -> Any:
+    # SQLAlchemy's DDL() carries no annotations: mypy --strict would refuse the bare call.
+    return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
+for _event, _dialect, _statements in (
+    ("after_create", "sqlite", SQLITE_SEARCH_DDL),
+    ("after_create", "postgresql", POSTGRES_SEARCH_DDL),
+    ("before_drop", "sqlite", SQLITE_SEARCH_DROP),
+):
+    for _statement in _statements:
+        event.listen(Article.__table__, _event, _ddl(_statement, _dialect))
 
 Base.metadata.info.setdefault("unmapped", {}).update(
     table_prefixes=(SEARCH_TABLE_PREFIX,),
