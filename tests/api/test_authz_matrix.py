@@ -337,6 +337,50 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("GET", "/api/v1/articles/<id:article_id>/diff"): r(
         401, 404, 404, OK, OK, OK, 401, query="from=1&to=1"
     ),
+    # The knowledge base's pages: the same decisions; a refused change of a staff member is a
+    # redirect with the reason flashed (the article is published already, or is the agent's).
+    ("GET", "/kb"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN, query="q=vpn"),
+    ("GET", "/kb/<id:article_id>"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN),
+    ("GET", "/kb/<id:article_id>", "internal"): r(
+        LOGIN, 404, 404, OK, OK, OK, LOGIN, article_id="@internal_article_id"
+    ),
+    ("GET", "/kb/new"): r(LOGIN, 403, 403, OK, OK, OK, LOGIN),
+    ("POST", "/kb/new"): r(
+        LOGIN,
+        403,
+        403,
+        OK,
+        OK,
+        OK,
+        LOGIN,
+        body={"title": "Printer", "body": "Tray B.", "category": "", "visibility": "public"},
+    ),
+    ("GET", "/kb/<id:article_id>/edit"): r(LOGIN, 403, 403, OK, OK, OK, LOGIN),
+    ("POST", "/kb/<id:article_id>/edit"): r(
+        LOGIN,
+        403,
+        403,
+        OK,
+        OK,
+        OK,
+        LOGIN,
+        body={
+            "version": "1",
+            "title": "VPN",
+            "body": "MTU",
+            "category": "",
+            "visibility": "public",
+        },
+    ),
+    ("POST", "/kb/<id:article_id>/<action>", "submit"): r(
+        LOGIN, 403, 403, REFUSED, REFUSED, REFUSED, LOGIN, action="submit", body={}
+    ),
+    ("POST", "/kb/<id:article_id>/<action>", "publish"): r(
+        LOGIN, 403, 403, REFUSED, REFUSED, REFUSED, LOGIN, action="publish", body={}
+    ),
+    ("POST", "/kb/<id:article_id>/<action>", "archive"): r(
+        LOGIN, 403, 403, OK, OK, OK, LOGIN, action="archive", body={}
+    ),
     # --- people and skills
     ("GET", "/admin/users"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
     ("POST", "/admin/users"): r(
