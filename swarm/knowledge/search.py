@@ -23,6 +23,10 @@ from sqlalchemy.orm import Session
 from swarm.models.knowledge import ArticleState, Visibility
 
 MAX_TERMS = 16
+# At most this many matches are ranked: when a query matches more (a common word, two letters
+# typed), the most recently written CANDIDATES of them are, so that the cost of a search is
+# bounded whatever the size of the knowledge base (docs/knowledge.md, "Search").
+CANDIDATES = 1000
 MAX_TERM_LENGTH = 64
 # Suggestions read a whole ticket: the words that say what it is about, not these.
 _STOPWORDS = """a about after again all also am an and any are as at be been before being but by can
@@ -183,15 +187,29 @@ class SqliteSearch:
 
     def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
         params = {"q": self.fts_query(query), "limit": limit, "offset": offset}
+        # The newest CANDIDATES matches are those above this rowid: FTS5 walks its doclist
+        # backwards to find it without ranking anything.
+        floor = self.session.execute(
+            text(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
+                "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates"
+            ),
+            {"q": params["q"], "candidates": CANDIDATES},
+        ).scalar()
         ranked = self.session.execute(
             text(
                 "SELECT a.id, bm25(articles_fts, :title_weight, 1.0) AS score "
                 "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-                "WHERE articles_fts MATCH :q AND a.state IN :states "
-                "AND a.visibility IN :visibilities "
+                "WHERE articles_fts MATCH :q AND articles_fts.rowid > :floor "
+                "AND a.state IN :states AND a.visibility IN :visibilities "
                 "ORDER BY score, a.id LIMIT :limit OFFSET :offset"
             ).bindparams(*_expanding("states", "visibilities")),
-            {**params, **_scope_params(scope), "title_weight": self.TITLE_WEIGHT},
+            {
+                **params,
+                **_scope_params(scope),
+                "title_weight": self.TITLE_WEIGHT,
+                "floor": floor or 0,
+            },
         ).all()
         if not ranked:
             return []
@@ -249,16 +267,19 @@ class PostgresSearch:
     def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
         english, simple = self.tsquery_texts(query)
         params = {"english": english, "simple": simple, "limit": limit, "offset": offset}
+        # Rank the newest CANDIDATES matches in scope: the GIN index finds the matches, their
+        # ids bound the work, and only those rows' vectors are read to rank them.
         ranked = self.session.execute(
             text(
                 "SELECT a.id, ts_rank_cd(a.search_vector, "
                 "to_tsquery('english', :english) || to_tsquery('simple', :simple)) AS score "
-                "FROM articles a WHERE a.search_vector @@ "
+                "FROM (SELECT id FROM articles WHERE search_vector @@ "
                 "(to_tsquery('english', :english) || to_tsquery('simple', :simple)) "
-                "AND a.state IN :states AND a.visibility IN :visibilities "
+                "AND state IN :states AND visibility IN :visibilities "
+                "ORDER BY id DESC LIMIT :candidates) AS c JOIN articles a ON a.id = c.id "
                 "ORDER BY score DESC, a.id LIMIT :limit OFFSET :offset"
             ).bindparams(*_expanding("states", "visibilities")),
-            {**params, **_scope_params(scope)},
+            {**params, **_scope_params(scope), "candidates": CANDIDATES},
         ).all()
         if not ranked:
             return []

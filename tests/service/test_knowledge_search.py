@@ -196,3 +196,14 @@ def test_ranking_and_paging_are_stable(session, kb, author, lead):
 @pytest.mark.parametrize("module", [swarm.knowledge.search, swarm.knowledge.render])
 def test_docstring_examples_hold(module):
     assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_past_the_candidate_bound_the_newest_matches_are_ranked(
+    session, kb, author, lead, monkeypatch
+):
+    monkeypatch.setattr(swarm.knowledge.search, "CANDIDATES", 3)
+    for n in range(6):
+        published(kb, author, lead, f"Printer {n}", "printer " * (6 - n))
+    assert sorted(found(session, "printer")) == ["Printer 3", "Printer 4", "Printer 5"]
+    published(kb, author, lead, "Toner", "printer toner")
+    assert found(session, "toner") == ["Toner"]  # a rarer word: every match ranked
