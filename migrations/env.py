@@ -8,7 +8,7 @@ from alembic import context
 
 import swarm.models  # noqa: F401 - registers every table on Base.metadata
 from swarm.config import load_config
-from swarm.db import Base, make_engine
+from swarm.db import Base, include_object, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
@@ -51,6 +51,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -64,6 +64,24 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic's comparison filter: what models declare in ``Base.metadata.info["unmapped"]``
+    (full-text search tables, columns and indexes kept in SQL, swarm/models/knowledge.py) is
+    there on purpose, not a difference from the models."""
+    unmapped = Base.metadata.info.get("unmapped", {})
+    if not reflected or compare_to is not None or name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(tuple(unmapped.get("table_prefixes", ())))
+    if type_ == "column":
+        return (obj.table.name, name) not in unmapped.get("columns", ())
+    if type_ == "index":
+        return name not in unmapped.get("indexes", ())
+    return True
+
+
 def normalize_url(url: str) -> str:
     """Use psycopg 3 for a plain ``postgresql://`` URL (SQLAlchemy would pick psycopg2)."""
     for prefix in ("postgresql://", "postgres://"):

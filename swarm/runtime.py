@@ -17,6 +17,7 @@ from swarm.clock import Clock
 from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
+from swarm.knowledge.service import KnowledgeService
 from swarm.profiles.service import ProfileService
 from swarm.reporting.service import MetricsService
 from swarm.simulation.runs import SimulationService
@@ -124,6 +125,10 @@ def room_service() -> RoomService:
         rt.config.invitation_ttl,
         on_status=tier_clock_hook(session, rt.routing.settings),
     )
+
+
+def knowledge_service() -> KnowledgeService:
+    return KnowledgeService(db_session(), runtime().clock)
 
 
 def metrics_service() -> MetricsService:

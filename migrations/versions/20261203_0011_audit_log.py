@@ -4,7 +4,7 @@ One row per action, written in the transaction of the change it records
 (swarm/accounts/audit.py). Read by admins at /admin/audit and GET /api/v1/audit.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 
 revision: str = "0011"
 # 0010 is another branch's, merged at the same time; the lead re-chains this one after it.
-down_revision: str | None = "0009"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -10,6 +10,7 @@ from swarm.api import (  # noqa: E402, F401
     auth_views,
     guest_views,
     inbox_views,
+    knowledge_views,
     metrics_views,
     simulation_views,
     skill_views,

@@ -2,6 +2,13 @@
 
 from swarm.models.audit import AuditEntry
 from swarm.models.datasets import Dataset, DatasetActor, DatasetEvent
+from swarm.models.knowledge import (
+    Article,
+    ArticleReview,
+    ArticleSkill,
+    ArticleTicketLink,
+    ArticleVersion,
+)
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
@@ -22,6 +29,11 @@ __all__ = [
     "AgentProfile",
     "AgentSkill",
     "ApiToken",
+    "Article",
+    "ArticleReview",
+    "ArticleSkill",
+    "ArticleTicketLink",
+    "ArticleVersion",
     "AuditEntry",
     "Dataset",
     "DatasetActor",

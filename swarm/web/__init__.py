@@ -10,6 +10,7 @@ from swarm.web import (  # noqa: E402, F401
     admin_views,
     dashboard_pages,
     filters,
+    knowledge_pages,
     simulation_pages,
     skill_pages,
     ticket_pages,

@@ -311,6 +311,79 @@ HTTP: dict[tuple[str, ...], Row] = {
         401, 403, 403, 403, OK, OK, 401, body={"contact": "ops@acme.test"}
     ),
     ("DELETE", "/api/v1/vendors/<id:vendor_id>"): r(401, 403, 403, 403, OK, OK, 401),
+    # --- knowledge base (docs/knowledge.md). The world's article is the agent's, published
+    # and public; requesters read it and nothing else (the internal one is 404 for them).
+    # The author may not publish their own (403 before the state's 409); a manager may, but
+    # it is published already (409).
+    ("POST", "/api/v1/articles"): r(
+        401, 403, 403, OK, OK, OK, 401, body={"title": "Printer", "body": "Tray B."}
+    ),
+    ("GET", "/api/v1/articles"): r(401, OK, OK, OK, OK, OK, 401, query="q=vpn"),
+    ("POST", "/api/v1/articles/suggest"): r(
+        401, OK, OK, OK, OK, OK, 401, body={"text": "My VPN drops"}
+    ),
+    ("POST", "/api/v1/articles/preview"): r(401, 403, 403, OK, OK, OK, 401, body={"body": "**x**"}),
+    ("GET", "/api/v1/articles/<id:article_id>"): r(401, OK, OK, OK, OK, OK, 401),
+    ("GET", "/api/v1/articles/<id:article_id>", "internal"): r(
+        401, 404, 404, OK, OK, OK, 401, article_id="@internal_article_id"
+    ),
+    ("PUT", "/api/v1/articles/<id:article_id>"): r(
+        401, 403, 403, OK, OK, OK, 401, body={"version": 1, "body": "Lower the MTU."}
+    ),
+    ("DELETE", "/api/v1/articles/<id:article_id>"): r(401, 403, 403, 403, OK, OK, 401),
+    ("POST", "/api/v1/articles/<id:article_id>/submit"): r(401, 403, 403, 409, 409, 409, 401),
+    ("POST", "/api/v1/articles/<id:article_id>/publish"): r(
+        401, 403, 403, 403, 409, 409, 401, body={}
+    ),
+    ("POST", "/api/v1/articles/<id:article_id>/archive"): r(401, 403, 403, OK, OK, OK, 401),
+    ("GET", "/api/v1/articles/<id:article_id>/versions"): r(401, 404, 404, OK, OK, OK, 401),
+    ("GET", "/api/v1/articles/<id:article_id>/diff"): r(
+        401, 404, 404, OK, OK, OK, 401, query="from=1&to=1"
+    ),
+    # The knowledge base's pages: the same decisions; a refused change of a staff member is a
+    # redirect with the reason flashed (the article is published already, or is the agent's).
+    ("GET", "/kb"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN, query="q=vpn"),
+    ("GET", "/kb/<id:article_id>"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN),
+    ("GET", "/kb/<id:article_id>", "internal"): r(
+        LOGIN, 404, 404, OK, OK, OK, LOGIN, article_id="@internal_article_id"
+    ),
+    ("GET", "/kb/new"): r(LOGIN, 403, 403, OK, OK, OK, LOGIN),
+    ("POST", "/kb/new"): r(
+        LOGIN,
+        403,
+        403,
+        OK,
+        OK,
+        OK,
+        LOGIN,
+        body={"title": "Printer", "body": "Tray B.", "category": "", "visibility": "public"},
+    ),
+    ("GET", "/kb/<id:article_id>/edit"): r(LOGIN, 403, 403, OK, OK, OK, LOGIN),
+    ("POST", "/kb/<id:article_id>/edit"): r(
+        LOGIN,
+        403,
+        403,
+        OK,
+        OK,
+        OK,
+        LOGIN,
+        body={
+            "version": "1",
+            "title": "VPN",
+            "body": "MTU",
+            "category": "",
+            "visibility": "public",
+        },
+    ),
+    ("POST", "/kb/<id:article_id>/<action>", "submit"): r(
+        LOGIN, 403, 403, REFUSED, REFUSED, REFUSED, LOGIN, action="submit", body={}
+    ),
+    ("POST", "/kb/<id:article_id>/<action>", "publish"): r(
+        LOGIN, 403, 403, REFUSED, REFUSED, REFUSED, LOGIN, action="publish", body={}
+    ),
+    ("POST", "/kb/<id:article_id>/<action>", "archive"): r(
+        LOGIN, 403, 403, OK, OK, OK, LOGIN, action="archive", body={}
+    ),
     # --- people and skills
     ("GET", "/admin/users"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
     ("POST", "/admin/users"): r(
@@ -639,6 +712,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     vendor = _ok(
         clients["admin"].post("/api/v1/vendors", json={"name": "Acme", "sla_seconds": 86400})
     )
+    article = _ok(
+        clients["agent"].post(
+            "/api/v1/articles",
+            json={"title": "VPN drops", "body": "Lower the MTU.", "visibility": "public"},
+        )
+    )
+    _ok(clients["manager"].post(f"/api/v1/articles/{article['id']}/publish", json={}))
+    internal = _ok(
+        clients["agent"].post("/api/v1/articles", json={"title": "VPN gateways", "body": "IPs"})
+    )
+    _ok(clients["manager"].post(f"/api/v1/articles/{internal['id']}/publish", json={}))
     _ok(clients["agent"].post(f"/tickets/{tid}/invite", data={"agent_id": w.ids["helper_id"]}))
     webhook = _ok(
         clients["admin"].post(
@@ -682,6 +766,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         parent_id=parent["id"],
         relation_id=relation["id"],
         vendor_id=vendor["id"],
+        article_id=article["id"],
+        internal_article_id=internal["id"],
         user_id=w.ids["other_id"],
     )
     _close(app)

@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 import swarm.models  # noqa: F401 - registers the tables
-from swarm.db import Base, make_engine
+from swarm.db import Base, include_object, make_engine
 from swarm.migrate import alembic_config, upgrade
 from tests.integration.conftest import _reset_postgres
 
@@ -21,7 +21,8 @@ from tests.integration.conftest import _reset_postgres
 def assert_schema_matches_models(url: str) -> None:
     engine = make_engine(url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include_object})
+        diff = compare_metadata(context, Base.metadata)
     engine.dispose()
     assert diff == [], f"models and migrations differ: {diff}"
 

@@ -1,0 +1,317 @@
+"""Full-text search over articles, behind one interface with two engines: SQLite FTS5 (the
+embedded default) and PostgreSQL's text search (production). Both rank (BM25 / ``ts_rank_cd``),
+both highlight, both match the last word of a query as a prefix while someone is typing.
+
+What a person types never reaches either engine's query syntax: it is cut into words (letters
+and digits), each word is quoted, and the engine's query is built from those words alone — so
+quotes, ``*``, ``NEAR``, ``AND``, ``:``, ``!`` or unbalanced parentheses are just text, and a query
+with no words finds nothing without asking the database. The visibility filter is part of the
+same SQL statement as the match: there is no unfiltered result to forget to filter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from markupsafe import escape
+from sqlalchemy import BindParameter, bindparam, text
+from sqlalchemy.orm import Session
+
+from swarm.models.knowledge import ArticleState, Visibility
+
+MAX_TERMS = 16
+# At most this many matches are ranked: when a query matches more (a common word, two letters
+# typed), the most recently written CANDIDATES of them are, so that the cost of a search is
+# bounded whatever the size of the knowledge base (docs/knowledge.md, "Search").
+CANDIDATES = 1000
+MAX_TERM_LENGTH = 64
+# Suggestions read a whole ticket: the words that say what it is about, not these.
+_STOPWORDS = """a about after again all also am an and any are as at be been before being but by can
+    cannot could did do does doing dont for from had has have having he her here hers him his
+    how i if im in into is it its just me more most my no nor not now of off on once only or
+    other our out over please same she should so some still such than thank thanks that the
+    their them then there these they this those through to too under until up very was we
+    were what when where which while who why will with would you your"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+# Highlight markers: control characters, which clean_text removes from every stored article,
+# so that in a snippet they can only come from the engine.
+MARK_START, MARK_END = "\x02", "\x03"
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+class Match(StrEnum):
+    """``all``: every word must occur (a search box); ``any``: the more the better
+    (suggestions from a ticket's text)."""
+
+    ALL = "all"
+    ANY = "any"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which articles a search may return: the states and visibilities allowed."""
+
+    states: frozenset[str]
+    visibilities: frozenset[str]
+
+
+PUBLIC = Scope(frozenset({ArticleState.PUBLISHED}), frozenset({Visibility.PUBLIC}))
+STAFF = Scope(
+    frozenset({ArticleState.DRAFT, ArticleState.IN_REVIEW, ArticleState.PUBLISHED}),
+    frozenset({Visibility.INTERNAL, Visibility.PUBLIC}),
+)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A person's query as words; ``prefix``: the last word is still being typed."""
+
+    terms: tuple[str, ...]
+    prefix: bool
+    match: Match
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One article found: its id, its score (higher is better, comparable within one
+    search only) and its title and a snippet of its body as HTML — escaped text in which
+    only ``<mark>`` elements are markup."""
+
+    article_id: int
+    score: float
+    title_html: str
+    snippet_html: str
+
+
+def parse_query(raw: str, match: Match = Match.ALL) -> Query:
+    """The words of ``raw``, lower-cased, at most ``MAX_TERMS``; the last is a prefix when
+    ``raw`` does not end in a space and the word has two letters or more (one letter would
+    match half the index). In ``any`` mode, stopwords and one-letter words are left out
+    and each word counts once.
+
+    >>> parse_query('VPN "drops" AND (wifi pri')
+    Query(terms=('vpn', 'drops', 'and', 'wifi', 'pri'), prefix=True, match=<Match.ALL: 'all'>)
+    """
+    words = [w.lower()[:MAX_TERM_LENGTH] for w in _WORD.findall(raw.replace("_", " "))]
+    if match is Match.ANY:
+        words = list(dict.fromkeys(w for w in words if len(w) > 1 and w not in STOPWORDS))
+        return Query(tuple(words[:MAX_TERMS]), False, match)
+    words = words[:MAX_TERMS]
+    typing = bool(words) and not raw[-1:].isspace() and len(words[-1]) >= 2
+    return Query(tuple(words), typing, match)
+
+
+def highlight_html(marked: str) -> str:
+    """Escape ``marked`` and turn the engine's markers into ``<mark>`` elements, always
+    balanced (a stray marker is dropped).
+
+    >>> highlight_html("a <b> \\x02vpn\\x03 c")
+    'a &lt;b&gt; <mark>vpn</mark> c'
+    """
+    out: list[str] = []
+    open_ = False
+    for part in re.split(f"([{MARK_START}{MARK_END}])", marked):
+        if part == MARK_START and not open_:
+            out.append("<mark>")
+            open_ = True
+        elif part == MARK_END and open_:
+            out.append("</mark>")
+            open_ = False
+        elif part not in (MARK_START, MARK_END):
+            out.append(str(escape(part)))
+    if open_:
+        out.append("</mark>")
+    return "".join(out)
+
+
+class ArticleSearch(Protocol):
+    def search(
+        self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0
+    ) -> list[Hit]: ...
+
+
+def search_engine(session: Session) -> ArticleSearch:
+    """The engine for the session's database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return PostgresSearch(session)
+    return SqliteSearch(session)
+
+
+def search(
+    session: Session,
+    raw: str,
+    scope: Scope,
+    *,
+    match: Match = Match.ALL,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[Hit]:
+    """Articles in ``scope`` matching the words of ``raw``, best first."""
+    query = parse_query(raw, match)
+    if not query.terms:
+        return []
+    return search_engine(session).search(query, scope, limit=limit, offset=offset)
+
+
+def _scope_params(scope: Scope) -> dict[str, list[str]]:
+    return {"states": sorted(scope.states), "visibilities": sorted(scope.visibilities)}
+
+
+def _expanding(*names: str) -> list[BindParameter[Any]]:
+    return [bindparam(name, expanding=True) for name in names]
+
+
+class SqliteSearch:
+    """FTS5 with BM25 (title words weigh five times body words). The ranked ids come
+    first; snippets are made for the page of hits only, not for every match."""
+
+    TITLE_WEIGHT = 5.0
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def fts_query(query: Query) -> str:
+        """An FTS5 query of quoted words (words are ``\\w+``, so they hold no quote).
+
+        >>> SqliteSearch.fts_query(Query(("near", "vp"), True, Match.ALL))
+        '"near" "vp"*'
+        """
+        quoted = [f'"{term}"' for term in query.terms]
+        if query.prefix:
+            quoted[-1] += "*"
+        return (" OR " if query.match is Match.ANY else " ").join(quoted)
+
+    def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
+        params = {"q": self.fts_query(query), "limit": limit, "offset": offset}
+        # The newest CANDIDATES matches are those above this rowid: FTS5 walks its doclist
+        # backwards to find it without ranking anything.
+        floor = self.session.execute(
+            text(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
+                "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates"
+            ),
+            {"q": params["q"], "candidates": CANDIDATES},
+        ).scalar()
+        ranked = self.session.execute(
+            text(
+                "SELECT a.id, bm25(articles_fts, :title_weight, 1.0) AS score "
+                "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+                "WHERE articles_fts MATCH :q AND articles_fts.rowid > :floor "
+                "AND a.state IN :states AND a.visibility IN :visibilities "
+                "ORDER BY score, a.id LIMIT :limit OFFSET :offset"
+            ).bindparams(*_expanding("states", "visibilities")),
+            {
+                **params,
+                **_scope_params(scope),
+                "title_weight": self.TITLE_WEIGHT,
+                "floor": floor or 0,
+            },
+        ).all()
+        if not ranked:
+            return []
+        marked = {
+            row.rowid: (row.title, row.snippet)
+            for row in self.session.execute(
+                text(
+                    "SELECT rowid, highlight(articles_fts, 0, :start, :end) AS title, "
+                    "snippet(articles_fts, 1, :start, :end, '…', 24) AS snippet "
+                    "FROM articles_fts WHERE articles_fts MATCH :q AND rowid IN :ids"
+                ).bindparams(*_expanding("ids")),
+                {
+                    "q": params["q"],
+                    "ids": [row.id for row in ranked],
+                    "start": MARK_START,
+                    "end": MARK_END,
+                },
+            )
+        }
+        # bm25() is lower for better matches: negate it, so that higher is better everywhere.
+        return [
+            Hit(
+                row.id,
+                -float(row.score),
+                highlight_html(marked[row.id][0]),
+                highlight_html(marked[row.id][1]),
+            )
+            for row in ranked
+        ]
+
+
+class PostgresSearch:
+    """``tsvector`` @@ ``tsquery`` on the GIN index, ranked by ``ts_rank_cd``. A document
+    matches when all words match as English stems (``printing`` finds ``printed``) or as
+    whole words with the last one a prefix (``simple``), so typing ``pri`` finds ``printer``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @staticmethod
+    def tsquery_texts(query: Query) -> tuple[str, str]:
+        """The ``english`` and ``simple`` query texts: each word single-quoted (words are
+        ``\\w+``, so they hold no quote), joined by ``&`` or ``|``.
+
+        >>> PostgresSearch.tsquery_texts(Query(("vpn", "dro"), True, Match.ALL))
+        ("'vpn' & 'dro'", "'vpn' & 'dro':*")
+        """
+        quoted = [f"'{term}'" for term in query.terms]
+        joiner = " | " if query.match is Match.ANY else " & "
+        english = joiner.join(quoted)
+        if query.prefix:
+            quoted[-1] += ":*"
+        return english, joiner.join(quoted)
+
+    def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
+        english, simple = self.tsquery_texts(query)
+        params = {"english": english, "simple": simple, "limit": limit, "offset": offset}
+        # Rank the newest CANDIDATES matches in scope: the GIN index finds the matches, their
+        # ids bound the work, and only those rows' vectors are read to rank them.
+        ranked = self.session.execute(
+            text(
+                "SELECT a.id, ts_rank_cd(a.search_vector, "
+                "to_tsquery('english', :english) || to_tsquery('simple', :simple)) AS score "
+                "FROM (SELECT id FROM articles WHERE search_vector @@ "
+                "(to_tsquery('english', :english) || to_tsquery('simple', :simple)) "
+                "AND state IN :states AND visibility IN :visibilities "
+                "ORDER BY id DESC LIMIT :candidates) AS c JOIN articles a ON a.id = c.id "
+                "ORDER BY score DESC, a.id LIMIT :limit OFFSET :offset"
+            ).bindparams(*_expanding("states", "visibilities")),
+            {**params, **_scope_params(scope), "candidates": CANDIDATES},
+        ).all()
+        if not ranked:
+            return []
+        options = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
+            'MaxFragments=2, FragmentDelimiter=" … "'
+        )
+        title_options = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+        marked = {
+            row.id: (row.title, row.snippet)
+            for row in self.session.execute(
+                text(
+                    "SELECT id, ts_headline('english', title, to_tsquery('english', :english) "
+                    "|| to_tsquery('simple', :simple), :title_options) AS title, "
+                    "ts_headline('english', body, to_tsquery('english', :english) "
+                    "|| to_tsquery('simple', :simple), :options) AS snippet "
+                    "FROM articles WHERE id IN :ids"
+                ).bindparams(*_expanding("ids")),
+                {
+                    **params,
+                    "ids": [row.id for row in ranked],
+                    "options": options,
+                    "title_options": title_options,
+                },
+            )
+        }
+        return [
+            Hit(
+                row.id,
+                float(row.score),
+                highlight_html(marked[row.id][0]),
+                highlight_html(marked[row.id][1]),
+            )
+            for row in ranked
+        ]

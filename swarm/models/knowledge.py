@@ -1,0 +1,224 @@
+"""The knowledge base (Tier 0): articles, each saved version of them, who reviewed them, and
+their links to the tickets they came from and the tickets they helped resolve.
+
+Full-text search keeps its own structures beside ``articles``, which the ORM does not map:
+on SQLite an FTS5 table (``articles_fts``, external content, kept in step by triggers), on
+PostgreSQL a generated ``search_vector`` column with a GIN index. The migration creates them,
+and so does ``create_all`` (the DDL listeners below), so tests on either path search alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from swarm.db import Base, UTCDateTime
+from swarm.models.skills import Skill
+from swarm.models.users import User
+
+TITLE_MAX = 200
+BODY_MAX_BYTES = 100 * 1024
+CATEGORY_MAX = 80
+
+
+class ArticleState(StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Visibility(StrEnum):
+    """``internal``: staff only; ``public``: requesters and guests too, once published."""
+
+    INTERNAL = "internal"
+    PUBLIC = "public"
+
+
+class LinkKind(StrEnum):
+    """``source``: the ticket the article was written from; ``resolved``: a ticket it helped
+    resolve (a reuse)."""
+
+    SOURCE = "source"
+    RESOLVED = "resolved"
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    # Markdown, as written; rendered and sanitised on the way out (swarm/knowledge/render.py).
+    body: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(CATEGORY_MAX))
+    visibility: Mapped[str] = mapped_column(String(8), default=Visibility.INTERNAL)
+    state: Mapped[str] = mapped_column(String(12), default=ArticleState.DRAFT, index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The number of the latest ArticleVersion, and the optimistic lock of edits: an edit names
+    # the version it started from and is refused if the article has moved on (checked on the
+    # locked row, swarm/knowledge/service.py). State changes leave it alone.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    author: Mapped[User] = relationship(lazy="joined")
+    skills: Mapped[list[ArticleSkill]] = relationship(
+        cascade="all, delete-orphan", order_by="ArticleSkill.skill_id", lazy="selectin"
+    )
+    reviews: Mapped[list[ArticleReview]] = relationship(
+        cascade="all, delete-orphan", order_by="ArticleReview.id", lazy="selectin"
+    )
+
+    __table_args__ = (
+        CheckConstraint("visibility IN ('internal','public')", name="visibility"),
+        CheckConstraint("state IN ('draft','in_review','published','archived')", name="state"),
+    )
+
+
+class ArticleSkill(Base):
+    __tablename__ = "article_skills"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[int] = mapped_column(
+        ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    skill: Mapped[Skill] = relationship(lazy="joined")
+
+
+class ArticleVersion(Base):
+    """The article as one save left it. Rows are only ever inserted; diffs are computed
+    between two of them when asked (difflib), never stored."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(CATEGORY_MAX))
+    visibility: Mapped[str] = mapped_column(String(8))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    author: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("article_id", "number", name="uq_article_versions_number"),)
+
+
+class ArticleReview(Base):
+    """A staff member other than the author approved a version for publication."""
+
+    __tablename__ = "article_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    reviewer: Mapped[User] = relationship(lazy="joined")
+
+
+class ArticleTicketLink(Base):
+    __tablename__ = "article_ticket_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    linked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("article_id", "ticket_id", "kind", name="uq_article_ticket_links_kind"),
+        CheckConstraint("kind IN ('source','resolved')", name="kind"),
+        Index("ix_article_ticket_links_kind_linked_at", "kind", "linked_at"),
+    )
+
+
+# ---------------------------------------------------------------- full-text search structures
+# Kept in SQL, not in the ORM: the migration 0010 holds the same statements (a migration is
+# frozen history, so it keeps its own copy). swarm/db.py's ``include_object`` tells Alembic's
+# comparison that these are not differences from the models.
+
+SQLITE_SEARCH_DDL = (
+    # External content: the text lives once, in ``articles``; the index holds tokens only.
+    # ``prefix`` keeps 2- and 3-letter prefix indexes so that search-as-you-type stays fast.
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
+    "CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN "
+    "INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); END",
+    "CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, body ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
+    "VALUES ('delete', old.id, old.title, old.body); "
+    "INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+)
+SQLITE_SEARCH_DROP = (
+    "DROP TRIGGER IF EXISTS articles_fts_au",
+    "DROP TRIGGER IF EXISTS articles_fts_ad",
+    "DROP TRIGGER IF EXISTS articles_fts_ai",
+    "DROP TABLE IF EXISTS articles_fts",
+)
+# Both configurations in one vector: ``english`` stems (a search for "printing" finds
+# "printers"), ``simple`` keeps words whole, for prefix matching as one types. Titles weigh A.
+POSTGRES_SEARCH_DDL = (
+    "ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, body), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, body), 'B')) STORED",
+    "CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)",
+)
+POSTGRES_SEARCH_DROP = (
+    "DROP INDEX IF EXISTS ix_articles_search_vector",
+    "ALTER TABLE articles DROP COLUMN IF EXISTS search_vector",
+)
+SEARCH_TABLE_PREFIX = "articles_fts"
+SEARCH_COLUMN = "search_vector"
+SEARCH_INDEX = "ix_articles_search_vector"
+
+
+def _ddl(statement: str, dialect: str) -> Any:
+    # SQLAlchemy's DDL() carries no annotations: mypy --strict would refuse the bare call.
+    return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
+for _event, _dialect, _statements in (
+    ("after_create", "sqlite", SQLITE_SEARCH_DDL),
+    ("after_create", "postgresql", POSTGRES_SEARCH_DDL),
+    ("before_drop", "sqlite", SQLITE_SEARCH_DROP),
+):
+    for _statement in _statements:
+        event.listen(Article.__table__, _event, _ddl(_statement, _dialect))
+
+Base.metadata.info.setdefault("unmapped", {}).update(
+    table_prefixes=(SEARCH_TABLE_PREFIX,),
+    columns=(("articles", SEARCH_COLUMN),),
+    indexes=(SEARCH_INDEX,),
+)

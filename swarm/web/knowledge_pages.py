@@ -1,0 +1,134 @@
+"""Knowledge-base pages: the index with search, an article, and the editor with a live preview
+(static/js/kb-editor.js asks ``POST /api/v1/articles/preview`` for the sanitised HTML).
+
+Each change is a form posting to one route, which calls one service use case and redirects
+back with a message; an edit that lost to another save keeps what the person typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from swarm.knowledge.payloads import article_payload, audience_for, hit_payload
+from swarm.models.knowledge import Visibility
+from swarm.runtime import knowledge_service
+from swarm.tickets.errors import DomainError
+from swarm.web import web
+from swarm.web.forms import current, form_int
+
+PAGE_SIZE = 20
+FIELDS = ("title", "body", "category", "visibility")
+
+
+@web.get("/kb")
+@login_required
+def kb_index() -> Any:
+    user = current()
+    q = (request.args.get("q") or "")[:200]
+    kb = knowledge_service()
+    audience = audience_for(user)
+    if q.strip():
+        items = [hit_payload(found, audience) for found in kb.search(user, q, limit=PAGE_SIZE)]
+    else:
+        items = [article_payload(a, audience, html=False) for a in kb.browse(user, limit=PAGE_SIZE)]
+    return render_template("kb/index.html", q=q, items=items)
+
+
+@web.get("/kb/<id:article_id>")
+@login_required
+def kb_article(article_id: int) -> Any:
+    user = current()
+    article = knowledge_service().get(user, article_id)
+    return render_template("kb/article.html", article=article_payload(article, audience_for(user)))
+
+
+@web.route("/kb/new", methods=["GET", "POST"])
+@login_required
+def kb_new() -> Any:
+    user = current()
+    if not user.is_staff:
+        abort(403, "Only agents, managers and admins write articles.")
+    form = {"title": "", "body": "", "category": "", "visibility": Visibility.INTERNAL}
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        form = {key: request.form.get(key, "") for key in FIELDS}
+        try:
+            article = knowledge_service().create(user, **_fields(form))
+        except DomainError as exc:
+            flash(exc.message, "error")
+            errors, status = exc.fields or {}, exc.status
+        else:
+            flash("Draft saved.", "info")
+            return redirect(url_for("web.kb_article", article_id=article.id))
+    return render_template("kb/edit.html", form=form, errors=errors, article=None), status
+
+
+@web.route("/kb/<id:article_id>/edit", methods=["GET", "POST"])
+@login_required
+def kb_edit(article_id: int) -> Any:
+    user = current()
+    kb = knowledge_service()
+    if not user.is_staff:
+        # Requesters edit nothing; an article they may not read does not exist for them.
+        kb.get(user, article_id)
+        abort(403, "Only agents, managers and admins edit articles.")
+    article = kb.get(user, article_id)
+    form = {key: getattr(article, key) or "" for key in FIELDS}
+    version = article.version
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        form = {key: request.form.get(key, "") for key in FIELDS}
+        version = form_int(request.form.get("version")) or 0
+        try:
+            kb.update(user, article_id, version, _fields(form))
+        except DomainError as exc:
+            flash(exc.message, "error")
+            errors, status = exc.fields or {}, exc.status
+        else:
+            flash("Saved.", "info")
+            return redirect(url_for("web.kb_article", article_id=article_id))
+    payload = article_payload(kb.get(user, article_id), audience_for(user))
+    return render_template(
+        "kb/edit.html", form=form, errors=errors, article=payload, version=version
+    ), status
+
+
+ACTIONS = {"submit": "Sent for review.", "publish": "Published.", "archive": "Archived."}
+
+
+@web.post("/kb/<id:article_id>/<action>")
+@login_required
+def kb_action(article_id: int, action: str) -> Any:
+    if action not in ACTIONS:
+        abort(404)
+    kb = knowledge_service()
+    user = current()
+    try:
+        if action == "submit":
+            kb.submit(user, article_id)
+        elif action == "publish":
+            kb.publish(user, article_id, form_int(request.form.get("version")))
+        else:
+            kb.archive(user, article_id)
+    except DomainError as exc:
+        # Not found, or not staff: the error page says so. Staff see the reason on the article.
+        if exc.status == 404 or not user.is_staff:
+            raise
+        flash(exc.message, "error")
+    else:
+        flash(ACTIONS[action], "info")
+    return redirect(url_for("web.kb_article", article_id=article_id))
+
+
+def _fields(form: dict[str, str]) -> dict[str, Any]:
+    return {
+        "title": form["title"],
+        "body": form["body"],
+        "category": form["category"] or None,
+        "visibility": form["visibility"] or Visibility.INTERNAL,
+    }

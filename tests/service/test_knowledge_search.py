@@ -1,0 +1,209 @@
+"""Article search on both engines: SQLite FTS5 (tables made by ``create_all``) and PostgreSQL
+(made by the migrations). Ranked, highlighted, prefix-as-you-type, kept in step with edits,
+filtered by who asks — and no query a person can type breaks it."""
+
+from __future__ import annotations
+
+import doctest
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+import swarm.knowledge.render
+import swarm.knowledge.search
+import swarm.models
+from swarm.clock import FakeClock
+from swarm.db import Base, make_engine, make_session_factory
+from swarm.knowledge.search import PUBLIC, STAFF, Match, Scope, parse_query, search
+from swarm.knowledge.service import KnowledgeService
+from swarm.migrate import upgrade
+from swarm.models import Article, User
+from tests.builders import make_agent, make_manager
+from tests.conftest import START
+from tests.integration.conftest import _reset_postgres
+
+HOSTILE = [
+    "",
+    "   ",
+    '"',
+    '"unbalanced',
+    "'",
+    "vpn'",
+    "(((",
+    ")",
+    "NEAR(vpn drops)",
+    "vpn NEAR/2 drops",
+    "AND",
+    "vpn AND OR NOT",
+    "*",
+    "vpn*",
+    "^vpn",
+    "title:vpn",
+    "body : vpn",
+    "vpn:*",
+    "!vpn & | <->",
+    "'; DROP TABLE articles; --",
+    "\\",
+    "\x00vpn",
+    "{{7*7}}",
+    "vpn" * 200,
+    " ".join(["vpn"] * 500),
+]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        _reset_postgres(url)
+        upgrade(url)
+        eng = make_engine(url)
+    else:
+        eng = make_engine("sqlite://")
+        Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with make_session_factory(engine)() as s:
+        yield s
+
+
+@pytest.fixture
+def kb(session: Session) -> KnowledgeService:
+    return KnowledgeService(session, FakeClock(START))
+
+
+@pytest.fixture
+def author(session: Session) -> User:
+    return make_agent(session, FakeClock(START), name="Ada Author")
+
+
+@pytest.fixture
+def lead(session: Session) -> User:
+    return make_manager(session, FakeClock(START), name="Max Lead")
+
+
+def published(
+    kb: KnowledgeService, author: User, lead: User, title: str, body: str, **kw: str
+) -> Article:
+    article = kb.create(author, title=title, body=body, visibility=kw.get("visibility", "public"))
+    return kb.publish(lead, article.id)
+
+
+def found(session: Session, q: str, scope: Scope = PUBLIC, **kw: object) -> list[str]:
+    hits = search(session, q, scope, **kw)  # type: ignore[arg-type]
+    return [session.get(Article, hit.article_id).title for hit in hits]  # type: ignore[union-attr]
+
+
+def test_finds_articles_by_their_words_title_matches_first(session, kb, author, lead):
+    published(kb, author, lead, "Printer jams on floor two", "Open tray B and pull the sheet.")
+    published(kb, author, lead, "Toner", "When the printer says toner low, shake the cartridge.")
+    published(kb, author, lead, "VPN drops", "Lower the MTU to 1380.")
+    assert found(session, "printer") == ["Printer jams on floor two", "Toner"]
+    assert found(session, "PRINTER toner") == ["Toner"]  # every word must occur
+    assert found(session, "mtu") == ["VPN drops"]
+    assert found(session, "nothing-like-this") == []
+
+
+def test_the_last_word_is_a_prefix_while_typing(session, kb, author, lead):
+    published(kb, author, lead, "Printer jams", "Open tray B.")
+    published(kb, author, lead, "Privacy screen", "Ask facilities.")
+    assert sorted(found(session, "pri")) == ["Printer jams", "Privacy screen"]
+    assert found(session, "prin") == ["Printer jams"]
+    assert found(session, "jams tr") == ["Printer jams"]
+    assert found(session, "pri ") == []  # a finished word is matched whole
+    assert parse_query("p").prefix is False  # one letter would match half the index
+
+
+def test_snippets_are_escaped_and_only_mark_is_markup(session, kb, author, lead):
+    body = 'If <script>alert("x")</script> appears, the VPN client is outdated & must go.'
+    published(kb, author, lead, "VPN <b>client</b>", body)
+    [hit] = search(session, "vpn", PUBLIC)
+    assert "<mark>" in hit.snippet_html and "<mark>VPN</mark>" in hit.title_html
+    for html in (hit.snippet_html, hit.title_html):
+        stripped = html.replace("<mark>", "").replace("</mark>", "")
+        assert "<" not in stripped and ">" not in stripped.replace("&gt;", "")
+    # PostgreSQL's headline leaves tags out, SQLite's keeps them as text: either way, inert.
+    assert "<script" not in hit.snippet_html and "&amp;" in hit.snippet_html
+    assert hit.title_html == "<mark>VPN</mark> &lt;b&gt;client&lt;/b&gt;"
+
+
+def test_no_typed_query_breaks_search(session, kb, author, lead):
+    published(kb, author, lead, "VPN drops", "The VPN drops: lower the MTU.")
+    for q in HOSTILE:
+        for match in Match:
+            hits = search(session, q, STAFF, match=match)
+            assert all(hit.article_id for hit in hits), q
+    assert found(session, "vpn*") == found(session, '"vpn"') == ["VPN drops"]
+    assert found(session, "") == found(session, "((( * )") == []
+
+
+def test_operators_are_words_not_syntax(session, kb, author, lead):
+    published(kb, author, lead, "VPN drops", "Lower the MTU.")
+    published(kb, author, lead, "Near the window", "Wi-Fi is weak near the window.")
+    assert found(session, "near") == ["Near the window"]
+    assert found(session, '"vpn') == ["VPN drops"]
+    assert found(session, "vpn OR window") == []  # OR is a word here, and no article has it
+
+
+def test_requesters_see_published_public_articles_only(session, kb, author, lead):
+    published(kb, author, lead, "Reset VPN token (public)", "vpn token")
+    published(kb, author, lead, "Reset VPN token (internal)", "vpn token", visibility="internal")
+    kb.create(author, title="VPN token draft", body="vpn token", visibility="public")
+    old = published(kb, author, lead, "VPN token archived", "vpn token")
+    kb.archive(lead, old.id)
+    assert found(session, "vpn token") == ["Reset VPN token (public)"]
+    staff = found(session, "vpn token", STAFF)
+    assert sorted(staff) == [
+        "Reset VPN token (internal)",
+        "Reset VPN token (public)",
+        "VPN token draft",
+    ]
+
+
+def test_the_index_follows_edits_and_deletes(session, kb, author, lead):
+    article = published(kb, author, lead, "Printer", "Pull the paper tray.")
+    kb.update(author, article.id, article.version, {"body": "Reseat the toner cartridge."})
+    assert found(session, "tray") == []
+    assert found(session, "cartridge") == ["Printer"]
+    kb.update(author, article.id, article.version, {"title": "Laser printer"})
+    assert found(session, "laser") == ["Laser printer"]
+    kb.delete(lead, article.id)
+    assert found(session, "printer") == []
+
+
+def test_suggestions_match_any_words_of_a_long_text(session, kb, author, lead):
+    published(kb, author, lead, "VPN drops every few minutes", "Lower the MTU to 1380.")
+    published(kb, author, lead, "Printer jams", "Open tray B.")
+    text = "Hello, since this morning my VPN keeps dropping and I cannot work. Thanks!"
+    assert [f.article.title for f in kb.suggest(author, text)] == ["VPN drops every few minutes"]
+    assert kb.suggest(author, "the and of to, please!") == []
+
+
+def test_ranking_and_paging_are_stable(session, kb, author, lead):
+    for n in range(5):
+        published(kb, author, lead, f"Note {n}", "vpn " * (n + 1))
+    first = found(session, "vpn", limit=2)
+    second = found(session, "vpn", limit=2, offset=2)
+    assert len(first) == 2 and len(second) == 2 and not set(first) & set(second)
+
+
+@pytest.mark.parametrize("module", [swarm.knowledge.search, swarm.knowledge.render])
+def test_docstring_examples_hold(module):
+    assert doctest.testmod(module, optionflags=doctest.ELLIPSIS).failed == 0
+
+
+def test_past_the_candidate_bound_the_newest_matches_are_ranked(
+    session, kb, author, lead, monkeypatch
+):
+    monkeypatch.setattr(swarm.knowledge.search, "CANDIDATES", 3)
+    for n in range(6):
+        published(kb, author, lead, f"Printer {n}", "printer " * (6 - n))
+    assert sorted(found(session, "printer")) == ["Printer 3", "Printer 4", "Printer 5"]
+    published(kb, author, lead, "Toner", "printer toner")
+    assert found(session, "toner") == ["Toner"]  # a rarer word: every match ranked
