@@ -8,7 +8,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Float, Integer, List, Nested, String
 from apiflask.validators import Length, OneOf, Range
 
-from swarm.api.schemas import Id, SkillRef, StrictSchema, UserRef
+from swarm.api.schemas import Id, SkillRef, StrictSchema, UserRef, Whole
 from swarm.models.knowledge import CATEGORY_MAX, TITLE_MAX
 
 VISIBILITIES = ["internal", "public"]
@@ -29,9 +29,8 @@ class ArticleIn(StrictSchema):
 
 
 class ArticleEdit(StrictSchema):
-    version = Integer(
+    version = Whole(
         required=True,
-        strict=True,
         validate=Range(1, 2**31 - 1),
         metadata={"description": "The version the edit started from; another one → 409."},
     )
@@ -43,10 +42,9 @@ class ArticleEdit(StrictSchema):
 
 
 class ArticlePublishIn(StrictSchema):
-    version = Integer(
+    version = Whole(
         load_default=None,
         allow_none=True,
-        strict=True,
         validate=Range(1, 2**31 - 1),
         metadata={"description": "Optional: the version the reviewer read; another one → 409."},
     )
