@@ -29,7 +29,7 @@ from swarm.clock import SystemClock
 from swarm.db import make_engine, make_session_factory
 from swarm.migrate import upgrade
 from swarm.models import AgentSkill, Skill
-from tests.browser.conftest import CHROMIUM_ARGS, _chromium, running_server
+from tests.browser.conftest import _chromium, running_server
 from tests.browser.test_pages import sign_in
 from tests.builders import make_agent, make_manager, make_user
 from tests.xss_vectors import SSTI_PRODUCT, VECTORS
@@ -179,7 +179,7 @@ def socket_sends(
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    chromium = _chromium()
+    _chromium()  # skips (or fails under SWARM_REQUIRE_BROWSER=1) without Chromium
     instance = tmp_path_factory.mktemp("xss-instance")
     url = f"sqlite:///{instance / 'swarm.db'}"
     upgrade(url)
@@ -285,44 +285,25 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
         for api in (agent, manager, admin, requester):
             api.http.close()
-        with _browser(chromium) as browser:
-            yield {
-                "base": base,
-                "browser": browser,
-                "emails": emails,
-                "carrier": carrier,
-                "tickets": tickets,
-                "guest_link": guest_link,
-                "requester_token": requester.token,
-                "agent_token": agent.token,
-            }
-
-
-class _browser:
-    def __init__(self, chromium: str) -> None:
-        self.chromium = chromium
-
-    def __enter__(self) -> Browser:
-        from playwright.sync_api import sync_playwright
-
-        self.playwright = sync_playwright().start()
-        self.browser = self.playwright.chromium.launch(
-            executable_path=self.chromium, args=CHROMIUM_ARGS
-        )
-        return self.browser
-
-    def __exit__(self, *exc: object) -> None:
-        self.browser.close()
-        self.playwright.stop()
+        yield {
+            "base": base,
+            "emails": emails,
+            "carrier": carrier,
+            "tickets": tickets,
+            "guest_link": guest_link,
+            "requester_token": requester.token,
+            "agent_token": agent.token,
+        }
 
 
 @pytest.fixture
-def as_role(world):  # type: ignore[no-untyped-def]
+def as_role(world, browser):  # type: ignore[no-untyped-def]
+    """Signed-in, watched contexts of the session's Chromium, on this module's own server."""
     sessions: list[Session] = []
 
     def open_as(role: str | None) -> Session:
         email = world["emails"][role] if role else None
-        session = Session(world["browser"], world["base"], email)
+        session = Session(browser, world["base"], email)
         sessions.append(session)
         return session
 
