@@ -70,6 +70,14 @@ class Config:
     # The bearer token Prometheus sends to /metrics; without one, /metrics is switched off
     # (404): the figures describe the load and health of the service.
     metrics_token: str | None = None
+    # Mail (all off when unset): SWARM_MAIL_LISTEN=host:port starts an SMTP listener inside
+    # ``serve``; SWARM_SUPPORT_ADDRESS is where requesters write; SWARM_SMTP_URL sends mail
+    # (smtp://host:25, smtps://user:pass@host, smtp+starttls://…); SWARM_IMAP_URL
+    # (imaps://user:pass@host/INBOX) turns on polling.
+    mail_listen: str | None = None
+    support_address: str | None = None
+    smtp_url: str | None = None
+    imap_url: str | None = None
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -149,4 +157,8 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         log_format=log_format,
         log_level=log_level,
         metrics_token=env.get("SWARM_METRICS_TOKEN") or None,
+        mail_listen=env.get("SWARM_MAIL_LISTEN") or None,
+        support_address=env.get("SWARM_SUPPORT_ADDRESS") or None,
+        smtp_url=env.get("SWARM_SMTP_URL") or None,
+        imap_url=env.get("SWARM_IMAP_URL") or None,
     )
