@@ -36,7 +36,7 @@ from swarm.inputs import MAX_ID, BadJSON, CheckedJSON, IdConverter, ascii_int
 from swarm.models import User
 from swarm.realtime import init_realtime
 from swarm.realtime.notifier import FanoutNotifier, MetricsPulse, SocketNotifier
-from swarm.runtime import RateLimits, Runtime, db_session, init_runtime
+from swarm.runtime import RateLimits, Runtime, db_session, init_runtime, runtime
 from swarm.telemetry import REQUEST_SECONDS
 from swarm.tickets.errors import DomainError
 from swarm.tickets.messages import MessageWriter
@@ -192,7 +192,8 @@ def _init_login(app: APIFlask) -> None:
         number = ascii_int(user_id, 1)
         if number is None:
             return None
-        return user_for_session(db_session(), number, session.get(COOKIE_KEY))
+        cutoff = runtime().sessions_started_after()
+        return user_for_session(db_session(), number, session.get(COOKIE_KEY), cutoff)
 
 
 class BoundedRequest(Request):

@@ -59,6 +59,10 @@ class Config:
     db_max_overflow: int = 20
     # Cookies are Secure whenever the request came over HTTPS; this forces them on always.
     session_cookie_secure: bool = False
+    # A sign-in lasts this long at most, however active: then the person signs in again, and
+    # the sweeper deletes the row. Sessions also end at sign-out, sign out everywhere, a
+    # password or role change, and deactivation (swarm/accounts/sessions.py).
+    session_lifetime: timedelta = timedelta(days=14)
     # Reverse proxies in front of the server (nginx: 1). Their X-Forwarded-For/-Proto/-Host
     # are believed for that many hops, so that HTTPS, the client's address (login rate limit)
     # and the host are the browser's; with 0, forwarded headers are ignored, as anyone can
@@ -136,6 +140,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         host=env.get("SWARM_HOST", "127.0.0.1"),
         port=int(env.get("SWARM_PORT", "5000")),
         login_rate_limit=env.get("SWARM_LOGIN_RATE_LIMIT", "10 per minute"),
+        session_lifetime=timedelta(days=float(env.get("SWARM_SESSION_DAYS", "14"))),
         session_cookie_secure=env.get("SWARM_SECURE_COOKIES", "") in {"1", "true", "yes"},
         trusted_proxies=int(env.get("SWARM_TRUSTED_PROXIES", "0")),
         sweep_seconds=float(env.get("SWARM_SWEEP_SECONDS", "5")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Flask, current_app, g
 from limits import RateLimitItem, parse
@@ -62,6 +63,11 @@ class Runtime:
     routing: RoutingCaches
     #: Set by create_app once the notifier is known: the live rooms' group commit.
     messages: MessageWriter | None = None
+
+    def sessions_started_after(self) -> datetime:
+        """Sign-ins that started at or before this moment are over by age (``Config``'s
+        ``session_lifetime``, ``SWARM_SESSION_DAYS``)."""
+        return self.clock.now() - self.config.session_lifetime
 
 
 def init_runtime(app: Flask, runtime: Runtime) -> None:

@@ -13,6 +13,9 @@ What ends a session (and, through swarm/realtime/access.py, the sockets opened w
 * a password change: every *other* session; the one that changed it stays, and so do tokens;
 * a role change or a deactivation (swarm/accounts/service.py ``update_user``): every session.
 
+* age: a session older than ``SWARM_SESSION_DAYS`` (default 14) counts nowhere; the sweeper
+  deletes such rows (:func:`prune_sessions`), so the table holds only live sign-ins.
+
 API tokens end only when revoked, or with a deactivated account (``user_for_token``).
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -44,14 +48,22 @@ def start_session(session: Session, clock: Clock, user: User) -> str:
     return key
 
 
-def user_for_session(session: Session, user_id: int, key: str | None) -> User | None:
-    """The active user whose live session has this key, in one query; None otherwise."""
+def user_for_session(
+    session: Session, user_id: int, key: str | None, started_after: datetime
+) -> User | None:
+    """The active user whose live session has this key, in one query; None otherwise.
+    A session that started at or before ``started_after`` (now − the lifetime) is over."""
     if not key:
         return None
     query = (
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, User.active, UserSession.key_hash == key_hash(key))
+        .where(
+            User.id == user_id,
+            User.active,
+            UserSession.key_hash == key_hash(key),
+            UserSession.created_at > started_after,
+        )
     )
     return session.scalars(query).unique().first()
 
@@ -76,15 +88,28 @@ def end_sessions(session: Session, user_id: int, keep: str | None = None) -> lis
     return ended
 
 
-def count_sessions(session: Session, user_id: int) -> int:
+def count_sessions(session: Session, user_id: int, started_after: datetime) -> int:
     """How many browsers the person is signed in on now."""
-    query = select(func.count()).select_from(UserSession).where(UserSession.user_id == user_id)
+    query = (
+        select(func.count())
+        .select_from(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.created_at > started_after)
+    )
     return int(session.scalar(query) or 0)
 
 
-def live_keys(session: Session, hashes: set[str]) -> set[str]:
+def live_keys(session: Session, hashes: set[str], started_after: datetime) -> set[str]:
     """Those of the key hashes that are still live sessions (the presence keeper's check)."""
     if not hashes:
         return set()
-    query = select(UserSession.key_hash).where(UserSession.key_hash.in_(hashes))
+    query = select(UserSession.key_hash).where(
+        UserSession.key_hash.in_(hashes), UserSession.created_at > started_after
+    )
     return set(session.scalars(query))
+
+
+def prune_sessions(session: Session, started_after: datetime) -> int:
+    """Delete the rows of sessions that are over by age; returns how many. Commits."""
+    gone = session.execute(delete(UserSession).where(UserSession.created_at <= started_after))
+    session.commit()
+    return int(getattr(gone, "rowcount", 0) or 0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from swarm.accounts.sessions import prune_sessions
 from swarm.dispatch.service import RoutingService
 from swarm.runtime import Runtime
 from swarm.tickets.rooms import RoomService
@@ -18,12 +19,17 @@ log = logging.getLogger(__name__)
 
 
 def sweep_once(runtime: Runtime) -> int:
-    """Fire what is due now (routing deadlines, invitation expiry); returns how many fired."""
+    """Fire what is due now (routing deadlines, invitation expiry); returns how many fired.
+    Also deletes the rows of sign-ins over by age (not counted: nothing fired)."""
     with runtime.sessions() as session:
         fired = RoutingService(session, runtime.clock, runtime.notifier, runtime.routing).sweep()
     with runtime.sessions() as session:
         rooms = RoomService(session, runtime.clock, runtime.notifier)
         fired += rooms.expire_invitations()
+    with runtime.sessions() as session:
+        pruned = prune_sessions(session, runtime.sessions_started_after())
+    if pruned:
+        log.info("sweeper deleted %d session(s) over by age", pruned)
     return fired
 
 

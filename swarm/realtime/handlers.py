@@ -305,7 +305,8 @@ def register_handlers(
         query = select(User).where(User.id == conn.user_id, User.active)
         if conn.session_hash is not None:
             query = query.join(UserSession, UserSession.user_id == User.id).where(
-                UserSession.key_hash == conn.session_hash
+                UserSession.key_hash == conn.session_hash,
+                UserSession.created_at > runtime().sessions_started_after(),
             )
         elif conn.token_id is not None:
             query = query.join(ApiToken, ApiToken.user_id == User.id).where(

@@ -51,7 +51,8 @@ def end_lost_access(
         session = db_session()
         active = select(User.id, User.role).where(User.id.in_(ids), User.active)
         roles: dict[int, str] = {user_id: role for user_id, role in session.execute(active)}
-        keys = live_keys(session, {c.session_hash for c in people.values() if c.session_hash})
+        hashes = {c.session_hash for c in people.values() if c.session_hash}
+        keys = live_keys(session, hashes, runtime().sessions_started_after())
         tokens = live_tokens(
             session, {c.token_id for c in people.values() if c.token_id is not None}
         )

@@ -106,7 +106,9 @@ def _account_page(new_token: str | None = None, errors: dict[str, list[str]] | N
         tokens=tokens,
         new_token=new_token,
         errors=errors or {},
-        browsers=sessions.count_sessions(db_session(), current().id),
+        browsers=sessions.count_sessions(
+            db_session(), current().id, runtime().sessions_started_after()
+        ),
     )
 
 

@@ -6,11 +6,13 @@ server and real clients: tests/integration/test_sessions_live.py."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
 from swarm.accounts import sessions
+from swarm.dispatch.sweeper import sweep_once
 from swarm.models import ApiToken, User, UserSession
 from swarm.realtime.keeper import end_lost_access
 from tests.builders import PASSWORD, make_agent, make_user
@@ -132,7 +134,7 @@ def test_the_account_page_signs_out_everywhere_with_its_csrf_token(app, login, r
     assert done.status_code == 302 and done.headers["Location"].endswith("/login")
     assert not works(here) and not works(elsewhere)
     db.expire_all()
-    assert sessions.count_sessions(db, requester.id) == 0
+    assert sessions.count_sessions(db, requester.id, datetime.min.replace(tzinfo=UTC)) == 0
 
 
 def test_a_password_change_ends_the_other_sessions_and_their_sockets_but_keeps_tokens(
@@ -355,3 +357,31 @@ def test_a_foreign_page_cannot_sign_anyone_out_everywhere(login, requester):
     )
     assert forged.status_code == 403
     assert works(client)
+
+
+def test_a_sign_in_ends_by_age_everywhere_and_the_sweeper_deletes_its_row(
+    app, socketio, login, agent, realtime, db, clock
+):
+    browser = login(agent)
+    sock = socketio.test_client(app, flask_test_client=browser)
+    lifetime = app.extensions["swarm"].config.session_lifetime
+    assert lifetime == timedelta(days=14)
+
+    clock.advance(seconds=(lifetime - timedelta(minutes=1)).total_seconds())
+    assert works(browser) and keeper_beat(app, realtime) == []
+    assert "signed in on 1 browser" in browser.get("/account").get_data(as_text=True)
+    sweep_once(app.extensions["swarm"])
+    assert db.query(UserSession).filter_by(user_id=agent.id).count() == 1  # not over yet
+
+    clock.advance(minutes=1)
+    assert not works(browser)  # REST
+    assert browser.get("/account").status_code == 302  # pages
+    refused = sock.emit("join_ticket", {"ticket_id": 1}, callback=True)  # the open socket
+    assert refused["error"]["code"] == "unauthenticated"
+    assert len(keeper_beat(app, realtime)) == 1 and not sock.is_connected()
+    assert not socketio.test_client(app, flask_test_client=browser).is_connected()  # new ones
+
+    sweep_once(app.extensions["swarm"])
+    db.commit()  # a new read: the one above still sees the row (SQLite WAL snapshot)
+    assert db.query(UserSession).filter_by(user_id=agent.id).count() == 0
+    assert works(login(agent))  # signing in again starts a fresh one
