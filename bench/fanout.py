@@ -378,6 +378,9 @@ def swarm_server(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
             # limit that protects production from floods.
             "SWARM_SOCKET_RATE": "1000000",
             "SWARM_SOCKET_BURST": "1000000",
+            # …and the events in flight a process takes before answering "unavailable"
+            # (bench/soak.py keeps the production default).
+            "SWARM_SOCKET_BACKLOG": os.environ.get("SWARM_SOCKET_BACKLOG", "1000000"),
         }
         if args.message_queue:
             env["SWARM_MESSAGE_QUEUE"] = args.message_queue

@@ -18,6 +18,11 @@ Printed (one JSON object with ``--json``):
 * ``rooms``: ``p50_ms``, ``p99_ms``, ``lost`` (must be 0), ``errors`` (connect, join, ack
   errors and timeouts, disconnects), ``delivered`` of ``expected``;
 * ``http``: ``requests``, ``p50_ms``, ``p99_ms``, ``errors`` (non-2xx answers and failures);
+* ``queues``: ``[[seconds, events in flight, packets waiting for slow readers], …]`` from the
+  server's ``/metrics`` every 5 s — the two places a process that is sent more than it can answer
+  would keep things without bound (both are bounded: ``SWARM_SOCKET_BACKLOG``, left at its
+  production default here, and ``SWARM_SOCKET_SEND_QUEUE``); ``rooms.refusals`` counts the sends
+  answered ``unavailable`` meanwhile (nothing stored; no one is owed them);
 * ``rss_mb``: ``[[seconds, MB], …]``; ``rss_growth_mb``: growth over the first and the second
   half of the run after the first minute's warm-up; ``flattens``: the second half grew by at most
   5 MB or a quarter of the first half's growth (memory that keeps climbing is a leak).
@@ -46,6 +51,7 @@ sys.path.insert(0, str(BENCH))
 import fanout  # noqa: E402  (bench/fanout.py: the server and the load generator)
 
 SAMPLE_SECONDS = 5.0
+METRICS_TOKEN = "soak-" + os.urandom(8).hex()
 WARMUP_SECONDS = 60.0
 
 
@@ -173,8 +179,29 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def gauges(base: str) -> tuple[float, float]:
+    """(events in flight, packets waiting for clients) from the server's /metrics."""
+    req = urllib.request.Request(  # noqa: S310 - loopback
+        base + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    wanted = {"swarm_socket_events_in_flight": 0.0, "swarm_socket_send_backlog": 0.0}
+    try:
+        with urllib.request.urlopen(req, timeout=10) as answer:  # noqa: S310
+            for line in answer.read().decode().splitlines():
+                name, _, value = line.partition(" ")
+                if name in wanted:
+                    wanted[name] = float(value)
+    except OSError:
+        return -1.0, -1.0
+    return wanted["swarm_socket_events_in_flight"], wanted["swarm_socket_send_backlog"]
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     load_before = os.getloadavg()
+    # The server (started by fanout.swarm_server) inherits these: production's bound on the
+    # events in flight (fanout.py lifts it for its one-sender burst), and /metrics switched on.
+    os.environ.setdefault("SWARM_SOCKET_BACKLOG", "1000")
+    os.environ["SWARM_METRICS_TOKEN"] = METRICS_TOKEN
     with fanout.swarm_server(args) as (base, token, room_ids):
         low, high = (int(x) for x in room_ids.split("-"))
         pids = server_pids(base)
@@ -186,6 +213,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         http = HttpLoad(base, token, list(range(low, high + 1)), args.http_workers)
         samples: list[tuple[float, float]] = []
+        queues: list[tuple[float, float, float]] = []
         done = threading.Event()
         started = time.monotonic()
 
@@ -193,10 +221,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             while not done.wait(SAMPLE_SECONDS):
                 elapsed = time.monotonic() - started
                 samples.append((round(elapsed, 1), round(rss_mb(pids[0]), 1)))
+                queues.append((round(elapsed, 1), *gauges(base.split(",")[0])))
                 if len(samples) % 12 == 0:
                     log(
                         f"{elapsed:.0f} s: server RSS {samples[-1][1]} MB, "
-                        f"{len(http.latencies)} HTTP requests, {http.errors} errors"
+                        f"{queues[-1][1]:.0f} events in flight, {queues[-1][2]:.0f} packets "
+                        f"queued, {len(http.latencies)} HTTP requests, {http.errors} errors"
                     )
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -212,9 +242,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             done.set()
             web = http.figures()
-        errors = sum(
-            rooms.get(k, 0)
-            for k in ("connect_errors", "join_errors", "disconnects", "ack_errors", "ack_timeouts")
+        # Sends refused "unavailable" (the server shedding load, the sender told) are not
+        # errors: they are counted in ``refusals``; any other refusal is.
+        refused = rooms.get("refusals", {}).get("unavailable", 0)
+        errors = (
+            sum(
+                rooms.get(k, 0)
+                for k in (
+                    "connect_errors",
+                    "join_errors",
+                    "disconnects",
+                    "ack_errors",
+                    "ack_timeouts",
+                )
+            )
+            - refused
         )
     return {
         "rooms": {
@@ -224,7 +266,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "errors": errors,
             "delivered": rooms.get("delivered"),
             "expected": rooms.get("expected"),
+            "refusals": rooms.get("refusals", {}),
         },
+        "queues": queues,
         "http": web,
         "rss_mb": samples,
         "rss_growth_mb": growth(samples),

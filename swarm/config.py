@@ -46,6 +46,12 @@ class Config:
     allowed_origins: tuple[str, ...] = ()
     socket_rate: float = 10.0
     socket_burst: float = 30.0
+    # Overload: socket events in flight in one process past which new ones are answered
+    # ``unavailable`` (nothing stored; the client sends again) rather than queued without
+    # bound, and packets queued for one slow client past which it is disconnected (it
+    # reconnects and replays what it missed with ``since``).
+    socket_backlog: int = 1000
+    socket_send_queue: int = 2000
     invitation_ttl: timedelta = timedelta(minutes=15)
     # A helper who has neither had the room open nor written for this long has stopped
     # helping: their stint ends (helper_left reason idle), counted up to their last sign.
@@ -153,6 +159,8 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         ),
         socket_rate=float(env.get("SWARM_SOCKET_RATE", "10")),
         socket_burst=float(env.get("SWARM_SOCKET_BURST", "30")),
+        socket_backlog=int(env.get("SWARM_SOCKET_BACKLOG", "1000")),
+        socket_send_queue=int(env.get("SWARM_SOCKET_SEND_QUEUE", "2000")),
         invitation_ttl=timedelta(minutes=float(env.get("SWARM_INVITATION_MINUTES", "15"))),
         helper_idle=timedelta(minutes=float(env.get("SWARM_HELPER_IDLE_MINUTES", "30"))),
         hand_ttl=timedelta(minutes=float(env.get("SWARM_HAND_MINUTES", "60"))),

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
@@ -184,7 +185,11 @@ _SQLITE_UNAVAILABLE = ("database is locked", "unable to open", "disk i/o error",
 def database_unavailable(error: BaseException) -> bool:
     """Whether ``error`` says the database is out of reach (down, restarting, its network cut,
     a lock held past the busy timeout) rather than that a statement was wrong: the first is
-    answered "try again" (503), the second is a bug (500)."""
+    answered "try again" (503), the second is a bug (500). Every pooled connection busy past
+    the pool's timeout (a process sent more than it can answer) is the same for the caller:
+    nothing was done, try again."""
+    if isinstance(error, PoolTimeout):
+        return True
     if isinstance(error, DBAPIError):
         if error.connection_invalidated:
             return True

@@ -36,6 +36,19 @@ SOCKET_CONNECTIONS = Gauge(
     ["kind"],
     registry=REGISTRY,
 )
+SOCKET_EVENTS_IN_FLIGHT = Gauge(
+    "swarm_socket_events_in_flight",
+    "Socket events received by this process and not yet answered. At SWARM_SOCKET_BACKLOG, "
+    "further events are answered unavailable (nothing stored; send again) instead of queued.",
+    registry=REGISTRY,
+)
+SOCKET_SEND_BACKLOG = Gauge(
+    "swarm_socket_send_backlog",
+    "Packets queued in this process for clients that have not read them yet (all "
+    "connections), read at each presence beat; a client with more than SWARM_SOCKET_SEND_QUEUE "
+    "is disconnected.",
+    registry=REGISTRY,
+)
 ROOM_MESSAGES = Counter(
     "swarm_room_messages",
     "Messages stored in ticket rooms by this process (sockets and the API alike).",

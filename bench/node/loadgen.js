@@ -432,6 +432,7 @@ async function rooms(args, protocol, roomIds) {
   let expected = 0;
   let acked = 0;
   let ackErrors = 0;
+  const refusals = {};
   start = performance.now();
   const senders = slots.map(async (socket, idx) => {
     if (!socket || !joined[idx]) return;
@@ -443,11 +444,17 @@ async function rooms(args, protocol, roomIds) {
       if (wait > 0) await sleep(wait);
       if (!socket.connected) return;
       sent += 1;
-      expected += members[room] - 1;
+      const others = members[room] - 1;
+      expected += others;
       socket.emit(protocol.sendEvent,
         protocol.sendPayload(roomIds[room], makeBody(idx, seq), `rtb-${NONCE}-r-${idx}-${seq}`), (ack) => {
-          if (ack && ack.ok === false) ackErrors += 1;
-          else acked += 1;
+          if (ack && ack.ok === false) {
+            // Refused (nothing stored, the sender told so): no one is owed this message.
+            ackErrors += 1;
+            expected -= others;
+            const code = (ack.error && ack.error.code) || "unknown";
+            refusals[code] = (refusals[code] || 0) + 1;
+          } else acked += 1;
         });
     }
   });
@@ -465,6 +472,7 @@ async function rooms(args, protocol, roomIds) {
     sent,
     acked,
     ack_errors: ackErrors,
+    refusals,
     expected,
     delivered: count,
     duplicates,
@@ -510,7 +518,7 @@ async function main() {
 const hardStop = setTimeout(() => {
   log("hard time limit reached");
   process.exit(3);
-}, 15 * 60 * 1000);
+}, Math.max(15 * 60, (parseArgs(process.argv).seconds || 0) + 10 * 60) * 1000);
 hardStop.unref();
 
 main().then(() => process.exit(0), (err) => {

@@ -84,6 +84,7 @@ def init_realtime(app: Flask, config: Config) -> SocketIO:
         RateLimit(config.socket_rate, config.socket_burst),
         writer=lambda: _writer(app),
         drain=drain,
+        backlog=config.socket_backlog,
     )
     app.extensions["swarm.realtime"] = Realtime(socketio, presence, connections, drain)
     # The Socket.IO middleware answers /socket.io/ before Flask routes; still, each event runs

@@ -47,7 +47,7 @@ from swarm.realtime.names import (
 from swarm.realtime.notifier import EVENT
 from swarm.realtime.presence import Presence
 from swarm.runtime import db_session, room_service, routing_service, runtime
-from swarm.telemetry import SOCKET_CONNECTIONS, socket_kind
+from swarm.telemetry import SOCKET_CONNECTIONS, SOCKET_EVENTS_IN_FLIGHT, socket_kind
 from swarm.tickets.access import audience_of
 from swarm.tickets.errors import DomainError
 from swarm.tickets.guests import guest_for_token
@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
 ONE_PAYLOAD = "Send one JSON object as the payload."
+BUSY = "This server is too busy to take that now: nothing was stored; send it again."
 
 
 class BadPayload(Exception):
@@ -286,12 +287,19 @@ def register_handlers(
     limit: RateLimit,
     writer: Callable[[], MessageWriter],
     drain: Drain | None = None,
+    backlog: int = 1000,
 ) -> dict[str, Connection]:
     """Attach the protocol to ``socketio``. Called by ``create_app`` for every app;
     ``writer`` gives the app's message writer (made once the notifier is in place). Returns
-    this process's connections by sid (the presence keeper reads them)."""
+    this process's connections by sid (the presence keeper reads them).
+
+    ``backlog`` bounds the events in flight in this process: past it an event is answered
+    ``unavailable`` at once (nothing stored; the client sends again) instead of waiting with
+    the others, whose greenlets, payloads and turns would otherwise grow without bound while
+    more arrives than the process can answer."""
     connections: dict[str, Connection] = {}
     lock = threading.Lock()
+    in_flight = [0]
     drain = drain or Drain()
     stints = StintRecorder(app, socketio, presence, inline=app.testing)
 
@@ -338,7 +346,13 @@ def register_handlers(
             return error("unauthenticated", "Your session has ended: sign in again.")
         if not allowed(conn):
             return error("rate_limited", "Too many events; slow down.")
+        with lock:
+            if in_flight[0] >= backlog:
+                return error("unavailable", BUSY)
+            in_flight[0] += 1
+        SOCKET_EVENTS_IN_FLIGHT.inc()
         if not drain.enter():
+            done()
             return error("unavailable", DRAINING)
         try:
             return run(conn)
@@ -354,6 +368,12 @@ def register_handlers(
             return error("internal", "Something went wrong; it was logged.")
         finally:
             drain.leave()
+            done()
+
+    def done() -> None:
+        with lock:
+            in_flight[0] -= 1
+        SOCKET_EVENTS_IN_FLIGHT.dec()
 
     def handler(name: str) -> Callable[[Callable[..., Ack]], Callable[..., Ack]]:
         """Register ``fn(user, conn, payload)`` for ``name``: in a Flask request context (with
@@ -469,16 +489,28 @@ def register_handlers(
         ticket = rooms.get(user, args["ticket_id"])
         audience = audience_of(user, ticket)
         replay = rooms.replay(user, ticket.id, since=args.get("since"))
-        # Opening the room is presence only: nothing is written, nobody joins the swarm.
-        join_room(audience_room(ticket.id, audience))
+        swarming = audience is Audience.STAFF and rooms.in_swarm(user, ticket.id)
+        # Opening the room is presence only: nothing is written, nobody joins the swarm. A
+        # join that fails past this point (presence's store away) leaves the room again: an
+        # error answer never leaves a client hearing a room it was told it is not in.
+        room, sid = audience_room(ticket.id, audience), request.sid  # type: ignore[attr-defined]
+        join_room(room)
+        added = False
+        try:
+            first = presence.add(ticket.id, user.id, sid)
+            added = True
+            everyone = (
+                _people(presence, ticket.id) if first or audience is not Audience.REQUESTER else []
+            )
+        except Exception:
+            leave_room(room)
+            if added:
+                presence.remove(ticket.id, user.id, sid)
+            raise
         conn.tickets.add(ticket.id)
         conn.audiences[ticket.id] = audience
-        if audience is Audience.STAFF and rooms.in_swarm(user, ticket.id):
+        if swarming:
             conn.swarming.add(ticket.id)
-        first = presence.add(ticket.id, user.id, request.sid)  # type: ignore[attr-defined]
-        everyone = (
-            _people(presence, ticket.id) if first or audience is not Audience.REQUESTER else []
-        )
         if first:
             emit_presence(socketio, presence, ticket.id, user, everyone)
         people = {Audience.STAFF: everyone, Audience.GUEST: _for_guests(everyone)}

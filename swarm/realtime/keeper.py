@@ -31,6 +31,7 @@ from swarm.models import GuestPass, User
 from swarm.realtime.handlers import Connection, emit_presence
 from swarm.realtime.presence import Presence
 from swarm.runtime import db_session, room_service, runtime
+from swarm.telemetry import SOCKET_SEND_BACKLOG
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,29 @@ def tend_presence(
     return Keeper(app, socketio, presence, idle).tend()
 
 
+def shed_slow_readers(socketio: SocketIO, limit: int) -> list[str]:
+    """Disconnect the clients with more than ``limit`` packets waiting to be written to them,
+    and return their engine.io sids; set the send backlog gauge to what stays queued.
+
+    A client that reads slower than its rooms talk (a stalled tab, a starved machine, a
+    connection that hangs without closing) would otherwise make this process keep every
+    packet for it, without bound. Disconnected, it reconnects, joins again with ``since`` and
+    is replayed what it missed from the database: nothing is lost."""
+    eio = socketio.server.eio
+    slow: list[str] = []
+    waiting = 0
+    for sid, sock in list(eio.sockets.items()):
+        queued = sock.queue.qsize()
+        if queued > limit and not sock.closed:
+            slow.append(sid)
+        else:
+            waiting += queued
+    SOCKET_SEND_BACKLOG.set(waiting)
+    for sid in slow:
+        eio.disconnect(sid)
+    return slow
+
+
 def keep_presence(
     app: Flask,
     socketio: SocketIO,
@@ -148,6 +172,9 @@ def keep_presence(
             idle = keeper.tend()
             if idle:
                 log.info("presence: %d helper stint(s) ended after going idle", idle)
+            slow = shed_slow_readers(socketio, app.extensions["swarm"].config.socket_send_queue)
+            if slow:
+                log.warning("presence: %d client(s) too slow to read their rooms", len(slow))
         except Exception:  # Redis or the database away for a moment: the next round retries
             log.exception("presence round failed; retrying in %.1f s", interval)
         if stop.wait(interval):
