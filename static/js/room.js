@@ -113,6 +113,11 @@
     socket.emit("join_ticket", payload, (ack) => {
       if (!ack || !ack.ok) {
         status.textContent = ack ? ack.error.message : "The room did not answer.";
+        // Busy, restarting or the database away: nothing is wrong with the join; try again
+        // in a few seconds (spread out, so that a busy server is not asked by all at once).
+        if (ack && ack.error.code === "unavailable") {
+          setTimeout(() => { if (socket.connected) join(); }, 3000 + Math.random() * 4000);
+        }
         return;
       }
       status.textContent = "";
