@@ -217,7 +217,8 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
 
     from swarm.app import create_app
     from swarm.dispatch.sweeper import start_sweeper_thread
-    from swarm.outbox.worker import start_worker_thread
+    from swarm.outbox.guard import AddressGuard, parse_networks
+    from swarm.outbox.worker import guarded_post, start_worker_thread
     from swarm.realtime.drain import drain_and_stop
     from swarm.realtime.keeper import start_presence_keeper
     from swarm.server import freeze_garbage, make_server
@@ -232,7 +233,8 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
         start_sweeper_thread(app.extensions["swarm"], config.sweep_seconds)
     if worker:
         runtime = app.extensions["swarm"]
-        start_worker_thread(runtime.sessions, runtime.clock, config.worker_seconds)
+        post = guarded_post(AddressGuard(parse_networks(config.webhook_allowed_networks)))
+        start_worker_thread(runtime.sessions, runtime.clock, config.worker_seconds, post)
     # Every serving process: it beats for its own connections (see the keeper's docstring).
     start_presence_keeper(app, config.presence_seconds)
     server = make_server(app, host, port)
@@ -264,16 +266,19 @@ def worker(once: bool) -> None:
     import threading
 
     from swarm.app import create_app
-    from swarm.outbox.worker import deliver_due, run_worker
+    from swarm.outbox.guard import AddressGuard, parse_networks
+    from swarm.outbox.worker import deliver_due, guarded_post, run_worker
 
     config = load_config()
     runtime = create_app(config).extensions["swarm"]
+    post = guarded_post(AddressGuard(parse_networks(config.webhook_allowed_networks)))
     if once:
-        click.echo(f"Tried {deliver_due(runtime.sessions, runtime.clock)} delivery(ies).")
+        click.echo(f"Tried {deliver_due(runtime.sessions, runtime.clock, post)} delivery(ies).")
         return
     log.info("Delivering the outbox every %g s (Ctrl+C stops it)", config.worker_seconds)
     try:
-        run_worker(runtime.sessions, runtime.clock, config.worker_seconds, threading.Event())
+        stop = threading.Event()
+        run_worker(runtime.sessions, runtime.clock, config.worker_seconds, stop, post)
     except KeyboardInterrupt:
         log.info("Worker stopped.")
 

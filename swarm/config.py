@@ -80,6 +80,8 @@ class Config:
     # The bearer token Prometheus sends to /metrics; without one, /metrics is switched off
     # (404): the figures describe the load and health of the service.
     metrics_token: str | None = None
+    # Networks a webhook may call besides public addresses (swarm/outbox/guard.py).
+    webhook_allowed_networks: str = ""
     # Mail (all off when unset): SWARM_MAIL_LISTEN=host:port starts an SMTP listener inside
     # ``serve``; SWARM_SUPPORT_ADDRESS is where requesters write; SWARM_SMTP_URL sends mail
     # (smtp://host:25, smtps://user:pass@host, smtp+starttls://…); SWARM_IMAP_URL
@@ -128,6 +130,13 @@ def log_settings(env: dict[str, str] | None = None) -> tuple[str, str]:
     return fmt, env.get("SWARM_LOG_LEVEL", "").strip().upper() or "INFO"
 
 
+def _networks(text: str) -> str:
+    """``SWARM_WEBHOOK_ALLOWED_NETWORKS``, checked at start (a typo fails loudly, naming it)."""
+    from swarm.outbox.guard import parse_networks
+
+    return ",".join(str(network) for network in parse_networks(text))
+
+
 def load_config(env: dict[str, str] | None = None) -> Config:
     """Build the configuration from the environment (``os.environ`` unless ``env`` is given)."""
     env = dict(os.environ if env is None else env)
@@ -170,6 +179,7 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         log_format=log_format,
         log_level=log_level,
         metrics_token=env.get("SWARM_METRICS_TOKEN") or None,
+        webhook_allowed_networks=_networks(env.get("SWARM_WEBHOOK_ALLOWED_NETWORKS", "")),
         mail_listen=env.get("SWARM_MAIL_LISTEN") or None,
         support_address=env.get("SWARM_SUPPORT_ADDRESS") or None,
         smtp_url=env.get("SWARM_SMTP_URL") or None,

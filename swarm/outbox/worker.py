@@ -5,11 +5,13 @@ inside each ``serve``): a claim takes its rows with ``FOR UPDATE SKIP LOCKED`` o
 (under SQLite's write lock there) and leases them for :data:`LEASE`; a worker that dies
 mid-delivery leaves its rows to be claimed again when the lease ends. So delivery is
 at-least-once: a receiver recognises a repeat by its ``webhook-id``, the same on every attempt.
-Calls happen outside any transaction, with a time-out, never following redirects.
+Calls happen outside any transaction, with a time-out, never following redirects, and only to
+public addresses unless an admin allowed a network (``guard.py``, SSRF).
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import threading
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
+from swarm.outbox.guard import AddressGuard
 from swarm.outbox.retries import delay_after
 from swarm.outbox.signing import headers
 
@@ -68,27 +71,66 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # a redirect is an answer (a failed one), never followed
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+def _guarded(base: type[http.client.HTTPConnection], guard: AddressGuard) -> Any:
+    """``base`` whose socket is opened by ``guard.connect`` (TLS, for https, wraps it after)."""
+
+    class Guarded(base):  # type: ignore[valid-type,misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._create_connection = guard.connect
+
+    return Guarded
 
 
-def http_post(url: str, body: bytes, sent_headers: dict[str, str], timeout: float) -> Answer:
-    # Only http(s) URLs are ever stored (WebhookService checks them).
-    request = urllib.request.Request(url, data=body, headers=sent_headers, method="POST")  # noqa: S310
-    started = time.perf_counter()
+class _GuardedHTTP(urllib.request.HTTPHandler):
+    def __init__(self, guard: AddressGuard) -> None:
+        super().__init__()
+        self._connection = _guarded(http.client.HTTPConnection, guard)
 
-    def took() -> int:
-        return round((time.perf_counter() - started) * 1000)
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req)
 
-    try:
-        with _opener.open(request, timeout=timeout) as answer:
-            text = answer.read(ANSWER_KEPT).decode("utf-8", errors="replace")
-            return Answer(answer.status, text, None, took())
-    except urllib.error.HTTPError as exc:  # 3xx (not followed), 4xx, 5xx
-        text = exc.read(ANSWER_KEPT).decode("utf-8", errors="replace") if exc.fp else ""
-        return Answer(exc.code, text, f"HTTP {exc.code}", took())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return Answer(None, "", f"{type(exc).__name__}: {reason}", took())
+
+class _GuardedHTTPS(urllib.request.HTTPSHandler):
+    def __init__(self, guard: AddressGuard) -> None:
+        super().__init__()
+        self._connection = _guarded(http.client.HTTPSConnection, guard)
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(self._connection, req, context=self._context)  # type: ignore[attr-defined]
+
+
+def guarded_post(guard: AddressGuard) -> Post:
+    """The webhook call: a POST that connects only where ``guard`` allows (``guard.py``), with
+    no proxy from the environment and no redirect followed."""
+    opener = urllib.request.build_opener(
+        urllib.request.ProxyHandler({}), _NoRedirects, _GuardedHTTP(guard), _GuardedHTTPS(guard)
+    )
+
+    def post(url: str, body: bytes, sent_headers: dict[str, str], timeout: float) -> Answer:
+        # Only http(s) URLs are ever stored (WebhookService checks them).
+        request = urllib.request.Request(url, data=body, headers=sent_headers, method="POST")  # noqa: S310
+        started = time.perf_counter()
+
+        def took() -> int:
+            return round((time.perf_counter() - started) * 1000)
+
+        try:
+            with opener.open(request, timeout=timeout) as answer:
+                text = answer.read(ANSWER_KEPT).decode("utf-8", errors="replace")
+                return Answer(answer.status, text, None, took())
+        except urllib.error.HTTPError as exc:  # 3xx (not followed), 4xx, 5xx
+            text = exc.read(ANSWER_KEPT).decode("utf-8", errors="replace") if exc.fp else ""
+            return Answer(exc.code, text, f"HTTP {exc.code}", took())
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            return Answer(None, "", f"{type(exc).__name__}: {reason}", took())
+
+    return post
+
+
+#: Public addresses only: what ``serve`` and ``worker`` use when no network is allowed.
+http_post: Post = guarded_post(AddressGuard())
 
 
 def claim(session: Session, clock: Clock, limit: int = BATCH) -> list[Claimed]:
@@ -174,14 +216,18 @@ def deliver_due(
 
 
 def run_worker(
-    sessions: sessionmaker[Session], clock: Clock, interval: float, stop: threading.Event
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    interval: float,
+    stop: threading.Event,
+    post: Post = http_post,
 ) -> None:
     """Deliver until ``stop`` is set: at once again while there was work, else every
     ``interval`` seconds. Errors (the database away, say) are logged and retried."""
     while not stop.is_set():
         tried = 0
         try:
-            tried = deliver_due(sessions, clock)
+            tried = deliver_due(sessions, clock, post)
         except Exception:
             log.exception("outbox round failed; retrying in %.1f s", interval)
         if not tried:
@@ -189,11 +235,14 @@ def run_worker(
 
 
 def start_worker_thread(
-    sessions: sessionmaker[Session], clock: Clock, interval: float
+    sessions: sessionmaker[Session], clock: Clock, interval: float, post: Post = http_post
 ) -> threading.Event:
     stop = threading.Event()
     thread = threading.Thread(
-        target=run_worker, args=(sessions, clock, interval, stop), name="swarm-outbox", daemon=True
+        target=run_worker,
+        args=(sessions, clock, interval, stop, post),
+        name="swarm-outbox",
+        daemon=True,
     )
     thread.start()
     return stop

@@ -105,6 +105,8 @@ def running_server(database_url: str, instance: Path, **env: str) -> Iterator[st
         "SWARM_DATABASE_URL": database_url,
         "SWARM_INSTANCE_PATH": str(instance),
         "SWARM_LOGIN_RATE_LIMIT": "1000 per minute",
+        # The webhook receivers of the tests listen on loopback (swarm/outbox/guard.py).
+        "SWARM_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
         **env,
     }
     log_path = instance / "server.log"

@@ -17,7 +17,7 @@ from swarm.outbox.service import WebhookService
 from swarm.tickets.notify import NullNotifier
 from swarm.tickets.service import TicketService
 from tests.builders import make_user
-from tests.service.test_outbox import Receiver
+from tests.service.test_outbox import LOOPBACK, Receiver
 
 pytestmark = pytest.mark.postgres
 
@@ -35,7 +35,7 @@ def test_four_workers_deliver_each_row_exactly_once(pg_engine: Engine):
             tickets.open_ticket(requester, subject=f"Ticket {n}", body="x")
 
     def work() -> None:
-        while worker.deliver_due(sessions, clock, limit=3):
+        while worker.deliver_due(sessions, clock, limit=3, post=LOOPBACK):
             pass
 
     threads = [threading.Thread(target=work) for _ in range(4)]

@@ -23,11 +23,15 @@ from swarm.clock import FakeClock, SystemClock
 from swarm.db import make_session_factory
 from swarm.models import DeliveryAttempt, OutboxItem, Ticket, TicketEvent
 from swarm.outbox import retries, worker
+from swarm.outbox.guard import AddressGuard
 from swarm.outbox.service import WebhookService
 from swarm.tickets.errors import Forbidden, IllegalTransition, Invalid
 from swarm.tickets.notify import NullNotifier
 from swarm.tickets.service import TicketService
 from tests.builders import make_agent, make_user
+
+#: The receivers here listen on loopback, which the worker refuses unless allowed (guard.py).
+LOOPBACK = worker.guarded_post(AddressGuard.allowing("127.0.0.0/8"))
 
 
 class Receiver:
@@ -154,7 +158,7 @@ def test_a_delivery_is_signed_so_the_reference_verifier_accepts_it(
     _, secret = hook(session, clock, org, f"{receiver.base}/ok")
     open_ticket(session, clock, org)
     # The reference checks the signed timestamp against the real time: deliver on it.
-    assert worker.deliver_due(sessions, SystemClock()) == 1
+    assert worker.deliver_due(sessions, SystemClock(), post=LOOPBACK) == 1
     [(path, headers, body)] = receiver.received
     [row] = items(session)
     assert (path, row.state, row.attempts) == ("/ok", "delivered", 1)
@@ -169,7 +173,7 @@ def test_a_delivery_is_signed_so_the_reference_verifier_accepts_it(
 def test_a_tampered_body_fails_verification(session, sessions, clock, org, receiver):
     _, secret = hook(session, clock, org, f"{receiver.base}/ok")
     open_ticket(session, clock, org)
-    worker.deliver_due(sessions, SystemClock())
+    worker.deliver_due(sessions, SystemClock(), post=LOOPBACK)
     [(_, headers, body)] = receiver.received
     from standardwebhooks import WebhookVerificationError
 
@@ -184,17 +188,19 @@ def test_failures_back_off_then_the_delivery_is_dead_and_can_be_sent_again(
     open_ticket(session, clock, org)
     waits = []
     for attempt in range(1, retries.MAX_ATTEMPTS + 1):
-        assert worker.deliver_due(sessions, clock) == 1
+        assert worker.deliver_due(sessions, clock, post=LOOPBACK) == 1
         [row] = items(session)
         assert row.attempts == attempt
         assert row.last_error == "HTTP 500"
         if attempt < retries.MAX_ATTEMPTS:
             assert row.state == "pending"
             waits.append((row.next_attempt_at - clock.now()).total_seconds())
-            assert worker.deliver_due(sessions, clock) == 0  # not due yet
+            assert worker.deliver_due(sessions, clock, post=LOOPBACK) == 0  # not due yet
             clock.set(row.next_attempt_at)
     assert row.state == "dead"
-    assert worker.deliver_due(sessions, clock) == 0  # a dead letter waits for a person
+    assert (
+        worker.deliver_due(sessions, clock, post=LOOPBACK) == 0
+    )  # a dead letter waits for a person
     assert waits[0] == pytest.approx(30, rel=0.11)
     assert all(b > a for a, b in itertools.pairwise(waits))
     service = WebhookService(session, clock)
@@ -208,7 +214,7 @@ def test_failures_back_off_then_the_delivery_is_dead_and_can_be_sent_again(
     with pytest.raises(IllegalTransition):
         service.send_again(org["admin"], row.id)
     session.rollback()  # as the request's end does
-    assert worker.deliver_due(sessions, clock) == 1
+    assert worker.deliver_due(sessions, clock, post=LOOPBACK) == 1
     assert items(session)[0].state == "delivered"
 
 
@@ -219,7 +225,7 @@ def test_redirects_are_not_followed_and_time_outs_are_failures(
     hook(session, clock, org, f"{receiver.base}/redirect", types=("created",))
     hook(session, clock, org, f"{receiver.base}/slow", types=("created",))
     open_ticket(session, clock, org)
-    assert worker.deliver_due(sessions, clock) == 2
+    assert worker.deliver_due(sessions, clock, post=LOOPBACK) == 2
     redirected, slow = items(session)
     assert [p for p, _, _ in receiver.received].count("/ok") == 0
     assert (redirected.state, redirected.last_error) == ("pending", "HTTP 302")
@@ -233,9 +239,9 @@ def test_a_worker_that_died_leaves_its_rows_to_the_next_after_the_lease(
     open_ticket(session, clock, org)
     with sessions() as s:
         [claimed] = worker.claim(s, clock)  # ... and the worker dies before calling
-    assert worker.deliver_due(sessions, clock) == 0  # leased
+    assert worker.deliver_due(sessions, clock, post=LOOPBACK) == 0  # leased
     clock.set(clock.now() + worker.LEASE + timedelta(seconds=1))
-    assert worker.deliver_due(sessions, clock) == 1
+    assert worker.deliver_due(sessions, clock, post=LOOPBACK) == 1
     [row] = items(session)
     assert (row.state, row.attempts, row.key) == ("delivered", 2, claimed.key)
 
@@ -256,3 +262,84 @@ def test_only_admins_manage_webhooks_and_urls_and_types_are_checked(session, clo
     view, secret = service.create(org["admin"], "https://example.test/h", ["created"])
     assert secret.startswith("whsec_") and "secret" not in view
     assert all("secret" not in w for w in service.list(org["admin"]))
+
+
+# ------------------------------------------------------------------ where a webhook may call
+
+
+def test_the_default_worker_refuses_a_loopback_receiver_and_says_why(
+    session, sessions, clock, org, receiver
+):
+    hook(session, clock, org, f"{receiver.base}/ok")
+    open_ticket(session, clock, org)
+    assert worker.deliver_due(sessions, clock) == 1  # the production default: public only
+    assert receiver.received == []  # nothing reached the receiver
+    [row] = items(session)
+    assert row.state == "pending"
+    assert "127.0.0.1 is not a public address" in row.last_error
+    assert "SWARM_WEBHOOK_ALLOWED_NETWORKS" in row.last_error
+
+
+def test_a_name_is_judged_by_every_address_it_resolves_to_and_called_only_there(monkeypatch):
+    """DNS rebinding: the address checked is the address called, so a name that answers a
+    private address gets no connection at all; a public answer is the one connected to."""
+    from swarm.outbox import guard as guard_module
+
+    called: list[object] = []
+    monkeypatch.setattr(
+        guard_module,
+        "_resolve",
+        lambda host, port: [
+            (2, 1, 6, "", ("10.0.0.7", port)),
+            (2, 1, 6, "", ("169.254.169.254", port)),
+        ],
+    )
+    monkeypatch.setattr(guard_module.socket.socket, "connect", lambda s, w: called.append(w))
+    with pytest.raises(guard_module.RefusedAddress) as refused:
+        AddressGuard().connect(("hooks.example", 443), 1.0)
+    assert called == []
+    assert "10.0.0.7 is not a public address" in str(refused.value)
+    assert "169.254.169.254 is not a public address" in str(refused.value)
+
+    monkeypatch.setattr(
+        guard_module,
+        "_resolve",
+        lambda host, port: [
+            (2, 1, 6, "", ("192.168.1.9", port)),
+            (2, 1, 6, "", ("93.184.215.14", port)),
+        ],
+    )
+    AddressGuard().connect(("hooks.example", 443), 1.0).close()
+    assert called == [("93.184.215.14", 443)]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.0.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",  # noqa: S104 (an address refused, not bound)
+        "224.0.0.1",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:10.0.0.1",
+        "::",
+    ],
+)
+def test_non_public_addresses_are_refused_unless_their_network_is_allowed(address):
+    assert AddressGuard().refusal(address) is not None
+    assert AddressGuard.allowing("0.0.0.0/0", "::/0").refusal(address) is None
+
+
+def test_a_bad_allowed_network_stops_the_start_with_its_name():
+    from swarm.config import load_config
+
+    with pytest.raises(ValueError, match=r"'10\.0\.0\.300/8' is not a network"):
+        load_config({"SWARM_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8, 10.0.0.300/8"})
+    config = load_config({"SWARM_WEBHOOK_ALLOWED_NETWORKS": " 127.0.0.1 ,fd00::/8"})
+    assert config.webhook_allowed_networks == "127.0.0.1/32,fd00::/8"
