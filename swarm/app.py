@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from typing import Any
 
 from apiflask import APIFlask, abort
@@ -41,6 +40,7 @@ from swarm.telemetry import REQUEST_SECONDS
 from swarm.tickets.errors import DomainError
 from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier, NullNotifier
+from swarm.web.request_ids import request_id
 from swarm.web.security import init_security
 
 log = logging.getLogger(__name__)
@@ -214,14 +214,6 @@ class BoundedRequest(Request):
         if isinstance(e, BadJSON):
             abort(400, str(e))
         return super().on_json_loading_failed(e)
-
-
-def request_id() -> str:
-    """This request's id (made on first use): in the ``X-Request-Id`` header of every
-    response and in the log line of an unexpected error, so a report can be matched to it."""
-    if "request_id" not in g:
-        g.request_id = uuid.uuid4().hex
-    return str(g.request_id)
 
 
 def _init_access_log(app: APIFlask) -> None:

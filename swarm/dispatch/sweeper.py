@@ -9,16 +9,33 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.accounts.sessions import prune_sessions
-from swarm.dispatch.service import RoutingService
-from swarm.runtime import Runtime
+from swarm.clock import Clock
+from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.tickets.notify import Notifier
 from swarm.tickets.rooms import RoomService
 
 log = logging.getLogger(__name__)
 
 
-def sweep_once(runtime: Runtime) -> int:
+class SweeperParts(Protocol):
+    """What a sweep needs of the process it runs in (``swarm.runtime.Runtime`` has it; the
+    sweeper names no Flask-side module, so the layers stay one-way)."""
+
+    sessions: sessionmaker[Session]
+    clock: Clock
+    notifier: Notifier
+    routing: RoutingCaches
+
+    def sessions_started_after(self) -> datetime: ...
+
+
+def sweep_once(runtime: SweeperParts) -> int:
     """Fire what is due now (routing deadlines, invitation expiry); returns how many fired.
     Also deletes the rows of sign-ins over by age (not counted: nothing fired)."""
     with runtime.sessions() as session:
@@ -33,7 +50,7 @@ def sweep_once(runtime: Runtime) -> int:
     return fired
 
 
-def run_sweeper(runtime: Runtime, interval: float, stop: threading.Event) -> None:
+def run_sweeper(runtime: SweeperParts, interval: float, stop: threading.Event) -> None:
     """Sweep every ``interval`` seconds until ``stop`` is set; errors are logged, not fatal."""
     while not stop.is_set():
         try:
@@ -45,7 +62,7 @@ def run_sweeper(runtime: Runtime, interval: float, stop: threading.Event) -> Non
         stop.wait(interval)
 
 
-def start_sweeper_thread(runtime: Runtime, interval: float) -> threading.Event:
+def start_sweeper_thread(runtime: SweeperParts, interval: float) -> threading.Event:
     """Start the sweeper in a daemon thread; set the returned event to stop it."""
     stop = threading.Event()
     thread = threading.Thread(

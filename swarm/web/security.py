@@ -18,6 +18,8 @@ from flask import Flask, Response, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 
+from swarm.web.request_ids import request_id
+
 # The nonce of this request's <script> and <style> elements is added to script-src and
 # style-src; everything else comes from our own origin. 'self' covers the same origin's ws://
 # and wss:// for Socket.IO (CSP Level 3, as Chromium implements it).
@@ -109,8 +111,6 @@ def csrf_refusal(error: CSRFError) -> Any:
     reason = CSRF_REASONS.get(str(error.description), "The form's security token was refused")
     message = f"{reason}: reload the page and send the form again."
     if request.path.startswith("/api/"):
-        from swarm.app import request_id  # app.py imports this module
-
         return {"error": {"code": "csrf", "message": message, "request_id": request_id()}}, 400
     return render_template("error.html", status=400, message=message), 400
 
