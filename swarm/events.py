@@ -32,6 +32,7 @@ class EventType(StrEnum):
     INVITATION_EXPIRED = "invitation_expired"
     HAND_RAISED = "hand_raised"
     HELP_OFFERED = "help_offered"
+    OFFER_DECLINED = "offer_declined"
     RESOLVED = "resolved"
     REOPENED = "reopened"
     CLOSED = "closed"

@@ -78,6 +78,19 @@
       box.appendChild(p);
       tray.appendChild(box);
     }
+    if (event.type === "offer_declined" && String(event.agent_id) === me && window.swarmRoomTicket !== event.ticket_id) {
+      const box = document.createElement("section");
+      box.className = "notice";
+      box.setAttribute("role", "status");
+      const p = document.createElement("p");
+      const link = document.createElement("a");
+      link.href = `/tickets/${event.ticket_id}`;
+      link.textContent = `ticket #${event.ticket_id}`;
+      p.append(`${event.actor ? event.actor.name : "The owner"} said no, thanks, to your offer on `, link);
+      if (event.note) p.append(`: ${event.note}`);
+      box.appendChild(p);
+      tray.appendChild(box);
+    }
     document.dispatchEvent(new CustomEvent("swarm:event", { detail: event }));
   });
 })();

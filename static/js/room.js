@@ -201,9 +201,16 @@
   };
 
   const typingTimers = new Map();
+  // An event can reach this page twice: through the ticket's room and through the person's
+  // own room (an offer of help to its owner, a "no, thanks" to whoever offered). Show it once.
+  const seenEvents = new Set();
   document.addEventListener("swarm:event", (e) => {
     const event = e.detail;
     if (event.ticket_id !== ticketId) return;
+    if (event.id && event.type !== "message") {
+      if (seenEvents.has(event.id)) return;
+      seenEvents.add(event.id);
+    }
     if (event.type === "message" && event.message) {
       const prev = event.message.prev_id;
       // A message whose predecessor we never saw means live delivery dropped something
@@ -220,28 +227,40 @@
       clearTimeout(typingTimers.get(where.name));
       typingTimers.set(where.name, setTimeout(() => { where.typing.textContent = ""; }, 3000));
     } else if (event.type === "help_offered" && event.agent_id && me === Number(root.dataset.owner || 0)) {
+      // The owner answers: add them to the swarm, or no, thanks (the offer leaves the inbox).
+      const answers = document.createElement("span");
+      answers.className = "offer-answers";
       const accept = document.createElement("button");
       accept.type = "button";
       accept.className = "small";
       accept.textContent = "Add to the swarm";
-      accept.addEventListener("click", () => {
-        accept.disabled = true;
-        socket.emit("add_helper", { ticket_id: ticketId, agent_id: event.agent_id }, (ack) => {
-          accept.textContent = ack && ack.ok ? "Added" : "Add to the swarm";
-          if (!(ack && ack.ok)) {
-            accept.disabled = false;
+      const decline = document.createElement("button");
+      decline.type = "button";
+      decline.className = "small";
+      decline.textContent = "No, thanks";
+      const answer = (eventName, done, button) => {
+        accept.disabled = decline.disabled = true;
+        socket.emit(eventName, { ticket_id: ticketId, agent_id: event.agent_id }, (ack) => {
+          if (ack && ack.ok) {
+            button.textContent = done;
+          } else {
+            accept.disabled = decline.disabled = false;
             status.textContent = ack ? ack.error.message : "No answer.";
           }
         });
-      });
-      systemLine(`${event.actor ? event.actor.name : "Someone"} offers help`, accept);
-    } else if (["helper_joined", "helper_left", "helper_invited", "invitation_declined", "hand_raised", "help_offered", "assigned", "status_changed", "resolved", "satisfaction_rated"].includes(event.type)) {
+      };
+      accept.addEventListener("click", () => answer("add_helper", "Added", accept));
+      decline.addEventListener("click", () => answer("decline_offer", "Declined", decline));
+      answers.append(accept, " ", decline);
+      systemLine(`${event.actor ? event.actor.name : "Someone"} offers help`, answers);
+    } else if (["helper_joined", "helper_left", "helper_invited", "invitation_declined", "hand_raised", "help_offered", "offer_declined", "assigned", "status_changed", "resolved", "satisfaction_rated"].includes(event.type)) {
       const who = event.actor ? event.actor.name : "Swarm";
       let what = {
         helper_joined: JOINED[event.via] || "joined the swarm",
         helper_left: LEFT[event.reason] || "left the swarm",
         helper_invited: "invited a helper", invitation_declined: "declined an invitation",
         hand_raised: "raised a hand: help wanted", help_offered: "offers help",
+        offer_declined: "said no, thanks, to an offer of help",
         assigned: "changed the owner", status_changed: `set the status to ${event.to}`,
         resolved: "resolved the ticket",
         satisfaction_rated: `rated the help ${event.score} of 5`,

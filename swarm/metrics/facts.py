@@ -45,6 +45,7 @@ _NOT_A_TOUCH = (
     "created",
     "satisfaction_rated",
     "help_offered",
+    "offer_declined",
     "invitation_declined",
     "invitation_expired",
     "article_suggested",

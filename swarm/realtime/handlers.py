@@ -680,6 +680,14 @@ def register_handlers(
         _presence_event(args["ticket_id"], user)
         return {"ok": True}
 
+    @handler("decline_offer")
+    def decline_offer(user: User, conn: Connection, payload: Any) -> Ack:
+        args = fields(
+            payload, {"ticket_id": (int, True), "agent_id": (int, True), "note": (str, False)}
+        )
+        room_service().decline_offer(user, args["ticket_id"], args["agent_id"], args.get("note"))
+        return {"ok": True}
+
     @handler("leave_swarm")
     def leave_swarm(user: User, conn: Connection, payload: Any) -> Ack:
         args = fields(payload, {"ticket_id": (int, True)})

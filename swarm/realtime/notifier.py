@@ -109,6 +109,8 @@ class SocketNotifier:
             return int(event["data"]["agent_id"])
         if event["type"] == "help_offered" and event.get("owner_id"):
             return int(event["owner_id"])
+        if event["type"] == "offer_declined":  # its maker hears the answer
+            return int(event["data"]["agent_id"])
         return None
 
 

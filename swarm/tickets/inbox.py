@@ -45,7 +45,12 @@ from swarm.tickets.service import ACTIVE_STATUSES
 #: The proficiency (0–5) from which a raised hand on a skill is shown to someone.
 NEAR_LEVEL = 2
 #: Events after an offer of help that answer it, when they name the offerer.
-OFFER_ANSWERS = (EventType.HELPER_JOINED, EventType.HELPER_INVITED, EventType.ASSIGNED)
+OFFER_ANSWERS = (
+    EventType.HELPER_JOINED,
+    EventType.HELPER_INVITED,
+    EventType.ASSIGNED,
+    EventType.OFFER_DECLINED,
+)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ from swarm.tickets.payloads import user_ref
 from swarm.tickets.service import ACTIVE_STATUSES, StatusHook, TicketService
 
 REPLAY_LIMIT = 500
+#: Characters of the note an owner may give when declining an offer of help.
+OFFER_NOTE_LIMIT = 2000
 DEFAULT_INVITATION_TTL = timedelta(minutes=15)
 
 
@@ -348,6 +350,8 @@ class RoomService(TicketService):
         return max(s for s in signs if s is not None)
 
     def _offered_since_last_stint(self, ticket_id: int, agent_id: int) -> bool:
+        """Whether their latest offer came after their latest stint began and nobody has
+        declined it since."""
         last = {
             kind: at
             for kind, at in self.session.execute(
@@ -362,7 +366,16 @@ class RoomService(TicketService):
         }
         offered = last.get(EventType.HELP_OFFERED)
         joined = last.get(EventType.HELPER_JOINED)
-        return offered is not None and (joined is None or joined < offered)
+        if offered is None or (joined is not None and joined > offered):
+            return False
+        declined = self.session.scalar(
+            select(func.max(TicketEvent.id)).where(
+                TicketEvent.ticket_id == ticket_id,
+                TicketEvent.type == EventType.OFFER_DECLINED,
+                TicketEvent.data["agent_id"].as_integer() == agent_id,
+            )
+        )
+        return declined is None or declined < offered
 
     def _active_agent(self, agent_id: int) -> User:
         agent = self.session.get(User, agent_id)
@@ -538,6 +551,31 @@ class RoomService(TicketService):
                 agent_id=actor.id,
                 live={"owner_id": ticket.owner_id},
             )
+
+        self._transaction(change)
+
+    def decline_offer(
+        self, actor: User, ticket_id: int, agent_id: int, note: str | None = None
+    ) -> None:
+        """The owner (or a manager) says no to an open offer of help: ``offer_declined``
+        (staff-only), the offer leaves the owner's inbox, and its maker is told. They may
+        offer again later; a declined offer never lets them in (``add_helper`` counts it no
+        more)."""
+        note = (note or "").strip() or None
+        if note is not None and len(note) > OFFER_NOTE_LIMIT:
+            raise Invalid(
+                f"A note is at most {OFFER_NOTE_LIMIT} characters.",
+                fields={"note": [f"At most {OFFER_NOTE_LIMIT} characters."]},
+            )
+
+        def change() -> None:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, "answer offers of help")
+            self._require_active(ticket, "swarmed on")
+            require_owner_or_manager(actor, ticket, "answer offers of help")
+            if not self._offered_since_last_stint(ticket.id, agent_id):
+                raise IllegalTransition("There is no open offer of help from them on this ticket.")
+            self._record(ticket, EventType.OFFER_DECLINED, actor, agent_id=agent_id, note=note)
 
         self._transaction(change)
 

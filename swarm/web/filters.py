@@ -108,6 +108,10 @@ def describe(
         text = "raised a hand: help wanted" + (f" — {d['note']}" if d.get("note") else "")
     elif t == "help_offered":
         text = "offered to help"
+    elif t == "offer_declined":
+        text = f"said no, thanks, to {_name(people, d.get('agent_id'))}'s offer of help"
+        if d.get("note"):
+            text += f": {d['note']}"
     elif t == "invitation_declined":
         text = f"declined the invitation{': ' + d['reason'] if d.get('reason') else ''}"
     elif t == "invitation_expired":

@@ -60,3 +60,29 @@ def respond_invitation(invitation_id: int) -> Any:
         return redirect(url_for("web.ticket", ticket_id=invitation.ticket_id))
     flash("Invitation declined.", "info")
     return redirect(url_for("web.my_work" if back else "web.inbox"))
+
+
+@web.post("/inbox/offers/<id:ticket_id>/<id:agent_id>")
+@login_required
+def answer_offer(ticket_id: int, agent_id: int) -> Any:
+    """Let an agent who offered help into the swarm, or say no, thanks — as the room's
+    ``add_helper`` and ``decline_offer`` socket events do."""
+    answer = request.form.get("answer")
+    back = request.form.get("back") == "my_work"
+    if answer not in ("accept", "decline"):
+        flash("Choose to add them to the swarm or to say no, thanks.", "error")
+        return redirect(url_for("web.my_work" if back else "web.inbox"))
+    try:
+        if answer == "accept":
+            room_service().add_helper(current(), ticket_id, agent_id)
+        else:
+            room_service().decline_offer(
+                current(), ticket_id, agent_id, request.form.get("note") or None
+            )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("web.my_work" if back else "web.inbox"))
+    flash("Added to the swarm." if answer == "accept" else "Offer declined.", "info")
+    return redirect(url_for("web.my_work" if back else "web.inbox"))

@@ -156,6 +156,19 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("POST", "/inbox/invitations/<id:invitation_id>"): r(
         LOGIN, 404, 404, 404, 404, 404, LOGIN, body={"answer": "accept"}
     ),
+    # Nobody has offered help in the world: the ticket's owner and managers get through to
+    # "no open offer" (a flashed refusal); its requester is staff-checked after the lookup.
+    ("POST", "/inbox/offers/<id:ticket_id>/<id:agent_id>"): r(
+        LOGIN,
+        REFUSED,
+        404,
+        REFUSED,
+        REFUSED,
+        REFUSED,
+        LOGIN,
+        body={"answer": "decline"},
+        agent_id="@helper_id",
+    ),
     ("GET", "/me/skills"): r(LOGIN, 403, 403, OK, OK, OK, LOGIN),
     ("GET", "/my-work"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN),
     # --- tickets
@@ -596,6 +609,17 @@ EVENTS: dict[str, Row] = {
         OK,
         OK,
         OK,
+        "forbidden",
+        body={"ticket_id": "@ticket_id", "agent_id": "@helper_id"},
+    ),
+    # Nobody has offered help in the world: the owner and managers get illegal_transition.
+    "decline_offer": r(
+        REFUSED,
+        "forbidden",
+        "not_found",
+        "illegal_transition",
+        "illegal_transition",
+        "illegal_transition",
         "forbidden",
         body={"ticket_id": "@ticket_id", "agent_id": "@helper_id"},
     ),

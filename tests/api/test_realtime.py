@@ -230,6 +230,25 @@ def test_offering_help_reaches_the_owner_wherever_they_are(connect, agent, ticke
     assert len(offers) == 1 and offers[0]["actor"]["name"] == "Vic Volunteer"
 
 
+def test_the_one_who_offered_hears_the_owners_no_thanks(connect, agent, ticket, db, clock):
+    volunteer = make_agent(db, clock, name="Vic Volunteer")
+    owner_c, volunteer_c = connect(agent), connect(volunteer)  # neither has the room open
+    assert volunteer_c.emit("offer_help", {"ticket_id": ticket["id"]}, callback=True)["ok"]
+    volunteer_c.get_received()
+    answer = owner_c.emit(
+        "decline_offer",
+        {"ticket_id": ticket["id"], "agent_id": volunteer.id, "note": "Sorted already."},
+        callback=True,
+    )
+    assert answer == {"ok": True}
+    [heard] = events_of(volunteer_c, "offer_declined")
+    assert (heard["agent_id"], heard["note"]) == (volunteer.id, "Sorted already.")
+    again = owner_c.emit(
+        "decline_offer", {"ticket_id": ticket["id"], "agent_id": volunteer.id}, callback=True
+    )
+    assert again["error"]["code"] == "illegal_transition"
+
+
 @pytest.mark.app_config(socket_burst=30.0, socket_rate=0.5)
 def test_events_beyond_the_rate_limit_are_refused(app, connect, agent, ticket):
     # A burst of 30, then a slow refill, so that a slow machine sending the 40 events cannot

@@ -66,3 +66,39 @@ def test_an_invitation_to_an_offline_agent_waits_in_their_inbox(page: Page, serv
     expect(page.locator("#room-people")).to_contain_text("Mateo Marin")
     expect(mateo.get_by_role("link", name="Inbox: 0 waiting")).to_be_visible()
     mateo.context.close()
+
+
+def test_the_owner_says_no_thanks_to_an_offer_and_the_one_who_offered_sees_it(
+    page: Page, server, browser
+):
+    ticket_url = open_ticket_as_owner(page, server)
+    helper = browser.new_context(base_url=server["base"]).new_page()
+    sign_in(helper, server["helper"])
+    helper.goto(ticket_url)
+    expect(helper.locator("body")).to_have_attribute("data-live", "connected")
+    helper.get_by_role("button", name="Offer help to the owner").click()
+
+    # In the owner's open room: both answers, beside the offer.
+    offer_line = page.locator("li.msg-system", has_text="Hugo Helper offers help")
+    expect(offer_line.get_by_role("button", name="No, thanks")).to_be_visible()
+    expect(offer_line.get_by_role("button", name="Add to the swarm")).to_be_visible()
+
+    for width in (1366, 390):
+        owner = browser.new_context(
+            base_url=server["base"], viewport={"width": width, "height": 900}
+        ).new_page()
+        sign_in(owner, server["agent"])
+        owner.goto("/inbox")
+        item = owner.locator(".inbox-item", has_text="Hugo Helper offers help on")
+        expect(item.get_by_role("button", name="No, thanks")).to_be_visible()
+        screenshot(owner, f"inbox-offer-owner-{width}")
+        if width == 1366:
+            owner.context.close()
+
+    item.get_by_role("button", name="No, thanks").click()
+    expect(owner.get_by_text("Offer declined.")).to_be_visible()
+    expect(owner.get_by_text("Nobody is waiting for your answer to an offer.")).to_be_visible()
+    # The one who offered, in the room, reads the answer as it happens.
+    expect(helper.locator("li.msg-system", has_text="said no, thanks")).to_be_visible()
+    owner.context.close()
+    helper.context.close()

@@ -6,9 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from swarm.accounts import service as accounts
-from swarm.models import AgentSkill, Skill, TicketSkill
+from swarm.events import Audience, EventType, view
+from swarm.models import AgentSkill, Skill, TicketEvent, TicketSkill
+from swarm.tickets.errors import Forbidden, IllegalTransition, Invalid
 from swarm.tickets.inbox import InboxService, InboxSettings, invitation_notice, online_first
 from swarm.tickets.rooms import RoomService
 from tests.builders import make_agent, make_ticket, make_user
@@ -127,6 +130,47 @@ def test_an_offer_of_help_waits_for_the_owner_until_they_let_the_helper_in(rooms
 
     rooms.invite(swarm["jonas"], swarm["ticket"].id, swarm["pia"].id)
     assert inbox.inbox(swarm["jonas"]).offers == []
+
+
+def test_the_owner_may_say_no_thanks_and_the_offer_leaves_the_inbox(rooms, inbox, swarm, session):
+    ticket_id = swarm["ticket"].id
+    with pytest.raises(IllegalTransition, match="no open offer"):
+        rooms.decline_offer(swarm["jonas"], ticket_id, swarm["pia"].id)  # nothing offered yet
+    rooms.offer_help(swarm["pia"], ticket_id)
+    with pytest.raises(Forbidden):
+        rooms.decline_offer(swarm["mateo"], ticket_id, swarm["pia"].id)  # not the owner
+    with pytest.raises(Invalid):
+        rooms.decline_offer(swarm["jonas"], ticket_id, swarm["pia"].id, "x" * 2001)
+    assert len(inbox.inbox(swarm["jonas"]).offers) == 1  # a refused answer changed nothing
+
+    rooms.decline_offer(swarm["jonas"], ticket_id, swarm["pia"].id, "  Covered, thanks!  ")
+    assert inbox.inbox(swarm["jonas"]).offers == []
+    [declined] = session.scalars(
+        select(TicketEvent).where(TicketEvent.type == EventType.OFFER_DECLINED)
+    ).all()
+    assert (declined.actor_id, declined.data) == (
+        swarm["jonas"].id,
+        {"agent_id": swarm["pia"].id, "note": "Covered, thanks!"},
+    )
+    assert view(declined.type, declined.data, Audience.REQUESTER) is None  # staff business
+    with pytest.raises(IllegalTransition):
+        rooms.decline_offer(swarm["jonas"], ticket_id, swarm["pia"].id)  # already answered
+
+    # Added anyway later, it is the owner's doing, not the declined offer's.
+    rooms.add_helper(swarm["jonas"], ticket_id, swarm["pia"].id)
+    [joined] = session.scalars(
+        select(TicketEvent).where(TicketEvent.type == EventType.HELPER_JOINED)
+    ).all()
+    assert joined.data["via"] == "added"
+
+
+def test_an_offer_made_again_after_a_no_waits_again(rooms, inbox, swarm):
+    ticket_id = swarm["ticket"].id
+    rooms.offer_help(swarm["pia"], ticket_id)
+    rooms.decline_offer(swarm["jonas"], ticket_id, swarm["pia"].id)
+    rooms.offer_help(swarm["pia"], ticket_id)
+    [offer] = inbox.inbox(swarm["jonas"]).offers
+    assert offer.agent["name"] == "Pia Print"
 
 
 def test_requesters_have_an_empty_inbox(inbox, swarm):

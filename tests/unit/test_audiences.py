@@ -32,6 +32,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     "invitation_expired": {"agent_id": 5, "invitation_id": 2},
     "hand_raised": {"note": "need someone who knows the ASA"},
     "help_offered": {"agent_id": 6},
+    "offer_declined": {"agent_id": 6, "note": "Covered already"},
     "resolved": {"from": "open", "to": "resolved", "resolution": "Replaced the cable"},
     "reopened": {"from": "resolved", "to": "open", "reason": "back again"},
     "closed": {"from": "resolved", "to": "closed"},
