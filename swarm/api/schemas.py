@@ -44,6 +44,30 @@ class Whole(Integer):
         return super()._validated(value)
 
 
+class Flag(Boolean):
+    """A boolean in a JSON body: ``true`` or ``false`` only. A lax boolean would also take
+    ``"yes"``, ``"off"``, ``1`` or ``0`` — which the document does not promise — so those are
+    422. (Query strings keep the lax reading: they have no other way to say true.)"""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class Number(Float):
+    """A number in a JSON body: a JSON number (``1``, ``0.5``), never ``"0.5"`` or ``true``,
+    and never NaN or infinity."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_nan=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def Id(**kwargs: Any) -> Integer:
     """An id in a JSON body: a JSON integer 1..2⁶³−1 (what a BIGINT column holds), else 422."""
     return Whole(validate=Range(1, MAX_ID), **kwargs)
@@ -162,7 +186,7 @@ class UserIn(StrictSchema):
 class UserPatch(StrictSchema):
     name = Text(1, 120)
     role = String(validate=OneOf(ROLES))
-    active = Boolean()
+    active = Flag()
     capacity = Whole(validate=Range(0, 100))
     tier = Whole(allow_none=True, validate=Range(0, 4))
     tiers = List(Whole(validate=Range(0, 4)), validate=Length(0, 5))
@@ -449,7 +473,7 @@ class RelationIn(StrictSchema):
     source_id = Id(required=True)
     target_id = Id(required=True)
     kind = String(required=True, validate=OneOf(["is_a", "related_to"]))
-    weight = Float(load_default=1.0, validate=WEIGHT, metadata={"exclusiveMinimum": 0})
+    weight = Number(load_default=1.0, validate=WEIGHT, metadata={"exclusiveMinimum": 0})
 
 
 class RelationOut(Schema):
@@ -499,7 +523,7 @@ class InferOut(Schema):
 
 class TicketSkillIn(StrictSchema):
     skill_id = Id(required=True)
-    weight = Float(load_default=1.0, validate=WEIGHT, metadata={"exclusiveMinimum": 0})
+    weight = Number(load_default=1.0, validate=WEIGHT, metadata={"exclusiveMinimum": 0})
 
 
 class TicketSkillsIn(StrictSchema):

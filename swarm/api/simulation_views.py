@@ -12,7 +12,7 @@ from flask import current_app
 
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
-from swarm.api.schemas import StrictSchema, Text, Whole
+from swarm.api.schemas import Number, StrictSchema, Text, Whole
 from swarm.realtime.simulations import launch
 from swarm.runtime import db_session, simulation_service
 from swarm.simulation.runs import Knobs
@@ -34,8 +34,8 @@ class SimulationIn(StrictSchema):
     )
     title = Text(1, 120, metadata={"description": "Overrides `name`."})
     seed = Whole(validate=Range(0, 2**31 - 1))
-    days = Float(validate=Range(0.01, 366), metadata={"description": "duration_days"})
-    per_hour = Float(
+    days = Number(validate=Range(0.01, 366), metadata={"description": "duration_days"})
+    per_hour = Number(
         validate=Range(0.001, 10_000, min_inclusive=True),
         metadata={"description": "arrivals.per_hour"},
     )

@@ -12,7 +12,7 @@ from apiflask import Schema
 from apiflask.fields import Boolean, DateTime, Dict, Float, Integer, List, Nested, Raw, String
 from apiflask.validators import Range
 
-from swarm.api.schemas import Id, StrictSchema, Text, UserRef, Whole
+from swarm.api.schemas import Flag, Id, StrictSchema, Text, UserRef, Whole
 from swarm.inputs import MAX_ID
 from swarm.tiers.vendors import MAX_VENDOR_SLA_SECONDS
 
@@ -64,7 +64,7 @@ class TierIn(StrictSchema):
         values=Count(allow_none=True, metadata={"type": "integer", "minimum": 1}),
         metadata={"description": "P1–P4 → seconds a ticket may stay in the tier, or null."},
     )
-    external = Boolean(metadata={"description": "Run by vendors (Tier 4)."})
+    external = Flag(metadata={"description": "Run by vendors (Tier 4)."})
     intake = Raw(
         metadata={
             "enum": ["push", "pull"],
@@ -162,7 +162,7 @@ class VendorPatch(StrictSchema):
     name = Text(1)
     sla_seconds = Count(metadata=SLA_SECONDS)
     contact = Text(blank=True)
-    active = Boolean()
+    active = Flag()
 
 
 class VendorOut(Schema):

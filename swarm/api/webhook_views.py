@@ -11,7 +11,7 @@ from apiflask.validators import Length, OneOf, Range
 
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
-from swarm.api.schemas import StrictSchema
+from swarm.api.schemas import Flag, StrictSchema
 from swarm.models.outbox import OutboxState
 from swarm.outbox.service import EVENT_TYPES, WebhookService
 from swarm.runtime import db_session, runtime
@@ -31,7 +31,7 @@ class WebhookPatch(StrictSchema):
     url = String(validate=Length(1, 2000))
     event_types = List(String(validate=OneOf(EVENT_TYPES)), validate=Length(1, len(EVENT_TYPES)))
     description = String(validate=Length(0, 200))
-    active = Boolean()
+    active = Flag()
 
 
 class WebhookOut(Schema):

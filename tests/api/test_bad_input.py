@@ -13,6 +13,8 @@ import logging
 import pytest
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
+from tests.builders import make_user
+
 HUGE = "99999999999999999999"  # above 2**63 - 1
 
 
@@ -298,3 +300,43 @@ def test_an_id_that_is_not_a_json_integer_is_refused_not_converted(
 
     assert answer.status_code == 422, answer.json
     assert answer.json["error"]["fields"]["agent_id"] == ["Not a valid integer."]
+
+
+# A JSON body says true and numbers as JSON does: "yes", "0", 1 for a boolean and "0.5" or
+# true for a number are refused (422, the field named), never read as a guess.
+@pytest.mark.parametrize("spelled", ["no", "false", 0, None])
+def test_a_flag_that_is_not_a_json_boolean_is_refused_and_nothing_changes(
+    login, db, clock, agent, spelled
+):
+    admin = make_user(db, clock, role="admin", name="Ava Admin")
+    client = login(admin)
+
+    answer = client.patch(f"/api/v1/users/{agent.id}", json={"active": spelled})
+
+    assert answer.status_code == 422, answer.json
+    assert "active" in answer.json["error"]["fields"]
+    db.commit()  # end this session's read: see what the request left
+    db.refresh(agent)
+    assert agent.active is True
+
+
+@pytest.mark.parametrize("spelled", ["0.5", True, "NaN"])
+def test_a_weight_that_is_not_a_json_number_is_refused(
+    login, db, clock, claimed_ticket, agent, spelled
+):
+    from swarm.models import Skill
+
+    skill = Skill(name="VPN", aliases=[], description="")
+    db.add(skill)
+    db.commit()
+    ticket = claimed_ticket("VPN drops")
+    client = login(agent)
+    before = client.get(f"/api/v1/tickets/{ticket['id']}/skills").json
+
+    answer = client.put(
+        f"/api/v1/tickets/{ticket['id']}/skills",
+        json={"skills": [{"skill_id": skill.id, "weight": spelled}]},
+    )
+
+    assert answer.status_code == 422, answer.json
+    assert client.get(f"/api/v1/tickets/{ticket['id']}/skills").json == before
