@@ -43,7 +43,7 @@ docs: install
 	$(BIN)/python -m swarm openapi --markdown --write docs/api.md
 
 # The pure packages (no Flask, no database) are held to mypy --strict.
-PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
+PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/resources.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
 	swarm/simulation
 
 lint: install-dev
