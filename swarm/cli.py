@@ -1065,4 +1065,6 @@ def openapi_command(markdown: bool, write_to: str | None, check: str | None) -> 
 
 
 def main() -> None:
-    cli(prog_name="python -m swarm")
+    # The installed console script is `swarm`; from a checkout it is `python -m swarm`.
+    installed = sys.argv[0].rsplit("/", 1)[-1] == "swarm"
+    cli(prog_name="swarm" if installed else "python -m swarm")

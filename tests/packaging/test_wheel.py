@@ -110,6 +110,9 @@ def test_installed_wheel_migrates_and_serves_from_an_empty_directory(
     ).stdout.strip()
     assert where.startswith(str(venv)), f"swarm imported from {where}, not the venv"
 
+    usage = subprocess.run([swarm, "--help"], cwd=work, env=env, capture_output=True, text=True)
+    assert usage.returncode == 0 and usage.stdout.startswith("Usage: swarm "), usage.stdout
+
     init = subprocess.run(
         [swarm, "init-db"], cwd=work, env=env, capture_output=True, text=True, timeout=120
     )
