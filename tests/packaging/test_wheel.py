@@ -25,6 +25,8 @@ import pytest
 
 from tests.integration.servers import free_port
 
+pytestmark = pytest.mark.packaging
+
 ROOT = Path(__file__).resolve().parents[2]
 PIP = [sys.executable, "-m", "pip", "--quiet", "--disable-pip-version-check"]
 
