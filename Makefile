@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint format install install-dev clean
+.PHONY: run test lint format install install-dev lock wheel docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,23 @@ run: install
 	$(BIN)/python -m swarm seed --demo
 	$(BIN)/python -m swarm serve --host $(HOST) --port $(PORT)
 
+# The lock: exact versions of everything pyproject.toml's ranges pull in, for every platform.
+# Run after changing [project] dependencies (or to upgrade: add --upgrade-package NAME).
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --quiet
+lock: install-dev
+	$(UV_COMPILE) -o requirements.txt
+	$(UV_COMPILE) --extra dev -c requirements.txt -o requirements-dev.txt
+
+# The wheel (dist/swarm-*.whl) that carries templates, static files and migrations with it.
+wheel: install-dev
+	$(BIN)/python -m pip wheel --quiet --no-build-isolation --no-deps -w dist .
+
+# docs/api.md's endpoint list, from the OpenAPI document.
+docs: install
+	$(BIN)/python -m swarm openapi --markdown --write docs/api.md
+
 # The pure packages (no Flask, no database) are held to mypy --strict.
-PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
+PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/resources.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
 	swarm/simulation
 
 lint: install-dev

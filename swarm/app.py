@@ -20,7 +20,7 @@ from werkzeug.wsgi import LimitedStream
 from swarm.accounts import audit
 from swarm.accounts.sessions import COOKIE_KEY, user_for_session
 from swarm.clock import Clock, SystemClock
-from swarm.config import PROJECT_ROOT, Config, load_config
+from swarm.config import Config, load_config
 from swarm.db import (
     DATABASE_UNAVAILABLE,
     RETRY_AFTER_SECONDS,
@@ -35,6 +35,7 @@ from swarm.inputs import MAX_ID, BadJSON, CheckedJSON, IdConverter, ascii_int
 from swarm.models import User
 from swarm.realtime import init_realtime
 from swarm.realtime.notifier import FanoutNotifier, MetricsPulse, SocketNotifier
+from swarm.resources import static_dir
 from swarm.runtime import RateLimits, Runtime, db_session, init_runtime, runtime
 from swarm.telemetry import REQUEST_SECONDS
 from swarm.tickets.errors import DomainError
@@ -80,7 +81,7 @@ def create_app(
         spec_path="/api/v1/openapi.json",
         docs_path="/api/v1/docs",
         docs_oauth2_redirect_path=None,
-        static_folder=str(PROJECT_ROOT / "static"),
+        static_folder=str(static_dir()),
         template_folder="web/templates",
     )
     app.config.update(

@@ -1015,5 +1015,61 @@ def calibrate_command(dataset: str, agents: int | None, seed: int, pilot_rounds:
     click.echo(out, nl=False)
 
 
+def openapi_document() -> dict[str, Any]:
+    """The API's OpenAPI document, from an app on a throwaway in-memory database: it depends on
+    the code alone, never on the settings or a database."""
+    from swarm.app import create_app
+    from swarm.config import Config
+
+    app = create_app(Config(database_url="sqlite://", secret_key="openapi"))  # noqa: S106
+    return dict(app.spec)
+
+
+@cli.command("openapi", help="Print the API's OpenAPI document (JSON), or docs/api.md's list.")
+@click.option("--markdown", is_flag=True, help="The endpoint list of docs/api.md, in Markdown.")
+@click.option(
+    "--write",
+    "write_to",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="With --markdown: replace the generated section of this file (docs/api.md).",
+)
+@click.option(
+    "--check",
+    "check",
+    type=click.Path(exists=True, dir_okay=False, path_type=str),
+    help="With --markdown: exit 1 if this file's generated section is not current.",
+)
+def openapi_command(markdown: bool, write_to: str | None, check: str | None) -> None:
+    import json
+    from pathlib import Path
+
+    from swarm.api.markdown import StaleDocument, render, replace_section
+
+    spec = openapi_document()
+    if not markdown:
+        if write_to or check:
+            raise click.UsageError("--write and --check go with --markdown.")
+        click.echo(json.dumps(spec, indent=2, sort_keys=True))
+        return
+    section = render(spec)
+    for path in (p for p in (write_to, check) if p):
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            updated = replace_section(text, section)
+        except StaleDocument as error:
+            raise click.ClickException(f"{path}: {error}") from None
+        if path == check:
+            if updated != text:
+                raise click.ClickException(f"{path} is stale: run make docs")
+            click.echo(f"{path} is current.")
+        else:
+            Path(path).write_text(updated, encoding="utf-8")
+            click.echo(f"Wrote the endpoint list of {path}.")
+    if not (write_to or check):
+        click.echo(section)
+
+
 def main() -> None:
-    cli(prog_name="python -m swarm")
+    # The installed console script is `swarm`; from a checkout it is `python -m swarm`.
+    installed = sys.argv[0].rsplit("/", 1)[-1] == "swarm"
+    cli(prog_name="swarm" if installed else "python -m swarm")

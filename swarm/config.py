@@ -13,15 +13,18 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INSTANCE = PROJECT_ROOT / "instance"
+
+def default_instance() -> Path:
+    """The instance folder when ``SWARM_INSTANCE_PATH`` is unset: ``instance/`` in the working
+    directory (a checkout's own under ``make run``; wherever an installed ``swarm`` is started)."""
+    return Path.cwd() / "instance"
 
 
 @dataclass(frozen=True)
 class Config:
     database_url: str
     secret_key: str
-    instance_path: Path = DEFAULT_INSTANCE
+    instance_path: Path = field(default_factory=default_instance)
     message_queue: str | None = None
     ratelimit_storage_url: str = "memory://"
     ratelimit_namespace: str = "swarm"
@@ -140,7 +143,7 @@ def _networks(text: str) -> str:
 def load_config(env: dict[str, str] | None = None) -> Config:
     """Build the configuration from the environment (``os.environ`` unless ``env`` is given)."""
     env = dict(os.environ if env is None else env)
-    instance = Path(env.get("SWARM_INSTANCE_PATH", DEFAULT_INSTANCE))
+    instance = Path(env.get("SWARM_INSTANCE_PATH") or default_instance())
     log_format, log_level = log_settings(env)
     database_url = env.get("SWARM_DATABASE_URL") or f"sqlite:///{instance / 'swarm.db'}"
     if database_url.startswith("sqlite:///") and ":memory:" not in database_url:

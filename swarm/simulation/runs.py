@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -31,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from swarm.models import RunState, SimulationRun, User
 from swarm.models.users import Role
+from swarm.resources import examples_dir
 from swarm.simulation.runner import simulate_arms
 from swarm.simulation.scenario import Scenario, ScenarioError, parse_scenario
 from swarm.simulation.store import DatasetWriter
@@ -51,7 +51,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: The example scenarios shipped with the project (``examples/*.yaml``).
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES_DIR = examples_dir()
 #: Runs from the pages are for questions a manager asks while waiting: a bigger one belongs to
 #: ``python -m swarm simulate`` (and its replications), not to a server's child process.
 MAX_UI_TICKETS = 100_000
