@@ -233,6 +233,14 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
     if worker:
         runtime = app.extensions["swarm"]
         start_worker_thread(runtime.sessions, runtime.clock, config.worker_seconds)
+        if config.imap_url:
+            from swarm.mail.imap import start_imap_poller
+
+            start_imap_poller(runtime)
+    if config.mail_listen:
+        from swarm.mail.listener import start_mail_listener
+
+        start_mail_listener(app.extensions["swarm"])
     # Every serving process: it beats for its own connections (see the keeper's docstring).
     start_presence_keeper(app, config.presence_seconds)
     server = make_server(app, host, port)
@@ -270,7 +278,15 @@ def worker(once: bool) -> None:
     runtime = create_app(config).extensions["swarm"]
     if once:
         click.echo(f"Tried {deliver_due(runtime.sessions, runtime.clock)} delivery(ies).")
+        if config.imap_url:
+            from swarm.mail.imap import poll_mailbox_once
+
+            click.echo(f"Took in {poll_mailbox_once(runtime)} mail(s) from IMAP.")
         return
+    if config.imap_url:
+        from swarm.mail.imap import start_imap_poller
+
+        start_imap_poller(runtime)
     log.info("Delivering the outbox every %g s (Ctrl+C stops it)", config.worker_seconds)
     try:
         run_worker(runtime.sessions, runtime.clock, config.worker_seconds, threading.Event())
