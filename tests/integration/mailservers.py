@@ -112,7 +112,7 @@ service stats {{
         self.process = subprocess.Popen(
             [self.binary, "-F", "-c", str(self.config)],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
