@@ -171,8 +171,8 @@ class Intake:
             mail.sender or "(nobody)",
             source,
             result.outcome,
-            f" ticket {result.ticket_id}" if result.ticket_id else "",
-            f" ({result.reason})" if result.reason else "",
+            f" (ticket {result.ticket_id})" if result.ticket_id else "",
+            f": {result.reason}" if result.reason else "",
         )
         return result
 

@@ -132,6 +132,8 @@ def start_mail_listener(runtime: Any) -> MailListener:
     def take(raw: bytes, recipients: Sequence[str]) -> IntakeResult:
         return intake.receive(raw, "smtp", recipients)
 
+    # aiosmtpd logs every connection and command at INFO; Swarm logs each mail taken in.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     listener = MailListener(take, runtime.config.mail_listen)
     listener.start()
     return listener
