@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import smtplib
 import socket
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -27,6 +29,7 @@ from swarm.models import MailAttachment, MailIntake, Message, Ticket, User
 from swarm.tickets.notify import RecordingNotifier
 from tests.conftest import START
 from tests.integration.mailservers import free_port
+from tests.integration.servers import Server
 
 SECRET = "smtp-test-secret"
 SUPPORT = "support@example.org"
@@ -198,3 +201,32 @@ def test_a_taken_port_is_waited_for(intake: Intake, monkeypatch: pytest.MonkeyPa
     finally:
         blocker.close()
         listener.stop()
+
+
+def test_serve_starts_the_listener_when_mail_listen_is_set(
+    pg_engine: Engine, pg_url: str, tmp_path: Path
+):
+    """The real process: gevent-patched ``serve`` runs aiosmtpd's loop on its own thread."""
+    smtp_port = free_port()
+    env = {
+        "SWARM_DATABASE_URL": pg_url,
+        "SWARM_INSTANCE_PATH": str(tmp_path),
+        "SWARM_SECRET_KEY": SECRET,
+        "SWARM_SUPPORT_ADDRESS": SUPPORT,
+        "SWARM_MAIL_LISTEN": f"127.0.0.1:{smtp_port}",
+    }
+    server = Server(env, tmp_path).start()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                send(smtp_port, a_mail("<served@client>"))
+                break
+            except OSError:
+                assert time.monotonic() < deadline, server.log.read_text()
+                time.sleep(0.2)
+    finally:
+        server.stop()
+    with Session(pg_engine) as session:
+        ticket = session.scalars(select(Ticket)).one()
+        assert ticket.subject == "VPN keeps dropping"
