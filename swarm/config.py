@@ -89,7 +89,7 @@ class Config:
     smtp_url: str | None = None
     imap_url: str | None = None
     # Mail from an address Swarm does not know: "create" a requester account without a
-    # password (they may set one by "forgot password" later), or "refuse" the mail
+    # password (they write by mail; they cannot sign in), or "refuse" the mail
     # (SWARM_MAIL_UNKNOWN; docs/mail.md).
     mail_unknown: str = "create"
     # Attachments kept per mail, in bytes, in total (SWARM_MAIL_ATTACHMENT_BYTES); the rest are

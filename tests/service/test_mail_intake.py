@@ -305,3 +305,18 @@ def test_nested_mail_is_bounded():
     parsed = parse(raw)
     assert parsed.defects > 0
     assert parsed.text.startswith("level")
+
+
+def test_a_staff_member_with_a_requesters_token_does_not_write_as_the_requester(
+    intake, session, clock
+):
+    """Staff may see every ticket; a forwarded notification still does not make their mail a
+    reply in the requester's conversation."""
+    from tests.builders import make_agent
+
+    ticket, rita = _requester_ticket(intake, session)
+    make_agent(session, clock, email="alex@example.org")
+    address = reply_address(SECRET, SUPPORT, ticket.id, rita.id)
+    result = intake.receive(mail(sender="alex@example.org", to=address, mid="<m8@c>"), "smtp")
+    assert result.outcome == "ticket" and result.ticket_id != ticket.id
+    assert count(session, Message) == 0
