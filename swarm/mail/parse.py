@@ -333,7 +333,7 @@ def parse(
             if ctype == "message/rfc822" or part.get_content_maintype() == "message":
                 try:
                     inner = payload[0] if isinstance(payload, list) and payload else part
-                    data = inner.as_bytes()
+                    data = inner.as_bytes() if isinstance(inner, Message) else b""
                 except Exception:
                     data = b""
                 add_attachment(_filename(part, seen).removesuffix(".eml") + ".eml", ctype, data)

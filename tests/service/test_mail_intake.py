@@ -320,3 +320,21 @@ def test_a_staff_member_with_a_requesters_token_does_not_write_as_the_requester(
     result = intake.receive(mail(sender="alex@example.org", to=address, mid="<m8@c>"), "smtp")
     assert result.outcome == "ticket" and result.ticket_id != ticket.id
     assert count(session, Message) == 0
+
+
+def test_an_attached_mail_is_kept_whole_and_never_opened():
+    inner = EmailMessage()
+    inner["From"] = "someone@example.org"
+    inner["Subject"] = "the forwarded one"
+    inner.set_content("<script>alert(1)</script> forwarded text")
+    outer = EmailMessage()
+    outer["From"] = "rita@example.org"
+    outer["Message-ID"] = "<fwd@c>"
+    outer.set_content("See the attached mail.")
+    outer.add_attachment(inner)
+    parsed = parse(outer.as_bytes())
+    assert parsed.text == "See the attached mail."
+    [attachment] = parsed.attachments
+    assert attachment.filename.endswith(".eml")
+    assert attachment.content_type == "message/rfc822"
+    assert attachment.data.startswith(b"From: someone@example.org")
