@@ -235,6 +235,14 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
         runtime = app.extensions["swarm"]
         post = guarded_post(AddressGuard(parse_networks(config.webhook_allowed_networks)))
         start_worker_thread(runtime.sessions, runtime.clock, config.worker_seconds, post)
+        if config.imap_url:
+            from swarm.mail.imap import start_imap_poller
+
+            start_imap_poller(runtime)
+    if config.mail_listen:
+        from swarm.mail.listener import start_mail_listener
+
+        start_mail_listener(app.extensions["swarm"])
     # Every serving process: it beats for its own connections (see the keeper's docstring).
     start_presence_keeper(app, config.presence_seconds)
     server = make_server(app, host, port)
@@ -274,7 +282,15 @@ def worker(once: bool) -> None:
     post = guarded_post(AddressGuard(parse_networks(config.webhook_allowed_networks)))
     if once:
         click.echo(f"Tried {deliver_due(runtime.sessions, runtime.clock, post)} delivery(ies).")
+        if config.imap_url:
+            from swarm.mail.imap import poll_mailbox_once
+
+            click.echo(f"Took in {poll_mailbox_once(runtime)} mail(s) from IMAP.")
         return
+    if config.imap_url:
+        from swarm.mail.imap import start_imap_poller
+
+        start_imap_poller(runtime)
     log.info("Delivering the outbox every %g s (Ctrl+C stops it)", config.worker_seconds)
     try:
         stop = threading.Event()

@@ -93,6 +93,15 @@ class Config:
     support_address: str | None = None
     smtp_url: str | None = None
     imap_url: str | None = None
+    # Mail from an address Swarm does not know: "create" a requester account without a
+    # password (they write by mail; they cannot sign in), or "refuse" the mail
+    # (SWARM_MAIL_UNKNOWN; docs/mail.md).
+    mail_unknown: str = "create"
+    # Attachments kept per mail, in bytes, in total (SWARM_MAIL_ATTACHMENT_BYTES); the rest are
+    # named in the ticket and not kept.
+    mail_attachment_bytes: int = 10 * 1024 * 1024
+    # How often the IMAP mailbox is polled (SWARM_IMAP_SECONDS).
+    imap_seconds: float = 30.0
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -187,4 +196,14 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         support_address=env.get("SWARM_SUPPORT_ADDRESS") or None,
         smtp_url=env.get("SWARM_SMTP_URL") or None,
         imap_url=env.get("SWARM_IMAP_URL") or None,
+        mail_unknown=_mail_unknown(env),
+        mail_attachment_bytes=int(env.get("SWARM_MAIL_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
+        imap_seconds=float(env.get("SWARM_IMAP_SECONDS", "30")),
     )
+
+
+def _mail_unknown(env: dict[str, str]) -> str:
+    value = env.get("SWARM_MAIL_UNKNOWN", "").strip().lower() or "create"
+    if value not in ("create", "refuse"):
+        raise ValueError(f"SWARM_MAIL_UNKNOWN={value!r}: use create or refuse")
+    return value

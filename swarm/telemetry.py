@@ -54,6 +54,13 @@ ROOM_MESSAGES = Counter(
     "Messages stored in ticket rooms by this process (sockets and the API alike).",
     registry=REGISTRY,
 )
+MAIL_INTAKE = Counter(
+    "swarm_mail_intake",
+    "Mails taken in by this process, by source (smtp, imap) and outcome (ticket, reply, "
+    "ignored: auto-replies, loops and bounces; refused; duplicate: delivered again).",
+    ["source", "outcome"],
+    registry=REGISTRY,
+)
 ROUTING_DECISIONS = Counter(
     "swarm_routing_decisions",
     "Decisions a routing policy took, by the ticket's mode, the hook that asked and the kind.",

@@ -9,6 +9,7 @@ from swarm.models.knowledge import (
     ArticleTicketLink,
     ArticleVersion,
 )
+from swarm.models.mail import MailAttachment, MailIntake, MailOutcome
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
@@ -41,6 +42,9 @@ __all__ = [
     "DeliveryAttempt",
     "GuestPass",
     "Invitation",
+    "MailAttachment",
+    "MailIntake",
+    "MailOutcome",
     "Message",
     "OutboxItem",
     "OutboxState",

@@ -74,3 +74,31 @@ def test_logs_and_metrics_settings(tmp_path: Path):
     )
     with pytest.raises(ValueError, match="SWARM_LOG_FORMAT"):
         load_config({**env, "SWARM_LOG_FORMAT": "xml"})
+
+
+def test_mail_intake_settings(tmp_path: Path):
+    defaults = load_config({"SWARM_INSTANCE_PATH": str(tmp_path)})
+    assert (defaults.mail_listen, defaults.imap_url, defaults.mail_unknown) == (
+        None,
+        None,
+        "create",
+    )
+    assert defaults.mail_attachment_bytes == 10 * 1024 * 1024
+    config = load_config(
+        {
+            "SWARM_INSTANCE_PATH": str(tmp_path),
+            "SWARM_MAIL_LISTEN": "127.0.0.1:2525",
+            "SWARM_IMAP_URL": "imaps://u:p@mail.example.org/INBOX",
+            "SWARM_IMAP_SECONDS": "60",
+            "SWARM_MAIL_UNKNOWN": "Refuse",
+            "SWARM_MAIL_ATTACHMENT_BYTES": "1000",
+        }
+    )
+    assert config.mail_listen == "127.0.0.1:2525"
+    assert (config.imap_seconds, config.mail_unknown, config.mail_attachment_bytes) == (
+        60.0,
+        "refuse",
+        1000,
+    )
+    with pytest.raises(ValueError, match="SWARM_MAIL_UNKNOWN"):
+        load_config({"SWARM_INSTANCE_PATH": str(tmp_path), "SWARM_MAIL_UNKNOWN": "bounce"})
