@@ -13,7 +13,10 @@ same statement, so who may see which ticket is decided where it always was
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, literal_column, select, text
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, false, func, literal, literal_column, select, text
+from sqlalchemy.dialects.postgresql import REGCONFIG, TSVECTOR
 from sqlalchemy.orm import Session
 
 from swarm.knowledge.search import Match, PostgresSearch, Query, SqliteSearch, parse_query
@@ -34,11 +37,12 @@ def matching(session: Session, raw: str) -> ColumnElement[bool]:
         return false()
     if session.get_bind().dialect.name == "postgresql":
         english, simple = PostgresSearch.tsquery_texts(query)
-        return text(
-            "tickets.search_vector @@ (to_tsquery('english', :ticket_q_english) "
-            "|| to_tsquery('simple', :ticket_q_simple))"
-        ).bindparams(ticket_q_english=english, ticket_q_simple=simple)
-    found = (
+        return literal_column("tickets.search_vector", TSVECTOR).bool_op("@@")(
+            func.to_tsquery(literal("english", REGCONFIG), english).op("||")(
+                func.to_tsquery(literal("simple", REGCONFIG), simple)
+            )
+        )
+    found: Select[tuple[Any]] = (
         select(literal_column("rowid"))
         .select_from(text("tickets_fts"))
         .where(
