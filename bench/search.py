@@ -24,7 +24,10 @@ What it does:
    suggestions for a draft ticket (any of ~30 words, 5 results). ``cpu_p50_ms`` and
    ``cpu_p95_ms`` are this process's CPU time per search (on SQLite, where the engine runs in
    the process, that is the search's own cost, whatever else runs on the machine; on
-   PostgreSQL the server's share is not in it).
+   PostgreSQL the server's share is not in it: ``server_cpu_p50_ms``/``server_cpu_p95_ms`` are
+   the session's backend's CPU time per search, from ``/proc/<pid>/schedstat`` when the server
+   runs on this machine, and ``total_cpu_p50_ms``/``total_cpu_p95_ms`` the two added up — the
+   search's cost however busy the machine is).
 
 Progress (tqdm) goes to stderr on a terminal; ``--json`` prints only the final object on stdout.
 Figures are noisy; compare them only within one run on one machine (``load_1min`` says how busy
@@ -238,20 +241,38 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return round(statistics.median(samples), 2), round(cuts[94], 2)
 
 
+def server_cpu_reader(session: Any) -> Any:
+    """A function giving the CPU time (ms) the session's PostgreSQL backend has used so far,
+    from ``/proc/<pid>/schedstat`` (nanoseconds; readable when the server runs on this
+    machine), or None: on SQLite the engine's work is this process's own CPU time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    pid = session.execute(text("SELECT pg_backend_pid()")).scalar()
+    path = Path(f"/proc/{pid}/schedstat")
+    if not path.exists():
+        return None
+    return lambda: int(path.read_text().split()[0]) / 1e6
+
+
 def measure(url: str, words: Words, count: int, seed: int) -> dict[str, Any]:
     rng = random.Random(seed + 1)
     engine = make_engine(url)
     factory = make_session_factory(engine)
     found = 0
+    server: list[float] = []
     with factory() as session:
+        server_cpu = server_cpu_reader(session)
         for q, staff in queries(words, 20, rng):  # warm the caches and the connection
             search(session, q, STAFF if staff else PUBLIC, limit=10)
         times, cpu = [], []
         for q, staff in queries(words, count, rng):
+            server_started = server_cpu() if server_cpu else 0.0
             started, cpu_started = time.perf_counter(), time.process_time()
             hits = search(session, q, STAFF if staff else PUBLIC, limit=10)
             times.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - cpu_started) * 1000)
+            if server_cpu:
+                server.append(server_cpu() - server_started)
             found += bool(hits)
             session.rollback()  # one transaction per query, as one request each
         suggest_times = []
@@ -265,11 +286,17 @@ def measure(url: str, words: Words, count: int, seed: int) -> dict[str, Any]:
     p50, p95 = percentiles(times)
     c50, c95 = percentiles(cpu)
     s50, s95 = percentiles(suggest_times)
+    more: dict[str, float] = {}
+    if server:
+        more["server_cpu_p50_ms"], more["server_cpu_p95_ms"] = percentiles(server)
+        both = [a + b for a, b in zip(cpu, server, strict=True)]
+        more["total_cpu_p50_ms"], more["total_cpu_p95_ms"] = percentiles(both)
     return {
         "p50_ms": p50,
         "p95_ms": p95,
         "cpu_p50_ms": c50,
         "cpu_p95_ms": c95,
+        **more,
         "max_ms": round(max(times), 2),
         "queries": count,
         "queries_with_hits": found,

@@ -12,6 +12,8 @@ same SQL statement as the match: there is no unfiltered result to forget to filt
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -241,10 +243,50 @@ class SqliteSearch:
         ]
 
 
+@contextmanager
+def gin_only(session: Session) -> Iterator[None]:
+    """Plan the statements inside without sequential or plain index scans (bitmap scans
+    only), then restore both settings.
+
+    The planner costs ``document @@ query`` like any operator, but on a row it means reading
+    (and often detoasting) that row's whole vector. For a word it knows is common it prefers a
+    backward scan by id that tests row after row until it has its candidates, and on a
+    knowledge base of a few thousand articles a sequential scan of every vector: both read
+    the vectors the GIN index exists to spare (bench/README.md measured 869 ms at p95). With
+    bitmap scans only, the matches come from the index, whatever the word and the table's
+    size; tests/service/test_knowledge_search.py checks the plan with ``EXPLAIN``."""
+    before = session.execute(
+        text(
+            "SELECT current_setting('enable_seqscan') || ',' || "
+            "current_setting('enable_indexscan'), "
+            "set_config('enable_seqscan', 'off', true), "
+            "set_config('enable_indexscan', 'off', true)"
+        )
+    ).scalar_one()
+    seqscan, indexscan = before.split(",")
+    try:
+        yield
+    finally:
+        session.execute(
+            text(
+                "SELECT set_config('enable_seqscan', :seqscan, true), "
+                "set_config('enable_indexscan', :indexscan, true)"
+            ),
+            {"seqscan": seqscan, "indexscan": indexscan},
+        )
+
+
 class PostgresSearch:
-    """``tsvector`` @@ ``tsquery`` on the GIN index, ranked by ``ts_rank_cd``. A document
-    matches when all words match as English stems (``printing`` finds ``printed``) or as
-    whole words with the last one a prefix (``simple``), so typing ``pri`` finds ``printer``."""
+    """``tsvector`` @@ ``tsquery`` on the GIN index of ``article_search``, ranked by
+    ``ts_rank_cd``. A document matches when all words match as English stems (``printing``
+    finds ``printed``) or as whole words with the last one a prefix (``simple``), so typing
+    ``pri`` finds ``printer``.
+
+    The search data lives in a narrow table of its own (article id and vector), and the scope is
+    a lexeme of the vector: ``'scope <state> <visibility>'``, with spaces, which neither a
+    parsed document nor a query word (``\\w+``) can hold. The match and the scope are then one
+    ``@@`` that the GIN index answers alone; no row outside the scope, and no row's vector, is
+    read to find the candidates (tests/service/test_knowledge_search.py checks the plan)."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -264,23 +306,42 @@ class PostgresSearch:
             quoted[-1] += ":*"
         return english, joiner.join(quoted)
 
+    @staticmethod
+    def scope_tsquery(scope: Scope) -> str:
+        """The scope as a ``tsquery`` text: any of its (state, visibility) lexemes. States and
+        visibilities are the application's own words (``[a-z_]+``), never a person's.
+
+        >>> PostgresSearch.scope_tsquery(PUBLIC)
+        "'scope published public'"
+        """
+        lexemes = [
+            f"'scope {state} {visibility}'"
+            for state in sorted(scope.states)
+            for visibility in sorted(scope.visibilities)
+        ]
+        return " | ".join(lexemes) or "'scope none'"
+
+    RANKED = (
+        "SELECT s.article_id AS id, ts_rank_cd(s.document, to_tsquery('english', :english) "
+        "|| to_tsquery('simple', :simple)) AS score "
+        "FROM (SELECT article_id FROM article_search WHERE document @@ "
+        "((to_tsquery('english', :english) || to_tsquery('simple', :simple)) "
+        "&& CAST(:scope AS tsquery)) "
+        "ORDER BY article_id DESC LIMIT :candidates) AS c "
+        "JOIN article_search s ON s.article_id = c.article_id "
+        "ORDER BY score DESC, s.article_id LIMIT :limit OFFSET :offset"
+    )
+
     def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
         english, simple = self.tsquery_texts(query)
         params = {"english": english, "simple": simple, "limit": limit, "offset": offset}
-        # Rank the newest CANDIDATES matches in scope: the GIN index finds the matches, their
-        # ids bound the work, and only those rows' vectors are read to rank them.
-        ranked = self.session.execute(
-            text(
-                "SELECT a.id, ts_rank_cd(a.search_vector, "
-                "to_tsquery('english', :english) || to_tsquery('simple', :simple)) AS score "
-                "FROM (SELECT id FROM articles WHERE search_vector @@ "
-                "(to_tsquery('english', :english) || to_tsquery('simple', :simple)) "
-                "AND state IN :states AND visibility IN :visibilities "
-                "ORDER BY id DESC LIMIT :candidates) AS c JOIN articles a ON a.id = c.id "
-                "ORDER BY score DESC, a.id LIMIT :limit OFFSET :offset"
-            ).bindparams(*_expanding("states", "visibilities")),
-            {**params, **_scope_params(scope), "candidates": CANDIDATES},
-        ).all()
+        # Rank the newest CANDIDATES matches in scope: the GIN index finds the matches in
+        # scope, their ids bound the work, and only those rows' vectors are read to rank them.
+        with gin_only(self.session):
+            ranked = self.session.execute(
+                text(self.RANKED),
+                {**params, "scope": self.scope_tsquery(scope), "candidates": CANDIDATES},
+            ).all()
         if not ranked:
             return []
         options = (

@@ -3,7 +3,8 @@ their links to the tickets they came from and the tickets they helped resolve.
 
 Full-text search keeps its own structures beside ``articles``, which the ORM does not map:
 on SQLite an FTS5 table (``articles_fts``, external content, kept in step by triggers), on
-PostgreSQL a generated ``search_vector`` column with a GIN index. The migration creates them,
+PostgreSQL a narrow table ``article_search`` (the vector, with the scope as a lexeme) with a GIN
+index, kept in step by a trigger. The migration creates them,
 and so does ``create_all`` (the DDL listeners below), so tests on either path search alike.
 """
 
@@ -187,21 +188,35 @@ SQLITE_SEARCH_DROP = (
 )
 # Both configurations in one vector: ``english`` stems (a search for "printing" finds
 # "printers"), ``simple`` keeps words whole, for prefix matching as one types. Titles weigh A.
+# The vector lives in a narrow table of its own, with the article's state and visibility as one
+# position-less lexeme holding spaces (which no parsed word has), so that the GIN index filters
+# the scope with the words (docs/knowledge.md, "Search"); a trigger keeps it in step.
 POSTGRES_SEARCH_DDL = (
-    "ALTER TABLE articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "CREATE FUNCTION article_search_document(title text, body text, state text, "
+    "visibility text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT "
     "setweight(to_tsvector('english'::regconfig, title), 'A') || "
     "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
     "setweight(to_tsvector('english'::regconfig, body), 'B') || "
-    "setweight(to_tsvector('simple'::regconfig, body), 'B')) STORED",
-    "CREATE INDEX ix_articles_search_vector ON articles USING gin (search_vector)",
+    "setweight(to_tsvector('simple'::regconfig, body), 'B') || "
+    "array_to_tsvector(ARRAY['scope ' || state || ' ' || visibility]) $$",
+    "CREATE TABLE article_search (article_id integer PRIMARY KEY "
+    "REFERENCES articles (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "CREATE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+    "INSERT INTO article_search (article_id, document) VALUES (NEW.id, "
+    "article_search_document(NEW.title, NEW.body, NEW.state, NEW.visibility)) "
+    "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document; "
+    "RETURN NULL; END $$",
+    "CREATE TRIGGER article_search_sync AFTER INSERT OR UPDATE OF title, body, state, "
+    "visibility ON articles FOR EACH ROW EXECUTE FUNCTION article_search_sync()",
+    "CREATE INDEX ix_article_search_document ON article_search USING gin (document)",
 )
 POSTGRES_SEARCH_DROP = (
-    "DROP INDEX IF EXISTS ix_articles_search_vector",
-    "ALTER TABLE articles DROP COLUMN IF EXISTS search_vector",
+    "DROP TRIGGER IF EXISTS article_search_sync ON articles",
+    "DROP FUNCTION IF EXISTS article_search_sync()",
+    "DROP TABLE IF EXISTS article_search",
+    "DROP FUNCTION IF EXISTS article_search_document(text, text, text, text)",
 )
-SEARCH_TABLE_PREFIX = "articles_fts"
-SEARCH_COLUMN = "search_vector"
-SEARCH_INDEX = "ix_articles_search_vector"
+SEARCH_TABLE_PREFIXES = ("articles_fts", "article_search")
 
 
 def _ddl(statement: str, dialect: str) -> Any:
@@ -213,12 +228,10 @@ for _event, _dialect, _statements in (
     ("after_create", "sqlite", SQLITE_SEARCH_DDL),
     ("after_create", "postgresql", POSTGRES_SEARCH_DDL),
     ("before_drop", "sqlite", SQLITE_SEARCH_DROP),
+    ("before_drop", "postgresql", POSTGRES_SEARCH_DROP),
 ):
     for _statement in _statements:
         event.listen(Article.__table__, _event, _ddl(_statement, _dialect))
 
-Base.metadata.info.setdefault("unmapped", {}).update(
-    table_prefixes=(SEARCH_TABLE_PREFIX,),
-    columns=(("articles", SEARCH_COLUMN),),
-    indexes=(SEARCH_INDEX,),
-)
+_unmapped = Base.metadata.info.setdefault("unmapped", {})
+_unmapped["table_prefixes"] = (*_unmapped.get("table_prefixes", ()), *SEARCH_TABLE_PREFIXES)

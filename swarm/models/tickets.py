@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -237,3 +239,56 @@ class TicketDeadline(Base):
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# ---------------------------------------------------------------- full-text search structures
+# Kept in SQL, not in the ORM, as the articles' are (swarm/models/knowledge.py): the migration
+# 0014 holds the same statements; swarm/db.py's ``include_object`` tells Alembic's comparison
+# that they are not differences from the models. swarm/tickets/search.py queries them.
+
+TICKETS_SQLITE_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE tickets_fts USING fts5(subject, body, content='tickets', "
+    "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
+    "CREATE TRIGGER tickets_fts_ai AFTER INSERT ON tickets BEGIN "
+    "INSERT INTO tickets_fts(rowid, subject, body) VALUES (new.id, new.subject, new.body); END",
+    "CREATE TRIGGER tickets_fts_ad AFTER DELETE ON tickets BEGIN "
+    "INSERT INTO tickets_fts(tickets_fts, rowid, subject, body) "
+    "VALUES ('delete', old.id, old.subject, old.body); END",
+    "CREATE TRIGGER tickets_fts_au AFTER UPDATE OF subject, body ON tickets BEGIN "
+    "INSERT INTO tickets_fts(tickets_fts, rowid, subject, body) "
+    "VALUES ('delete', old.id, old.subject, old.body); "
+    "INSERT INTO tickets_fts(rowid, subject, body) VALUES (new.id, new.subject, new.body); END",
+)
+TICKETS_SQLITE_SEARCH_DROP = (
+    "DROP TRIGGER IF EXISTS tickets_fts_au",
+    "DROP TRIGGER IF EXISTS tickets_fts_ad",
+    "DROP TRIGGER IF EXISTS tickets_fts_ai",
+    "DROP TABLE IF EXISTS tickets_fts",
+)
+TICKETS_POSTGRES_SEARCH_DDL = (
+    "ALTER TABLE tickets ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english'::regconfig, subject), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, subject), 'A') || "
+    "setweight(to_tsvector('english'::regconfig, body), 'B') || "
+    "setweight(to_tsvector('simple'::regconfig, body), 'B')) STORED",
+    "CREATE INDEX ix_tickets_search_vector ON tickets USING gin (search_vector)",
+)
+
+
+def _ddl(statement: str, dialect: str) -> Any:
+    # SQLAlchemy's DDL() carries no annotations: mypy --strict would refuse the bare call.
+    return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
+for _event, _dialect, _statements in (
+    ("after_create", "sqlite", TICKETS_SQLITE_SEARCH_DDL),
+    ("after_create", "postgresql", TICKETS_POSTGRES_SEARCH_DDL),
+    ("before_drop", "sqlite", TICKETS_SQLITE_SEARCH_DROP),
+):
+    for _statement in _statements:
+        event.listen(Ticket.__table__, _event, _ddl(_statement, _dialect))
+
+_unmapped = Base.metadata.info.setdefault("unmapped", {})
+_unmapped["table_prefixes"] = (*_unmapped.get("table_prefixes", ()), "tickets_fts")
+_unmapped["columns"] = (*_unmapped.get("columns", ()), ("tickets", "search_vector"))
+_unmapped["indexes"] = (*_unmapped.get("indexes", ()), "ix_tickets_search_vector")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -32,6 +32,7 @@ from swarm.routing import (
     SetDeadline,
     SuggestHelpers,
 )
+from swarm.tickets import search
 from swarm.tickets.access import (
     audience_of,
     can_view,
@@ -198,15 +199,8 @@ class TicketService:
         if unowned:
             filtered = filtered.where(Ticket.owner_id.is_(None))
         if q:
-            pattern = (
-                "%" + q.lower().replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-            )
-            filtered = filtered.where(
-                or_(
-                    func.lower(Ticket.subject).like(pattern, escape="\\"),
-                    func.lower(Ticket.body).like(pattern, escape="\\"),
-                )
-            )
+            # Full-text (swarm/tickets/search.py): words, not substrings, on the index.
+            filtered = filtered.where(search.matching(self.session, q))
         total = self.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
         order = {
             "newest": (Ticket.id.desc(),),

@@ -172,3 +172,69 @@ def test_0006_removes_view_only_stints_their_events_and_their_evidence(
     assert stints == kept
     assert movers == sorted(kept * 2)  # each kept stint keeps its joined and left
     assert skills == 0 and growth == 0  # the skill looking created is gone with its growth
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0014_fills_the_search_indexes_for_the_rows_already_there(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+):
+    """Tickets and articles written before 0014 are found after it, and the indexes then
+    follow new rows (triggers on SQLite, the generated column and the trigger on PostgreSQL)."""
+    from swarm.clock import FakeClock
+    from swarm.db import make_session_factory
+    from swarm.knowledge.search import PUBLIC, STAFF, search
+    from swarm.models import User
+    from swarm.tickets.notify import NullNotifier
+    from swarm.tickets.service import TicketService
+
+    if backend == "postgres":
+        url = request.getfixturevalue("pg_url")
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path / 's.db'}"
+    command.upgrade(alembic_config(url), "0012")
+    engine = make_engine(url)
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (email, name, role, active, created_at) VALUES "
+                "('r@example.test', 'R', 'requester', true, :t), "
+                "('a@example.test', 'A', 'agent', true, :t)"
+            ),
+            {"t": t0},
+        )
+        requester, agent = conn.execute(text("SELECT id FROM users ORDER BY id")).scalars()
+        conn.execute(
+            text(
+                "INSERT INTO tickets (subject, body, priority, status, mode, requester_id, "
+                "tier_paused_seconds, created_at, updated_at, version) VALUES "
+                "('Printer jams', 'Tray B is stuck.', 'P3', 'new', 'swarm', :r, 0, :t, :t, 1)"
+            ),
+            {"r": requester, "t": t0},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO articles (title, body, visibility, state, author_id, created_at, "
+                "updated_at, version) VALUES "
+                "('Clear a tray jam', 'Open tray B.', 'public', 'published', :a, :t, :t, 1), "
+                "('Tray internals', 'Tray B springs.', 'internal', 'published', :a, :t, :t, 1)"
+            ),
+            {"a": agent, "t": t0},
+        )
+    engine.dispose()
+
+    upgrade(url)
+
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        staff, owner = session.get(User, agent), session.get(User, requester)
+        assert staff is not None and owner is not None
+        tickets = TicketService(session, FakeClock(t0), NullNotifier())
+        assert [t.subject for t in tickets.list(staff, q="tray").items] == ["Printer jams"]
+        assert [t.subject for t in tickets.list(owner, q="jam").items] == ["Printer jams"]
+        assert len(search(session, "tray", PUBLIC)) == 1  # the scope came with the backfill
+        assert len(search(session, "tray", STAFF)) == 2
+        tickets.open_ticket(owner, subject="Scanner", body="The scanner feeds two sheets.")
+        assert [t.subject for t in tickets.list(staff, q="sheets").items] == ["Scanner"]
+    engine.dispose()
