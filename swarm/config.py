@@ -88,6 +88,10 @@ class Config:
     support_address: str | None = None
     smtp_url: str | None = None
     imap_url: str | None = None
+    # The knowledge base's "still accurate?" flag: a published article reused this many times,
+    # or not reviewed for this many months (30 days each), since its last review.
+    kb_stale_reuses: int = 10
+    kb_stale_months: float = 6.0
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -174,4 +178,6 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         support_address=env.get("SWARM_SUPPORT_ADDRESS") or None,
         smtp_url=env.get("SWARM_SMTP_URL") or None,
         imap_url=env.get("SWARM_IMAP_URL") or None,
+        kb_stale_reuses=int(env.get("SWARM_KB_STALE_REUSES", "10")),
+        kb_stale_months=float(env.get("SWARM_KB_STALE_MONTHS", "6")),
     )
