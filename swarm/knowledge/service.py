@@ -38,6 +38,7 @@ from swarm.knowledge.capture import draft_for_ticket
 from swarm.knowledge.freshness import Freshness, Staleness, freshness
 from swarm.knowledge.links import add_link
 from swarm.knowledge.render import clean_text, render_markdown
+from swarm.knowledge.similar import SimilarTicket, similar_articles, similar_tickets
 from swarm.models import (
     Article,
     ArticleCheck,
@@ -93,6 +94,17 @@ class Diff:
     body: str
     category_changed: bool
     visibility_changed: bool
+
+
+@dataclass(frozen=True)
+class TicketKnowledge:
+    """What the knowledge base knows around one ticket (``KnowledgeService.around_ticket``)."""
+
+    ticket_id: int
+    similar: list[SimilarTicket]
+    articles: list[Found]
+    linked: list[tuple[ArticleTicketLink, Article]]
+    captured: Article | None
 
 
 def scope_for(user: User) -> kb_search.Scope:
@@ -416,12 +428,13 @@ class KnowledgeService:
         to its owner and to who wrote the room's ``solution`` messages, linked to the ticket
         as its ``source`` (``article_linked``). ``Conflict`` naming the article when the
         ticket already has one that is not archived: one ticket, one captured article."""
-        self._require_staff(user, "draft articles")
 
         def change() -> Article:
             ticket = self.session.get(Ticket, ticket_id)
-            if ticket is None or not can_view(user, ticket):
+            # Another's ticket does not exist for a requester; their own is not theirs to draft.
+            if ticket is None or not can_view(user, ticket, self.clock.now()):
                 raise NotFound(f"There is no ticket {ticket_id}.")
+            self._require_staff(user, "draft articles")
             if ticket.status not in (Status.RESOLVED, Status.CLOSED):
                 raise IllegalTransition(
                     f"Ticket {ticket_id} is {ticket.status}: an article is drafted from a "
@@ -487,6 +500,24 @@ class KnowledgeService:
             .order_by(ArticleTicketLink.id)
         ).all()
         return [(link, article) for link, article in rows]
+
+    def around_ticket(self, user: User, ticket_id: int) -> TicketKnowledge:
+        """The ticket page's Knowledge panel (staff): similar resolved tickets, matching
+        published articles, the articles linked to this ticket and the one drafted from it.
+        ``NotFound`` for a ticket the caller may not see, ``Forbidden`` for a requester's own."""
+        ticket = self.session.get(Ticket, ticket_id)
+        if ticket is None or not can_view(user, ticket, self.clock.now()):
+            raise NotFound(f"There is no ticket {ticket_id}.")
+        self._require_staff(user, "see the knowledge around a ticket")
+        tickets = similar_tickets(self.session, ticket)
+        articles = self._with_articles(similar_articles(self.session, ticket))
+        return TicketKnowledge(
+            ticket_id=ticket_id,
+            similar=tickets,
+            articles=articles,
+            linked=self.for_ticket(user, ticket_id),
+            captured=self.captured_from(ticket_id),
+        )
 
     # ------------------------------------------------------------------ still accurate?
 
