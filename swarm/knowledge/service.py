@@ -635,7 +635,11 @@ class KnowledgeService:
     def _event(self, ticket_id: int, event_type: EventType, user: User, **data: Any) -> None:
         # Staff-only events (swarm/events.py gives requesters and guests no view of them),
         # written in the change's transaction. Not pushed to the live rooms: the knowledge
-        # service has no notifier; the ticket page shows them on its next load.
+        # service has no notifier; the ticket page shows them on its next load. As every
+        # event, it updates the ticket (its updated_at is its latest event's time).
+        ticket = self.session.get(Ticket, ticket_id)
+        if ticket is not None:
+            ticket.updated_at = self.clock.now()
         self.session.add(
             TicketEvent(
                 ticket_id=ticket_id,
