@@ -76,7 +76,7 @@ def seed(demo: bool) -> None:
         click.echo(
             f"Demo organisation created: {summary.agents} agents, {summary.requesters} "
             f"requesters, {summary.skills} skills, {summary.tickets} tickets, "
-            f"{summary.events} events."
+            f"{summary.events} events, {summary.articles} articles."
         )
     else:
         click.echo("Demo organisation already present: nothing to do.")

@@ -102,6 +102,10 @@ class Config:
     mail_attachment_bytes: int = 10 * 1024 * 1024
     # How often the IMAP mailbox is polled (SWARM_IMAP_SECONDS).
     imap_seconds: float = 30.0
+    # The knowledge base's "still accurate?" flag: a published article reused this many times,
+    # or not reviewed for this many months (30 days each), since its last review.
+    kb_stale_reuses: int = 10
+    kb_stale_months: float = 6.0
     testing: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -199,6 +203,8 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         mail_unknown=_mail_unknown(env),
         mail_attachment_bytes=int(env.get("SWARM_MAIL_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
         imap_seconds=float(env.get("SWARM_IMAP_SECONDS", "30")),
+        kb_stale_reuses=int(env.get("SWARM_KB_STALE_REUSES", "10")),
+        kb_stale_months=float(env.get("SWARM_KB_STALE_MONTHS", "6")),
     )
 
 

@@ -18,6 +18,7 @@ from swarm.clock import Clock
 from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
+from swarm.knowledge.freshness import Staleness
 from swarm.knowledge.service import KnowledgeService
 from swarm.profiles.service import ProfileService
 from swarm.reporting.service import MetricsService
@@ -134,7 +135,9 @@ def room_service() -> RoomService:
 
 
 def knowledge_service() -> KnowledgeService:
-    return KnowledgeService(db_session(), runtime().clock)
+    rt = runtime()
+    staleness = Staleness(rt.config.kb_stale_reuses, rt.config.kb_stale_months)
+    return KnowledgeService(db_session(), rt.clock, staleness)
 
 
 def metrics_service() -> MetricsService:

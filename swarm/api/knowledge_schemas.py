@@ -57,6 +57,27 @@ class ArticleReviewerOut(Schema):
     at = DateTime()
 
 
+class ContributorOut(Schema):
+    id = Integer()
+    name = String()
+    role = String(metadata={"description": "owner, helper or guest"})
+
+
+class StillAccurateOut(Schema):
+    flagged = Boolean(metadata={"description": "Due for a check: reused or not reviewed."})
+    reason = String(allow_none=True, metadata={"description": "reuses, age, or null."})
+    reuses = Integer(metadata={"description": "Tickets it helped resolve since its review."})
+    reviewed_at = DateTime(
+        metadata={"description": "Its last publication, approval or confirmation."}
+    )
+
+
+STAFF_ONLY_FRESHNESS = {
+    "description": "Staff only: the 'still accurate?' flag of a published article (null "
+    "otherwise); see docs/knowledge.md."
+}
+
+
 class ArticleOut(Schema):
     id = Integer()
     title = String()
@@ -72,6 +93,11 @@ class ArticleOut(Schema):
     author = Nested(UserRef, metadata={"description": "Staff only."})
     reviewers = List(Nested(ArticleReviewerOut), metadata={"description": "Staff only."})
     created_at = DateTime(metadata={"description": "Staff only."})
+    contributors = List(
+        Nested(ContributorOut),
+        metadata={"description": "Staff only: whose work a captured article was drafted from."},
+    )
+    still_accurate = Nested(StillAccurateOut, allow_none=True, metadata=STAFF_ONLY_FRESHNESS)
 
 
 class ArticleHitOut(Schema):
@@ -94,6 +120,8 @@ class ArticleHitOut(Schema):
     visibility = String(metadata={"description": "Staff only."})
     version = Integer(metadata={"description": "Staff only."})
     author = Nested(UserRef, metadata={"description": "Staff only."})
+    contributors = List(Nested(ContributorOut), metadata={"description": "Staff only."})
+    still_accurate = Nested(StillAccurateOut, allow_none=True, metadata=STAFF_ONLY_FRESHNESS)
 
 
 class ArticleList(Schema):
@@ -156,3 +184,30 @@ class ArticleDiffOut(Schema):
     body = String(metadata={"description": "Unified diff of the body (empty: unchanged)."})
     category_changed = Boolean()
     visibility_changed = Boolean()
+
+
+class SimilarTicketOut(Schema):
+    id = Integer()
+    subject = String()
+    resolution = String(allow_none=True)
+    resolved_at = DateTime(allow_none=True)
+    score = Float(metadata={"description": "How alike, 0 to 1 (skills and words shared)."})
+    article_ids = List(Integer(), metadata={"description": "Published articles linked to it."})
+
+
+class TicketArticleLinkOut(Schema):
+    kind = String(metadata={"description": "source (drafted from this ticket) or resolved."})
+    linked_at = DateTime()
+    article = Nested(ArticleHitOut)
+
+
+class TicketKnowledgeOut(Schema):
+    similar_tickets = List(Nested(SimilarTicketOut))
+    articles = List(
+        Nested(ArticleHitOut),
+        metadata={"description": "Published articles (internal or public) matching its text."},
+    )
+    linked = List(Nested(TicketArticleLinkOut))
+    captured_article_id = Integer(
+        allow_none=True, metadata={"description": "The article drafted from it, if any."}
+    )

@@ -20,6 +20,7 @@ from swarm.api.knowledge_schemas import (
     ArticleQuery,
     ArticleSuggestIn,
     ArticleVersionList,
+    TicketKnowledgeOut,
 )
 from swarm.knowledge.payloads import (
     article_payload,
@@ -41,7 +42,9 @@ WRITE = {
 
 
 def _article(article: Any) -> dict[str, Any]:
-    return article_payload(article, audience_for(caller()))
+    user = caller()
+    state = knowledge_service().freshness(user, [article.id]).get(article.id)
+    return article_payload(article, audience_for(user), freshness=state)
 
 
 @api.post("/articles")
@@ -64,10 +67,16 @@ def list_articles(query: dict[str, Any]) -> Any:
     window = {"limit": query["limit"], "offset": query["offset"]}
     if not query["q"].strip():
         articles = kb.browse(user, **window)
-        return {"items": [article_payload(a, audience, html=False) for a in articles]}
-    return {
-        "items": [hit_payload(found, audience) for found in kb.search(user, query["q"], **window)]
-    }
+        fresh = kb.freshness(user, [a.id for a in articles])
+        return {
+            "items": [
+                article_payload(a, audience, html=False, freshness=fresh.get(a.id))
+                for a in articles
+            ]
+        }
+    found = kb.search(user, query["q"], **window)
+    fresh = kb.freshness(user, [f.article.id for f in found])
+    return {"items": [hit_payload(f, audience, fresh.get(f.article.id)) for f in found]}
 
 
 @api.post("/articles/suggest")
@@ -162,3 +171,72 @@ def article_versions(article_id: int) -> Any:
 def article_diff(article_id: int, query: dict[str, Any]) -> Any:
     diff = knowledge_service().diff(caller(), article_id, query["from_"], query["to"])
     return diff_payload(diff)
+
+
+@api.post("/articles/<id:article_id>/confirm")
+@api.output(ArticleOut)
+@api.doc(
+    summary="Confirm a published article is still accurate (clears its flag; staff)",
+    responses=WRITE,
+)
+@authenticated
+def confirm_article(article_id: int) -> Any:
+    return _article(knowledge_service().confirm(caller(), article_id))
+
+
+@api.post("/tickets/<id:ticket_id>/article-draft")
+@api.output(ArticleOut, status_code=201)
+@api.doc(
+    summary="Draft an article from a resolved ticket's swarm (staff)",
+    description="Title from the subject; body from the resolution and the room's `solution` "
+    "messages; the owner and their writers recorded as contributors; the ticket linked as "
+    "its `source`. Open it in the editor, then review and publish as any draft.",
+    responses={
+        403: "Staff only",
+        404: "No such ticket (or not yours)",
+        409: "Not resolved yet, or an article was already drafted from it (named)",
+    },
+)
+@authenticated
+def draft_article_from_ticket(ticket_id: int) -> Any:
+    return _article(knowledge_service().draft_from_ticket(caller(), ticket_id))
+
+
+@api.get("/tickets/<id:ticket_id>/knowledge")
+@api.output(TicketKnowledgeOut)
+@api.doc(
+    summary="Similar resolved tickets and articles, and the articles linked to a ticket (staff)",
+    responses={403: "Staff only", 404: "No such ticket (or not yours)"},
+)
+@authenticated
+def ticket_knowledge(ticket_id: int) -> Any:
+    user, kb = caller(), knowledge_service()
+    around = kb.around_ticket(user, ticket_id)
+    audience = audience_for(user)
+    ids = [f.article.id for f in around.articles] + [a.id for _, a in around.linked]
+    fresh = kb.freshness(user, ids)
+    return {
+        "similar_tickets": [
+            {
+                "id": t.ticket_id,
+                "subject": t.subject,
+                "resolution": t.resolution,
+                "resolved_at": t.resolved_at,
+                "score": t.score,
+                "article_ids": list(t.article_ids),
+            }
+            for t in around.similar
+        ],
+        "articles": [hit_payload(f, audience, fresh.get(f.article.id)) for f in around.articles],
+        "linked": [
+            {
+                "kind": link.kind,
+                "linked_at": link.linked_at,
+                "article": article_payload(
+                    article, audience, html=False, freshness=fresh.get(article.id)
+                ),
+            }
+            for link, article in around.linked
+        ],
+        "captured_article_id": around.captured.id if around.captured else None,
+    }

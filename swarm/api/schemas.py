@@ -373,6 +373,15 @@ class StatusIn(StrictSchema):
 class ResolveIn(StrictSchema):
     # The 64 KB limit is the service's (413, counted in bytes once stripped).
     resolution = Text(1, required=True)
+    articles = List(
+        Id(),
+        load_default=list,
+        validate=Length(0, 10),
+        metadata={
+            "description": "Published articles that helped: each is linked to the ticket as "
+            "`resolved` (a reuse) and an `article_linked` event is written."
+        },
+    )
 
 
 class ReasonIn(StrictSchema):

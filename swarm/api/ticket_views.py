@@ -146,7 +146,9 @@ def change_status(ticket_id: int, data: dict[str, Any]) -> Any:
 @api.doc(summary="Resolve with a resolution text", responses=CHANGE_ERRORS)
 @authenticated
 def resolve(ticket_id: int, data: dict[str, Any]) -> Any:
-    return ticket_service().resolve(caller(), ticket_id, data["resolution"])
+    return ticket_service().resolve(
+        caller(), ticket_id, data["resolution"], articles=data["articles"]
+    )
 
 
 @api.post("/tickets/<id:ticket_id>/reopen")

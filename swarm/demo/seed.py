@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from swarm.accounts.passwords import hash_password
 from swarm.clock import Clock
 from swarm.db import begin_write
-from swarm.demo.content import ADMIN_EMAIL
+from swarm.demo.articles import LINKED_AFTER, demo_articles
+from swarm.demo.content import ADMIN_EMAIL, MANAGERS
 from swarm.demo.generate import (
     TIERS,
     DemoData,
@@ -28,9 +29,16 @@ from swarm.demo.generate import (
 )
 from swarm.dispatch.settings import store_tiers
 from swarm.events import LIVE_SOURCE
+from swarm.knowledge.capture import assemble
 from swarm.models import (
     AgentProfile,
     AgentSkill,
+    Article,
+    ArticleContributor,
+    ArticleReview,
+    ArticleSkill,
+    ArticleTicketLink,
+    ArticleVersion,
     Invitation,
     Message,
     Participation,
@@ -45,6 +53,7 @@ from swarm.models import (
     Vendor,
     VendorHandoff,
 )
+from swarm.models.knowledge import ArticleState, LinkKind
 from swarm.models.users import Role
 
 # Published in docs/demo.md and printed by the CLI: a demo database is not a place for secrets.
@@ -67,6 +76,7 @@ class DemoSummary:
     tickets: int
     events: int
     created: bool
+    articles: int = 0
 
 
 NOTHING_CREATED = DemoSummary(0, 0, 0, 0, 0, 0, created=False)
@@ -132,8 +142,10 @@ def write_demo(
     skill_ids = _write_skills(session, data, report)
     user_ids = _write_people(session, data, password_hash, skill_ids, report)
     vendor_ids = _write_vendors(session, data)
-    events = _write_tickets(session, data, skill_ids, user_ids, vendor_ids, report)
-    _write_events(session, events, report, counts["events"])
+    events, ticket_ids = _write_tickets(session, data, skill_ids, user_ids, vendor_ids, report)
+    article_events, articles = _write_articles(session, data, ticket_ids, user_ids, skill_ids)
+    events += article_events
+    _write_events(session, events, report, len(events))
     roles = [p.role for p in data.people]
     return DemoSummary(
         skills=counts["skills"],
@@ -141,8 +153,9 @@ def write_demo(
         agents=roles.count(Role.AGENT),
         requesters=roles.count(Role.REQUESTER),
         tickets=counts["tickets"],
-        events=counts["events"],
+        events=len(events),
         created=True,
+        articles=articles,
     )
 
 
@@ -251,12 +264,12 @@ def _write_tickets(
     user_ids: dict[str, int],
     vendor_ids: dict[str, int],
     report: Progress,
-) -> list[_PendingEvent]:
+) -> tuple[list[_PendingEvent], list[int]]:
     """Tickets with their skills, clocks, deadlines, invitations, participations, messages,
     vendor hand-offs and the skill growth their resolutions caused.
 
     Returns the events, with user ids resolved, for ``_write_events`` to insert once every
-    message and invitation they point at has its id.
+    message and invitation they point at has its id, and the tickets' ids in spec order.
     """
     total = len(data.tickets)
     report("tickets", 0, total)
@@ -370,7 +383,7 @@ def _write_tickets(
         for g in data.growth
     )
     session.flush()
-    return [
+    events = [
         _PendingEvent(
             ticket_id=tid,
             spec_index=index,
@@ -382,6 +395,103 @@ def _write_tickets(
         for index, (tid, t) in enumerate(zip(ticket_ids, data.tickets, strict=True))
         for e in t.events
     ]
+    return events, ticket_ids
+
+
+def _write_articles(
+    session: Session,
+    data: DemoData,
+    ticket_ids: Sequence[int],
+    user_ids: dict[str, int],
+    skill_ids: dict[str, int],
+) -> tuple[list[_PendingEvent], int]:
+    """The demo's knowledge base (swarm/demo/articles.py): published articles with their
+    version, review, skills, contributors and links; returns their events for
+    ``_write_events`` to place in time order with the rest, and how many articles."""
+    names = {p.email: p.name for p in data.people}
+    specs = demo_articles(data, MANAGERS[0][0])
+    events: list[_PendingEvent] = []
+    for spec in specs:
+        source = data.tickets[spec.source]
+        source_id = ticket_ids[spec.source]
+        assert source.owner is not None
+        draft = assemble(
+            ticket_id=source_id,
+            subject=source.subject,
+            resolution=source.resolution or "",
+            owner=(user_ids[source.owner], names[source.owner]),
+        )
+        author, reviewer = user_ids[spec.author], user_ids[spec.reviewer]
+        article = Article(
+            title=draft.title,
+            body=draft.body,
+            visibility=spec.visibility,
+            state=ArticleState.PUBLISHED,
+            author_id=author,
+            created_at=spec.created_at,
+            updated_at=spec.created_at,
+            published_at=spec.published_at,
+            version=1,
+        )
+        article.skills = [
+            ArticleSkill(skill_id=skill_ids[name]) for name, _w, _why in source.skills
+        ]
+        article.contributors = [
+            ArticleContributor(user_id=user_ids[email], role=role, position=n)
+            for n, (email, role) in enumerate(spec.contributors)
+        ]
+        article.reviews = [ArticleReview(reviewer_id=reviewer, version=1, at=spec.published_at)]
+        session.add(article)
+        session.flush()
+        session.add(
+            ArticleVersion(
+                article_id=article.id,
+                number=1,
+                title=article.title,
+                body=article.body,
+                category=None,
+                visibility=article.visibility,
+                author_id=author,
+                saved_at=spec.created_at,
+            )
+        )
+        links = [(spec.source, LinkKind.SOURCE, author, spec.created_at)]
+        for index in spec.reused:
+            ticket = data.tickets[index]
+            assert ticket.resolved_at is not None and ticket.owner is not None
+            at = ticket.resolved_at + LINKED_AFTER
+            links.append((index, LinkKind.RESOLVED, user_ids[ticket.owner], at))
+        for index, kind, actor, at in links:
+            session.add(
+                ArticleTicketLink(
+                    article_id=article.id,
+                    ticket_id=ticket_ids[index],
+                    kind=kind,
+                    linked_by=actor,
+                    linked_at=at,
+                )
+            )
+            data_ = {"article_id": article.id, "kind": str(kind)}
+            events.append(
+                _PendingEvent(ticket_ids[index], index, "article_linked", at, actor, data_)
+            )
+        events.append(
+            _PendingEvent(
+                source_id,
+                spec.source,
+                "article_published",
+                spec.published_at,
+                reviewer,
+                {"article_id": article.id, "version": 1},
+            )
+        )
+    # A ticket's updated_at is its latest event's time, these included.
+    for event in events:
+        ticket_row = session.get(Ticket, event.ticket_id)
+        if ticket_row is not None and ticket_row.updated_at < event.at:
+            ticket_row.updated_at = event.at
+    session.flush()
+    return events, len(specs)
 
 
 def _write_invitations(

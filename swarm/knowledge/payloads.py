@@ -2,8 +2,9 @@
 :data:`ARTICLE_FIELDS`. A field not listed for an audience is not sent to it.
 
 Requesters and guests see the published text (title, body, its HTML, category, skills, when it
-was published); who wrote and reviewed it, its state, visibility and version number — the
-workings of the knowledge base — are for staff.
+was published); who wrote and reviewed it, who it was captured from (contributors), its state,
+visibility, version number and "still accurate?" flag — the workings of the knowledge base —
+are for staff.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from swarm.events import Audience
+from swarm.knowledge.freshness import Freshness
 from swarm.knowledge.render import render_markdown
 from swarm.knowledge.service import Diff, Found
 from swarm.models import Article, ArticleVersion, User
@@ -20,7 +22,16 @@ READER_FIELDS = frozenset(
 )
 ARTICLE_FIELDS: dict[Audience, frozenset[str]] = {
     Audience.STAFF: READER_FIELDS
-    | {"state", "visibility", "version", "author", "reviewers", "created_at"},
+    | {
+        "state",
+        "visibility",
+        "version",
+        "author",
+        "reviewers",
+        "created_at",
+        "contributors",
+        "still_accurate",
+    },
     Audience.REQUESTER: READER_FIELDS,
     Audience.GUEST: READER_FIELDS,
 }
@@ -34,8 +45,27 @@ def _person(user: User) -> dict[str, Any]:
     return {"id": user.id, "name": user.name}
 
 
-def article_payload(article: Article, audience: Audience, *, html: bool = True) -> dict[str, Any]:
-    """The article as ``audience`` may see it; ``html=False`` leaves the rendering out (lists)."""
+def freshness_payload(state: Freshness | None) -> dict[str, Any] | None:
+    """The "still accurate?" state of a published article (None for other states)."""
+    if state is None:
+        return None
+    return {
+        "flagged": state.flagged,
+        "reason": state.reason,
+        "reuses": state.reuses,
+        "reviewed_at": state.reviewed_at,
+    }
+
+
+def article_payload(
+    article: Article,
+    audience: Audience,
+    *,
+    html: bool = True,
+    freshness: Freshness | None = None,
+) -> dict[str, Any]:
+    """The article as ``audience`` may see it; ``html=False`` leaves the rendering out (lists).
+    ``freshness``: its "still accurate?" state, for staff (``KnowledgeService.freshness``)."""
     full: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -52,6 +82,8 @@ def article_payload(article: Article, audience: Audience, *, html: bool = True) 
             {**_person(r.reviewer), "version": r.version, "at": r.at} for r in article.reviews
         ],
         "created_at": article.created_at,
+        "contributors": [{**_person(c.user), "role": c.role} for c in article.contributors],
+        "still_accurate": freshness_payload(freshness),
     }
     if html:
         full["html"] = render_markdown(article.body)
@@ -59,10 +91,12 @@ def article_payload(article: Article, audience: Audience, *, html: bool = True) 
     return {key: value for key, value in full.items() if key in allowed}
 
 
-def hit_payload(found: Found, audience: Audience) -> dict[str, Any]:
+def hit_payload(
+    found: Found, audience: Audience, freshness: Freshness | None = None
+) -> dict[str, Any]:
     """A search result: the article without its body, with the highlighted title and snippet
     (escaped HTML in which only ``<mark>`` is markup) and the score."""
-    payload = article_payload(found.article, audience, html=False)
+    payload = article_payload(found.article, audience, html=False, freshness=freshness)
     payload.pop("body", None)
     return {
         **payload,

@@ -32,16 +32,24 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import Clock
 from swarm.db import begin_write
+from swarm.events import LIVE_SOURCE, EventType
 from swarm.knowledge import search as kb_search
+from swarm.knowledge.capture import draft_for_ticket
+from swarm.knowledge.freshness import Freshness, Staleness, freshness
+from swarm.knowledge.links import add_link
 from swarm.knowledge.render import clean_text, render_markdown
+from swarm.knowledge.similar import SimilarTicket, similar_articles, similar_tickets
 from swarm.models import (
     Article,
+    ArticleCheck,
+    ArticleContributor,
     ArticleReview,
     ArticleSkill,
     ArticleTicketLink,
     ArticleVersion,
     Skill,
     Ticket,
+    TicketEvent,
     User,
 )
 from swarm.models.knowledge import (
@@ -52,7 +60,9 @@ from swarm.models.knowledge import (
     LinkKind,
     Visibility,
 )
+from swarm.models.tickets import Status
 from swarm.models.users import Role
+from swarm.tickets.access import can_view
 from swarm.tickets.errors import (
     Conflict,
     Forbidden,
@@ -86,6 +96,17 @@ class Diff:
     visibility_changed: bool
 
 
+@dataclass(frozen=True)
+class TicketKnowledge:
+    """What the knowledge base knows around one ticket (``KnowledgeService.around_ticket``)."""
+
+    ticket_id: int
+    similar: list[SimilarTicket]
+    articles: list[Found]
+    linked: list[tuple[ArticleTicketLink, Article]]
+    captured: Article | None
+
+
 def scope_for(user: User) -> kb_search.Scope:
     """What ``user`` may find: staff every article but archived ones, everyone else the
     published public ones."""
@@ -103,9 +124,10 @@ def _is_lead(user: User) -> bool:
 
 
 class KnowledgeService:
-    def __init__(self, session: Session, clock: Clock) -> None:
+    def __init__(self, session: Session, clock: Clock, staleness: Staleness | None = None) -> None:
         self.session = session
         self.clock = clock
+        self.staleness = staleness or Staleness()
 
     # ------------------------------------------------------------------ reading
 
@@ -315,6 +337,21 @@ class KnowledgeService:
             article.reviews.append(
                 ArticleReview(reviewer_id=user.id, version=article.version, at=self.clock.now())
             )
+            # The metrics' "time from resolve to published" reads this on the ticket the
+            # article was captured from; an article written from nothing has no ticket.
+            for ticket_id in self.session.scalars(
+                select(ArticleTicketLink.ticket_id).where(
+                    ArticleTicketLink.article_id == article_id,
+                    ArticleTicketLink.kind == LinkKind.SOURCE,
+                )
+            ):
+                self._event(
+                    ticket_id,
+                    EventType.ARTICLE_PUBLISHED,
+                    user,
+                    article_id=article_id,
+                    version=article.version,
+                )
             return article
 
         return self._transaction(change)
@@ -357,7 +394,8 @@ class KnowledgeService:
         self, user: User, article_id: int, ticket_id: int, kind: str = LinkKind.RESOLVED
     ) -> ArticleTicketLink:
         """Record that the article came from (``source``) or helped resolve (``resolved``) a
-        ticket; linking the same pair twice returns the first link (staff only)."""
+        ticket, with an ``article_linked`` event on the ticket; linking the same pair twice
+        returns the first link and writes nothing (staff only)."""
         self._require_staff(user, "link articles to tickets")
         if kind not in set(LinkKind):
             raise Invalid(f"A link is 'source' or 'resolved', not {kind!r}.")
@@ -366,26 +404,168 @@ class KnowledgeService:
             self._for_update(article_id)
             if self.session.get(Ticket, ticket_id) is None:
                 raise NotFound(f"There is no ticket {ticket_id}.")
-            existing = self.session.scalar(
-                select(ArticleTicketLink).where(
-                    ArticleTicketLink.article_id == article_id,
-                    ArticleTicketLink.ticket_id == ticket_id,
-                    ArticleTicketLink.kind == kind,
+            link = add_link(self.session, article_id, ticket_id, kind, user.id, self.clock.now())
+            if link is None:
+                existing = self.session.scalar(
+                    select(ArticleTicketLink).where(
+                        ArticleTicketLink.article_id == article_id,
+                        ArticleTicketLink.ticket_id == ticket_id,
+                        ArticleTicketLink.kind == kind,
+                    )
                 )
-            )
-            if existing is not None:
+                assert existing is not None
                 return existing
-            link = ArticleTicketLink(
-                article_id=article_id,
-                ticket_id=ticket_id,
-                kind=kind,
-                linked_by=user.id,
-                linked_at=self.clock.now(),
-            )
-            self.session.add(link)
+            self._event(ticket_id, EventType.ARTICLE_LINKED, user, article_id=article_id, kind=kind)
             return link
 
         return self._transaction(change)
+
+    # ------------------------------------------------------------------ capture
+
+    def draft_from_ticket(self, user: User, ticket_id: int) -> Article:
+        """ "Draft an article from this swarm": a new internal draft by ``user`` (staff)
+        assembled from a resolved or closed ticket (swarm/knowledge/capture.py), attributed
+        to its owner and to who wrote the room's ``solution`` messages, linked to the ticket
+        as its ``source`` (``article_linked``). ``Conflict`` naming the article when the
+        ticket already has one that is not archived: one ticket, one captured article."""
+
+        def change() -> Article:
+            ticket = self.session.get(Ticket, ticket_id)
+            # Another's ticket does not exist for a requester; their own is not theirs to draft.
+            if ticket is None or not can_view(user, ticket, self.clock.now()):
+                raise NotFound(f"There is no ticket {ticket_id}.")
+            self._require_staff(user, "draft articles")
+            if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+                raise IllegalTransition(
+                    f"Ticket {ticket_id} is {ticket.status}: an article is drafted from a "
+                    "resolved ticket, once it says what solved it."
+                )
+            existing = self.captured_from(ticket_id)
+            if existing is not None:
+                raise Conflict(
+                    f"Ticket {ticket_id} already has article {existing.id} drafted from it "
+                    f"({existing.state.replace('_', ' ')}): edit that one."
+                )
+            draft = draft_for_ticket(self.session, ticket)
+            now = self.clock.now()
+            fields = _checked(
+                title=draft.title, body=draft.body, category=None, visibility=Visibility.INTERNAL
+            )
+            article = Article(
+                **fields,
+                state=ArticleState.DRAFT,
+                author_id=user.id,
+                created_at=now,
+                updated_at=now,
+            )
+            article.skills = [ArticleSkill(skill_id=s.skill_id) for s in ticket.skills]
+            article.contributors = [
+                ArticleContributor(user_id=uid, role=role, position=n)
+                for n, (uid, role) in enumerate(draft.contributors)
+            ]
+            self.session.add(article)
+            self.session.flush()
+            self._record_version(article, user)
+            add_link(self.session, article.id, ticket_id, LinkKind.SOURCE, user.id, now)
+            self._event(
+                ticket_id, EventType.ARTICLE_LINKED, user, article_id=article.id, kind="source"
+            )
+            return article
+
+        return self._transaction(change)
+
+    def captured_from(self, ticket_id: int) -> Article | None:
+        """The article drafted from ``ticket_id`` that is not archived, if any."""
+        return self.session.scalar(
+            select(Article)
+            .join(ArticleTicketLink, ArticleTicketLink.article_id == Article.id)
+            .where(
+                ArticleTicketLink.ticket_id == ticket_id,
+                ArticleTicketLink.kind == LinkKind.SOURCE,
+                Article.state != ArticleState.ARCHIVED,
+            )
+            .order_by(Article.id)
+            .limit(1)
+        )
+
+    def for_ticket(self, user: User, ticket_id: int) -> list[tuple[ArticleTicketLink, Article]]:
+        """The articles linked to a ticket (drafted from it, or that helped resolve it), oldest
+        link first — staff only: what requesters are shown is the portal's business."""
+        if not user.is_staff:
+            return []
+        rows = self.session.execute(
+            select(ArticleTicketLink, Article)
+            .join(Article, Article.id == ArticleTicketLink.article_id)
+            .where(ArticleTicketLink.ticket_id == ticket_id)
+            .order_by(ArticleTicketLink.id)
+        ).all()
+        return [(link, article) for link, article in rows]
+
+    def around_ticket(self, user: User, ticket_id: int) -> TicketKnowledge:
+        """The ticket page's Knowledge panel (staff): similar resolved tickets, matching
+        published articles, the articles linked to this ticket and the one drafted from it.
+        ``NotFound`` for a ticket the caller may not see, ``Forbidden`` for a requester's own."""
+        ticket = self.session.get(Ticket, ticket_id)
+        if ticket is None or not can_view(user, ticket, self.clock.now()):
+            raise NotFound(f"There is no ticket {ticket_id}.")
+        self._require_staff(user, "see the knowledge around a ticket")
+        tickets = similar_tickets(self.session, ticket)
+        articles = self._with_articles(similar_articles(self.session, ticket))
+        return TicketKnowledge(
+            ticket_id=ticket_id,
+            similar=tickets,
+            articles=articles,
+            linked=self.for_ticket(user, ticket_id),
+            captured=self.captured_from(ticket_id),
+        )
+
+    # ------------------------------------------------------------------ still accurate?
+
+    def freshness(self, user: User, article_ids: Iterable[int]) -> dict[int, Freshness]:
+        """The "still accurate?" state of the published articles among ``article_ids``
+        (swarm/knowledge/freshness.py); empty for anyone but staff."""
+        if not user.is_staff:
+            return {}
+        return freshness(self.session, article_ids, self.clock.now(), self.staleness)
+
+    def confirm(self, user: User, article_id: int) -> Article:
+        """A staff member checked a published article and it is still accurate: recorded
+        (``article_checks``, with the version read and why it was flagged), which clears the
+        flag until the next ``SWARM_KB_STALE_REUSES`` reuses or ``SWARM_KB_STALE_MONTHS``."""
+        self._require_staff(user, "confirm articles")
+
+        def change() -> Article:
+            article = self._for_update(article_id)
+            if article.state != ArticleState.PUBLISHED:
+                raise IllegalTransition(
+                    f"Article {article_id} is {article.state.replace('_', ' ')}: only a "
+                    "published article is confirmed as still accurate."
+                )
+            now = self.clock.now()
+            state = freshness(self.session, [article_id], now, self.staleness).get(article_id)
+            self.session.add(
+                ArticleCheck(
+                    article_id=article_id,
+                    checked_by=user.id,
+                    at=now,
+                    version=article.version,
+                    reason=state.reason if state else None,
+                )
+            )
+            return article
+
+        return self._transaction(change)
+
+    def checks(self, user: User, article_id: int) -> list[ArticleCheck]:
+        """Every confirmation of the article, oldest first (staff only)."""
+        self._require_staff_view(user, article_id)
+        return list(
+            self.session.scalars(
+                select(ArticleCheck)
+                .where(ArticleCheck.article_id == article_id)
+                .order_by(ArticleCheck.id)
+            )
+        )
 
     # ------------------------------------------------------------------ internals
 
@@ -449,6 +629,25 @@ class KnowledgeService:
                 visibility=article.visibility,
                 author_id=user.id,
                 saved_at=article.updated_at,
+            )
+        )
+
+    def _event(self, ticket_id: int, event_type: EventType, user: User, **data: Any) -> None:
+        # Staff-only events (swarm/events.py gives requesters and guests no view of them),
+        # written in the change's transaction. Not pushed to the live rooms: the knowledge
+        # service has no notifier; the ticket page shows them on its next load. As every
+        # event, it updates the ticket (its updated_at is its latest event's time).
+        ticket = self.session.get(Ticket, ticket_id)
+        if ticket is not None:
+            ticket.updated_at = self.clock.now()
+        self.session.add(
+            TicketEvent(
+                ticket_id=ticket_id,
+                type=event_type.value,
+                actor_id=user.id,
+                at=self.clock.now(),
+                data=data,
+                source=LIVE_SOURCE,
             )
         )
 

@@ -4,6 +4,8 @@ from swarm.models.audit import AuditEntry
 from swarm.models.datasets import Dataset, DatasetActor, DatasetEvent
 from swarm.models.knowledge import (
     Article,
+    ArticleCheck,
+    ArticleContributor,
     ArticleReview,
     ArticleSkill,
     ArticleTicketLink,
@@ -31,6 +33,8 @@ __all__ = [
     "AgentSkill",
     "ApiToken",
     "Article",
+    "ArticleCheck",
+    "ArticleContributor",
     "ArticleReview",
     "ArticleSkill",
     "ArticleTicketLink",

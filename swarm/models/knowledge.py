@@ -84,6 +84,9 @@ class Article(Base):
     reviews: Mapped[list[ArticleReview]] = relationship(
         cascade="all, delete-orphan", order_by="ArticleReview.id", lazy="selectin"
     )
+    contributors: Mapped[list[ArticleContributor]] = relationship(
+        cascade="all, delete-orphan", order_by="ArticleContributor.position", lazy="selectin"
+    )
 
     __table_args__ = (
         CheckConstraint("visibility IN ('internal','public')", name="visibility"),
@@ -158,6 +161,55 @@ class ArticleTicketLink(Base):
         CheckConstraint("kind IN ('source','resolved')", name="kind"),
         Index("ix_article_ticket_links_kind_linked_at", "kind", "linked_at"),
     )
+
+
+class ContributorRole(StrEnum):
+    """How someone contributed to an article captured from a ticket: its ``owner`` (who
+    resolved it), a ``helper`` (staff who wrote one of the room's ``solution`` messages) or a
+    ``guest`` (a vendor's engineer with a link to the room who wrote one)."""
+
+    OWNER = "owner"
+    HELPER = "helper"
+    GUEST = "guest"
+
+
+class ArticleContributor(Base):
+    """Someone whose work an article was assembled from (capture in the workflow,
+    swarm/knowledge/capture.py): the attribution, kept beside the author who saved it."""
+
+    __tablename__ = "article_contributors"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(8))
+    # The order the draft names them in: the owner first, then helpers by their first message.
+    position: Mapped[int] = mapped_column(Integer)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+    __table_args__ = (CheckConstraint("role IN ('owner','helper','guest')", name="role"),)
+
+
+class ArticleCheck(Base):
+    """A staff member confirmed that a published article is still accurate, which clears its
+    "still accurate?" flag (swarm/knowledge/freshness.py). Rows are only ever inserted."""
+
+    __tablename__ = "article_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    checked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The text confirmed, and why the article was flagged then (``reuses``, ``age`` or null
+    # when it was confirmed before being flagged).
+    version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(8))
+
+    checker: Mapped[User] = relationship(lazy="joined")
 
 
 # ---------------------------------------------------------------- full-text search structures

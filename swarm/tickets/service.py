@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.events import AUDIENCE_FIELDS, LIVE_SOURCE, AssignedBy, Audience, EventType, view
+from swarm.knowledge.links import add_link, helpful_articles
 from swarm.models import Message, Participation, Skill, Ticket, TicketEvent, TicketSkill, User
 from swarm.models.tickets import MessageKind, Mode, Priority, Status
 from swarm.models.users import Role
@@ -478,8 +479,12 @@ class TicketService:
 
         return self._transaction(change)
 
-    def resolve(self, actor: User, ticket_id: int, resolution: str) -> Ticket:
-        """The owner records how the ticket was solved; appends ``resolved``."""
+    def resolve(
+        self, actor: User, ticket_id: int, resolution: str, articles: Sequence[int] = ()
+    ) -> Ticket:
+        """The owner records how the ticket was solved; appends ``resolved``. ``articles``:
+        published articles that helped — each linked to the ticket as ``resolved`` (a reuse)
+        with an ``article_linked`` event, in the same transaction."""
         text = resolution.strip()
         if not text:
             raise Invalid(
@@ -500,10 +505,20 @@ class TicketService:
                 )
             self._check_transition(ticket, Status.RESOLVED)
             require_owner_or_manager(actor, ticket, "resolve it")
+            helped = helpful_articles(self.session, articles)
             now = self.clock.now()
             ticket.resolution = text
             ticket.resolved_at = now
             self._set_status(ticket, Status.RESOLVED, actor, EventType.RESOLVED, resolution=text)
+            for article_id in helped:
+                if add_link(self.session, article_id, ticket.id, "resolved", actor.id, now):
+                    self._record(
+                        ticket,
+                        EventType.ARTICLE_LINKED,
+                        actor,
+                        article_id=article_id,
+                        kind="resolved",
+                    )
             # Evidence before the swarm disbands: it reads who helped, and how, from the log.
             record_evidence(self.session, ticket, now)
             wake_unowned(self.session, now)  # the owner has room for another ticket now

@@ -127,6 +127,12 @@ def describe(
         text = f"recorded a vendor update: {str(d.get('status', '')).replace('_', ' ')}"
         if d.get("note"):
             text += f" — {d['note']}"
+    elif t == "article_linked" and d.get("kind") == "source":
+        text = f"drafted article {d.get('article_id')} from this swarm"
+    elif t == "article_linked":
+        text = f"linked article {d.get('article_id')}: it helped resolve this"
+    elif t == "article_published":
+        text = f"published article {d.get('article_id')}, drafted from this swarm"
     else:
         text = t.replace("_", " ")
     return escape(text)

@@ -31,9 +31,15 @@ def kb_index() -> Any:
     kb = knowledge_service()
     audience = audience_for(user)
     if q.strip():
-        items = [hit_payload(found, audience) for found in kb.search(user, q, limit=PAGE_SIZE)]
+        found = kb.search(user, q, limit=PAGE_SIZE)
+        fresh = kb.freshness(user, [f.article.id for f in found])
+        items = [hit_payload(f, audience, fresh.get(f.article.id)) for f in found]
     else:
-        items = [article_payload(a, audience, html=False) for a in kb.browse(user, limit=PAGE_SIZE)]
+        articles = kb.browse(user, limit=PAGE_SIZE)
+        fresh = kb.freshness(user, [a.id for a in articles])
+        items = [
+            article_payload(a, audience, html=False, freshness=fresh.get(a.id)) for a in articles
+        ]
     return render_template("kb/index.html", q=q, items=items)
 
 
@@ -41,8 +47,18 @@ def kb_index() -> Any:
 @login_required
 def kb_article(article_id: int) -> Any:
     user = current()
-    article = knowledge_service().get(user, article_id)
-    return render_template("kb/article.html", article=article_payload(article, audience_for(user)))
+    kb = knowledge_service()
+    article = kb.get(user, article_id)
+    fresh = kb.freshness(user, [article_id]).get(article_id)
+    # Staff see where the article came from and where it helped, and who last confirmed it.
+    links = kb.links(user, article_id) if user.is_staff else []
+    checks = kb.checks(user, article_id) if user.is_staff else []
+    return render_template(
+        "kb/article.html",
+        article=article_payload(article, audience_for(user), freshness=fresh),
+        links=links,
+        last_check=checks[-1] if checks else None,
+    )
 
 
 @web.route("/kb/new", methods=["GET", "POST"])
@@ -98,7 +114,12 @@ def kb_edit(article_id: int) -> Any:
     ), status
 
 
-ACTIONS = {"submit": "Sent for review.", "publish": "Published.", "archive": "Archived."}
+ACTIONS = {
+    "submit": "Sent for review.",
+    "publish": "Published.",
+    "archive": "Archived.",
+    "confirm": "Confirmed as still accurate: the flag is cleared.",
+}
 
 
 @web.post("/kb/<id:article_id>/<action>")
@@ -113,6 +134,8 @@ def kb_action(article_id: int, action: str) -> Any:
             kb.submit(user, article_id)
         elif action == "publish":
             kb.publish(user, article_id, form_int(request.form.get("version")))
+        elif action == "confirm":
+            kb.confirm(user, article_id)
         else:
             kb.archive(user, article_id)
     except DomainError as exc:
@@ -132,3 +155,28 @@ def _fields(form: dict[str, str]) -> dict[str, Any]:
         "category": form["category"] or None,
         "visibility": form["visibility"] or Visibility.INTERNAL,
     }
+
+
+@web.post("/tickets/<id:ticket_id>/article-draft")
+@login_required
+def ticket_article_draft(ticket_id: int) -> Any:
+    """ "Draft an article from this swarm": assembled, saved as a draft, opened in the editor.
+    A ticket that already has one opens that one instead."""
+    user = current()
+    kb = knowledge_service()
+    try:
+        article = kb.draft_from_ticket(user, ticket_id)
+    except DomainError as exc:
+        existing = kb.captured_from(ticket_id) if user.is_staff and exc.status == 409 else None
+        if existing is not None:
+            flash(exc.message, "info")
+            return redirect(url_for("web.kb_edit", article_id=existing.id))
+        if exc.status in (403, 404):
+            raise
+        flash(exc.message, "error")
+        return redirect(url_for("web.ticket", ticket_id=ticket_id))
+    flash(
+        "Draft assembled from the swarm's work. Edit it, then submit it for review.",
+        "info",
+    )
+    return redirect(url_for("web.kb_edit", article_id=article.id))

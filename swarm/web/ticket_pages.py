@@ -6,6 +6,7 @@ redirects back with a message (post/redirect/get), so a reload never repeats a c
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -17,6 +18,7 @@ from swarm.models.tickets import Priority, Status
 from swarm.runtime import (
     db_session,
     guest_service,
+    knowledge_service,
     profile_service,
     room_service,
     routing_service,
@@ -144,6 +146,13 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
     people = {u.id: u.name for u in db_session().scalars(select(User).where(User.id.in_(ids)))}
     suggestions = None
     all_skills = []
+    knowledge, fresh = None, {}
+    if user.is_staff:
+        # Similar resolved tickets and articles, the links, the draft button (swarm/knowledge).
+        kb = knowledge_service()
+        knowledge = kb.around_ticket(user, ticket_id)
+        ids = [f.article.id for f in knowledge.articles] + [a.id for _, a in knowledge.linked]
+        fresh = kb.freshness(user, ids)
     # A tiered ticket swarms only as far as the tiered arm's collaboration setting allows.
     collab = tiered_service().collaboration(found, user) if user.is_staff else None
     if user.is_staff:
@@ -174,7 +183,18 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         guests=guest_service().guests(user, ticket_id) if user.is_staff else [],
         new_guest_link=new_guest_link,
         now=runtime().clock.now(),
+        knowledge=knowledge,
+        fresh=fresh,
     )
+
+
+def helped_articles(form: Any) -> list[int]:
+    """The articles that helped, from the resolve form: ticked suggestions (``articles``) and
+    numbers typed (``more_articles``: "12, #15"). Anything not a number is ignored here; the
+    service refuses what is not a published article."""
+    ids = [form_int(v) for v in form.getlist("articles")]
+    ids += [form_int(w) for w in re.findall(r"\d+", (form.get("more_articles") or "")[:200])]
+    return [i for i in ids if i]
 
 
 # One route per use case; each maps form fields to the service call's arguments.
@@ -185,7 +205,9 @@ ACTIONS = {
     ),
     "release": lambda s, u, t, f: routing_service().release(u, t, f.get("reason") or None),
     "status": lambda s, u, t, f: s.change_status(u, t, f.get("status", "")),
-    "resolve": lambda s, u, t, f: s.resolve(u, t, f.get("resolution", "")),
+    "resolve": lambda s, u, t, f: s.resolve(
+        u, t, f.get("resolution", ""), articles=helped_articles(f)
+    ),
     "reopen": lambda s, u, t, f: s.reopen(u, t, f.get("reason") or None),
     "note": lambda s, u, t, f: s.add_note(u, t, f.get("body", "")),
     # A missing or non-numeric score reaches the service as None, which says what it wants.

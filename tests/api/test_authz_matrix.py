@@ -271,6 +271,10 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("POST", "/api/v1/tickets/<id:ticket_id>/resolve"): r(
         401, 403, 404, OK, OK, OK, 401, body={"resolution": "Fixed"}
     ),
+    # Naming an article that helped changes nobody's rights: the same decisions.
+    ("POST", "/api/v1/tickets/<id:ticket_id>/resolve", "articles"): r(
+        401, 403, 404, OK, OK, OK, 401, body={"resolution": "Fixed", "articles": ["@article_id"]}
+    ),
     ("POST", "/api/v1/tickets/<id:ticket_id>/satisfaction"): r(
         401, 409, 404, 403, 403, 403, 401, body={"score": 5}
     ),
@@ -397,6 +401,26 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("POST", "/kb/<id:article_id>/<action>", "archive"): r(
         LOGIN, 403, 403, OK, OK, OK, LOGIN, action="archive", body={}
     ),
+    # "Still accurate": any staff member confirms a published article; requesters change nothing.
+    ("POST", "/kb/<id:article_id>/<action>", "confirm"): r(
+        LOGIN, 403, 403, OK, OK, OK, LOGIN, action="confirm", body={}
+    ),
+    ("POST", "/api/v1/articles/<id:article_id>/confirm"): r(401, 403, 403, OK, OK, OK, 401),
+    # Capture and the ticket's Knowledge panel (staff): the requester's own resolved ticket is
+    # 403, another's is 404; on a ticket not yet resolved staff are let through and told 409.
+    ("POST", "/api/v1/tickets/<id:ticket_id>/article-draft"): r(
+        401, 403, 404, OK, OK, OK, 401, ticket_id="@resolved_ticket_id"
+    ),
+    ("POST", "/api/v1/tickets/<id:ticket_id>/article-draft", "open"): r(
+        401, 403, 404, 409, 409, 409, 401
+    ),
+    ("POST", "/tickets/<id:ticket_id>/article-draft"): r(
+        LOGIN, 403, 404, OK, OK, OK, LOGIN, ticket_id="@resolved_ticket_id", body={}
+    ),
+    ("POST", "/tickets/<id:ticket_id>/article-draft", "open"): r(
+        LOGIN, 403, 404, REFUSED, REFUSED, REFUSED, LOGIN, body={}
+    ),
+    ("GET", "/api/v1/tickets/<id:ticket_id>/knowledge"): r(401, 403, 404, OK, OK, OK, 401),
     # --- people and skills
     ("GET", "/admin/users"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
     ("POST", "/admin/users"): r(
@@ -748,6 +772,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     _ok(clients["manager"].post(f"/api/v1/articles/{internal['id']}/publish", json={}))
     _ok(clients["agent"].post(f"/tickets/{tid}/invite", data={"agent_id": w.ids["helper_id"]}))
+    resolved = _ok(
+        clients["owner"].post("/api/v1/tickets", json={"subject": "Printer", "body": "Jammed"})
+    )
+    _ok(clients["agent"].post(f"/api/v1/tickets/{resolved['id']}/claim", json={}))
+    _ok(
+        clients["agent"].post(
+            f"/api/v1/tickets/{resolved['id']}/resolve", json={"resolution": "Tray B."}
+        )
+    )
     webhook = _ok(
         clients["admin"].post(
             "/api/v1/webhooks", json={"url": "https://example.test/h", "event_types": ["created"]}
@@ -792,6 +825,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         vendor_id=vendor["id"],
         article_id=article["id"],
         internal_article_id=internal["id"],
+        resolved_ticket_id=resolved["id"],
         user_id=w.ids["other_id"],
     )
     _close(app)

@@ -28,7 +28,8 @@ from swarm.demo import seed_demo
 from swarm.demo.generate import generate_demo
 from swarm.dispatch.service import RoutingCaches
 from swarm.dispatch.tiered import TieredService
-from swarm.models import Invitation, Message, Ticket, TicketEvent, TicketSkill, User
+from swarm.knowledge.service import KnowledgeService
+from swarm.models import Article, Invitation, Message, Ticket, TicketEvent, TicketSkill, User
 from swarm.routing import Assign, Escalate, Queue
 from swarm.tickets.notify import RecordingNotifier
 from swarm.tickets.rooms import RoomService
@@ -60,6 +61,10 @@ def _normal(session: Session, event: TicketEvent) -> tuple[str, int | None, dict
         message = session.get(Message, data["message_id"])
         assert message is not None
         data["message_id"] = (message.author_id, message.body, message.kind)
+    if "article_id" in data:  # the replay drafts its own copy: compared by title
+        article = session.get(Article, data["article_id"])
+        assert article is not None
+        data["article_id"] = article.title
     if "invitation_id" in data:
         invitation = session.get(Invitation, data["invitation_id"])
         assert invitation is not None
@@ -79,7 +84,9 @@ def _replay(session: Session, ticket: Ticket) -> tuple[list[Any], list[Any]]:
     people = {u.id: u for u in session.scalars(select(User)).unique()}
     invitations: dict[int, int] = {}
     live_id = 0
-    for e in seeded:
+    kb = KnowledgeService(session, clock)
+    drafted: dict[int, int] = {}  # seeded article id -> the replay's
+    for n, e in enumerate(seeded):
         clock.set(e.at)
         # The seeded event's person (None for the system), as the services take them.
         actor: Any = people.get(e.actor_id) if e.actor_id is not None else None
@@ -155,7 +162,19 @@ def _replay(session: Session, ticket: Ticket) -> tuple[list[Any], list[Any]]:
         elif e.type == "helper_left" and d["reason"] == "left":
             rooms.leave_swarm(actor, live_id)
         elif e.type == "resolved":
-            service.resolve(actor, live_id, d["resolution"])
+            # Articles that helped are named with the resolution (their events follow it).
+            helped = []
+            for later in seeded[n + 1 :]:
+                if later.type != "article_linked" or later.data["kind"] != "resolved":
+                    break
+                helped.append(later.data["article_id"])
+            service.resolve(actor, live_id, d["resolution"], articles=helped)
+        elif e.type == "article_linked" and d["kind"] == "resolved":
+            continue  # written by the resolution
+        elif e.type == "article_linked":
+            drafted[d["article_id"]] = kb.draft_from_ticket(actor, live_id).id
+        elif e.type == "article_published":
+            kb.publish(actor, drafted[d["article_id"]])
         elif e.type == "reopened":
             service.reopen(actor, live_id, d.get("reason"))
         elif e.type == "closed":

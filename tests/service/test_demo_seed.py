@@ -249,6 +249,9 @@ def test_event_data_uses_the_documented_keys(demo: Session) -> None:
         "note": {"message_id"},
         "vendor_handoff": {"vendor", "vendor_id", "external_ref", "due_at"},
         "vendor_update": {"status", "note", "vendor_id", "external_ref"},
+        # The knowledge base written from the history (swarm/demo/articles.py), as live.
+        "article_linked": {"article_id", "kind"},
+        "article_published": {"article_id", "version"},
     }
     seen: Counter[str] = Counter()
     for ticket, events in _tickets_with_events(demo):
@@ -828,3 +831,41 @@ def test_about_two_in_three_resolutions_are_rated_and_a_smoother_ride_scores_hig
 
     assert mean(by_handoffs[False]) > mean(by_handoffs[True]) + 0.2
     assert mean(by_speed[True]) > mean(by_speed[False]) + 0.2
+
+
+def test_the_demo_has_a_knowledge_base_written_from_its_own_history(
+    seeded: Any, demo: Session
+) -> None:
+    from swarm.events import EventType
+    from swarm.models import Article, ArticleTicketLink
+
+    summary = seeded[1]
+    articles = list(demo.scalars(select(Article)).unique())
+    assert 24 <= len(articles) == summary.articles <= 48  # a few dozen
+    assert {a.state for a in articles} == {"published"}
+    assert Counter(a.visibility for a in articles).keys() == {"internal", "public"}
+    links = list(demo.scalars(select(ArticleTicketLink)))
+    sources = {link.article_id: link for link in links if link.kind == "source"}
+    assert set(sources) == {a.id for a in articles}  # each came from a ticket
+    for article in articles:
+        source = demo.get(Ticket, sources[article.id].ticket_id)
+        assert source is not None and source.status in ("resolved", "closed")
+        assert article.title == source.subject and source.resolution in article.body
+        assert article.contributors[0].user_id == source.owner_id
+        assert article.contributors[0].role == "owner"
+        assert article.published_at > source.resolved_at and article.reviews
+    reuses = [link for link in links if link.kind == "resolved"]
+    assert reuses, "later tickets with the same problem name the article that helped"
+    for link in reuses:
+        reused = demo.get(Ticket, link.ticket_id)
+        assert timedelta(0) < link.linked_at - reused.resolved_at < timedelta(seconds=1)
+        assert link.linked_at > demo.get(Article, link.article_id).published_at
+    events = Counter(
+        e.type
+        for e in demo.scalars(
+            select(TicketEvent).where(
+                TicketEvent.type.in_([EventType.ARTICLE_LINKED, EventType.ARTICLE_PUBLISHED])
+            )
+        ).unique()
+    )
+    assert events == {"article_linked": len(links), "article_published": len(articles)}
