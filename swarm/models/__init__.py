@@ -10,6 +10,7 @@ from swarm.models.knowledge import (
     ArticleVersion,
 )
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
+from swarm.models.portal import PortalEvent
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
@@ -45,6 +46,7 @@ __all__ = [
     "OutboxItem",
     "OutboxState",
     "Participation",
+    "PortalEvent",
     "RunState",
     "Setting",
     "SimulationRun",
