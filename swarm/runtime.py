@@ -18,6 +18,7 @@ from swarm.clock import Clock
 from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
+from swarm.knowledge.portal import PortalService
 from swarm.knowledge.service import KnowledgeService
 from swarm.profiles.service import ProfileService
 from swarm.reporting.service import MetricsService
@@ -135,6 +136,10 @@ def room_service() -> RoomService:
 
 def knowledge_service() -> KnowledgeService:
     return KnowledgeService(db_session(), runtime().clock)
+
+
+def portal_service() -> PortalService:
+    return PortalService(db_session(), runtime().clock)
 
 
 def metrics_service() -> MetricsService:

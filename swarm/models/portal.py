@@ -46,8 +46,6 @@ class PortalEvent(Base):
         # Once per visit and article: a suggestion shown again as the requester types on,
         # or an article opened twice, is one thing seen, not two.
         UniqueConstraint("user_id", "visit", "type", "article_id", name="uq_portal_events_once"),
-        CheckConstraint(
-            "type IN ('article_suggested','article_viewed','deflected')", name="type"
-        ),
+        CheckConstraint("type IN ('article_suggested','article_viewed','deflected')", name="type"),
         Index("ix_portal_events_source_at", "source", "at"),
     )

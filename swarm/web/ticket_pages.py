@@ -17,6 +17,7 @@ from swarm.models.tickets import Priority, Status
 from swarm.runtime import (
     db_session,
     guest_service,
+    portal_service,
     profile_service,
     room_service,
     routing_service,
@@ -174,6 +175,8 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         guests=guest_service().guests(user, ticket_id) if user.is_staff else [],
         new_guest_link=new_guest_link,
         now=runtime().clock.now(),
+        # The requester's view shows the public articles of their ticket inline.
+        ticket_articles=[] if user.is_staff else portal_service().ticket_articles(found),
     )
 
 
