@@ -20,9 +20,7 @@ from swarm.tickets.notify import RecordingNotifier
 from tests.builders import make_agent, make_user
 
 MTU = "VPN drops every few minutes"
-MTU_BODY = (
-    "## Resolution\n\nThe home router's MTU was too high: lowered the VPN client's MTU to 1380."
-)
+MTU_BODY = "## Resolution\n\nThe home router's MTU was too high: lowered the VPN MTU to 1380."
 
 
 def publish(session: Session, clock: FakeClock, author: User, title: str, body: str, **kw) -> int:
