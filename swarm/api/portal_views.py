@@ -8,7 +8,7 @@ from typing import Any
 
 from apiflask import Schema
 from apiflask.fields import DateTime, Integer, List, String
-from apiflask.validators import Length, OneOf
+from apiflask.validators import Length, OneOf, Regexp
 
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
@@ -17,17 +17,20 @@ from swarm.knowledge.portal import MAX_REPORTED, SEEN_TYPES
 from swarm.models.portal import VISIT_MAX
 from swarm.runtime import portal_service
 
+VISIT_PATTERN = r"^[A-Za-z0-9_-]+$"
 VISIT = {"description": "The draft's visit id, made by the page (8–64 letters, digits, - or _)."}
 REPORTS = {
     403: "Staff: the portal records requesters' actions only",
     404: "No such article (or not a published public one)",
-    409: "The visit has ended (solved, or a ticket was opened)",
-    422: "Invalid fields, or an article not shown in this visit",
+    409: "The visit has ended (solved, or a ticket was opened), or the article was not shown",
+    422: "Invalid fields",
 }
 
 
 class PortalSeenIn(StrictSchema):
-    visit = String(required=True, validate=Length(8, VISIT_MAX), metadata=VISIT)
+    visit = String(
+        required=True, validate=[Length(8, VISIT_MAX), Regexp(VISIT_PATTERN)], metadata=VISIT
+    )
     type = String(
         required=True,
         validate=OneOf(SEEN_TYPES),
@@ -44,7 +47,9 @@ class PortalSeenOut(Schema):
 
 
 class DeflectionIn(StrictSchema):
-    visit = String(required=True, validate=Length(8, VISIT_MAX), metadata=VISIT)
+    visit = String(
+        required=True, validate=[Length(8, VISIT_MAX), Regexp(VISIT_PATTERN)], metadata=VISIT
+    )
     article_id = Id(required=True)
 
 

@@ -194,10 +194,10 @@ class PortalService:
                 )
             )
             if seen is None:
-                raise Invalid(
+                # A state of the visit, not a malformed request: 409, like an ended visit.
+                raise Conflict(
                     f"Article {article_id} was not shown in this visit: only an article you "
-                    "saw can have solved it.",
-                    fields={"article_id": ["Not shown in this visit."]},
+                    "saw can have solved it."
                 )
             row = PortalEvent(
                 user_id=user.id,

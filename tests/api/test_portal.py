@@ -142,7 +142,7 @@ def test_a_deflection_needs_an_article_seen_in_the_visit_and_ends_it(login, requ
     unseen = client.post(
         "/api/v1/portal/deflections", json={"visit": VISIT, "article_id": kb["public"]}
     )
-    assert unseen.status_code == 422
+    assert unseen.status_code == 409
     seen(client, "article_suggested", [kb["public"]])
     done = client.post(
         "/api/v1/portal/deflections", json={"visit": VISIT, "article_id": kb["public"]}
@@ -208,3 +208,25 @@ def test_another_requester_cannot_see_the_ticket_page(login, requester, db, cloc
     other = make_user(db, clock, name="Otto Other")
     created = login(requester).post("/api/v1/tickets", json={"subject": "Mine", "body": "x"})
     assert login(other).get(f"/tickets/{created.json['id']}").status_code == 404
+
+
+# ------------------------------------------------------------------------------ the metrics
+
+
+def test_the_knowledge_metrics_count_the_portals_deflections(login, requester, kb, manager):
+    client = login(requester)
+    seen(client, "article_suggested", [kb["public"]])
+    client.post("/api/v1/portal/deflections", json={"visit": VISIT, "article_id": kb["public"]})
+    seen(client, "article_suggested", [kb["public"]], "second-visit-01")
+    token = csrf(html(client.get("/portal")))
+    client.post(
+        "/portal/tickets",
+        data={"csrf_token": token, "subject": "VPN", "body": "Drops", "visit": "second-visit-01"},
+    )
+    found = login(manager).get("/api/v1/metrics/knowledge")
+    assert found.status_code == 200, found.json
+    deflection = found.json["deflection"]
+    assert (deflection["visits"], deflection["deflected"], deflection["ticketed"]) == (2, 1, 1)
+    assert deflection["rate"] == 0.5
+    assert sum(arm["tickets"] for arm in found.json["arms"].values()) == 1
+    assert login(requester).get("/api/v1/metrics/knowledge").status_code == 403
