@@ -50,15 +50,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_portal_events")),
-        sa.UniqueConstraint(
-            "user_id", "visit", "type", "article_id", name="uq_portal_events_once"
-        ),
+        sa.UniqueConstraint("user_id", "visit", "type", "article_id", name="uq_portal_events_once"),
     )
     with op.batch_alter_table("portal_events", schema=None) as batch_op:
         batch_op.create_index("ix_portal_events_source_at", ["source", "at"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_portal_events_ticket_id"), ["ticket_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_portal_events_ticket_id"), ["ticket_id"], unique=False)
 
 
 def downgrade() -> None:
