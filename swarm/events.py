@@ -46,6 +46,8 @@ class EventType(StrEnum):
     ARTICLE_LINKED = "article_linked"
     ARTICLE_PUBLISHED = "article_published"
     SATISFACTION_RATED = "satisfaction_rated"
+    # New or known (swarm/knowledge/known.py): a fact for staff, never shown to requesters.
+    CLASSIFIED = "classified"
 
 
 class AssignedBy(StrEnum):

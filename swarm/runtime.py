@@ -19,6 +19,7 @@ from swarm.config import Config
 from swarm.dispatch.service import RoutingCaches, RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
 from swarm.knowledge.freshness import Staleness
+from swarm.knowledge.portal import PortalService
 from swarm.knowledge.service import KnowledgeService
 from swarm.profiles.service import ProfileService
 from swarm.reporting.service import MetricsService
@@ -138,6 +139,10 @@ def knowledge_service() -> KnowledgeService:
     rt = runtime()
     staleness = Staleness(rt.config.kb_stale_reuses, rt.config.kb_stale_months)
     return KnowledgeService(db_session(), rt.clock, staleness)
+
+
+def portal_service() -> PortalService:
+    return PortalService(db_session(), runtime().clock)
 
 
 def metrics_service() -> MetricsService:

@@ -142,6 +142,23 @@
     };
   }
 
+  // Knowledge (Tier 0): per arm, the share of resolved tickets that reused an article and
+  // the share of tickets classified as known issues when they opened.
+  function knowledgeData(report) {
+    const kn = report.knowledge || { arms: {} };
+    const present = ARMS.filter((arm) => kn.arms[arm]);
+    return {
+      labels: ["Reused an article", "Known issue at opening"],
+      datasets: present.map((arm) => ({
+        label: labels[arm],
+        data: [kn.arms[arm].reuse.rate, kn.arms[arm].known.rate],
+        backgroundColor: fill(arm),
+        borderColor: STYLE[arm].color,
+        borderWidth: 1.5,
+      })),
+    };
+  }
+
   function ttrByHandoffData(report) {
     return {
       labels: BUCKETS.map((b) => (b === "1" ? "1 hand-off" : `${b} hand-offs`)),
@@ -242,6 +259,17 @@
   // ------------------------------------------------------------------ drawing
 
   const DEFINITIONS = {
+    "chart-knowledge": {
+      type: "bar", data: knowledgeData,
+      options: () => baseOptions({
+        plugins: {
+          legend: { labels: { color: INK } },
+          tooltip: { callbacks: { label: (c) => `${c.dataset.label}: ${pct(c.raw)}` } },
+          barValues: { format: pct },
+        },
+        scales: { y: { beginAtZero: true, max: 1, ticks: { callback: pct, color: MUTED }, title: { display: true, text: "share of tickets" } } },
+      }),
+    },
     "chart-handoffs": {
       type: "bar", data: handoffData,
       options: () => baseOptions({

@@ -202,6 +202,38 @@ def metrics_contribution(args: dict[str, Any]) -> Any:
     return metrics_service().contribution(caller(), _query(args))
 
 
+class KnowledgeOut(Schema):
+    dataset = String()
+    period = Dict()
+    level = Float()
+    arms = Dict(
+        metadata={
+            "description": "`swarm` and/or `tiered`: tickets, resolved, reuse {k, n, rate, ci}, "
+            "captured, captured_per_100 (articles per 100 resolved tickets), "
+            "resolve_to_published_hours {n, median, p90}, known {k, n, rate, ci}."
+        }
+    )
+    deflection = Dict(
+        metadata={
+            "description": "Portal visits (live only; no arm: it happens before a ticket): "
+            "suggested, viewed, visits (ended, with a suggestion shown), deflected, ticketed, "
+            "rate, ci."
+        }
+    )
+
+
+@api.get("/metrics/knowledge")
+@api.input(MetricsArgs, location="query", arg_name="args")
+@api.output(KnowledgeOut)
+@api.doc(
+    summary="Deflection, reuse, articles captured, time from resolve to published",
+    responses=QUERY,
+)
+@authenticated
+def metrics_knowledge(args: dict[str, Any]) -> Any:
+    return metrics_service().knowledge(caller(), _query(args))
+
+
 @api.get("/metrics/datasets")
 @api.output(DatasetsOut)
 @api.doc(summary="The datasets in the event log: live, imported, simulated", responses=MANAGERS)

@@ -26,6 +26,7 @@ from swarm.dispatch.tiered import (
     tier_rotation,
     vendor_deadline_fired,
 )
+from swarm.knowledge.known import any_published, classify
 from swarm.matching.coverage import assess_coverage
 from swarm.matching.policy import SwarmPolicy, SwarmSettings
 from swarm.matching.scoring import rank_owners
@@ -104,8 +105,20 @@ class RoutingService:
         return self.tickets.get(actor, ticket.id)
 
     def route_new(self, ticket_id: int) -> None:
-        """Infer skills when the ticket has none, then ask its mode's policy."""
+        """Classify the ticket new or known, infer skills when it has none, then ask its
+        mode's policy.
+
+        The classification (``classified``, staff-only) comes first so that whoever is
+        assigned finds the article attached: a known ticket is routed as any other — the best
+        owner in swarming, Tier 1 in tiered mode, where the requester is offered the article
+        (docs/knowledge.md, "New or known") — and a new one goes to the swarm. With no
+        published article at all there is nothing to classify against, and no verdict.
+        """
         ticket = self._ticket(ticket_id)
+        if any_published(self.session):
+            verdict = classify(self.session, ticket.subject, ticket.body)
+            self.tickets.record_classification(ticket.id, verdict.as_data())
+            ticket = self._ticket(ticket_id)
         if not ticket.skills:
             inferred = self.infer(ticket_text(ticket.subject, ticket.body))
             attached = [s for s in inferred if s.weight >= MIN_ATTACHED_WEIGHT]

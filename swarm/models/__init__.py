@@ -13,6 +13,7 @@ from swarm.models.knowledge import (
 )
 from swarm.models.mail import MailAttachment, MailIntake, MailOutcome
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
+from swarm.models.portal import PortalEvent
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
@@ -53,6 +54,7 @@ __all__ = [
     "OutboxItem",
     "OutboxState",
     "Participation",
+    "PortalEvent",
     "RunState",
     "Setting",
     "SimulationRun",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import Clock
 from swarm.events import LIVE_SOURCE
-from swarm.metrics import people
+from swarm.metrics import knowledge, people
 from swarm.metrics.compare import DEFAULT_RATES, CostRates
 from swarm.metrics.compare import build_report as compare_facts
 from swarm.metrics.dialect import DIALECTS, Dialect
@@ -429,6 +429,31 @@ class MetricsService:
         )
         self.session.rollback()
         return {"dataset": query.dataset, "period": _period(query, as_of), **found}
+
+    def knowledge(self, viewer: User, query: MetricsQuery) -> dict[str, Any]:
+        """Deflection, reuse, capture and time to publish (swarm/metrics/knowledge.py), per
+        arm; deflection once for the organisation, and only for the live dataset."""
+        self._require_manager(viewer, "see the knowledge metrics")
+        conn = self.session.connection()
+        dialect = _dialect(conn)
+        as_of = self._as_of(query.dataset)
+        sql, params = knowledge.ticket_knowledge_sql(
+            dialect, query.dataset, query.start, query.end, as_of=as_of
+        )
+        tickets = conn.execute(text(sql), params).all()
+        visits: list[Any] = []
+        if query.dataset == LIVE_SOURCE:
+            vsql, vparams = knowledge.portal_visits_sql(
+                dialect, query.dataset, query.start, query.end
+            )
+            visits = list(conn.execute(text(vsql), vparams).all())
+        self.session.rollback()
+        return {
+            "dataset": query.dataset,
+            "period": _period(query, as_of),
+            "level": query.level,
+            **knowledge.knowledge_report(tickets, visits, query.level),
+        }
 
     def contribution(self, viewer: User, query: MetricsQuery) -> dict[str, Any]:
         """Who contributed, owners and helpers alike. Agents see only their own row."""

@@ -296,6 +296,8 @@ class TicketService:
         mode_for: Callable[[int], str] | None = None,
         tiered_variant: Mapping[str, Any] | None = None,
         split: bool = False,
+        shown_articles: Sequence[int] = (),
+        on_created: Callable[[Ticket], None] | None = None,
     ) -> Ticket:
         """Open a ticket for ``actor`` (or, for staff, on behalf of ``requester_id``).
 
@@ -305,6 +307,12 @@ class TicketService:
         ticket's ``created`` also carries ``tiered_variant`` (``collaboration``, ``intake``),
         so that metrics can tell which tiered variant it ran under. ``split`` (recorded as
         ``split: true``) says the mode came from the random split, not from a choice.
+
+        ``shown_articles`` are the knowledge-base articles the requester was shown before
+        asking for help (the portal's "still need help"): each is attached as an
+        ``article_suggested`` event (``via: "portal"``) after ``created``. ``on_created`` runs
+        inside the transaction with the new ticket (the portal checks there that those
+        articles were shown, and ties its visit to the ticket); if it raises, nothing is kept.
         """
         category = (category or "").strip() or None
         subject = subject.strip()
@@ -371,9 +379,29 @@ class TicketService:
                 **(dict(tiered_variant or {}) if ticket.mode == Mode.TIERED else {}),
                 **({"split": True} if split and mode_for is not None else {}),
             )
+            if on_created is not None:
+                on_created(ticket)
+            for article_id in dict.fromkeys(shown_articles):
+                self._record(
+                    ticket,
+                    EventType.ARTICLE_SUGGESTED,
+                    requester,
+                    article_id=article_id,
+                    via="portal",
+                )
             return ticket
 
         return self._transaction(change)
+
+    def record_classification(self, ticket_id: int, data: Mapping[str, Any]) -> None:
+        """Append the system's ``classified`` event (new or known, swarm/knowledge/known.py):
+        staff-only, as every event type the audience table does not grant."""
+
+        def change() -> None:
+            ticket = self._locked_by_system(ticket_id)
+            self._record(ticket, EventType.CLASSIFIED, None, **data)
+
+        self._transaction(change)
 
     def claim(self, actor: User, ticket_id: int) -> Ticket:
         """The actor takes ownership of an unowned ticket: exactly one of two claims wins.

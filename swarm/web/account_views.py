@@ -27,9 +27,10 @@ def _safe_next(target: str | None) -> str:
 
 
 def _landing() -> str:
-    """Staff start on My work (what waits for them); requesters on their tickets."""
+    """Staff start on My work (what waits for them); requesters on the self-service portal
+    (search, a ticket form with suggestions, and their tickets)."""
     staff = current_user.is_authenticated and current_user.is_staff
-    return url_for("web.my_work" if staff else "web.tickets")
+    return url_for("web.my_work" if staff else "web.portal")
 
 
 @web.get("/")

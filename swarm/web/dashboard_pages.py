@@ -151,6 +151,8 @@ def dashboard_report(user: User, query: MetricsQuery) -> dict[str, Any]:
         report["exceptions"] = service.exceptions(user, query)
     if "contribution" not in report:
         report["contribution"] = service.contribution(user, query)
+    if "knowledge" not in report:
+        report["knowledge"] = service.knowledge(user, query)
     return report
 
 

@@ -19,6 +19,7 @@ from swarm.runtime import (
     db_session,
     guest_service,
     knowledge_service,
+    portal_service,
     profile_service,
     room_service,
     routing_service,
@@ -185,6 +186,8 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         now=runtime().clock.now(),
         knowledge=knowledge,
         fresh=fresh,
+        # The requester's view shows the public articles of their ticket inline.
+        ticket_articles=[] if user.is_staff else portal_service().ticket_articles(found),
     )
 
 

@@ -360,6 +360,40 @@ HTTP: dict[tuple[str, ...], Row] = {
     # The knowledge base's pages: the same decisions; a refused change of a staff member is a
     # redirect with the reason flashed (the article is published already, or is the agent's).
     ("GET", "/kb"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN, query="q=vpn"),
+    # --- the self-service portal (docs/knowledge.md, "The portal"). Anyone signed in may look
+    # and open a ticket there; only requesters' reports are recorded (staff: 403). A
+    # deflection needs the article shown in the visit first: 409 once authorised.
+    ("GET", "/portal"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN, query="q=vpn"),
+    ("POST", "/portal/tickets"): r(
+        LOGIN,
+        OK,
+        OK,
+        OK,
+        OK,
+        OK,
+        LOGIN,
+        body={"subject": "Printer", "body": "Jammed", "priority": "P3", "visit": "visit-authz"},
+    ),
+    ("POST", "/api/v1/portal/events"): r(
+        401,
+        OK,
+        OK,
+        403,
+        403,
+        403,
+        401,
+        body={"visit": "visit-authz", "type": "article_suggested", "article_ids": ["@article_id"]},
+    ),
+    ("POST", "/api/v1/portal/deflections"): r(
+        401,
+        422,
+        422,
+        403,
+        403,
+        403,
+        401,
+        body={"visit": "visit-authz", "article_id": "@article_id"},
+    ),
     ("GET", "/kb/<id:article_id>"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN),
     ("GET", "/kb/<id:article_id>", "internal"): r(
         LOGIN, 404, 404, OK, OK, OK, LOGIN, article_id="@internal_article_id"
@@ -539,6 +573,7 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("GET", "/api/v1/metrics/compare"): r(401, 403, 403, 403, OK, OK, 401),
     ("GET", "/api/v1/metrics/contribution"): r(401, 403, 403, OK, OK, OK, 401),
     ("GET", "/api/v1/metrics/datasets"): r(401, 403, 403, 403, OK, OK, 401),
+    ("GET", "/api/v1/metrics/knowledge"): r(401, 403, 403, 403, OK, OK, 401),
     ("GET", "/api/v1/metrics/exceptions"): r(401, 403, 403, 403, OK, OK, 401),
     ("GET", "/api/v1/metrics/summary"): r(401, 403, 403, 403, OK, OK, 401),
     ("GET", "/api/v1/metrics/timeseries"): r(401, 403, 403, 403, OK, OK, 401),

@@ -52,6 +52,45 @@ class RecordingMetrics:
     def datasets(self, viewer: Any) -> list[dict[str, Any]]:
         return [{"name": "live", "tickets": 325, "events": 3373}]
 
+    def knowledge(self, viewer: Any, query: Any) -> dict[str, Any]:
+        return copy.deepcopy(KNOWLEDGE)
+
+
+#: What the real service answers for swarm/metrics/knowledge.py (tests/unit pins the figures).
+KNOWLEDGE: dict[str, Any] = {
+    "dataset": "live",
+    "level": 0.95,
+    "arms": {
+        "swarm": {
+            "tickets": 180,
+            "resolved": 160,
+            "reuse": {"k": 48, "n": 160, "rate": 0.3, "ci": [0.23, 0.37]},
+            "captured": 12,
+            "captured_per_100": 7.5,
+            "resolve_to_published_hours": {"n": 12, "median": 20.0, "p90": 50.0},
+            "known": {"k": 36, "n": 180, "rate": 0.2, "ci": [0.15, 0.26]},
+        },
+        "tiered": {
+            "tickets": 145,
+            "resolved": 140,
+            "reuse": {"k": 14, "n": 140, "rate": 0.1, "ci": [0.06, 0.16]},
+            "captured": 2,
+            "captured_per_100": 1.4,
+            "resolve_to_published_hours": {"n": 2, "median": 70.0, "p90": 90.0},
+            "known": {"k": 29, "n": 145, "rate": 0.2, "ci": [0.14, 0.27]},
+        },
+    },
+    "deflection": {
+        "suggested": 50,
+        "viewed": 30,
+        "visits": 40,
+        "deflected": 10,
+        "ticketed": 30,
+        "rate": 0.25,
+        "ci": [0.14, 0.4],
+    },
+}
+
 
 @pytest.fixture
 def metrics(monkeypatch: pytest.MonkeyPatch) -> type[RecordingMetrics]:
@@ -395,3 +434,15 @@ def test_the_page_and_its_csv_read_the_real_service(login, manager, agent, claim
     rows = read_csv(client.get("/dashboard.csv"))
     ttr = next(r for r in rows if r["metric"] == "ttr_hours" and r["arm"] == "swarm")
     assert (ttr["n"], float(ttr["estimate"])) == ("1", 2.0)
+
+
+def test_the_knowledge_section_shows_reuse_capture_and_deflection(login, manager, metrics):
+    page = html(login(manager).get("/dashboard"))
+    section = page.split('id="dash-knowledge"')[1].split("</figure>")[0]
+    assert 'id="chart-knowledge"' in section
+    assert "Self-service solved <strong>25\u00a0%</strong> of 40 portal visits" in section
+    assert "has no arm" in section
+    assert "30\u00a0%" in section and "(48 of 160)" in section  # swarm's reuse
+    assert "7.5" in section and "1.4" in section  # articles per 100 resolved
+    assert "20.0 h" in section and "70.0 h" in section  # resolve to published
+    assert embedded(page)["report"]["knowledge"]["arms"]["tiered"]["reuse"]["rate"] == 0.1

@@ -46,6 +46,7 @@ SAMPLES: dict[str, dict[str, object]] = {
     "article_linked": {"article_id": 1},
     "article_published": {"article_id": 1},
     "satisfaction_rated": {"score": 4, "comment": "Quick, thanks"},
+    "classified": {"kind": "known", "article_id": 3, "score": 0.8, "threshold": 0.45},
 }
 
 # What each outsider receives, type by type (absent: nothing at all).
