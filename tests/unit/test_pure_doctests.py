@@ -8,6 +8,7 @@ import pytest
 
 import swarm.matching
 import swarm.metrics
+import swarm.rules
 import swarm.skills
 import swarm.tiers
 
@@ -22,7 +23,7 @@ SIMULATION = [
 
 def modules() -> list[str]:
     names = ["swarm.routing", *SIMULATION]
-    for package in (swarm.skills, swarm.matching, swarm.tiers, swarm.metrics):
+    for package in (swarm.skills, swarm.matching, swarm.tiers, swarm.metrics, swarm.rules):
         names += [
             f"{package.__name__}.{info.name}" for info in pkgutil.iter_modules(package.__path__)
         ]
