@@ -45,6 +45,10 @@ class EventType(StrEnum):
     ARTICLE_LINKED = "article_linked"
     ARTICLE_PUBLISHED = "article_published"
     SATISFACTION_RATED = "satisfaction_rated"
+    # Automation (docs/rules.md): staff only, like every type missing from AUDIENCE_FIELDS.
+    PRIORITY_CHANGED = "priority_changed"
+    CATEGORY_CHANGED = "category_changed"
+    RULE_FIRED = "rule_fired"
 
 
 class AssignedBy(StrEnum):

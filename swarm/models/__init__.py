@@ -10,6 +10,7 @@ from swarm.models.knowledge import (
     ArticleVersion,
 )
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
+from swarm.models.rules import Rule, RuleRun
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
@@ -45,6 +46,8 @@ __all__ = [
     "OutboxItem",
     "OutboxState",
     "Participation",
+    "Rule",
+    "RuleRun",
     "RunState",
     "Setting",
     "SimulationRun",
