@@ -72,6 +72,7 @@ def create_app(
     # Imported here, as the blueprints below are: swarm.api imports the runtime of this app.
     from swarm.api.openapi import describe_shared_answers
     from swarm.api.schemas import ERROR
+    from swarm.automation.runner import RuleRunner
 
     config = config or load_config()
     app = APIFlask(
@@ -133,7 +134,13 @@ def create_app(
     socketio = init_realtime(app, config)
     rt = app.extensions["swarm"]
     socket_notifier = SocketNotifier(socketio, MetricsPulse(socketio, rt.clock))
-    rt.notifier = FanoutNotifier(socket_notifier, notifier) if notifier else socket_notifier
+    # The rules run last, on events already delivered to the rooms (swarm/automation/runner.py).
+    rules = RuleRunner(rt, socketio)
+    rt.notifier = (
+        FanoutNotifier(socket_notifier, notifier, rules)
+        if notifier
+        else FanoutNotifier(socket_notifier, rules)
+    )
     rt.messages = MessageWriter(rt.engine, rt.clock, rt.notifier)
 
     @app.spec_processor

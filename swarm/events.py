@@ -48,6 +48,10 @@ class EventType(StrEnum):
     SATISFACTION_RATED = "satisfaction_rated"
     # New or known (swarm/knowledge/known.py): a fact for staff, never shown to requesters.
     CLASSIFIED = "classified"
+    # Automation (docs/rules.md): staff only, like every type missing from AUDIENCE_FIELDS.
+    PRIORITY_CHANGED = "priority_changed"
+    CATEGORY_CHANGED = "category_changed"
+    RULE_FIRED = "rule_fired"
 
 
 class AssignedBy(StrEnum):

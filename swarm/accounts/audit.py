@@ -66,6 +66,10 @@ class AuditAction(StrEnum):
     WEBHOOK_CREATED = "webhook_created"
     WEBHOOK_CHANGED = "webhook_changed"
     WEBHOOK_REMOVED = "webhook_removed"
+    # An automation rule acts on tickets by itself (docs/rules.md).
+    RULE_CREATED = "rule_created"
+    RULE_CHANGED = "rule_changed"
+    RULE_REMOVED = "rule_removed"
 
 
 #: How the page names each action.
@@ -87,6 +91,9 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.WEBHOOK_CREATED: "added a webhook",
     AuditAction.WEBHOOK_CHANGED: "changed a webhook",
     AuditAction.WEBHOOK_REMOVED: "removed a webhook",
+    AuditAction.RULE_CREATED: "added a rule",
+    AuditAction.RULE_CHANGED: "changed a rule",
+    AuditAction.RULE_REMOVED: "removed a rule",
 }
 
 # Keys a detail may never have: a secret has no business in a log anyone can copy.

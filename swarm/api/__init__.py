@@ -13,6 +13,7 @@ from swarm.api import (  # noqa: E402, F401
     knowledge_views,
     metrics_views,
     portal_views,
+    rule_views,
     simulation_views,
     skill_views,
     ticket_views,

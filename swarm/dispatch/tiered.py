@@ -29,7 +29,7 @@ from swarm.events import AssignedBy, EventType
 from swarm.models import Ticket, TicketDeadline, TicketEvent, User, Vendor, VendorHandoff
 from swarm.models.tickets import Mode, Status
 from swarm.models.users import Role
-from swarm.routing import ClearDeadline, Decision, OrgView, SetDeadline, TicketView
+from swarm.routing import ClearDeadline, Decision, Escalate, OrgView, SetDeadline, TicketView
 from swarm.skills.graph import SkillGraphError
 from swarm.tickets.access import require_staff
 from swarm.tickets.deadlines import deadlines_of
@@ -457,9 +457,21 @@ class TieredService(TicketService):
         """A person sends the ticket down (default: one tier, never below Tier 1)."""
         return self._move(actor, ticket_id, reason, to_tier, from_tier, down=True)
 
+    def escalate_by_rule(
+        self, ticket_id: int, note: str, to_tier: int | None, cause: dict[str, int]
+    ) -> Ticket:
+        """An automation rule escalates a tiered ticket (default: the next tier), as a person
+        would (the same checks and plan) but with no actor, ``reason: rule``, and ``cause`` on
+        every event it writes (the escalation, the handoff, the new queue)."""
+        self.cause = cause
+        try:
+            return self._move(None, ticket_id, note, to_tier, None, down=False)
+        finally:
+            self.cause = None
+
     def _move(
         self,
-        actor: User,
+        actor: User | None,
         ticket_id: int,
         reason: str,
         to_tier: int | None,
@@ -468,14 +480,26 @@ class TieredService(TicketService):
         down: bool,
     ) -> Ticket:
         verb = "de-escalate" if down else "escalate"
-        require_staff(actor, f"{verb} tickets")
+        if actor is not None:
+            require_staff(actor, f"{verb} tickets")
         note = (reason or "").strip()
         if not note:
             raise Invalid(
                 f"Say why you {verb} the ticket: the next tier reads it first.",
                 fields={"reason": ["Required."]},
             )
-        ticket = self._fresh(actor, ticket_id)
+        if actor is None:
+            found = self.reload(ticket_id)
+            if found is None:
+                raise NotFound(f"There is no ticket {ticket_id}.")
+            self.session.expire(found, ["handoffs"])
+            ticket = found
+            if ticket.mode != TIERED:
+                raise IllegalTransition(
+                    f"Ticket {ticket.id} is a swarm ticket: only tiered tickets are escalated."
+                )
+        else:
+            ticket = self._fresh(actor, ticket_id)
         self._require_active(ticket, f"{verb}d")
         if from_tier is not None and ticket.tier != from_tier:
             raise Conflict(
@@ -500,9 +524,15 @@ class TieredService(TicketService):
             )
         except TierMoveError as exc:
             raise _move_error(exc) from exc
+        if actor is None:
+            decisions = [
+                replace(d, reason="rule") if isinstance(d, Escalate) else d for d in decisions
+            ]
         self.apply_decisions(
             ticket.id, decisions, TIERED, actor=actor, note=note, expect_tier=view.tier
         )
+        if actor is None:
+            return ticket
         return self._fresh(actor, ticket.id)
 
     # ------------------------------------------------------------------ vendors on tickets

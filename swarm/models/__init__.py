@@ -14,6 +14,7 @@ from swarm.models.knowledge import (
 from swarm.models.mail import MailAttachment, MailIntake, MailOutcome
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
 from swarm.models.portal import PortalEvent
+from swarm.models.rules import Rule, RuleRun
 from swarm.models.settings import Setting
 from swarm.models.simulations import RunState, SimulationRun
 from swarm.models.skills import AgentSkill, Skill, SkillGrowth, SkillRelation
@@ -55,6 +56,8 @@ __all__ = [
     "OutboxState",
     "Participation",
     "PortalEvent",
+    "Rule",
+    "RuleRun",
     "RunState",
     "Setting",
     "SimulationRun",

@@ -181,15 +181,18 @@ Action = (
     | CallWebhook
 )
 
-#: The event types each action writes on the ticket: a rule triggered by one of them would
-#: otherwise act on its own work, and is refused.
+#: The event type each action is about: a rule triggered by it would act on its own work
+#: ("when the priority changes, change the priority"), and is refused. What an action writes
+#: besides (an escalation's ``unassigned`` and ``queued``) carries the run's ``cause`` like
+#: everything a rule writes, and so fires no rule: "when a ticket is queued in Tier 1 and
+#: mentions an outage, escalate it" escalates once.
 WRITES: dict[str, frozenset[str]] = {
     "set_priority": frozenset({"priority_changed"}),
     "set_category": frozenset({"category_changed"}),
     "add_skills": frozenset({"skills_set"}),
     "invite_helper": frozenset({"helper_invited"}),
-    "post_reply": frozenset({"message", "status_changed"}),
-    "escalate": frozenset({"escalated", "unassigned", "queued"}),
+    "post_reply": frozenset({"message"}),
+    "escalate": frozenset({"escalated"}),
     "notify": frozenset(),
     "call_webhook": frozenset(),
 }
@@ -431,7 +434,8 @@ def _actions(raw: Any, errors: dict[str, list[str]]) -> list[Action]:
     parsed: list[Action] = []
     for index, item in enumerate(raw):
         name = f"actions.{index}"
-        if not isinstance(item, Mapping) or item.get("type") not in _ACTION_KEYS:
+        kind_given = item.get("type") if isinstance(item, Mapping) else None
+        if not isinstance(kind_given, str) or kind_given not in _ACTION_KEYS:
             errors[name] = [f"An object whose type is one of {', '.join(ACTION_TYPES)}."]
             continue
         kind = str(item["type"])

@@ -20,7 +20,16 @@ from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.dispatch.collaboration import require_collaboration
 from swarm.events import MESSAGE_KINDS, Audience, EventType
-from swarm.models import GuestPass, Invitation, Message, Participation, Ticket, TicketEvent, User
+from swarm.models import (
+    AgentSkill,
+    GuestPass,
+    Invitation,
+    Message,
+    Participation,
+    Ticket,
+    TicketEvent,
+    User,
+)
 from swarm.models.tickets import InvitationStatus, MessageKind
 from swarm.models.users import Role
 from swarm.tickets.access import audience_of, require_owner_or_manager, require_staff
@@ -442,6 +451,88 @@ class RoomService(TicketService):
                 live={"invitation": invitation_payload(invitation, ticket, actor)},
                 agent_id=invitee.id,
                 invitation_id=invitation.id,
+            )
+            return invitation
+
+        return self._transaction(change)
+
+    def invite_by_rule(
+        self,
+        ticket_id: int,
+        inviter: User,
+        *,
+        agent_id: int | None = None,
+        skill_id: int | None = None,
+        cause: dict[str, int],
+    ) -> Invitation:
+        """An automation rule invites ``agent_id``, or the best-placed agent for ``skill_id``
+        (the active agent with the highest proficiency in it who is not in the swarm, not
+        invited already and not the owner; the lowest id on a tie). The invitation names the
+        rule's author as inviter; its ``helper_invited`` event has no actor and carries
+        ``cause``. Refused as a person's invitation would be: a finished ticket, someone
+        already in the swarm or invited, a collaboration setting that forbids it."""
+
+        def change() -> Invitation:
+            ticket = self._locked_by_system(ticket_id)
+            if ticket.status not in ACTIVE_STATUSES:
+                raise IllegalTransition(f"Ticket {ticket.id} is {ticket.status}; reopen it first.")
+            now = self.clock.now()
+            pending = set(
+                self.session.scalars(
+                    select(Invitation.invitee_id).where(
+                        Invitation.ticket_id == ticket.id,
+                        Invitation.status == InvitationStatus.PENDING,
+                        Invitation.expires_at > now,
+                    )
+                )
+            )
+            in_swarm = set(
+                self.session.scalars(
+                    select(Participation.user_id).where(
+                        Participation.ticket_id == ticket.id, Participation.left_at.is_(None)
+                    )
+                )
+            )
+            busy = pending | in_swarm | ({ticket.owner_id} if ticket.owner_id else set())
+            chosen = agent_id
+            if chosen is None:
+                query = (
+                    select(AgentSkill.user_id)
+                    .join(User, User.id == AgentSkill.user_id)
+                    .where(
+                        AgentSkill.skill_id == skill_id,
+                        AgentSkill.proficiency > 0,
+                        User.active.is_(True),
+                        User.role.in_([Role.AGENT, Role.MANAGER, Role.ADMIN]),
+                    )
+                    .order_by(AgentSkill.proficiency.desc(), AgentSkill.user_id)
+                )
+                chosen = next((u for u in self.session.scalars(query) if u not in busy), None)
+                if chosen is None:
+                    raise Conflict(f"Nobody with skill {skill_id} is free to invite.")
+            require_collaboration(self.session, ticket, "inviting", chosen)
+            invitee = self._active_agent(chosen)
+            if invitee.id in busy:
+                raise Conflict(f"{invitee.name} is already in this swarm or invited.")
+            invitation = Invitation(
+                ticket_id=ticket.id,
+                inviter_id=inviter.id,
+                invitee_id=invitee.id,
+                status=InvitationStatus.PENDING,
+                note="Invited by an automation rule.",
+                created_at=now,
+                expires_at=now + self.invitation_ttl,
+            )
+            self.session.add(invitation)
+            self.session.flush()
+            self._record(
+                ticket,
+                EventType.HELPER_INVITED,
+                None,
+                live={"invitation": invitation_payload(invitation, ticket, inviter)},
+                agent_id=invitee.id,
+                invitation_id=invitation.id,
+                cause=cause,
             )
             return invitation
 

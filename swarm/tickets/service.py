@@ -143,6 +143,9 @@ class TicketService:
         self.clock = clock
         self.notifier = notifier
         self.on_status = on_status
+        #: Set while an automation rule's action runs: every event written then carries it as
+        #: ``cause`` (``{rule_id, run_id}``), so that no rule fires on it (docs/rules.md).
+        self.cause: dict[str, int] | None = None
         # Events written in the open transaction, with what their live payload adds (a
         # message's text, say) that the event row itself does not keep.
         self._pending: list[tuple[TicketEvent, dict[str, Any]]] = []
@@ -705,6 +708,189 @@ class TicketService:
 
         return self._transaction(change)
 
+    # ----------------------------------------------------------------- automation
+
+    def set_priority(
+        self,
+        actor: User | None,
+        ticket_id: int,
+        priority: str,
+        *,
+        cause: Mapping[str, int] | None = None,
+    ) -> Ticket:
+        """Change the priority of an active ticket (its response and resolution due times
+        follow, counted from when it was opened); appends ``priority_changed {from, to,
+        cause?}``. ``actor`` None is the system (an automation rule, named by ``cause``)."""
+        if priority not in Priority.__members__.values():
+            raise Invalid("Priority is one of P1, P2, P3, P4.", fields={"priority": ["Unknown."]})
+
+        def change() -> Ticket:
+            ticket = self._for_change(actor, ticket_id, "reprioritised")
+            previous = ticket.priority
+            if previous == priority:
+                return ticket
+            ticket.priority = priority
+            ticket.response_due_at, ticket.resolve_due_at = due_times(priority, ticket.created_at)
+            self._record(
+                ticket,
+                EventType.PRIORITY_CHANGED,
+                actor,
+                **{"from": previous, "to": priority},
+                cause=dict(cause) if cause else None,
+            )
+            return ticket
+
+        return self._transaction(change)
+
+    def set_category(
+        self,
+        actor: User | None,
+        ticket_id: int,
+        category: str | None,
+        *,
+        cause: Mapping[str, int] | None = None,
+    ) -> Ticket:
+        """Change (or clear, with None) the category of an active ticket; appends
+        ``category_changed {from, to, cause?}``."""
+        category = (category or "").strip() or None
+        if category is not None and len(category) > 80:
+            raise Invalid("A category has at most 80 characters.", fields={"category": ["Long."]})
+
+        def change() -> Ticket:
+            ticket = self._for_change(actor, ticket_id, "recategorised")
+            previous = ticket.category
+            if previous == category:
+                return ticket
+            ticket.category = category
+            self._record(
+                ticket,
+                EventType.CATEGORY_CHANGED,
+                actor,
+                **{"from": previous, "to": category},
+                cause=dict(cause) if cause else None,
+            )
+            return ticket
+
+        return self._transaction(change)
+
+    def add_skills(
+        self,
+        actor: User | None,
+        ticket_id: int,
+        skill_ids: Sequence[int],
+        *,
+        cause: Mapping[str, int] | None = None,
+    ) -> Ticket:
+        """Add required skills to an active ticket (weight 1; those it has already are left
+        as they are); appends ``skills_set`` with the whole list, ``by: rule`` when ``cause``
+        is given (so that a rule's choice never trains the inference as a person's would)."""
+
+        def change() -> Ticket:
+            ticket = self._for_change(actor, ticket_id, "given skills")
+            have = {s.skill_id for s in ticket.skills}
+            wanted = [s for s in dict.fromkeys(skill_ids) if s not in have]
+            known = set(self.session.scalars(select(Skill.id).where(Skill.id.in_(wanted))))
+            unknown = [s for s in wanted if s not in known]
+            if unknown:
+                raise Invalid(
+                    f"Unknown skill ids: {', '.join(map(str, unknown))}.",
+                    fields={"skill_ids": ["Unknown skill."]},
+                )
+            if not wanted:
+                return ticket
+            for skill_id in wanted:
+                ticket.skills.append(
+                    TicketSkill(
+                        skill_id=skill_id,
+                        weight=1.0,
+                        source="inferred" if cause else "manual",
+                        why="added by a rule" if cause else None,
+                    )
+                )
+            self.session.flush()
+            self._record(
+                ticket,
+                EventType.SKILLS_SET,
+                actor,
+                skills=[{"skill_id": s.skill_id, "weight": s.weight} for s in ticket.skills],
+                by="rule" if cause else "manual",
+                cause=dict(cause) if cause else None,
+            )
+            return ticket
+
+        return self._transaction(change)
+
+    def post_automatic_reply(
+        self, ticket_id: int, author: User, body: str, *, cause: Mapping[str, int]
+    ) -> Message:
+        """A canned reply from an automation rule to the requester, in their conversation.
+
+        The message is stored under ``author`` (a message needs one: the rule's author, who
+        wrote the text) but its ``message`` event has no actor and carries ``cause``: nobody
+        answered, so it is not a first response in the metrics, and nobody joins the swarm."""
+        text = body.strip()
+        if not text:
+            raise Invalid("A reply needs some text.", fields={"body": ["Empty."]})
+
+        def change() -> Message:
+            ticket = self._locked_by_system(ticket_id)
+            self._require_active(ticket, "answered automatically")
+            now = self.clock.now()
+            previous = self.session.scalar(
+                select(func.max(Message.id)).where(Message.ticket_id == ticket.id)
+            )
+            message = Message(
+                ticket_id=ticket.id,
+                author_id=author.id,
+                body=text,
+                kind=MessageKind.REPLY,
+                client_id=None,
+                created_at=now,
+            )
+            self.session.add(message)
+            self.session.flush()
+            shaped = {
+                "id": message.id,
+                "ticket_id": ticket.id,
+                "author": {"id": author.id, "name": author.name},
+                "body": text,
+                "kind": MessageKind.REPLY.value,
+                "client_id": None,
+                "at": now.isoformat(),
+                "prev_id": previous or 0,
+            }
+            self._record(
+                ticket,
+                EventType.MESSAGE,
+                None,
+                live={"message": shaped},
+                message_id=message.id,
+                kind=MessageKind.REPLY.value,
+                cause=dict(cause),
+            )
+            return message
+
+        return self._transaction(change)
+
+    def record_rule_fired(self, ticket_id: int, data: Mapping[str, Any]) -> TicketEvent:
+        """Append ``rule_fired`` (staff only) with the run's outcome, whatever the ticket's
+        status: the log says a rule acted, or tried to."""
+
+        def change() -> TicketEvent:
+            ticket = self._locked_by_system(ticket_id)
+            return self._record(ticket, EventType.RULE_FIRED, None, **data)
+
+        return self._transaction(change)
+
+    def _for_change(self, actor: User | None, ticket_id: int, doing: str) -> Ticket:
+        if actor is None:
+            ticket = self._locked_by_system(ticket_id)
+        else:
+            ticket = self._locked(actor, ticket_id)
+            require_staff(actor, f"change a ticket ({doing})")
+        self._require_active(ticket, doing)
+        return ticket
+
     def apply_decisions(
         self,
         ticket_id: int,
@@ -1088,7 +1274,10 @@ class TicketService:
             actor_id=actor.id if actor else None,
             actor=actor,
             at=now,
-            data={k: v for k, v in data.items() if v is not None or k in MEANINGFUL_NONE},
+            data={
+                **{k: v for k, v in data.items() if v is not None or k in MEANINGFUL_NONE},
+                **({"cause": self.cause} if self.cause and data.get("cause") is None else {}),
+            },
             source=LIVE_SOURCE,
         )
         self.session.add(event)

@@ -623,6 +623,28 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("POST", "/api/v1/deliveries/<id:delivery_id>/send-again"): r(
         401, 403, 403, 403, 403, OK, 401, body={}
     ),
+    # --- automation rules: admins edit, managers read
+    ("GET", "/api/v1/rules"): r(401, 403, 403, 403, OK, OK, 401),
+    ("POST", "/api/v1/rules"): r(
+        401,
+        403,
+        403,
+        403,
+        403,
+        OK,
+        401,
+        body={
+            "name": "P2 first",
+            "trigger": "created",
+            "actions": [{"type": "set_priority", "priority": "P2"}],
+        },
+    ),
+    ("GET", "/api/v1/rules/<id:rule_id>"): r(401, 403, 403, 403, OK, OK, 401),
+    ("PATCH", "/api/v1/rules/<id:rule_id>"): r(
+        401, 403, 403, 403, 403, OK, 401, body={"enabled": False}
+    ),
+    ("DELETE", "/api/v1/rules/<id:rule_id>"): r(401, 403, 403, 403, 403, OK, 401),
+    ("GET", "/api/v1/rules/<id:rule_id>/runs"): r(401, 403, 403, 403, OK, OK, 401),
 }
 
 T = {"ticket_id": "@ticket_id"}
@@ -835,6 +857,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         db.add(delivery)
         db.commit()
         w.ids.update(webhook_id=webhook["id"], delivery_id=delivery.id)
+    rule = _ok(
+        clients["admin"].post(
+            "/api/v1/rules",
+            json={
+                "name": "Printers to P3",
+                "trigger": "resolved",
+                "actions": [{"type": "notify", "to": "requester", "text": "Done."}],
+            },
+        )
+    )
+    w.ids["rule_id"] = rule["id"]
     with rt.sessions() as db:
         invitation = db.scalars(select(Invitation)).one()
         run = SimulationRun(

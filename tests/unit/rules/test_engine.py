@@ -183,13 +183,18 @@ def refused(trigger: Any, conditions: Any, actions: Any) -> RuleError:
         ("skills_set", {"type": "add_skills", "skill_ids": [1]}),
         ("helper_invited", {"type": "invite_helper", "agent_id": 2}),
         ("escalated", {"type": "escalate"}),
-        ("queued", {"type": "escalate", "to_tier": 2}),
     ],
 )
 def test_a_rule_that_would_trigger_itself_is_refused(trigger: str, action: dict[str, Any]) -> None:
     error = refused(trigger, {}, [action])
     assert error.fields == {"actions": ["Would loop."]}
     assert "trigger it again" in error.message
+
+
+def test_a_side_effect_of_an_action_may_be_the_trigger() -> None:
+    # Escalating writes queued too, with the run's cause: it fires no rule, so this is no loop.
+    spec = parse_rule("queued", {"tier": [1]}, [{"type": "escalate", "to_tier": 2}])
+    assert spec.trigger == "queued"
 
 
 def test_a_finished_ticket_only_gets_harmless_actions() -> None:
