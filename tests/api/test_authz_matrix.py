@@ -862,8 +862,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "/api/v1/rules",
             json={
                 "name": "Printers to P3",
-                "trigger": "resolved",
-                "actions": [{"type": "notify", "to": "requester", "text": "Done."}],
+                "trigger": "created",
+                "enabled": False,  # never fires on the cells' own tickets
+                "actions": [{"type": "set_priority", "priority": "P3"}],
             },
         )
     )
