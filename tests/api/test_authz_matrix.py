@@ -384,10 +384,11 @@ HTTP: dict[tuple[str, ...], Row] = {
         401,
         body={"visit": "visit-authz", "type": "article_suggested", "article_ids": ["@article_id"]},
     ),
+    # 409 for requesters: the world's visit never displayed the article (no deflection unseen).
     ("POST", "/api/v1/portal/deflections"): r(
         401,
-        422,
-        422,
+        409,
+        409,
         403,
         403,
         403,
