@@ -133,6 +133,19 @@ def describe(
         text = f"linked article {d.get('article_id')}: it helped resolve this"
     elif t == "article_published":
         text = f"published article {d.get('article_id')}, drafted from this swarm"
+    elif t == "article_suggested":
+        text = f"was shown article {d.get('article_id')} before asking"
+    elif t == "article_viewed":
+        text = f"read article {d.get('article_id')}"
+    elif t == "classified" and d.get("kind") == "known":
+        text = f"— known issue: article {d.get('article_id')} answers it (score {d.get('score')})"
+    elif t == "classified":
+        text = "— a new issue: no published article answers it"
+    elif t in ("priority_changed", "category_changed"):
+        what = "priority" if t == "priority_changed" else "category"
+        text = f"— a rule set the {what} to {d.get('to') or 'none'}"
+    elif t == "rule_fired":
+        text = f"— rule {d.get('rule_name', d.get('rule_id'))} fired ({d.get('outcome')})"
     else:
         text = t.replace("_", " ")
     return escape(text)
