@@ -94,7 +94,7 @@ def test_staff_land_on_my_work_and_requesters_on_their_tickets(app, invited, req
     assert 'class="nav-badge" data-inbox-count>1<' in page
     assert "Ada Agent invites you to" in page and "VPN drops" in page
     _client, response = web_client(app, requester)
-    assert response.location == "/tickets"
+    assert response.location == "/portal"  # requesters' home: the self-service portal
 
 
 def test_accepting_from_the_inbox_joins_the_swarm(app, invited, ticket, agent):

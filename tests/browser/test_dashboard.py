@@ -26,6 +26,7 @@ CHARTS = [
     "chart-volume",
     "chart-weekly-ttr",
     "chart-backlog",
+    "chart-knowledge",
 ]
 #: Every chart has a Chart.js instance with at least one number in its data.
 DRAWN = """ids => ids.every(id => {
