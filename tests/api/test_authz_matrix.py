@@ -51,7 +51,14 @@ from swarm.app import create_app
 from swarm.clock import FakeClock
 from swarm.db import Base
 from swarm.dispatch.service import RoutingCaches
-from swarm.models import Invitation, OutboxItem, SimulationRun
+from swarm.models import (
+    Invitation,
+    MailAttachment,
+    MailIntake,
+    MailOutcome,
+    OutboxItem,
+    SimulationRun,
+)
 from swarm.runtime import RateLimits, Runtime
 from tests.builders import PASSWORD, make_agent, make_manager, make_user
 from tests.conftest import START, make_config
@@ -254,6 +261,12 @@ HTTP: dict[tuple[str, ...], Row] = {
         401, 403, 403, 409, 409, 409, 401, body={"reason": "Back down"}
     ),
     ("GET", "/api/v1/tickets/<id:ticket_id>/events"): r(401, OK, 404, OK, OK, OK, 401),
+    # Files the ticket's mails brought: whoever may read the ticket (a guest's link is not an
+    # API credential; tests/api/test_attachments.py).
+    ("GET", "/api/v1/tickets/<id:ticket_id>/attachments"): r(401, OK, 404, OK, OK, OK, 401),
+    ("GET", "/api/v1/tickets/<id:ticket_id>/attachments/<id:attachment_id>"): r(
+        401, OK, 404, OK, OK, OK, 401
+    ),
     ("POST", "/api/v1/tickets/<id:ticket_id>/guests"): r(
         401, 403, 404, OK, OK, OK, 401, body={"name": "Sue"}
     ),
@@ -881,8 +894,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             created_at=clock.now(),
         )
         db.add(run)
+        mail = MailIntake(
+            key="matrix",
+            message_id="<matrix@example.org>",
+            sender=emails["owner"],
+            source="smtp",
+            outcome=MailOutcome.REPLY,
+            ticket_id=tid,
+            received_at=clock.now(),
+            attachments=[
+                MailAttachment(filename="a.txt", content_type="text/plain", size=1, data=b"a")
+            ],
+        )
+        db.add(mail)
         db.commit()
-        w.ids.update(invitation_id=invitation.id, run_id=run.id)
+        w.ids.update(
+            invitation_id=invitation.id, run_id=run.id, attachment_id=mail.attachments[0].id
+        )
     w.ids.update(
         ticket_id=tid,
         tier=ticket.get("tier") or 1,
