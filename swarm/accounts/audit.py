@@ -13,7 +13,11 @@ action                   written by                                             
 ``sign_out``             ``accounts.sign_out``                                  —
 ``sign_out_everywhere``  ``accounts.sign_out_everywhere``                       ``sessions``
 ``password_changed``     ``accounts.change_password``                           ``sessions`` ended
-``user_created``         ``accounts.create_user`` by an admin                   ``role``
+``password_change_       ``accounts.change_password``: the current password     —
+failed``                 typed was wrong (nothing changed)
+``user_created``         ``accounts.create_user`` by an admin, or from the      ``role``, ``via``
+                         command line (``via``); mail intake's new requesters   (``command line``,
+                         (``via``)                                              ``mail``)
 ``role_changed``         ``accounts.update_user``                               ``from``, ``to``
 ``account_deactivated``  ``accounts.update_user``                               —
 ``account_reactivated``  ``accounts.update_user``                               —
@@ -53,6 +57,7 @@ class AuditAction(StrEnum):
     SIGN_OUT = "sign_out"
     SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a secret
+    PASSWORD_CHANGE_FAILED = "password_change_failed"  # noqa: S105 - an action's name
     USER_CREATED = "user_created"
     ROLE_CHANGED = "role_changed"
     ACCOUNT_DEACTIVATED = "account_deactivated"
@@ -79,6 +84,7 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.SIGN_OUT: "signed out",
     AuditAction.SIGN_OUT_EVERYWHERE: "signed out everywhere",
     AuditAction.PASSWORD_CHANGED: "changed password",
+    AuditAction.PASSWORD_CHANGE_FAILED: "password change refused (wrong current password)",
     AuditAction.USER_CREATED: "added a person",
     AuditAction.ROLE_CHANGED: "changed a role",
     AuditAction.ACCOUNT_DEACTIVATED: "deactivated an account",
