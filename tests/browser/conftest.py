@@ -90,7 +90,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     engine.dispose()
 
     with running_server(url, instance) as base:
-        yield {"base": base, "chromium": chromium, **accounts}
+        yield {"base": base, "chromium": chromium, "database": url, **accounts}
 
 
 @contextmanager
