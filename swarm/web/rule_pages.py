@@ -311,7 +311,8 @@ def _refused(
     errors = form_errors(exc.fields or {}, origin)
     if not exc.fields:
         errors.setdefault("form", []).append(exc.message)
-    flash(f"Not saved: {exc.message}", "error")
+    where = "see the messages beside the fields" if exc.fields else exc.message
+    flash(f"Not saved: {where}.".replace("..", "."), "error")
     return _form_page(draft, rule_id, errors, exc.status)
 
 
