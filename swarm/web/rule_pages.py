@@ -265,7 +265,15 @@ def _dated(item: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def _sentences(rule: dict[str, Any], names: Names) -> dict[str, Any]:
-    spec = rules.parse_rule(rule["trigger"], rule["conditions"], rule["actions"])
+    try:
+        spec = rules.parse_rule(rule["trigger"], rule["conditions"], rule["actions"])
+    except rules.RuleError as exc:
+        # Stored before a check grew stricter: the runner skips it; the page says why.
+        return {
+            "when": describe_trigger(rule["trigger"]),
+            "conditions": [],
+            "actions": [f"Nothing: this rule no longer reads as a rule ({exc.message})"],
+        }
     return {
         "when": describe_trigger(spec.trigger),
         "conditions": describe_conditions(spec.conditions, names),

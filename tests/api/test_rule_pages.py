@@ -261,3 +261,12 @@ def test_the_edit_form_gives_back_every_part_of_a_stored_rule():
     assert body["actions"] == stored["actions"]
     assert (body["name"], body["trigger"], body["enabled"]) == ("Everything", "queued", False)
     assert origin == list(range(10))
+
+
+def test_a_stored_rule_that_no_longer_reads_is_listed_with_the_reason(login, admin, db):
+    submit(login(admin), "/admin/rules", "/admin/rules/new", form())
+    stored = db.scalars(select(Rule)).one()
+    stored.conditions = {"colour": ["red"]}  # as if a later version dropped a condition
+    db.commit()
+    listing = html(login(admin).get("/admin/rules"))
+    assert "Nothing: this rule no longer reads as a rule (conditions.colour: Unknown" in listing
