@@ -37,6 +37,8 @@ request (the command line, the sweeper) it is None.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +48,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from swarm.db import begin_write
 from swarm.models import AuditEntry, User
 from swarm.models.users import Role
 from swarm.tickets.errors import Forbidden
@@ -118,6 +121,27 @@ def set_origin(address: str | None) -> Token[str | None]:
 
 def reset_origin(token: Token[str | None]) -> None:
     _origin.reset(token)
+
+
+def require_role(user: User, role: Role, refusal: str) -> None:
+    """Refuse (``Forbidden``, with ``refusal``) anyone below ``role``."""
+    if not user.has_role(role):
+        raise Forbidden(refusal)
+
+
+@contextmanager
+def audited_change(session: Session) -> Iterator[None]:
+    """One administrative change and its :func:`record` entry as one transaction: the write
+    lock is taken first (:func:`swarm.db.begin_write`), the block's work commits when it ends
+    and rolls back if it raises, so the change and its entry are kept together or not at all.
+    Used by the services admins configure Swarm through (webhooks, automation rules)."""
+    begin_write(session)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def record(

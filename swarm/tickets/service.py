@@ -53,7 +53,7 @@ from swarm.tickets.errors import (
 )
 from swarm.tickets.evidence import record_evidence
 from swarm.tickets.notify import Notifier
-from swarm.tickets.payloads import event_payload
+from swarm.tickets.payloads import author_ref, event_payload
 from swarm.tickets.sla import due_times
 
 T = TypeVar("T")
@@ -821,13 +821,14 @@ class TicketService:
         return self._transaction(change)
 
     def post_automatic_reply(
-        self, ticket_id: int, author: User, body: str, *, cause: Mapping[str, int]
+        self, ticket_id: int, body: str, *, cause: Mapping[str, int]
     ) -> Message:
         """A canned reply from an automation rule to the requester, in their conversation.
 
-        The message is stored under ``author`` (a message needs one: the rule's author, who
-        wrote the text) but its ``message`` event has no actor and carries ``cause``: nobody
-        answered, so it is not a first response in the metrics, and nobody joins the swarm."""
+        The message has no author: it is the support team speaking (``AUTOMATIC_AUTHOR``), not
+        the admin who wrote the rule, and its ``message`` event has no actor and carries
+        ``cause`` — nobody answered, so it is not a first response in the metrics, and nobody
+        joins the swarm."""
         text = body.strip()
         if not text:
             raise Invalid("A reply needs some text.", fields={"body": ["Empty."]})
@@ -841,7 +842,7 @@ class TicketService:
             )
             message = Message(
                 ticket_id=ticket.id,
-                author_id=author.id,
+                author_id=None,
                 body=text,
                 kind=MessageKind.REPLY,
                 client_id=None,
@@ -852,7 +853,7 @@ class TicketService:
             shaped = {
                 "id": message.id,
                 "ticket_id": ticket.id,
-                "author": {"id": author.id, "name": author.name},
+                "author": author_ref(None),
                 "body": text,
                 "kind": MessageKind.REPLY.value,
                 "client_id": None,

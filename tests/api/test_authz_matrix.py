@@ -659,6 +659,46 @@ HTTP: dict[tuple[str, ...], Row] = {
     ),
     ("DELETE", "/api/v1/rules/<id:rule_id>"): r(401, 403, 403, 403, 403, OK, 401),
     ("GET", "/api/v1/rules/<id:rule_id>/runs"): r(401, 403, 403, 403, OK, OK, 401),
+    # the rules page: the API's rights (managers read, admins change)
+    ("GET", "/admin/rules"): r(LOGIN, 403, 403, 403, OK, OK, LOGIN),
+    ("GET", "/admin/rules/<id:rule_id>"): r(LOGIN, 403, 403, 403, OK, OK, LOGIN),
+    ("GET", "/admin/rules/new"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("GET", "/admin/rules/<id:rule_id>/edit"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("GET", "/admin/rules/<id:rule_id>/remove"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("POST", "/admin/rules"): r(
+        LOGIN,
+        403,
+        403,
+        403,
+        403,
+        OK,
+        LOGIN,
+        body={
+            "name": "P2 first",
+            "trigger": "created",
+            "a0_type": "set_priority",
+            "a0_priority": "P2",
+        },
+    ),
+    ("POST", "/admin/rules/<id:rule_id>"): r(
+        LOGIN,
+        403,
+        403,
+        403,
+        403,
+        OK,
+        LOGIN,
+        body={
+            "name": "Printers",
+            "trigger": "created",
+            "a0_type": "set_priority",
+            "a0_priority": "P3",
+        },
+    ),
+    ("POST", "/admin/rules/<id:rule_id>/enabled"): r(
+        LOGIN, 403, 403, 403, 403, OK, LOGIN, body={"enabled": "0"}
+    ),
+    ("POST", "/admin/rules/<id:rule_id>/remove"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN, body={}),
 }
 
 T = {"ticket_id": "@ticket_id"}
