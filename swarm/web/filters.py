@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from markupsafe import Markup, escape
 
 from swarm.models import TicketEvent
@@ -21,8 +22,34 @@ def when(value: datetime | None) -> Markup:
     if value is None:
         return Markup("—")
     value = value.astimezone(UTC)
-    label = value.strftime("%Y-%m-%d %H:%M UTC")
+    if _english():
+        label = value.strftime("%Y-%m-%d %H:%M UTC")
+    else:  # the locale's own order of day, month and year (swarm.js still shows local time)
+        label = format_datetime(value, "short", rebase=False) + " UTC"
     return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), label)
+
+
+def _english() -> bool:
+    locale = get_locale()
+    return locale is None or locale.language == "en"
+
+
+@web.app_template_filter("day")
+def day(value: datetime | None) -> str:
+    """A date alone: ISO in English (as Swarm always wrote it), the locale's form otherwise."""
+    if value is None:
+        return "—"
+    if _english():
+        return value.strftime("%Y-%m-%d")
+    return str(format_date(value, "medium"))
+
+
+@web.app_template_filter("number")
+def number(value: float | None) -> str:
+    """A count with the locale's grouping: 12,345 in English, 12.345 in German."""
+    if value is None:
+        return "—"
+    return str(format_decimal(value))
 
 
 @web.app_template_filter("select_filters")

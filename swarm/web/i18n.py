@@ -47,8 +47,36 @@ def translate(message: str) -> str:
     return str(_gettext(message))
 
 
+#: The codes pages show as words (a ticket's status and mode, a role, a presence): the code
+#: stays in URLs, classes and the API; the page shows the word in the reader's language.
+WORDS = {
+    "new": N_("new"),
+    "open": N_("open"),
+    "pending": N_("pending"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+    "swarm": N_("swarm"),
+    "tiered": N_("tiered"),
+    "requester": N_("requester"),
+    "agent": N_("agent"),
+    "manager": N_("manager"),
+    "admin": N_("admin"),
+    "online": N_("online"),
+    "away": N_("away"),
+    "busy": N_("busy"),
+    "offline": N_("offline"),
+}
+
+
+def word(code: object) -> str:
+    """The word for ``code`` in the request's language (the code itself when it has none)."""
+    text = str(code)
+    return translate(WORDS[text]) if text in WORDS else text
+
+
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
+    app.add_template_filter(word, "word")
 
     @app.context_processor
     def languages() -> dict[str, Any]:
