@@ -154,7 +154,7 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         # Similar resolved tickets and articles, the links, the draft button (swarm/knowledge).
         kb = knowledge_service()
         knowledge = kb.around_ticket(user, ticket_id)
-        ids = [f.article.id for f in knowledge.articles] + [a.id for _, a in knowledge.linked]
+        ids = [f.article.id for f in knowledge.articles] + [a.id for _link, a in knowledge.linked]
         fresh = kb.freshness(user, ids)
     # A tiered ticket swarms only as far as the tiered arm's collaboration setting allows.
     collab = tiered_service().collaboration(found, user) if user.is_staff else None

@@ -225,7 +225,7 @@ def save_routing() -> Any:
     overrides: dict[str, str] = {}
     for line in (f.get("overrides") or "").splitlines():
         if line.strip():
-            category, _, mode = line.partition("=")
+            category, _equals, mode = line.partition("=")
             overrides[category.strip()] = mode.strip()
     data["overrides"] = overrides
     return _settings_form(
