@@ -135,3 +135,17 @@ def test_sign_in_keeps_working_for_a_person_with_a_language(app, agent, db):
 
     assert response.status_code == 200
     assert '<html lang="de">' in html(client.get("/my-work"))
+
+
+def test_the_timeline_reads_in_german(app, login, requester, db):
+    requester.locale = "de"
+    db.commit()
+    client = login(requester)
+    ticket = client.post(
+        "/api/v1/tickets", json={"subject": "Drucker", "body": "Papierstau.", "priority": "P3"}
+    ).json
+
+    page = html(client.get(f"/tickets/{ticket['id']}"))
+
+    assert "hat das Ticket eröffnet (P3)" in page
+    assert "opened the ticket" not in page
