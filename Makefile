@@ -44,9 +44,10 @@ docs: install
 
 # The catalogues (docs/translations.md): extract every marked sentence, merge it into each
 # language's .po (new ones come untranslated, changed ones fuzzy), compile the .mo files. Besides
-# gettext's own names, the first argument of every typed domain error and the message of abort()
-# are sentences people read; tests/unit/test_translations.py extracts with the same keywords.
-BABEL_KEYWORDS := N_ NotFound Forbidden Invalid TooLarge IllegalTransition Conflict abort:2
+# gettext's own names, the first argument of every typed domain error, the message of abort()
+# and of a socket event's error() are sentences people read; tests/unit/test_translations.py
+# extracts with the same keywords.
+BABEL_KEYWORDS := N_ NotFound Forbidden Invalid TooLarge IllegalTransition Conflict abort:2 error:2
 translations: install
 	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) \

@@ -149,3 +149,15 @@ def test_the_timeline_reads_in_german(app, login, requester, db):
 
     assert "hat das Ticket eröffnet (P3)" in page
     assert "opened the ticket" not in page
+
+
+def test_a_refused_socket_event_keeps_its_code_and_speaks_german(connect, requester, db):
+    requester.locale = "de"
+    db.commit()
+    socket = connect(requester)
+
+    ack = socket.emit("watch_dashboard", {}, callback=True)
+
+    assert ack["ok"] is False
+    assert ack["error"]["code"] == "forbidden"
+    assert ack["error"]["message"] == "Nur Manager und Admins beobachten das Dashboard."
