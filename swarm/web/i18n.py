@@ -47,8 +47,9 @@ def translate(message: str) -> str:
     return str(_gettext(message))
 
 
-#: The codes pages show as words (a ticket's status and mode, a role, a presence): the code
-#: stays in URLs, classes and the API; the page shows the word in the reader's language.
+#: The codes pages show as words (a ticket's status and mode, a role, a presence, an article
+#: contributor's part): the code stays in URLs, classes and the API; the page shows the word in
+#: the reader's language.
 WORDS = {
     "new": N_("new"),
     "open": N_("open"),
@@ -65,6 +66,8 @@ WORDS = {
     "away": N_("away"),
     "busy": N_("busy"),
     "offline": N_("offline"),
+    "owner": N_("owner"),
+    "helper": N_("helper"),
 }
 
 
