@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_layout import horizontal_overflow, nav_is_one_line
+from tests.browser.test_pages import open_as_requester
 from tests.builders import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -18,6 +19,16 @@ PAGES = {
     "agent": ["/my-work", "/tickets", "/queues/1", "/account", "/me/skills"],
     "manager": ["/dashboard", "/settings/routing"],
 }
+
+
+@pytest.fixture(scope="module")
+def ticket_path(browser, server) -> str:  # type: ignore[no-untyped-def]
+    """A ticket opened by the requester, for the agent and the manager to look at in German."""
+    page, path = open_as_requester(
+        browser, server, "Dockingstation: zweiter Bildschirm bleibt dunkel", "Seit dem Update."
+    )
+    page.context.close()
+    return path
 
 
 def german_page(browser, server, width: int) -> Page:  # type: ignore[no-untyped-def]
@@ -38,13 +49,13 @@ def anmelden(page: Page, email: str) -> None:
 
 @pytest.mark.parametrize("width", [1366, 390])
 @pytest.mark.parametrize("who", list(PAGES))
-def test_german_pages_fit_the_window(browser, server, who, width):
+def test_german_pages_fit_the_window(browser, server, ticket_path, who, width):
     page = german_page(browser, server, width)
     anmelden(page, server[who])
-    for path in PAGES[who]:
+    for path in [*PAGES[who], ticket_path]:
         page.goto(path)
         expect(page.locator("html")).to_have_attribute("lang", "de")
-        name = path.strip("/").replace("/", "-") or "home"
+        name = "ticket" if path == ticket_path else path.strip("/").replace("/", "-")
         screenshot(page, f"german-{who}-{name}-{width}")
         assert horizontal_overflow(page) == 0, f"{who} on {path} at {width} px overflows"
         if width == 1366:
