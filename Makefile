@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test lint format install install-dev lock wheel docs clean
+.PHONY: run test lint format install install-dev lock wheel docs translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,19 @@ wheel: install-dev
 # docs/api.md's endpoint list, from the OpenAPI document.
 docs: install
 	$(BIN)/python -m swarm openapi --markdown --write docs/api.md
+
+# The catalogues (docs/translations.md): extract every marked sentence, merge it into each
+# language's .po (new ones come untranslated, changed ones fuzzy), compile the .mo files. Besides
+# gettext's own names, the first argument of every typed domain error, the message of abort()
+# and of a socket event's error() are sentences people read; tests/unit/test_translations.py
+# extracts with the same keywords.
+BABEL_KEYWORDS := N_ NotFound Forbidden Invalid TooLarge IllegalTransition Conflict abort:2 error:2
+translations: install
+	mkdir -p build
+	$(BIN)/pybabel extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) \
+		--no-wrap --sort-by-file --project Swarm -o build/messages.pot .
+	$(BIN)/pybabel update --no-wrap -i build/messages.pot -d swarm/translations
+	$(BIN)/pybabel compile --statistics -d swarm/translations
 
 # The pure packages (no Flask, no database) are held to mypy --strict.
 PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/resources.py swarm/skills swarm/matching swarm/tiers swarm/metrics \

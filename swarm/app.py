@@ -9,6 +9,7 @@ from typing import Any
 from apiflask import APIFlask, abort
 from apiflask.exceptions import HTTPError
 from flask import Request, Response, g, render_template, request, session
+from flask_babel import gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -41,6 +42,7 @@ from swarm.telemetry import REQUEST_SECONDS
 from swarm.tickets.errors import DomainError
 from swarm.tickets.messages import MessageWriter
 from swarm.tickets.notify import Notifier, NullNotifier
+from swarm.web.i18n import init_i18n, translate
 from swarm.web.request_ids import request_id
 from swarm.web.security import init_security
 
@@ -131,6 +133,7 @@ def create_app(
         ),
     )
     _init_login(app)
+    init_i18n(app)
     socketio = init_realtime(app, config)
     rt = app.extensions["swarm"]
     socket_notifier = SocketNotifier(socketio, MetricsPulse(socketio, rt.clock))
@@ -191,6 +194,8 @@ def _init_login(app: APIFlask) -> None:
     login = LoginManager(app)
     login.login_view = "web.login"
     login.login_message = "Sign in to continue."
+    # Flask-Login flashes the sentence above through this, in the request's language.
+    login.localize_callback = translate
     login.session_protection = "basic"
 
     @login.user_loader
@@ -314,13 +319,14 @@ def _init_errors(app: APIFlask) -> None:
                 error,
             )
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            unavailable = translate(DATABASE_UNAVAILABLE)
             if not request.path.startswith("/api/"):
-                page, status = _error_page(503, DATABASE_UNAVAILABLE)
+                page, status = _error_page(503, unavailable)
                 return page, status, retry
-            body = {"code": "unavailable", "message": DATABASE_UNAVAILABLE, "request_id": rid}
+            body = {"code": "unavailable", "message": unavailable, "request_id": rid}
             return {"error": body}, 503, retry
         log.error("request %s (%s %s) failed", rid, request.method, request.path, exc_info=error)
-        message = f"Something went wrong; it was logged as request {rid}."
+        message = _("Something went wrong; it was logged as request %(rid)s.", rid=rid)
         if not request.path.startswith("/api/"):
             return _error_page(500, message)
         return {"error": {"code": "internal", "message": message, "request_id": rid}}, 500
@@ -329,7 +335,7 @@ def _init_errors(app: APIFlask) -> None:
     def http_error(error: HTTPError) -> Any:
         status = error.status_code
         if not request.path.startswith("/api/"):
-            return _error_page(status, str(error.message))
+            return _error_page(status, translate(str(error.message)))
         body: dict[str, Any] = {
             "code": ERROR_CODES.get(status, "error"),
             "message": _sentence(error, status),
@@ -342,9 +348,11 @@ def _init_errors(app: APIFlask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError) -> Any:
+        # The code stays as it is in every language; the sentence is the reader's.
+        message = translate(error.message)
         if not request.path.startswith("/api/"):
-            return _error_page(error.status, error.message)
-        body: dict[str, Any] = {"code": error.code, "message": error.message}
+            return _error_page(error.status, message)
+        body: dict[str, Any] = {"code": error.code, "message": message}
         if error.fields:
             body["fields"] = error.fields
         body["request_id"] = request_id()
@@ -361,10 +369,10 @@ def _error_page(status: int, message: str) -> Any:
 def _sentence(error: HTTPError, status: int) -> str:
     if status == 422 and _fields(error):
         names = ", ".join(sorted(_fields(error)))
-        return f"Some fields are invalid: {names}."
+        return _("Some fields are invalid: %(names)s.", names=names)
     if status == 400 and request.is_json and error.message == HTTP_STATUS_CODES[400]:
-        return "The request body is not valid JSON."
-    return str(error.message)
+        return _("The request body is not valid JSON.")
+    return translate(str(error.message))
 
 
 def _fields(error: HTTPError) -> dict[str, list[str]]:

@@ -210,6 +210,22 @@ def change_password(
     return ended
 
 
+#: The languages Swarm's pages and messages are translated into (swarm/translations/).
+LOCALES = ("en", "de")
+
+
+def set_locale(session: Session, user: User, locale: str) -> None:
+    """Set the language ``user`` reads Swarm in; commits. An empty string clears it (the
+    browser's Accept-Language decides again). ``Invalid`` for a language Swarm is not
+    translated into."""
+    if locale and locale not in LOCALES:
+        raise Invalid(
+            "Swarm is not translated into that language.", fields={"locale": ["Unknown language."]}
+        )
+    user.locale = locale or None
+    session.commit()
+
+
 def issue_token(session: Session, clock: Clock, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token for ``user``; returns the row and the token, which is never shown again."""
     name = name.strip()

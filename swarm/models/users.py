@@ -45,6 +45,9 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The language of the pages and messages this person reads ("en", "de"); none: the
+    # browser's Accept-Language decides (swarm/web/i18n.py, docs/translations.md).
+    locale: Mapped[str | None] = mapped_column(String(16), default=None)
 
     profile: Mapped[AgentProfile | None] = relationship(
         back_populates="user", uselist=False, lazy="joined"

@@ -55,6 +55,7 @@ from swarm.tickets.inbox import invitation_notice, is_online
 from swarm.tickets.messages import MessageWriter, new_message
 from swarm.tickets.payloads import user_ref
 from swarm.tickets.rooms import message_payload
+from swarm.web.i18n import translate
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +132,9 @@ class RateLimit:
 
 
 def error(code: str, message: str) -> Ack:
-    return {"ok": False, "error": {"code": code, "message": message}}
+    """A refused event's acknowledgement: the code as it is, the sentence in the language of
+    the person connected (``make translations`` extracts ``error``'s second argument)."""
+    return {"ok": False, "error": {"code": code, "message": translate(message)}}
 
 
 def fields(payload: Any, spec: dict[str, tuple[type | tuple[type, ...], bool]]) -> dict[str, Any]:

@@ -6,6 +6,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from swarm.accounts import service as accounts
@@ -15,6 +17,7 @@ from swarm.runtime import RateLimited, db_session, inbox_service, runtime
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current
+from swarm.web.i18n import translate
 
 
 def _safe_next(target: str | None) -> str:
@@ -51,11 +54,17 @@ def login() -> Any:
     try:
         rt.limits.hit(rt.config.login_rate_limit, "login", request.remote_addr or "unknown")
     except RateLimited as exc:
-        flash(f"Too many sign-in attempts. Try again in {exc.retry_after} seconds.", "error")
+        flash(
+            _(
+                "Too many sign-in attempts. Try again in %(seconds)s seconds.",
+                seconds=exc.retry_after,
+            ),
+            "error",
+        )
         return render_template("login.html", email=email, next=next_url), 429
     found = accounts.sign_in(db_session(), rt.clock, email, password)
     if found is None:
-        flash("Wrong e-mail or password.", "error")
+        flash(_("Wrong e-mail or password."), "error")
         return render_template("login.html", email=email, next=next_url), 401
     user, key = found
     session.clear()  # a fresh session at sign-in: no fixation of an old one
@@ -65,8 +74,14 @@ def login() -> Any:
     waiting = inbox_service().inbox(user).count
     if waiting:
         # Said at sign-in, wherever ``next`` leads: an invitation sent while away is not lost.
-        things = "items wait" if waiting > 1 else "item waits"
-        flash(f"{waiting} {things} for you in your inbox.", "info")
+        flash(
+            ngettext(
+                "%(num)d item waits for you in your inbox.",
+                "%(num)d items wait for you in your inbox.",
+                waiting,
+            ),
+            "info",
+        )
     return redirect(_safe_next(next_url))
 
 
@@ -80,7 +95,7 @@ def logout() -> Any:
         access.end_session_key(key)
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("web.login"))
 
 
@@ -93,8 +108,14 @@ def sign_out_everywhere() -> Any:
     access.end_access(sessions=ended)
     logout_user()
     session.clear()
-    where = "browser" if len(ended) == 1 else "browsers"
-    flash(f"You are signed out everywhere ({len(ended)} {where}). API tokens still work.", "info")
+    flash(
+        ngettext(
+            "You are signed out everywhere (%(num)d browser). API tokens still work.",
+            "You are signed out everywhere (%(num)d browsers). API tokens still work.",
+            len(ended),
+        ),
+        "info",
+    )
     return redirect(url_for("web.login"))
 
 
@@ -135,15 +156,32 @@ def change_password() -> Any:
             keep_session=key,
         )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return _account_page(errors=exc.fields), exc.status
     access.end_access(sessions=ended)
-    others = f" You were signed out of {len(ended)} other browser(s)." if ended else ""
+    others = (
+        " " + _("You were signed out of %(num)s other browser(s).", num=len(ended)) if ended else ""
+    )
     flash(
-        f"Your password is changed. Use the new one next time you sign in.{others} "
-        "API tokens still work: revoke any you did not make.",
+        _("Your password is changed. Use the new one next time you sign in.")
+        + others
+        + " "
+        + _("API tokens still work: revoke any you did not make."),
         "info",
     )
+    return redirect(url_for("web.account"))
+
+
+@web.post("/account/language")
+@login_required
+def change_language() -> Any:
+    try:
+        accounts.set_locale(db_session(), current(), request.form.get("locale", ""))
+    except DomainError as exc:
+        flash(translate(exc.message), "error")
+        return _account_page(errors=exc.fields), exc.status
+    # Said after the change, so in the language just chosen.
+    flash(_("Your language is saved."), "info")
     return redirect(url_for("web.account"))
 
 
@@ -157,7 +195,7 @@ def create_token() -> Any:
             db_session(), runtime().clock, current(), request.form.get("name", "")
         )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return redirect(url_for("web.account"))
     return _account_page(new_token=token)
 
@@ -168,7 +206,7 @@ def revoke_token(token_id: int) -> Any:
     try:
         row = accounts.revoke_token(db_session(), runtime().clock, current(), token_id)
         access.end_access(token_id=row.id)
-        flash(f"Token “{row.name}” revoked.", "info")
+        flash(_("Token “%(name)s” revoked.", name=row.name), "info")
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
     return redirect(url_for("web.account"))

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from swarm.accounts import audit
@@ -16,6 +17,7 @@ from swarm.runtime import db_session, runtime
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current, form_int
+from swarm.web.i18n import translate
 
 ROLES = ["requester", "agent", "manager", "admin"]
 
@@ -50,12 +52,12 @@ def add_person() -> Any:
     except DomainError as exc:
         session.rollback()
         details = " ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items())
-        flash(f"{exc.message} {details}".strip(), "error")
+        flash(f"{translate(exc.message)} {details}".strip(), "error")
         users = accounts.list_users(session, current())
         return render_template(
             "admin/users.html", users=users, roles=ROLES, role=None, form=form
         ), exc.status
-    flash(f"{user.name} ({user.role}) added.", "info")
+    flash(_("%(name)s (%(role)s) added.", name=user.name, role=user.role), "info")
     return redirect(url_for("web.people"))
 
 
@@ -68,13 +70,13 @@ def change_person(user_id: int) -> Any:
     if "active" in request.form:
         changes["active"] = request.form["active"] == "1"
     if changes.get("role") not in (None, *ROLES):
-        flash("Unknown role.", "error")
+        flash(_("Unknown role."), "error")
         return redirect(url_for("web.people"))
     if "tiers" in request.form:
         raw = [part.strip() for part in request.form["tiers"].replace(" ", ",").split(",")]
         tiers = [ascii_int(part, 0, 4) for part in raw if part]
         if None in tiers:
-            flash("Tiers are numbers from 0 to 4, separated by commas (e.g. 1, 2).", "error")
+            flash(_("Tiers are numbers from 0 to 4, separated by commas (e.g. 1, 2)."), "error")
             return redirect(url_for("web.people"))
         numbers = sorted({t for t in tiers if t is not None})
         # The first listed is the home tier (where Queues opens); the others are served too.
@@ -86,10 +88,13 @@ def change_person(user_id: int) -> Any:
         )
     except DomainError as exc:
         db_session().rollback()
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
     else:
-        state = "active" if user.active else "deactivated"
-        flash(f"{user.name} is now {user.role}, {state}.", "info")
+        state = _("active") if user.active else _("deactivated")
+        flash(
+            _("%(name)s is now %(role)s, %(state)s.", name=user.name, role=user.role, state=state),
+            "info",
+        )
     return redirect(url_for("web.people"))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from swarm.knowledge.payloads import article_payload, audience_for, hit_payload
@@ -18,6 +19,7 @@ from swarm.runtime import knowledge_service
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current, form_int
+from swarm.web.i18n import N_, translate
 
 PAGE_SIZE = 20
 FIELDS = ("title", "body", "category", "visibility")
@@ -75,10 +77,10 @@ def kb_new() -> Any:
         try:
             article = knowledge_service().create(user, **_fields(form))
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash(translate(exc.message), "error")
             errors, status = exc.fields or {}, exc.status
         else:
-            flash("Draft saved.", "info")
+            flash(_("Draft saved."), "info")
             return redirect(url_for("web.kb_article", article_id=article.id))
     return render_template("kb/edit.html", form=form, errors=errors, article=None), status
 
@@ -103,10 +105,10 @@ def kb_edit(article_id: int) -> Any:
         try:
             kb.update(user, article_id, version, _fields(form))
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash(translate(exc.message), "error")
             errors, status = exc.fields or {}, exc.status
         else:
-            flash("Saved.", "info")
+            flash(_("Saved."), "info")
             return redirect(url_for("web.kb_article", article_id=article_id))
     payload = article_payload(kb.get(user, article_id), audience_for(user))
     return render_template(
@@ -115,10 +117,10 @@ def kb_edit(article_id: int) -> Any:
 
 
 ACTIONS = {
-    "submit": "Sent for review.",
-    "publish": "Published.",
-    "archive": "Archived.",
-    "confirm": "Confirmed as still accurate: the flag is cleared.",
+    "submit": N_("Sent for review."),
+    "publish": N_("Published."),
+    "archive": N_("Archived."),
+    "confirm": N_("Confirmed as still accurate: the flag is cleared."),
 }
 
 
@@ -142,9 +144,9 @@ def kb_action(article_id: int, action: str) -> Any:
         # Not found, or not staff: the error page says so. Staff see the reason on the article.
         if exc.status == 404 or not user.is_staff:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
     else:
-        flash(ACTIONS[action], "info")
+        flash(translate(ACTIONS[action]), "info")
     return redirect(url_for("web.kb_article", article_id=article_id))
 
 
@@ -169,14 +171,14 @@ def ticket_article_draft(ticket_id: int) -> Any:
     except DomainError as exc:
         existing = kb.captured_from(ticket_id) if user.is_staff and exc.status == 409 else None
         if existing is not None:
-            flash(exc.message, "info")
+            flash(translate(exc.message), "info")
             return redirect(url_for("web.kb_edit", article_id=existing.id))
         if exc.status in (403, 404):
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return redirect(url_for("web.ticket", ticket_id=ticket_id))
     flash(
-        "Draft assembled from the swarm's work. Edit it, then submit it for review.",
+        _("Draft assembled from the swarm's work. Edit it, then submit it for review."),
         "info",
     )
     return redirect(url_for("web.kb_edit", article_id=article.id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -23,6 +24,7 @@ from swarm.runtime import portal_service, routing_service, ticket_service
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current, form_int
+from swarm.web.i18n import translate
 
 RESULTS = 10
 MY_TICKETS = 20
@@ -74,9 +76,9 @@ def portal_ticket() -> Any:
             on_created=None if user.is_staff else portal.end_visit_with(user, visit),
         )
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return _page(form, exc.fields or {}, exc.status)
-    flash(f"Ticket #{ticket.id} opened.", "info")
+    flash(_("Ticket #%(id)s opened.", id=ticket.id), "info")
     return redirect(url_for("web.ticket", ticket_id=ticket.id))
 
 

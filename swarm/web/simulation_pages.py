@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -136,5 +137,5 @@ def start_simulation() -> Any:
         return _page(exc.status, exc.fields, exc.message)
     db_session().commit()
     launch(current_app._get_current_object(), run.id)  # type: ignore[attr-defined]
-    flash(f"Run “{run.title}” started: both arms get the same tickets.", "info")
+    flash(_("Run “%(title)s” started: both arms get the same tickets.", title=run.title), "info")
     return redirect(url_for("web.simulations", _anchor=f"run-{run.id}"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from swarm.profiles.service import ProfileEntry
@@ -14,6 +15,7 @@ from swarm.tickets.access import require_staff
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current, form_int
+from swarm.web.i18n import translate
 
 
 @web.get("/me/skills")
@@ -74,9 +76,9 @@ def save_skills(agent_id: int) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return _profile_page(agent_id, exc.status)
-    flash("Skill profile saved.", "info")
+    flash(_("Skill profile saved."), "info")
     target = "web.my_skills" if agent_id == current().id else "web.agent_skills"
     kwargs = {} if agent_id == current().id else {"agent_id": agent_id}
     return redirect(url_for(target, **kwargs))
@@ -103,7 +105,7 @@ def skill_graph() -> Any:
                 chosen = node["id"]
                 break
         else:
-            flash(f"No skill is called “{request.args['find'].strip()}”.", "error")
+            flash(_("No skill is called “%(name)s”.", name=request.args["find"].strip()), "error")
     skill = next((n for n in graph["nodes"] if n["id"] == chosen), None)
     if chosen is not None and skill is None:
         abort(404, "There is no such skill.")
@@ -127,7 +129,9 @@ def set_ticket_skills(ticket_id: int) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
     else:
-        flash("Skills corrected: future tickets like this one will be inferred this way.", "info")
+        flash(
+            _("Skills corrected: future tickets like this one will be inferred this way."), "info"
+        )
     return redirect(url_for("web.ticket", ticket_id=ticket_id))

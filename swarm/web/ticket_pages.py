@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -35,6 +36,7 @@ from swarm.tickets.service import TRANSITIONS
 from swarm.web import web
 from swarm.web.filters import people_in
 from swarm.web.forms import current, form_int
+from swarm.web.i18n import N_, translate
 
 PAGE_SIZE = 25
 
@@ -123,10 +125,10 @@ def new_ticket() -> Any:
                 priority=form["priority"] or "P3",
             )
         except DomainError as exc:
-            flash(exc.message, "error")
+            flash(translate(exc.message), "error")
             errors = exc.fields or {}
         else:
-            flash(f"Ticket #{ticket.id} opened.", "info")
+            flash(_("Ticket #%(id)s opened.", id=ticket.id), "info")
             return redirect(url_for("web.ticket", ticket_id=ticket.id))
     return render_template(
         "tickets/new.html",
@@ -153,7 +155,7 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         # Similar resolved tickets and articles, the links, the draft button (swarm/knowledge).
         kb = knowledge_service()
         knowledge = kb.around_ticket(user, ticket_id)
-        ids = [f.article.id for f in knowledge.articles] + [a.id for _, a in knowledge.linked]
+        ids = [f.article.id for f in knowledge.articles] + [a.id for _link, a in knowledge.linked]
         fresh = kb.freshness(user, ids)
     # A tiered ticket swarms only as far as the tiered arm's collaboration setting allows.
     collab = tiered_service().collaboration(found, user) if user.is_staff else None
@@ -224,15 +226,15 @@ ACTIONS = {
     ),
 }
 DONE = {
-    "claim": "You own this ticket now.",
-    "assign": "Ticket assigned.",
-    "release": "You released the ticket.",
-    "status": "Status changed.",
-    "resolve": "Ticket resolved.",
-    "reopen": "Ticket reopened.",
-    "note": "Note added.",
-    "rate": "Thank you: your answer was recorded.",
-    "invite": "Invitation sent.",
+    "claim": N_("You own this ticket now."),
+    "assign": N_("Ticket assigned."),
+    "release": N_("You released the ticket."),
+    "status": N_("Status changed."),
+    "resolve": N_("Ticket resolved."),
+    "reopen": N_("Ticket reopened."),
+    "note": N_("Note added."),
+    "rate": N_("Thank you: your answer was recorded."),
+    "invite": N_("Invitation sent."),
 }
 
 
@@ -246,10 +248,10 @@ def ticket_action(ticket_id: int, action: str) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         # What the person typed is put back in the form instead of being lost.
         return ticket(ticket_id), exc.status
-    flash(DONE[action], "info")
+    flash(translate(DONE[action]), "info")
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
 
 
@@ -268,9 +270,9 @@ def invite_guest(ticket_id: int) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return ticket(ticket_id), exc.status
-    flash("Guest link created. Copy it now: it is shown only once.", "info")
+    flash(_("Guest link created. Copy it now: it is shown only once."), "info")
     return ticket(ticket_id, new_guest_link=url_for("web.guest_room", token=token, _external=True))
 
 
@@ -282,9 +284,9 @@ def revoke_guest(ticket_id: int, pass_id: int) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return redirect(url_for("web.ticket", ticket_id=ticket_id, _anchor="guests"))
-    flash(f"{ended.user.name}'s link no longer works.", "info")
+    flash(_("%(name)s's link no longer works.", name=ended.user.name), "info")
     return redirect(url_for("web.ticket", ticket_id=ticket_id, _anchor="guests"))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from swarm.dispatch.tiered import QueueEmpty
@@ -16,6 +17,7 @@ from swarm.tickets.errors import DomainError
 from swarm.tiers.config import PRIORITIES
 from swarm.web import web
 from swarm.web.forms import current, form_int
+from swarm.web.i18n import translate
 from swarm.web.ticket_pages import ticket as ticket_page
 
 MODES = ["swarm", "tiered", "split"]
@@ -87,14 +89,14 @@ def take_next(tier: int) -> Any:
     try:
         taken = tiered_service().pull_next(current(), tier)
     except QueueEmpty as exc:
-        flash(exc.message, "info")
+        flash(translate(exc.message), "info")
         return redirect(url_for("web.queue", tier=tier))
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return redirect(url_for("web.queue", tier=tier))
-    flash(f"You took ticket #{taken.id} from the queue.", "info")
+    flash(_("You took ticket #%(id)s from the queue.", id=taken.id), "info")
     return redirect(url_for("web.ticket", ticket_id=taken.id))
 
 
@@ -107,7 +109,7 @@ def _ticket_form(ticket_id: int, done: str, action: Any) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         # What the person typed is put back in the form instead of being lost.
         return ticket_page(ticket_id), exc.status
     flash(done, "info")
@@ -120,7 +122,7 @@ def escalate_ticket(ticket_id: int) -> Any:
     f = request.form
     return _ticket_form(
         ticket_id,
-        "Ticket escalated.",
+        _("Ticket escalated."),
         lambda: tiered_service().escalate(
             current(),
             ticket_id,
@@ -137,7 +139,7 @@ def deescalate_ticket(ticket_id: int) -> Any:
     f = request.form
     return _ticket_form(
         ticket_id,
-        "Ticket de-escalated.",
+        _("Ticket de-escalated."),
         lambda: tiered_service().deescalate(
             current(),
             ticket_id,
@@ -154,7 +156,7 @@ def hand_off_ticket(ticket_id: int) -> Any:
     f = request.form
     return _ticket_form(
         ticket_id,
-        "Handed to the vendor; their SLA clock is running.",
+        _("Handed to the vendor; their SLA clock is running."),
         lambda: tiered_service().hand_off(
             current(), ticket_id, form_int(f.get("vendor_id")), f.get("external_ref", "")
         ),
@@ -167,7 +169,7 @@ def vendor_update(ticket_id: int) -> Any:
     f = request.form
     return _ticket_form(
         ticket_id,
-        "Vendor update recorded.",
+        _("Vendor update recorded."),
         lambda: tiered_service().vendor_update(
             current(), ticket_id, f.get("status", ""), f.get("note", "")
         ),
@@ -203,7 +205,7 @@ def _settings_form(done: str, action: Any) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return routing_settings(exc.status)
     flash(done, "info")
     return redirect(url_for("web.routing_settings"))
@@ -223,11 +225,11 @@ def save_routing() -> Any:
     overrides: dict[str, str] = {}
     for line in (f.get("overrides") or "").splitlines():
         if line.strip():
-            category, _, mode = line.partition("=")
+            category, _equals, mode = line.partition("=")
             overrides[category.strip()] = mode.strip()
     data["overrides"] = overrides
     return _settings_form(
-        "Routing mode saved; tickets opened from now on follow it.",
+        _("Routing mode saved; tickets opened from now on follow it."),
         lambda: tiered_service().set_routing_config(current(), data),
     )
 
@@ -265,7 +267,7 @@ def save_tiers() -> Any:
         "collaboration": f.get("collaboration", current_doc["collaboration"]),
     }
     return _settings_form(
-        "Tiers saved; new limits apply to tickets entering a tier from now on.",
+        _("Tiers saved; new limits apply to tickets entering a tier from now on."),
         lambda: service.set_tier_settings(current(), data),
     )
 
@@ -288,7 +290,7 @@ def add_vendor() -> Any:
     except ValueError:
         seconds = hours
     return _settings_form(
-        f"Vendor {f.get('name', '').strip()} added.",
+        _("Vendor %(name)s added.", name=f.get("name", "").strip()),
         lambda: tiered_service().create_vendor(
             current(), name=f.get("name", ""), sla_seconds=seconds, contact=f.get("contact", "")
         ),
@@ -301,10 +303,10 @@ def change_vendor(vendor_id: int) -> Any:
     service = tiered_service()
     if request.form.get("delete") == "1":
         return _settings_form(
-            "Vendor deleted.", lambda: service.delete_vendor(current(), vendor_id)
+            _("Vendor deleted."), lambda: service.delete_vendor(current(), vendor_id)
         )
     active = request.form.get("active") == "1"
     return _settings_form(
-        "Vendor reactivated." if active else "Vendor deactivated.",
+        _("Vendor reactivated.") if active else _("Vendor deactivated."),
         lambda: service.update_vendor(current(), vendor_id, {"active": active}),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 
 from swarm.outbox.service import EVENT_TYPES, WebhookService
@@ -14,6 +15,7 @@ from swarm.runtime import db_session, runtime
 from swarm.tickets.errors import DomainError, Forbidden
 from swarm.web import web
 from swarm.web.forms import current, form_int
+from swarm.web.i18n import translate
 
 
 def _service() -> WebhookService:
@@ -66,9 +68,12 @@ def add_webhook() -> Any:
         db_session().rollback()
         if exc.status == 403:
             return render_template("error.html", status=403, message=exc.message), 403
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return _page(exc.status, draft=draft)
-    flash(f"Webhook {view['url']} added. Copy its secret now: it is not shown again.", "info")
+    flash(
+        _("Webhook %(url)s added. Copy its secret now: it is not shown again.", url=view["url"]),
+        "info",
+    )
     return _page(201, secret=secret)
 
 
@@ -79,16 +84,18 @@ def change_webhook(webhook_id: int) -> Any:
     try:
         if request.form.get("delete") == "1":
             service.delete(current(), webhook_id)
-            flash("Webhook removed, with its deliveries.", "info")
+            flash(_("Webhook removed, with its deliveries."), "info")
             return redirect(url_for("web.webhooks"))
         active = request.form.get("active") == "1"
         service.update(current(), webhook_id, {"active": active})
-        flash("Webhook resumed." if active else "Webhook paused: its deliveries wait.", "info")
+        flash(
+            _("Webhook resumed.") if active else _("Webhook paused: its deliveries wait."), "info"
+        )
     except DomainError as exc:
         db_session().rollback()
         if exc.status == 403:
             return render_template("error.html", status=403, message=exc.message), 403
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
     return redirect(url_for("web.webhooks", webhook=webhook_id))
 
 
@@ -97,11 +104,11 @@ def change_webhook(webhook_id: int) -> Any:
 def send_delivery_again(delivery_id: int) -> Any:
     try:
         delivery = _service().send_again(current(), delivery_id)
-        flash("Sent again: it goes out with the next round of the worker.", "info")
+        flash(_("Sent again: it goes out with the next round of the worker."), "info")
         return redirect(url_for("web.webhooks", webhook=delivery["webhook_id"]))
     except DomainError as exc:
         db_session().rollback()
         if exc.status == 403:
             return render_template("error.html", status=403, message=exc.message), 403
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return redirect(url_for("web.webhooks"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from swarm.runtime import inbox_service, room_service
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current
+from swarm.web.i18n import translate
 
 
 @web.app_context_processor
@@ -53,12 +55,12 @@ def respond_invitation(invitation_id: int) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return redirect(url_for("web.my_work" if back else "web.inbox"))
     if accept:
-        flash("You joined the swarm.", "info")
+        flash(_("You joined the swarm."), "info")
         return redirect(url_for("web.ticket", ticket_id=invitation.ticket_id))
-    flash("Invitation declined.", "info")
+    flash(_("Invitation declined."), "info")
     return redirect(url_for("web.my_work" if back else "web.inbox"))
 
 
@@ -70,7 +72,7 @@ def answer_offer(ticket_id: int, agent_id: int) -> Any:
     answer = request.form.get("answer")
     back = request.form.get("back") == "my_work"
     if answer not in ("accept", "decline"):
-        flash("Choose to add them to the swarm or to say no, thanks.", "error")
+        flash(_("Choose to add them to the swarm or to say no, thanks."), "error")
         return redirect(url_for("web.my_work" if back else "web.inbox"))
     try:
         if answer == "accept":
@@ -82,7 +84,7 @@ def answer_offer(ticket_id: int, agent_id: int) -> Any:
     except DomainError as exc:
         if exc.status == 404:
             raise
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return redirect(url_for("web.my_work" if back else "web.inbox"))
-    flash("Added to the swarm." if answer == "accept" else "Offer declined.", "info")
+    flash(_("Added to the swarm.") if answer == "accept" else _("Offer declined."), "info")
     return redirect(url_for("web.my_work" if back else "web.inbox"))

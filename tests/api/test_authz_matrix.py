@@ -145,6 +145,8 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("POST", "/account/sign-out-everywhere"): r(
         LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, body={}
     ),
+    # Anyone signed in picks the language they read Swarm in (docs/translations.md).
+    ("POST", "/account/language"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN, body={"locale": "de"}),
     # Tokens from the page are for staff; the API issues them to anyone (docs/api.md, "API tokens").
     ("POST", "/account/tokens"): r(LOGIN, 403, 403, OK, OK, OK, LOGIN, body={"name": "cli"}),
     ("POST", "/account/tokens/<id:token_id>/revoke"): r(

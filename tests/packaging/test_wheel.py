@@ -79,6 +79,7 @@ def test_wheel_carries_the_files_a_checkout_has_beside_the_package(wheel: Path) 
     names = set(zipfile.ZipFile(wheel).namelist())
     for needed in (
         "swarm/web/templates/base.html",
+        "swarm/translations/de/LC_MESSAGES/messages.mo",
         "swarm/static/css/swarm.css",
         "swarm/static/vendor/socket.io/socket.io.min.js",
         "swarm/alembic.ini",

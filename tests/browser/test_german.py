@@ -1,0 +1,78 @@
+"""Swarm in German at a laptop's width (1366 px) and a phone's (390 px): German words are
+longer, so nothing may overflow and the laptop's nav stays one line. Screenshots of each page
+go to test-artifacts/ (german-*.png)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_layout import horizontal_overflow, nav_is_one_line
+from tests.browser.test_pages import open_as_requester
+from tests.builders import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+PAGES = {
+    "requester": ["/portal", "/tickets/new", "/tickets", "/account"],
+    "agent": ["/my-work", "/tickets", "/queues/1", "/account", "/me/skills"],
+    "manager": ["/dashboard", "/settings/routing"],
+}
+
+
+@pytest.fixture(scope="module")
+def ticket_path(browser, server) -> str:  # type: ignore[no-untyped-def]
+    """A ticket opened by the requester, for the agent and the manager to look at in German."""
+    page, path = open_as_requester(
+        browser, server, "Dockingstation: zweiter Bildschirm bleibt dunkel", "Seit dem Update."
+    )
+    page.context.close()
+    return path
+
+
+def german_page(browser, server, width: int) -> Page:  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        base_url=server["base"], viewport={"width": width, "height": 860}, locale="de-DE"
+    )
+    return context.new_page()
+
+
+def anmelden(page: Page, email: str) -> None:
+    page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+@pytest.mark.parametrize("who", list(PAGES))
+def test_german_pages_fit_the_window(browser, server, ticket_path, who, width):
+    page = german_page(browser, server, width)
+    anmelden(page, server[who])
+    for path in [*PAGES[who], ticket_path]:
+        page.goto(path)
+        expect(page.locator("html")).to_have_attribute("lang", "de")
+        name = "ticket" if path == ticket_path else path.strip("/").replace("/", "-")
+        screenshot(page, f"german-{who}-{name}-{width}")
+        assert horizontal_overflow(page) == 0, f"{who} on {path} at {width} px overflows"
+        if width == 1366:
+            assert nav_is_one_line(page), f"{who} on {path}: the German nav wraps"
+    page.context.close()
+
+
+def test_a_requester_opens_a_ticket_in_german(browser, server):
+    page = german_page(browser, server, 390)
+    anmelden(page, server["requester"])
+    page.goto("/tickets/new")
+    page.get_by_label("Betreff").fill("Drucker druckt nicht")
+    page.get_by_label("Beschreibung").fill("Seit heute früh.")
+    page.get_by_role("button", name="Ticket eröffnen").click()
+
+    expect(page.get_by_text("eröffnet.")).to_be_visible()  # the flash, in German
+    expect(page.get_by_role("heading", name="Drucker druckt nicht")).to_be_visible()
+    assert horizontal_overflow(page) == 0
+    screenshot(page, "german-requester-ticket-390")
+    page.context.close()
