@@ -7,23 +7,26 @@ shifted in time. References between rows (who was assigned, which message an eve
 are ``UserRef``/``MessageRef``/``InvitationRef`` values that the writer in ``seed.py`` turns
 into database ids.
 
-How a ticket's life is drawn
-----------------------------
-Each ticket is written as a *story*: a list of events at offsets from its creation, grouped in
-steps (one step is what the live service would commit in one transaction, such as ``assigned``
-followed by ``status_changed``). Swarm tickets are not drawn here: the simulator runs them
-(``simulated.simulate_swarm``: the production ``SwarmPolicy`` on the demo desk) and
-``_Generator._replay`` writes each simulated ticket as the live service writes it, with the
-demo's words. Tiered tickets are still drawn by this module's rules: they wait in a tier queue,
-are pulled by an agent of that tier and climb tiers (by time limit or by hand, the moves decided
-by ``TieredPolicy``'s own functions) until the tier that can solve them, sometimes ending with a
-vendor. A historical story is placed so that it ends before ``now``; an open ticket's story is
-cut between two steps, so that its state is exactly what the kept events say.
+How a ticket's life is made
+---------------------------
+No ticket's life is drawn here: the simulator runs both arms (``simulated.simulate``: the
+production ``SwarmPolicy`` and ``TieredPolicy`` on the demo desk, the desk's stored tier
+settings, its forty agents with their levels, tiers and capacities), and ``_Generator._replay``
+writes each simulated ticket as the live service writes it, with the demo's words (``_Writer``:
+a list of events at offsets from its creation, grouped in steps — one step is what the live
+service would commit in one transaction, such as ``assigned`` followed by ``status_changed``).
+A swarm ticket is routed to the best owner, who invites helpers; a tiered one waits in the Tier
+1 queue, is pulled there, and climbs the tiers — by hand when its owner sees they cannot finish
+it before the tier's time limit, or by the limit itself — until someone can resolve it; its
+owner takes one that needs a vendor to the vendors' tier by hand. A historical ticket ends
+before ``now``; an open ticket's life is cut between two steps, so that its state is exactly
+what the kept events say. What follows a resolution (a reopen a few days later, the requester's
+rating, the close) is added after the simulated life.
 
 How long each step takes follows the ticket's complexity (``TicketTemplate.complexity``): the
-same hands-on work (``WORK``) in both modes; queues and repeated work at every tier a tiered
-ticket climbs; in a swarm, the simulator's speed by level, helpers covering what they know
-better. The history's modes are drawn in pairs of alike tickets (``_Generator._arms``), so that
+same hands-on work (``WORK``) in both modes, at the simulator's speed for the owner's level (a
+helper's when they know it better); every owner after the first finds out again what the ticket
+is about. The history's modes are drawn in pairs of alike tickets (``_Generator._arms``), so that
 the two modes can be compared.
 """
 
@@ -76,7 +79,7 @@ from swarm.routing import TicketView
 from swarm.skills.proficiency import Proficiency, accrue_evidence
 from swarm.tickets.sla import due_times
 from swarm.tiers.config import tiered_variant
-from swarm.tiers.policy import TIER_LIMIT
+from swarm.tiers.policy import TIER_LIMIT, TIME_LIMIT
 from swarm.tiers.sla import SlaClock
 from swarm.tiers.vendors import VENDOR_SLA, vendor_clock_after_update
 
@@ -100,10 +103,21 @@ TIERS = DEMO_TIERS
 VENDOR_TIER = next(t.tier for t in TIERS.tiers if t.external)
 # Hands-on minutes a ticket needs from someone who can solve it (at level-3 speed), by
 # complexity (content.py: simple, moderate, complex), whichever mode it is worked in.
-WORK: dict[int, tuple[float, float]] = {1: (3, 12), 2: (30, 180), 3: (90, 600)}
+WORK: dict[int, tuple[float, float]] = {1: (2, 8), 2: (30, 180), 3: (90, 600)}
 # (low, high) hours a vendor takes on a case, drawn log-uniformly (scaled by PACE, at least
 # 0.4): a day or two, now and then hours or three days.
 VENDOR_HOURS = (4.0, 72.0)
+# The systems behind the first-line tickets (their second skills outside the desk's basics): a
+# desk agent knows some of them well enough to resolve a simple ticket before the tier's limit.
+FIRST_LINE_CONTEXT: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        skill
+        for template in TEMPLATES
+        if template.complexity == 1
+        for skill, _ in template.skills[1:]
+        if skill not in next(t for t in TEAMS if t.name == "Service Desk").core
+    )
+)
 # The live default (SWARM_INVITATION_MINUTES); every demo invitation is answered within it.
 INVITATION_TTL = timedelta(minutes=15)
 REOPEN_RATE = 0.04
@@ -429,17 +443,16 @@ def _off(moment: datetime) -> timedelta:
 
 
 @dataclass
-class _Story:
-    """One ticket's life on offsets from its creation; keeps the ticket's state as it goes.
-
-    The writer of both arms: ``_Generator._replay`` applies a simulated swarm ticket to it,
-    ``_Generator._tiered`` a drawn tiered one.
+class _Writer:
+    """Writes one simulated ticket as live rows, on offsets from its creation; keeps the ticket's
+    state as it goes. It decides nothing about the ticket's life: ``_Generator._replay`` applies
+    the simulator's rows of either arm to it, adding the demo's words between them.
 
     Every event gets a later offset than the one before (one second later at least), and the
     helpers that change the state record it the way the live services do, with the same data
     keys, so that the ticket's columns can be read off the last event kept. Tiered tickets also
-    keep the live tier clock (paused while pending or with a vendor), and ``advance`` lets the
-    tier's time limit fire — as the live sweeper would — when a wait runs past it.
+    keep the live tier clock (paused while pending or with a vendor), so that an open ticket is
+    seeded with the deadline the sweeper will fire.
     """
 
     mode: str
@@ -479,6 +492,14 @@ class _Story:
         self.events.append(_Event(self.t, type_.value, actor, data, self._step, state))
 
     # ------------------------------------------------------------------ the tier clock
+
+    def due(self) -> timedelta | None:
+        """When the current tier's time limit fires, as the live ``tier_limit`` deadline;
+        ``None`` while the clock is paused, or where no time limit can move the ticket."""
+        if self.clock is None or self.tier is None or TIERS.next_automatic(self.tier) is None:
+            return None
+        due = self.clock.due_at(TIERS.limit(self.tier, self.priority))  # type: ignore[arg-type]
+        return None if due is None else _off(due)
 
     def room(self) -> timedelta | None:
         """Running time left before the tier's limit; ``None`` where no limit applies."""
@@ -967,7 +988,7 @@ RATING_COMMENTS: dict[int, tuple[str, ...]] = {
 }
 
 
-def _rate(story: _Story, opening: _Opening, rng: random.Random, room: timedelta | None) -> None:
+def _rate(story: _Writer, opening: _Opening, rng: random.Random, room: timedelta | None) -> None:
     """The requester answers "How did we do?" a little after the last resolution, for about
     two tickets in three (``RATING_SHARE``), if that is before ``room`` (offset from the
     ticket's creation; None: no limit).
@@ -1176,8 +1197,12 @@ class _Generator:
                 for skill in self.rng.sample(others, self.rng.randint(1, 2)):
                     give(skill, self.rng.choice((1, 2)))
             elif team.name == "Service Desk":
-                for skill in self.rng.sample(basics, self.rng.randint(8, 12)):
-                    give(skill, self.rng.choices((1, 2, 3), weights=(25, 50, 25))[0])
+                # Generalists: most of the basics, and enough of the systems behind them (the
+                # directory, the mail server …) to resolve the first-line tickets themselves.
+                for skill in self.rng.sample(basics, self.rng.randint(14, 19)):
+                    give(skill, self.rng.choices((1, 2, 3), weights=(10, 45, 45))[0])
+                for skill in self.rng.sample(FIRST_LINE_CONTEXT, self.rng.randint(5, 8)):
+                    give(skill, self.rng.choice((1, 2)))
             else:
                 for skill in self.rng.sample(basics, self.rng.randint(5, 7)):
                     give(skill, self.rng.choice((1, 2)))
@@ -1285,7 +1310,7 @@ class _Generator:
         runs = self._simulate(plans)
         tickets = []
         for index, plan in enumerate(plans):
-            story = _Story(plan.mode.value, self.keys, priority=plan.opening.priority)
+            story = _Writer(plan.mode.value, self.keys, priority=plan.opening.priority)
             story.created(plan.opening.requester, plan.opening.case.subject, plan.opening.priority)
             story.skills_set(plan.template.skills)
             self._replay(story, runs[index], plan, self.vendors.get(index))
@@ -1353,7 +1378,7 @@ class _Generator:
         return rows
 
     def _replay(
-        self, story: _Story, rows: Sequence[EventRow], plan: _Plan, vendor: VendorSpec | None
+        self, story: _Writer, rows: Sequence[EventRow], plan: _Plan, vendor: VendorSpec | None
     ) -> None:
         """The simulated life of a ticket, written as the live service writes it, with the
         demo's words.
@@ -1424,6 +1449,11 @@ class _Generator:
                 handed_on = email(data["previous_owner_id"])
                 story.release(handed_on, data.get("reason"))
             elif kind == EventType.ESCALATED:
+                if data["reason"] == TIME_LIMIT:
+                    # At the limit of the writer's own tier clock, which started with the
+                    # ``queued`` row a second or two after the simulated moment.
+                    due = story.due()
+                    story.t = max(story.t, due if due is not None else story.t)
                 note = ""
                 if data.get("note") and vendor is not None and data["to_tier"] == VENDOR_TIER:
                     note = f"Needs {vendor.name}: opening a case with them."
@@ -1436,9 +1466,10 @@ class _Generator:
                 if story.at_vendor:
                     story.set_status(Status.PENDING, actor, same_step=True)
                     continue
-                # What the owner needs, as a note and, with ``replies``, a question to the
-                # requester that sets the ticket waiting on them.
-                story.say(actor, self.rng.choice(PENDING_NOTES), MessageKind.NOTE)
+                # What the owner needs: a note on the tiered desk (the swarm talks in its room)
+                # and, with ``replies``, the question to the requester that sets it waiting.
+                if story.mode == Mode.TIERED:
+                    story.say(actor, self.rng.choice(PENDING_NOTES), MessageKind.NOTE)
                 if self.replies:
                     story.say(actor, self.rng.choice(REPLY_ASKS), REPLY_KIND)
                 story.set_status(Status.PENDING, actor, same_step=self.replies)
@@ -1519,7 +1550,7 @@ class _Generator:
             raise ValueError("a simulated demo ticket was not resolved before the run ended")
 
     def _talk(
-        self, story: _Story, lines: Sequence[tuple[str, str]], until: timedelta | None
+        self, story: _Writer, lines: Sequence[tuple[str, str]], until: timedelta | None
     ) -> None:
         """Messages a few minutes apart, the last before ``until`` (the next simulated event)
         where there is room; someone without a stint who writes joins the swarm by it."""
@@ -1532,7 +1563,7 @@ class _Generator:
             else:
                 story.write_in(author, body)
 
-    def _invite(self, story: _Story, owner: str, helper: str, case: Case) -> _Invitation:
+    def _invite(self, story: _Writer, owner: str, helper: str, case: Case) -> _Invitation:
         """The invitation's words: the ticket's skill the helper knows best."""
         template = self.case_template[case.subject]
         skill = max((s for s, _ in template.skills), key=lambda s: self.level(helper, s))
@@ -1542,7 +1573,7 @@ class _Generator:
         )
         return story.invite(owner, helper, note, reason)
 
-    def _historical(self, plan: _Plan, story: _Story) -> TicketSpec:
+    def _historical(self, plan: _Plan, story: _Writer) -> TicketSpec:
         """A ticket that ran its course: resolved, and closed when enough time has passed.
 
         A swarm ticket's moment is the simulator's; a tiered one is placed anywhere in the
@@ -1597,7 +1628,7 @@ class _Generator:
         body = f"{self.fill(case.body)}\n\n{self.rng.choice(SIGN_OFFS)},\n{first_name}"
         return _Opening(requester, priority, case, body)
 
-    def _open(self, plan: _Plan, story: _Story) -> TicketSpec:
+    def _open(self, plan: _Plan, story: _Writer) -> TicketSpec:
         """A ticket still being worked: its story cut between two steps before resolution.
 
         The ticket is placed so that the cut is still ahead of ``now``: what the next step
@@ -1661,7 +1692,7 @@ class _Generator:
             explained.append((name, weight, why))
         return tuple(explained)
 
-    def _reopen(self, story: _Story, opening: _Opening) -> None:
+    def _reopen(self, story: _Writer, opening: _Opening) -> None:
         """The requester reopens a few days later; the same owner finishes it."""
         owner = story.owner
         work = self.minutes(30, 600) * PACE[opening.priority]

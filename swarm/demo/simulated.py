@@ -64,7 +64,7 @@ ALWAYS = Shift(start_hour=0.0, hours=24.0, days=(0, 1, 2, 3, 4, 5, 6))
 #: a colleague is the better fit, lets go, and routing picks again without them.
 SWARM_HAND_ON = HandOff(
     tiers={
-        1: HandOnRule(probability=0.05, hours=0.5, spread=0.6),
+        1: HandOnRule(probability=0.08, hours=0.5, spread=0.6),
         2: HandOnRule(probability=0.08, hours=0.5, spread=0.6),
         3: HandOnRule(probability=0.08, hours=0.6, spread=0.6),
     },
@@ -81,6 +81,7 @@ DEMO_TIERS = settings_from_dict({"strategy": LEGACY_PULL_ONLY, "last_automatic_t
 #: (``hand_escalation``); about one ticket in seven waits on its requester for a while
 #: (``pending_share``); and growth is left to the live evidence rule the generator replays.
 DEMO_MODEL = ModelParams(
+    speed=(0.15, 0.45, 0.75, 1.0, 1.35, 1.7),
     min_level=0,
     helper_join_minutes=3.0,
     vendor_share=0.0,

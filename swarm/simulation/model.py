@@ -228,6 +228,13 @@ class World:
         self.tiered = arm == "tiered"
         self.specs = tickets
         self.rng = rng
+        # Waits on requesters draw from a stream of their own (seeded from ``rng`` once), so that
+        # turning them on leaves every other draw of the run where it was.
+        self.waits = (
+            np.random.default_rng(int(rng.integers(2**63)))
+            if scenario.model.pending_share > 0.0
+            else rng
+        )
         self.sink = sink
         self.offset = ticket_offset
         self.batch = batch
@@ -406,7 +413,7 @@ class World:
         ticket = _Ticket(spec, spec.number + self.offset, self.sim.now)
         self.tickets[ticket.id] = ticket
         if self.m.pending_share > 0.0:
-            ticket.wants_pending = float(self.rng.random()) < self.m.pending_share
+            ticket.wants_pending = float(self.waits.random()) < self.m.pending_share
         self.created += 1
         data: dict[str, Any] = {
             "subject": f"{spec.category} #{spec.number}",
@@ -613,7 +620,7 @@ class World:
         if isinstance(self.policy, TieredPolicy):
             # The live status hook: the tier clock stops while the ticket waits.
             self._apply(ticket, self.policy.on_paused(self._view(ticket), self._now()))
-        wait = float(self.rng.exponential(self.m.pending_hours * 3600.0))
+        wait = float(self.waits.exponential(self.m.pending_hours * 3600.0))
         ticket.pending = self.sim.after(wait, self._unpend, ticket)
 
     def _unpend(self, ticket: _Ticket) -> None:
@@ -825,6 +832,11 @@ class World:
         if ticket.rate > 0.0 and owner.present:
             begin = max(self.sim.now, ticket.work_from)
             ticket.finish = self.sim.at(begin + ticket.remaining / ticket.rate, self._done, ticket)
+        if ticket.pending is not None and ticket.status != "pending":
+            # A helper joined, a shift began: the wait comes halfway through what is left now.
+            Simulation.cancel(ticket.pending)
+            ticket.pending = None
+            self._plan_pending(ticket)
 
     def _done(self, ticket: _Ticket) -> None:
         ticket.finish = None
