@@ -1413,6 +1413,9 @@ class _Generator:
         reference = ""
         vendor_steps: list[tuple[timedelta, str]] = []
         vendor_answered = False
+        # An escalation's note as the simulator wrote it and in the demo's words: the next
+        # tier's ``queued`` reason quotes it.
+        noted: tuple[str, str] | None = None
         for n, row in enumerate(rows):
             kind, data = row["type"], row["data"]
             until = offset(rows[n + 1]) if n + 1 < len(rows) else None
@@ -1431,7 +1434,11 @@ class _Generator:
             if kind == EventType.QUEUED and data["tier"] is None:
                 story.emit(EventType.QUEUED, None, tier=None, why=data.get("why"), policy="swarm")
             elif kind == EventType.QUEUED:
-                story.queue(data["tier"], data["why"], data.get("intake"))
+                why: str = data["why"]
+                if noted is not None:
+                    why = why.replace(f": {noted[0]}", f": {noted[1]}", 1)
+                noted = None
+                story.queue(data["tier"], why, data.get("intake"))
             elif kind == EventType.ASSIGNED:
                 story.assign(
                     email(data["agent_id"]), AssignedBy(data["by"]), actor, data.get("why")
@@ -1460,6 +1467,8 @@ class _Generator:
                 elif data.get("note"):
                     primary = plan.template.skills[0][0]
                     note = self.rng.choice(ESCALATION_NOTES).format(skill=primary)
+                if note:
+                    noted = (data["note"], note)
                 story.escalate(data["to_tier"], data["reason"], actor, note=note)
             elif kind == EventType.STATUS_CHANGED and data["to"] == Status.PENDING:
                 assert actor is not None
