@@ -16,7 +16,10 @@ same data keys (docs/events.md). ``docs/simulation-model.md`` describes the mode
   policy set); a stuck ticket (in either arm) is released by its owner after
   ``stuck_release_hours`` and the policy routes it again (``on_released``), never back to them;
 * helpers invited by the owner join after a delay if on shift and under capacity, and gain
-  evidence on the skills they covered — the product's own evidence rule raises their level.
+  evidence on the skills they covered — the product's own evidence rule raises their level;
+* a tiered owner who cannot finish before the tier limit may escalate by hand first
+  (``hand_escalation``), an owner may wait on the requester (``pending_share``: the tier clock
+  stops), and a tiered vendor case goes to the vendors' tier by its owner's hand, as live.
 
 Examples
 --------
