@@ -105,7 +105,7 @@ def capture_notifications(session: Session, _flush_context: Any) -> None:
                 o.at,
                 o.event_id,
                 o.data,
-                texts.get(o.data.get("message_id")),
+                texts.get(int(o.data.get("message_id") or 0)),
             )
             if o.type == "note"
             else o
