@@ -28,22 +28,11 @@ from sqlalchemy.orm import Session, aliased
 
 from swarm.mail.tokens import message_id, reply_address
 from swarm.models import Message, Notification, Ticket, TicketEvent, User
+from swarm.notifications.kinds import describe
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 TIMEOUT_SECONDS = 20.0
 SUBJECT_CHARS = 150
-
-#: One sentence per kind; ``{actor}`` and ``{ticket}`` filled in, the subject set apart.
-SENTENCES = {
-    "invited": "{actor} invited you to help on ticket #{ticket}",
-    "assigned": "Ticket #{ticket} is now yours",
-    "mentioned": "{actor} mentioned you on ticket #{ticket}",
-    "raised_hand": "{actor} raised a hand on ticket #{ticket}",
-    "escalated": "Ticket #{ticket} was escalated",
-    "vendor_overdue": "The vendor on ticket #{ticket} is past its due time",
-    "requester_answered": "Support answered your ticket #{ticket}",
-    "requester_resolved": "Your ticket #{ticket} was resolved",
-}
 
 
 @dataclass(frozen=True)
@@ -158,9 +147,7 @@ class Mailer:
         actor: str | None,
         data: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        sentence = SENTENCES.get(note.kind, "Ticket #{ticket} changed").format(
-            actor=one_line(actor or "Someone", 80), ticket=note.ticket_id
-        )
+        sentence = describe(note.kind, one_line(actor or "Someone", 80), note.ticket_id)
         text = None
         data = data or {}
         # What the requester is told in full is theirs to read: the reply, the resolution.

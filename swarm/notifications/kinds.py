@@ -219,3 +219,43 @@ def after_quiet_hours(
 #: once in one digest mail.
 DIGEST_AFTER = 3
 DIGEST_WINDOW = timedelta(minutes=15)
+
+
+#: One sentence per kind, for the page, the live toast and the mail.
+SENTENCES = {
+    Kind.INVITED: "{actor} invited you to help on ticket #{ticket}",
+    Kind.ASSIGNED: "Ticket #{ticket} is now yours",
+    Kind.MENTIONED: "{actor} mentioned you on ticket #{ticket}",
+    Kind.RAISED_HAND: "{actor} raised a hand on ticket #{ticket}",
+    Kind.ESCALATED: "Ticket #{ticket} was escalated",
+    Kind.VENDOR_OVERDUE: "The vendor on ticket #{ticket} is past its due time",
+    Kind.REQUESTER_ANSWERED: "Support answered your ticket #{ticket}",
+    Kind.REQUESTER_RESOLVED: "Your ticket #{ticket} was resolved",
+}
+
+#: What the preferences page calls each kind.
+LABELS = {
+    Kind.INVITED: "Invited to a swarm",
+    Kind.ASSIGNED: "A ticket assigned to you",
+    Kind.MENTIONED: "Mentioned (@name) in a room",
+    Kind.RAISED_HAND: "A raised hand on a ticket you worked on",
+    Kind.ESCALATED: "A ticket you worked on escalated",
+    Kind.VENDOR_OVERDUE: "A vendor overdue on a ticket you worked on",
+    Kind.REQUESTER_ANSWERED: "Support answered your ticket",
+    Kind.REQUESTER_RESOLVED: "Your ticket was resolved",
+}
+
+
+def describe(kind: str, actor: str | None, ticket_id: int) -> str:
+    """The sentence of one notification (plain text: the page and the mail escape it).
+
+    >>> describe("mentioned", "Ada", 7)
+    'Ada mentioned you on ticket #7'
+    """
+    template = SENTENCES.get(kind, "Ticket #{ticket} changed")  # type: ignore[call-overload]
+    return str(template).format(actor=actor or "Someone", ticket=ticket_id)
+
+
+def kinds_for(staff: bool) -> list[str]:
+    """The kinds a person may choose about: staff all of them, a requester their own two."""
+    return [k.value for k in Kind if staff or k in REQUESTER_KINDS]
