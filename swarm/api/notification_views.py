@@ -13,10 +13,12 @@ from swarm.api.auth import authenticated, caller
 from swarm.api.schemas import StrictSchema
 from swarm.inputs import MAX_ID, ascii_int, at_most
 from swarm.notifications.kinds import Kind
+from swarm.notifications.service import zones
 from swarm.runtime import notification_service
 
 KINDS = [k.value for k in Kind]
-TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^$"
+TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+ZONES = sorted(zones())
 
 
 class TicketRef(Schema):
@@ -40,8 +42,12 @@ class NotificationOut(Schema):
     email = String(metadata={"description": "The mail's state: off, queued, sent or dead."})
 
 
+class NotificationItem(NotificationOut):
+    """The same shape in a page (a schema is registered once per name in the spec)."""
+
+
 class NotificationPageOut(Schema):
-    items = List(Nested(NotificationOut))
+    items = List(Nested(NotificationItem))
     next = String(
         allow_none=True,
         metadata={"description": "Pass as `cursor` for the next (older) page; null at the end."},
@@ -70,26 +76,41 @@ class KindChoice(StrictSchema):
     email = Boolean()
 
 
+class QuietHours(StrictSchema):
+    start = String(
+        required=True,
+        validate=Regexp(TIME),
+        metadata={"description": "HH:MM in your time zone: mail waits from then…"},
+    )
+    end = String(
+        required=True,
+        validate=Regexp(TIME),
+        metadata={"description": "…until then (the window may cross midnight)."},
+    )
+
+
 class PreferencesOut(Schema):
     email_available = Boolean(
         metadata={"description": "False when this site sends no mail (SWARM_SMTP_URL unset)."}
     )
     kinds = List(Nested(KindChoice))
-    quiet_start = String(allow_none=True, metadata={"description": "HH:MM local, or null."})
-    quiet_end = String(allow_none=True)
+    quiet_hours = Nested(QuietHours, allow_none=True)
     timezone = String()
     digest = Boolean()
 
 
 class PreferencesIn(StrictSchema):
-    kinds = List(Nested(KindChoice), validate=Length(max=len(KINDS)))
-    quiet_start = String(
-        allow_none=True,
-        validate=Regexp(TIME),
-        metadata={"description": "HH:MM in your time zone; empty or null: no quiet hours."},
+    kinds = List(
+        Nested(KindChoice),
+        validate=Length(max=len(KINDS)),
+        metadata={"description": "A requester may choose only the two requester_* kinds (403)."},
     )
-    quiet_end = String(allow_none=True, validate=Regexp(TIME))
-    timezone = String(validate=Length(1, 64), metadata={"description": "An IANA time zone."})
+    quiet_hours = Nested(
+        QuietHours, allow_none=True, metadata={"description": "null: no quiet hours."}
+    )
+    timezone = String(
+        validate=OneOf(ZONES), metadata={"description": "An IANA time zone of quiet hours."}
+    )
     digest = Boolean(metadata={"description": "Mail piling up goes as one digest."})
 
 
@@ -134,7 +155,10 @@ def notification_preferences() -> Any:
 @api.put("/notifications/preferences")
 @api.input(PreferencesIn, arg_name="data")
 @api.output(PreferencesOut)
-@api.doc(summary="Choose what you are told of, how, and when", responses={422: "Invalid"})
+@api.doc(
+    summary="Choose what you are told of, how, and when",
+    responses={403: "A kind only staff are told of", 422: "Invalid"},
+)
 @authenticated
 def set_notification_preferences(data: dict[str, Any]) -> Any:
     return notification_service().set_preferences(caller(), data)

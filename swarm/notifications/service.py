@@ -25,7 +25,7 @@ from swarm.models import (
     User,
 )
 from swarm.notifications.kinds import LABELS, describe, kinds_for
-from swarm.tickets.errors import Invalid, NotFound
+from swarm.tickets.errors import Forbidden, Invalid, NotFound
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,14 @@ def parse_clock_time(value: str | None, field: str) -> int | None:
     raise Invalid("A time is HH:MM (00:00 to 23:59).", fields={field: ["HH:MM."]})
 
 
-def clock_time(minutes: int | None) -> str | None:
-    return None if minutes is None else f"{minutes // 60:02d}:{minutes % 60:02d}"
+def clock_time(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def quiet_hours(schedule: NotificationSchedule | None) -> dict[str, str] | None:
+    if schedule is None or schedule.quiet_start is None or schedule.quiet_end is None:
+        return None
+    return {"start": clock_time(schedule.quiet_start), "end": clock_time(schedule.quiet_end)}
 
 
 class NotificationService:
@@ -169,8 +175,7 @@ class NotificationService:
                 }
                 for kind in kinds_for(person.is_staff)
             ],
-            "quiet_start": clock_time(schedule.quiet_start) if schedule else None,
-            "quiet_end": clock_time(schedule.quiet_end) if schedule else None,
+            "quiet_hours": quiet_hours(schedule),
             "timezone": zone,
             "digest": schedule.digest if schedule else True,
         }
@@ -182,8 +187,8 @@ class NotificationService:
         kinds = data.get("kinds", [])
         unknown = sorted({k["kind"] for k in kinds} - allowed)
         if unknown:
-            raise Invalid(
-                f"Unknown notification kind: {', '.join(unknown)}.",
+            raise Forbidden(
+                f"Only staff are told of: {', '.join(unknown)}.",
                 fields={"kinds": [f"One of {', '.join(sorted(allowed))}."]},
             )
         begin_write(self.session)
@@ -195,15 +200,18 @@ class NotificationService:
                 digest=True,
             )
             self.session.add(schedule)
-        if "quiet_start" in data or "quiet_end" in data:
-            start = parse_clock_time(data.get("quiet_start"), "quiet_start")
-            end = parse_clock_time(data.get("quiet_end"), "quiet_end")
-            if (start is None) != (end is None):
-                raise Invalid(
-                    "Quiet hours need a start and an end (or neither).",
-                    fields={"quiet_end" if end is None else "quiet_start": ["Needed."]},
-                )
-            schedule.quiet_start, schedule.quiet_end = start, end
+        if "quiet_hours" in data:
+            quiet = data["quiet_hours"]
+            if quiet is None:
+                schedule.quiet_start = schedule.quiet_end = None
+            else:
+                schedule.quiet_start = parse_clock_time(quiet.get("start"), "quiet_hours.start")
+                schedule.quiet_end = parse_clock_time(quiet.get("end"), "quiet_hours.end")
+                if schedule.quiet_start is None or schedule.quiet_end is None:
+                    raise Invalid(
+                        "Quiet hours need a start and an end (or neither).",
+                        fields={"quiet_hours": ["A start and an end, HH:MM."]},
+                    )
         if "timezone" in data:
             schedule.timezone = check_timezone(data["timezone"])
         if "digest" in data:
@@ -220,12 +228,13 @@ class NotificationService:
 
 
 @cache
-def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+def zones() -> frozenset[str]:
+    """The IANA time zones this machine knows (the ones a person may choose)."""
+    return frozenset(available_timezones() | {"UTC"})
 
 
 def check_timezone(name: str) -> str:
-    if name in ("UTC", "Etc/UTC") or name in _zones():
+    if name in zones():
         try:
             ZoneInfo(name)
             return name

@@ -78,17 +78,23 @@ def save_notification_settings() -> Any:
             }
             for kind in kinds_for(person.is_staff)
         ],
-        "quiet_start": form.get("quiet_start", "").strip() or None,
-        "quiet_end": form.get("quiet_end", "").strip() or None,
         "timezone": form.get("timezone", "").strip() or "UTC",
         "digest": form.get("digest") == "on",
     }
+    start, end = form.get("quiet_start", "").strip(), form.get("quiet_end", "").strip()
+    # Both empty: no quiet hours; one alone is refused by the service, with the form kept.
+    data["quiet_hours"] = {"start": start, "end": end} if start or end else None
     service = notification_service()
     try:
         service.set_preferences(person, data)
     except DomainError as exc:
         flash(exc.message, "error")
-        prefs = {**service.preferences(person), **{k: v for k, v in data.items() if k != "kinds"}}
+        prefs = {
+            **service.preferences(person),
+            "quiet_hours": {"start": start, "end": end},
+            "timezone": data["timezone"],
+            "digest": data["digest"],
+        }
         return render_template(
             "notification_settings.html", prefs=prefs, errors=exc.fields or {}
         ), exc.status
