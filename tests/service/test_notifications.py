@@ -166,3 +166,36 @@ def test_mail_that_piles_up_waits_for_the_digest(mail_session, clock):
     ]
     assert due[:DIGEST_AFTER] == [first + timedelta(seconds=10 * n) for n in range(DIGEST_AFTER)]
     assert due[DIGEST_AFTER:] == [first + DIGEST_WINDOW] * 2
+
+
+def test_a_vendor_flagged_overdue_tells_the_owner_and_who_worked_on_it(session, clock):
+    from swarm.dispatch.tiered import vendor_deadline_fired
+    from swarm.models import Vendor, VendorHandoff
+
+    service = rooms(session, clock)
+    requester = make_user(session, clock)
+    owner, helper = make_agent(session, clock), make_agent(session, clock)
+    ticket = make_ticket(service, requester)
+    service.assign(owner, ticket.id, owner.id)
+    service.send_message(helper, ticket.id, "I know this vendor.", "h1", "chat")  # a stint
+    vendor = Vendor(name="Acme", sla_seconds=3600, created_at=clock.now())
+    session.add(vendor)
+    session.flush()
+    session.add(
+        VendorHandoff(
+            ticket_id=ticket.id,
+            vendor_id=vendor.id,
+            external_ref="ACME-1",
+            handed_off_at=clock.now(),
+            status_at=clock.now(),
+            sla_seconds=3600,
+        )
+    )
+    session.commit()
+    clock.advance(hours=2)
+    session.refresh(ticket)
+    assert vendor_deadline_fired(ticket, clock.now()) == []  # the sweeper's flag
+    session.commit()
+    assert notes(session, owner.id)[-1] == ("vendor_overdue", ticket.id)
+    assert notes(session, helper.id) == [("vendor_overdue", ticket.id)]
+    assert notes(session, requester.id) == []
