@@ -69,12 +69,15 @@ def notification_settings() -> Any:
 def save_notification_settings() -> Any:
     form = request.form
     person = current()
+    service = notification_service()
+    # With mail off the e-mail boxes are disabled, so the browser sends none of them: the
+    # choices made before stay as they were rather than read as "no".
     data: dict[str, Any] = {
         "kinds": [
             {
                 "kind": kind,
                 "in_app": form.get(f"in_app_{kind}") == "on",
-                "email": form.get(f"email_{kind}") == "on",
+                **({"email": form.get(f"email_{kind}") == "on"} if service.mail else {}),
             }
             for kind in kinds_for(person.is_staff)
         ],
@@ -84,7 +87,6 @@ def save_notification_settings() -> Any:
     start, end = form.get("quiet_start", "").strip(), form.get("quiet_end", "").strip()
     # Both empty: no quiet hours; one alone is refused by the service, with the form kept.
     data["quiet_hours"] = {"start": start, "end": end} if start or end else None
-    service = notification_service()
     try:
         service.set_preferences(person, data)
     except DomainError as exc:

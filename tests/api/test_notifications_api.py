@@ -161,6 +161,8 @@ def test_the_pages_show_the_bell_the_list_and_the_settings(
     assert saved.status_code == 302
     prefs = page.get("/api/v1/notifications/preferences").json
     assert {k["kind"]: k["in_app"] for k in prefs["kinds"]}["mentioned"] is False
+    # Mail is off here: its (disabled) boxes were not sent, and the choices stay as they were.
+    assert all(k["email"] for k in prefs["kinds"])
     page.post("/notifications/read-all", data={"csrf_token": token})
     assert 'aria-label="Notifications: 0 unread"' in page.get("/notifications").get_data(
         as_text=True
