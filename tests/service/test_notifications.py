@@ -199,3 +199,16 @@ def test_a_vendor_flagged_overdue_tells_the_owner_and_who_worked_on_it(session, 
     assert notes(session, owner.id)[-1] == ("vendor_overdue", ticket.id)
     assert notes(session, helper.id) == [("vendor_overdue", ticket.id)]
     assert notes(session, requester.id) == []
+
+
+def test_a_raised_hand_tells_those_who_worked_on_the_ticket(session, clock):
+    service = rooms(session, clock)
+    requester = make_user(session, clock)
+    owner, helper, stranger = (make_agent(session, clock) for _ in range(3))
+    ticket = make_ticket(service, requester)
+    service.assign(owner, ticket.id, owner.id)
+    service.send_message(helper, ticket.id, "Seen this before.", "h1", "chat")
+    service.raise_hand(owner, ticket.id, "Anyone?")
+    assert notes(session, helper.id) == [("raised_hand", ticket.id)]
+    assert notes(session, stranger.id) == []
+    assert notes(session, requester.id) == []
