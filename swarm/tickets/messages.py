@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.clock import Clock
 from swarm.db import begin_write, database_unavailable, make_session_factory
@@ -39,6 +39,7 @@ from swarm.events import LIVE_SOURCE, EventType
 from swarm.models import GuestPass, Message, Ticket, TicketEvent, User
 from swarm.models.tickets import MessageKind
 from swarm.models.users import ROLE_RANK, Role
+from swarm.notifications.capture import needs_notifications, notify_messages
 from swarm.telemetry import ROOM_MESSAGES
 from swarm.tickets.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 from swarm.tickets.notify import EventPayload, Notifier
@@ -151,8 +152,15 @@ def store_messages(session: Session, now: datetime, sends: Sequence[NewMessage])
         cursor = session.connection().connection.driver_connection.cursor()
         # Planned afresh each time (not prepared): a pooled connection keeps no plan made for
         # tables of another size. The writer's own connection prepares it, with guards.
-        return _store_postgres(cursor, now, sends, prepare=False)
-    return _store_portable(session, now, sends)
+        batch = _store_postgres(cursor, now, sends, prepare=False)
+    else:
+        batch = _store_portable(session, now, sends)
+    # Replies and @mentions notify people (swarm/notifications), in this same transaction.
+    notify_messages(
+        session,
+        [e for e in batch.events if needs_notifications(e["data"]["kind"], e["message"]["body"])],
+    )
+    return batch
 
 
 # What a batch decides for each send; the PostgreSQL statement decides the same in SQL.
@@ -554,10 +562,17 @@ class MessageWriter:
     """
 
     def __init__(
-        self, engine: Engine, clock: Clock, notifier: Notifier, *, max_batch: int = 100
+        self,
+        engine: Engine,
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        max_batch: int = 100,
+        sessions: sessionmaker[Session] | None = None,
     ) -> None:
         self._engine = engine
-        self._sessions = make_session_factory(engine)
+        # The app's factory, when given: its sessions deliver notifications after commit.
+        self._sessions = sessions or make_session_factory(engine)
         self._postgres = engine.dialect.name == "postgresql"
         self._raw: Any = None
         self._clock = clock
@@ -684,7 +699,10 @@ class MessageWriter:
         return alone, events
 
     def _write(self, sends: list[NewMessage]) -> tuple[list[Outcome], list[EventPayload]]:
-        batch = self._write_postgres(sends) if self._postgres else self._write_portable(sends)
+        # A batch that may notify someone (a reply, an @name) takes the session's road, whose
+        # transaction also holds the notifications; plain chat keeps the one-statement road.
+        fast = self._postgres and not any(needs_notifications(s.kind, s.body) for s in sends)
+        batch = self._write_postgres(sends) if fast else self._write_portable(sends)
         return list(batch.outcomes), batch.events
 
     def _write_portable(self, sends: list[NewMessage]) -> Batch:
