@@ -33,9 +33,12 @@ from swarm.routing import ClearDeadline, Decision, Escalate, OrgView, SetDeadlin
 from swarm.skills.graph import SkillGraphError
 from swarm.tickets.access import require_staff
 from swarm.tickets.deadlines import deadlines_of
+from swarm.tickets.decisions import carry_out, set_owner
 from swarm.tickets.errors import Conflict, Forbidden, IllegalTransition, Invalid, NotFound
 from swarm.tickets.notify import Notifier
-from swarm.tickets.service import ACTIVE_STATUSES, StatusHook, TicketService
+from swarm.tickets.service import TicketService
+from swarm.tickets.states import ACTIVE_STATUSES, require_active
+from swarm.tickets.unit import StatusHook, UnitOfWork
 from swarm.tiers.config import (
     SELF_SERVICE_TIER,
     TierConfigError,
@@ -236,8 +239,8 @@ def _released_by(session: Session, ticket_ids: list[int]) -> dict[int, set[int]]
 # ---------------------------------------------------------------------- use cases
 
 
-class TieredService(TicketService):
-    """The tiered mode's use cases, on top of the ticket lifecycle (and in its transactions).
+class TieredService:
+    """The tiered mode's use cases, beside the ticket lifecycle (and in its units of work).
 
     Made per request around one session, like ``TicketService``; ``caches`` is the app's
     ``RoutingCaches`` (settings, the tiered policy, organisation snapshots).
@@ -246,10 +249,22 @@ class TieredService(TicketService):
     def __init__(
         self, session: Session, clock: Clock, notifier: Notifier, caches: RoutingCaches
     ) -> None:
-        super().__init__(
+        self.unit = UnitOfWork(
             session, clock, notifier, on_status=tier_clock_hook(session, caches.settings)
         )
+        self.tickets = TicketService.on(self.unit)
+        self.session = session
+        self.clock = clock
+        self.notifier = notifier
         self.caches = caches
+
+    def __getattr__(self, name: str) -> Any:
+        # Callers written when this class subclassed TicketService ask it for the lifecycle's
+        # use cases (``rooms.claim``, ``rooms.resolve``); it answers them through the ticket
+        # service it holds, in the same unit of work.
+        if name.startswith("_") or name in ("unit", "tickets"):
+            raise AttributeError(name)
+        return getattr(self.tickets, name)
 
     # ------------------------------------------------------------------ configuration
 
@@ -463,11 +478,11 @@ class TieredService(TicketService):
         """An automation rule escalates a tiered ticket (default: the next tier), as a person
         would (the same checks and plan) but with no actor, ``reason: rule``, and ``cause`` on
         every event it writes (the escalation, the handoff, the new queue)."""
-        self.cause = cause
+        self.unit.cause = cause
         try:
             return self._move(None, ticket_id, note, to_tier, None, down=False)
         finally:
-            self.cause = None
+            self.unit.cause = None
 
     def _move(
         self,
@@ -489,7 +504,7 @@ class TieredService(TicketService):
                 fields={"reason": ["Required."]},
             )
         if actor is None:
-            found = self.reload(ticket_id)
+            found = self.unit.reload(ticket_id)
             if found is None:
                 raise NotFound(f"There is no ticket {ticket_id}.")
             self.session.expire(found, ["handoffs"])
@@ -500,7 +515,7 @@ class TieredService(TicketService):
                 )
         else:
             ticket = self._fresh(actor, ticket_id)
-        self._require_active(ticket, f"{verb}d")
+        require_active(ticket, f"{verb}d")
         if from_tier is not None and ticket.tier != from_tier:
             raise Conflict(
                 f"Ticket {ticket.id} is in Tier {ticket.tier} now, not Tier {from_tier}: it was "
@@ -528,7 +543,7 @@ class TieredService(TicketService):
             decisions = [
                 replace(d, reason="rule") if isinstance(d, Escalate) else d for d in decisions
             ]
-        self.apply_decisions(
+        self.tickets.apply_decisions(
             ticket.id, decisions, TIERED, actor=actor, note=note, expect_tier=view.tier
         )
         if actor is None:
@@ -545,8 +560,8 @@ class TieredService(TicketService):
         require_staff(actor, "hand tickets to vendors")
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
-            self._require_active(ticket, "handed to a vendor")
+            ticket = self.unit.lock(actor, ticket_id)
+            require_active(ticket, "handed to a vendor")
             if vendor_id is None:
                 raise Invalid(
                     f"Choose the vendor to hand ticket {ticket.id} to: a hand-off needs a vendor.",
@@ -590,7 +605,7 @@ class TieredService(TicketService):
                     actor_id=actor.id,
                 )
             )
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.VENDOR_HANDOFF,
                 actor,
@@ -600,11 +615,13 @@ class TieredService(TicketService):
                 due_at=(now + terms.sla).isoformat(),
             )
             policy = self.caches.settings.policy(self.session)
-            self._apply(ticket, [*pause_tier_clock(self.session, ticket, policy, now)], TIERED)
-            self._apply(ticket, decisions, TIERED, actor)
+            carry_out(
+                self.unit, ticket, [*pause_tier_clock(self.session, ticket, policy, now)], TIERED
+            )
+            carry_out(self.unit, ticket, decisions, TIERED, actor)
             return ticket
 
-        self._transaction(change)
+        self.unit.run(change)
         return self._fresh(actor, ticket_id)
 
     def vendor_update(self, actor: User, ticket_id: int, status: str, note: str = "") -> Ticket:
@@ -621,7 +638,7 @@ class TieredService(TicketService):
             raise Invalid("The note is larger than 64 KB.", fields={"note": ["Too large."]})
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             handoff = open_handoff(ticket)
             if handoff is None:
                 raise IllegalTransition(
@@ -648,7 +665,7 @@ class TieredService(TicketService):
                 due = clock.due_at(timedelta(seconds=handoff.sla_seconds))
                 if due is not None:
                     decisions.append(SetDeadline(VENDOR_SLA, due))
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.VENDOR_UPDATE,
                 actor,
@@ -657,10 +674,10 @@ class TieredService(TicketService):
                 vendor_id=handoff.vendor_id,
                 external_ref=handoff.external_ref,
             )
-            self._apply(ticket, decisions, TIERED, actor)
+            carry_out(self.unit, ticket, decisions, TIERED, actor)
             return ticket
 
-        self._transaction(change)
+        self.unit.run(change)
         return self._fresh(actor, ticket_id)
 
     # ------------------------------------------------------------------ for the pages
@@ -726,7 +743,7 @@ class TieredService(TicketService):
         return vendor
 
     def _fresh(self, viewer: User, ticket_id: int) -> Ticket:
-        ticket = self.reload(ticket_id)
+        ticket = self.unit.reload(ticket_id)
         if ticket is not None:
             # Hand-offs change through their own rows; read them again too.
             self.session.expire(ticket, ["handoffs"])
@@ -757,17 +774,17 @@ class TieredService(TicketService):
 
     def _take(self, actor: User, ticket_id: int, tier: int) -> Ticket:
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             if (
                 ticket.owner_id is not None
                 or ticket.tier != tier
                 or ticket.status not in ACTIVE_STATUSES
             ):
                 raise IllegalTransition(f"Ticket {ticket.id} left the queue meanwhile.")
-            self._set_owner(ticket, actor, actor, AssignedBy.PULL)
+            set_owner(self.unit, ticket, actor, actor, AssignedBy.PULL)
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def _org(self, ticket: Ticket, now: datetime) -> OrgView | None:
         """The organisation for assignment in the new tier; ``None`` (queue only) when the

@@ -409,7 +409,7 @@ class World:
         self._apply(ticket, self.policy.on_opened(self._view(ticket), self.org, self._now()))
 
     def _apply(self, ticket: _Ticket, decisions: Iterable[Decision]) -> None:
-        """``TicketService._apply``, on the simulator's state."""
+        """``swarm.tickets.decisions.carry_out``, on the simulator's state."""
         policy = self.arm
         for d in decisions:
             if isinstance(d, Assign):
