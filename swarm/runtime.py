@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.clock import Clock
 from swarm.config import Config
-from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.service import RoutingService
 from swarm.dispatch.tiered import TieredService, tier_clock_hook
 from swarm.knowledge.freshness import Staleness
 from swarm.knowledge.portal import PortalService

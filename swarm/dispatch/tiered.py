@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import Clock
 from swarm.db import begin_write
+from swarm.dispatch.caches import RoutingCaches
 from swarm.dispatch.collaboration import collaboration_on
 from swarm.dispatch.settings import SettingsCache, store_routing, store_tiers
 from swarm.events import AssignedBy, EventType
@@ -68,9 +69,6 @@ from swarm.tiers.vendors import (
     vendor_clock_after_update,
 )
 from swarm.tiers.vendors import Vendor as VendorTerms
-
-if TYPE_CHECKING:
-    from swarm.dispatch.service import RoutingCaches
 
 W = TypeVar("W")
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swarm.clock import FakeClock
+from swarm.dispatch.caches import RoutingCaches
 from swarm.dispatch.collaboration import CollaborationRefused
-from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.service import RoutingService
 from swarm.dispatch.tiered import QueueEmpty, TieredService
 from swarm.models import AgentSkill, Skill, Ticket, TicketDeadline, TicketEvent, TicketSkill, User
 from swarm.routing import ClearDeadline, Escalate, Queue
