@@ -17,14 +17,14 @@ from sqlalchemy.orm import Session
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.dispatch.caches import RoutingCaches
-from swarm.dispatch.collaboration import CollaborationRefused, within_tier
-from swarm.dispatch.inference import ticket_text
-from swarm.dispatch.tiered import (
+from swarm.dispatch.clocks import (
     TIERED,
     tier_clock_hook,
     tier_rotation,
     vendor_deadline_fired,
 )
+from swarm.dispatch.collaboration import CollaborationRefused, within_tier
+from swarm.dispatch.inference import ticket_text
 from swarm.knowledge.known import any_published, classify
 from swarm.matching.coverage import assess_coverage
 from swarm.matching.scoring import rank_owners
@@ -36,9 +36,10 @@ from swarm.skills.inference import InferredSkill
 from swarm.telemetry import ROUTING_DECISIONS
 from swarm.tickets.access import require_staff
 from swarm.tickets.deadlines import claim_due, deadlines_of
+from swarm.tickets.decisions import TIER_LIMIT
 from swarm.tickets.errors import Conflict, Invalid, NotFound
 from swarm.tickets.notify import Notifier
-from swarm.tickets.service import TIER_LIMIT, TicketService
+from swarm.tickets.service import TicketService
 from swarm.tiers.collaboration import collaboration_allows, collaboration_refusal
 from swarm.tiers.config import tiered_variant
 from swarm.tiers.modes import assign_mode, drawn_by_split

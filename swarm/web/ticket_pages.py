@@ -30,7 +30,7 @@ from swarm.runtime import (
 from swarm.tickets.candidates import candidates
 from swarm.tickets.errors import DomainError
 from swarm.tickets.guests import guest_for_token
-from swarm.tickets.service import TRANSITIONS
+from swarm.tickets.states import TRANSITIONS
 from swarm.web import web
 from swarm.web.filters import people_in
 from swarm.web.forms import current, form_int
