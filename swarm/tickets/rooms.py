@@ -30,7 +30,7 @@ from swarm.models import (
     TicketEvent,
     User,
 )
-from swarm.models.tickets import InvitationStatus, MessageKind
+from swarm.models.tickets import InvitationStatus
 from swarm.models.users import Role
 from swarm.tickets.access import audience_of, require_owner_or_manager, require_staff
 from swarm.tickets.errors import (
@@ -44,6 +44,7 @@ from swarm.tickets.errors import (
 from swarm.tickets.messages import StoredMessage, new_message, store_messages
 from swarm.tickets.notify import Notifier
 from swarm.tickets.payloads import user_ref
+from swarm.tickets.posting import DEFAULT_KIND, Standing
 from swarm.tickets.service import TicketService
 from swarm.tickets.states import ACTIVE_STATUSES, require_active
 from swarm.tickets.stints import contribute, end_stint, open_stints
@@ -77,9 +78,9 @@ def default_kind(author: User, guest: bool | None = None) -> str:
     """The kind of a message sent without one: staff write to the swarm, a guest chats in it,
     and a requester replies in their conversation (the only kind they may write)."""
     if author.is_staff:
-        return MessageKind.CHAT
+        return DEFAULT_KIND[Standing.STAFF]
     is_guest = guest if guest is not None else author.guest_pass is not None
-    return MessageKind.CHAT if is_guest else MessageKind.REPLY
+    return DEFAULT_KIND[Standing.GUEST if is_guest else Standing.REQUESTER]
 
 
 @dataclass(frozen=True)
