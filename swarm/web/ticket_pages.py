@@ -13,6 +13,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import select
 
+from swarm.api.schemas import TicketIn
 from swarm.models import User
 from swarm.models.tickets import Priority, Status
 from swarm.runtime import (
@@ -28,12 +29,12 @@ from swarm.runtime import (
     tiered_service,
 )
 from swarm.tickets.candidates import candidates
-from swarm.tickets.errors import DomainError
+from swarm.tickets.errors import DomainError, Invalid
 from swarm.tickets.guests import guest_for_token
 from swarm.tickets.states import TRANSITIONS
 from swarm.web import web
 from swarm.web.filters import people_in
-from swarm.web.forms import current, form_int
+from swarm.web.forms import current, form_int, load_form
 
 PAGE_SIZE = 25
 
@@ -113,13 +114,17 @@ def new_ticket() -> Any:
     form = {"subject": "", "body": "", "priority": "P3"}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        form = {key: request.form.get(key, "") for key in ("subject", "body", "priority")}
+        # The API's TicketIn checks the form, so the page refuses what the API refuses.
+        fields = ("subject", "body", "priority")
+        data, errors = load_form(TicketIn(), fields)
+        form = {key: request.form.get(key, "") for key in fields}
         try:
+            if errors:
+                raise Invalid(
+                    "The ticket needs a subject, a description and a priority.", fields=errors
+                )
             ticket = routing_service().open_ticket(
-                user,
-                subject=form["subject"],
-                body=form["body"],
-                priority=form["priority"] or "P3",
+                user, subject=data["subject"], body=data["body"], priority=data["priority"]
             )
         except DomainError as exc:
             flash(exc.message, "error")
