@@ -123,6 +123,7 @@ def create_user(
                 role=role,
                 capacity=capacity,
                 tier=tier,
+                via="command line",
             )
             session.commit()
             click.echo(f"Created {user.role} {user.email} (id {user.id}).")

@@ -63,6 +63,13 @@
       tag.textContent = message.kind;
       head.append(" ", tag);
     }
+    if (message.author && message.author.automatic) {
+      // A rule's canned reply: the support team's, sent without a person (docs/rules.md).
+      const tag = document.createElement("span");
+      tag.className = "chip";
+      tag.textContent = "automatic reply";
+      head.append(" ", tag);
+    }
     const body = document.createElement("div");
     body.className = "body-text";
     body.textContent = message.body;

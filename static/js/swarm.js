@@ -51,8 +51,8 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const input of document.querySelectorAll("input[data-select-on-focus]")) {
     input.addEventListener("focus", () => input.select());
   }
-  // Ask before a change that is hard to undo.
-  for (const button of document.querySelectorAll("button.danger")) {
+  // Ask before a change that is hard to undo (unless the page itself is the question).
+  for (const button of document.querySelectorAll("button.danger:not([data-confirmed])")) {
     button.addEventListener("click", (event) => {
       if (!window.confirm(`${button.getAttribute("aria-label") || button.textContent}?`)) event.preventDefault();
     });

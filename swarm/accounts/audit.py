@@ -13,7 +13,11 @@ action                   written by                                             
 ``sign_out``             ``accounts.sign_out``                                  —
 ``sign_out_everywhere``  ``accounts.sign_out_everywhere``                       ``sessions``
 ``password_changed``     ``accounts.change_password``                           ``sessions`` ended
-``user_created``         ``accounts.create_user`` by an admin                   ``role``
+``password_change_       ``accounts.change_password``: the current password     —
+failed``                 typed was wrong (nothing changed)
+``user_created``         ``accounts.create_user`` by an admin, or from the      ``role``, ``via``
+                         command line (``via``); mail intake's new requesters   (``command line``,
+                         (``via``)                                              ``mail``)
 ``role_changed``         ``accounts.update_user``                               ``from``, ``to``
 ``account_deactivated``  ``accounts.update_user``                               —
 ``account_reactivated``  ``accounts.update_user``                               —
@@ -33,6 +37,8 @@ request (the command line, the sweeper) it is None.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +48,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from swarm.db import begin_write
 from swarm.models import AuditEntry, User
 from swarm.models.users import Role
 from swarm.tickets.errors import Forbidden
@@ -53,6 +60,7 @@ class AuditAction(StrEnum):
     SIGN_OUT = "sign_out"
     SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a secret
+    PASSWORD_CHANGE_FAILED = "password_change_failed"  # noqa: S105 - an action's name
     USER_CREATED = "user_created"
     ROLE_CHANGED = "role_changed"
     ACCOUNT_DEACTIVATED = "account_deactivated"
@@ -79,6 +87,7 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.SIGN_OUT: "signed out",
     AuditAction.SIGN_OUT_EVERYWHERE: "signed out everywhere",
     AuditAction.PASSWORD_CHANGED: "changed password",
+    AuditAction.PASSWORD_CHANGE_FAILED: "password change refused (wrong current password)",
     AuditAction.USER_CREATED: "added a person",
     AuditAction.ROLE_CHANGED: "changed a role",
     AuditAction.ACCOUNT_DEACTIVATED: "deactivated an account",
@@ -112,6 +121,27 @@ def set_origin(address: str | None) -> Token[str | None]:
 
 def reset_origin(token: Token[str | None]) -> None:
     _origin.reset(token)
+
+
+def require_role(user: User, role: Role, refusal: str) -> None:
+    """Refuse (``Forbidden``, with ``refusal``) anyone below ``role``."""
+    if not user.has_role(role):
+        raise Forbidden(refusal)
+
+
+@contextmanager
+def audited_change(session: Session) -> Iterator[None]:
+    """One administrative change and its :func:`record` entry as one transaction: the write
+    lock is taken first (:func:`swarm.db.begin_write`), the block's work commits when it ends
+    and rolls back if it raises, so the change and its entry are kept together or not at all.
+    Used by the services admins configure Swarm through (webhooks, automation rules)."""
+    begin_write(session)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
 
 
 def record(

@@ -52,9 +52,11 @@ def create_user(
     team: str | None = None,
     timezone: str = "UTC",
     actor: User | None = None,
+    via: str | None = None,
 ) -> User:
     """Add a user (with an agent profile for staff roles); the caller commits. Added by an
-    ``actor`` (an admin, not the command line or the demo), it is in the audit log."""
+    ``actor`` (an admin) or ``via`` another door (``"command line"``), it is in the audit log;
+    the demo's seeding passes neither."""
     email = normalize_email(email)
     errors: dict[str, list[str]] = {}
     if not EMAIL_RE.match(email):
@@ -81,9 +83,16 @@ def create_user(
         user.profile = AgentProfile(capacity=capacity, tier=tier, team=team, timezone=timezone)
     session.add(user)
     session.flush()
-    if actor is not None:
+    if actor is not None or via is not None:
+        door = {"via": via} if via is not None else {}
         audit.record(
-            session, clock.now(), AuditAction.USER_CREATED, actor=actor, subject=user, role=role
+            session,
+            clock.now(),
+            AuditAction.USER_CREATED,
+            actor=actor,
+            subject=user,
+            role=role,
+            **door,
         )
     return user
 
@@ -161,6 +170,12 @@ def change_password(
     not match its confirmation. The new hash is argon2id, like every other.
     """
     if not verify_password(user.password_hash, current_password):
+        # Someone at a signed-in browser guessing its password: kept even though nothing
+        # changed (the entry commits on its own; nothing else is pending in a refused change).
+        audit.record(
+            session, clock.now(), AuditAction.PASSWORD_CHANGE_FAILED, actor=user, subject=user
+        )
+        session.commit()
         raise Invalid(
             "Your current password is not right.",
             fields={"current_password": ["Not your current password."]},

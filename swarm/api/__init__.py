@@ -6,6 +6,7 @@ api = APIBlueprint("api", __name__, url_prefix="/api/v1", tag="Swarm")
 
 # Importing the view modules registers their routes on ``api``.
 from swarm.api import (  # noqa: E402, F401
+    attachment_views,
     audit_views,
     auth_views,
     guest_views,

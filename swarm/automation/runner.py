@@ -258,7 +258,7 @@ class RuleRunner:
                 cause=cause,
             )
         elif isinstance(action, PostReply):
-            tickets.post_automatic_reply(ticket_id, _author(author), action.body, cause=cause)
+            tickets.post_automatic_reply(ticket_id, action.body, cause=cause)
         elif isinstance(action, Escalate):
             tiered.escalate_by_rule(
                 ticket_id, f"Escalated by the rule “{rule.name}”.", action.to_tier, cause
@@ -330,7 +330,7 @@ class RuleRunner:
 def _author(author: User | None) -> User:
     if author is None or not author.active:
         raise IllegalTransition(
-            "The rule's author is no longer active: a reply or an invitation needs a person "
-            "to name. Save the rule again as an active admin."
+            "The rule's author is no longer active, and an invitation names who invites: an "
+            "active admin can create the rule again under their own name."
         )
     return author

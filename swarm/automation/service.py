@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from swarm.accounts import audit
 from swarm.accounts.audit import AuditAction
 from swarm.clock import Clock
-from swarm.db import begin_write
 from swarm.models import Rule, RuleRun, Skill, User, Webhook
 from swarm.models.users import Role
 from swarm.rules.spec import (
@@ -32,9 +31,10 @@ from swarm.rules.spec import (
     conditions_json,
     parse_rule,
 )
-from swarm.tickets.errors import Conflict, Forbidden, Invalid, NotFound
+from swarm.tickets.errors import Conflict, Invalid, NotFound
 
 RUNS_MAX = 200
+STAFF_ROLES = (Role.AGENT, Role.MANAGER, Role.ADMIN)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -87,14 +87,14 @@ class RuleService:
     # ----------------------------------------------------------------- who may
 
     @staticmethod
-    def _reader(user: User) -> None:
-        if not user.has_role(Role.MANAGER):
-            raise Forbidden("Only managers and admins see automation rules.")
+    def require_reader(user: User) -> None:
+        audit.require_role(user, Role.MANAGER, "Only managers and admins see automation rules.")
 
     @staticmethod
-    def _editor(user: User) -> None:
-        if not user.has_role(Role.ADMIN):
-            raise Forbidden("Only admins change automation rules; managers may read them.")
+    def require_editor(user: User) -> None:
+        audit.require_role(
+            user, Role.ADMIN, "Only admins change automation rules; managers may read them."
+        )
 
     def _get(self, rule_id: int) -> Rule:
         rule = self.session.get(Rule, rule_id)
@@ -105,7 +105,7 @@ class RuleService:
     # ----------------------------------------------------------------- reading
 
     def list(self, user: User) -> list[dict[str, Any]]:
-        self._reader(user)
+        self.require_reader(user)
         rules = self.session.scalars(select(Rule).order_by(Rule.id)).all()
         counts: dict[int, dict[str, int]] = {}
         for rule_id, outcome, n in self.session.execute(
@@ -122,7 +122,7 @@ class RuleService:
         return [rule_view(r, counts.get(r.id, {}), last.get(r.id)) for r in rules]
 
     def get(self, user: User, rule_id: int) -> dict[str, Any]:
-        self._reader(user)
+        self.require_reader(user)
         rule = self._get(rule_id)
         counts = dict(
             self.session.execute(
@@ -137,7 +137,7 @@ class RuleService:
     def runs(
         self, user: User, rule_id: int, outcome: str | None = None, limit: int = 50
     ) -> list[dict[str, Any]]:
-        self._reader(user)
+        self.require_reader(user)
         self._get(rule_id)
         query = select(RuleRun).where(RuleRun.rule_id == rule_id)
         if outcome:
@@ -148,14 +148,30 @@ class RuleService:
             for r in self.session.scalars(query.order_by(RuleRun.id.desc()).limit(limit))
         ]
 
+    def choices(self, user: User) -> dict[str, list[tuple[int, str]]]:
+        """What a rule may name, by id, for the admin page's form and sentences: every skill,
+        active staff (invited, notified) and the webhooks, each as ``(id, name)``."""
+        self.require_reader(user)
+        skills = self.session.execute(select(Skill.id, Skill.name).order_by(Skill.name))
+        staff = self.session.execute(
+            select(User.id, User.name)
+            .where(User.active.is_(True), User.role.in_([r.value for r in STAFF_ROLES]))
+            .order_by(User.name)
+        )
+        hooks = self.session.execute(select(Webhook.id, Webhook.url).order_by(Webhook.id))
+        return {
+            "skills": [(i, n) for i, n in skills],
+            "staff": [(i, n) for i, n in staff],
+            "webhooks": [(i, u) for i, u in hooks],
+        }
+
     # ----------------------------------------------------------------- writing
 
     def create(self, user: User, data: dict[str, Any]) -> dict[str, Any]:
-        self._editor(user)
+        self.require_editor(user)
         name = self._name(data.get("name"))
         spec = self._spec(data.get("trigger"), data.get("conditions"), data.get("actions"))
-        begin_write(self.session)
-        try:
+        with audit.audited_change(self.session):
             self._check_references(spec)
             now = self.clock.now()
             rule = Rule(
@@ -181,19 +197,14 @@ class RuleService:
                 trigger=rule.trigger,
                 enabled=rule.enabled,
             )
-            self.session.commit()
-        except BaseException:
-            self.session.rollback()
-            raise
         return rule_view(rule)
 
     def update(self, user: User, rule_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         """Change what is given; a definition (trigger, conditions, actions) is checked whole,
         the stored parts with the new ones. ``version``, when given, must be the stored one
         (someone else's change in between is refused, not overwritten)."""
-        self._editor(user)
-        begin_write(self.session)
-        try:
+        self.require_editor(user)
+        with audit.audited_change(self.session):
             rule = self._get(rule_id)
             if "version" in changes and changes["version"] != rule.version:
                 raise Conflict(
@@ -226,16 +237,11 @@ class RuleService:
                 changed=sorted(k for k in changes if k != "version"),
                 **({"enabled": rule.enabled} if "enabled" in changes else {}),
             )
-            self.session.commit()
-        except BaseException:
-            self.session.rollback()
-            raise
         return self.get(user, rule_id)
 
     def delete(self, user: User, rule_id: int) -> None:
-        self._editor(user)
-        begin_write(self.session)
-        try:
+        self.require_editor(user)
+        with audit.audited_change(self.session):
             rule = self._get(rule_id)
             audit.record(
                 self.session,
@@ -246,10 +252,6 @@ class RuleService:
                 name=rule.name,
             )
             self.session.delete(rule)
-            self.session.commit()
-        except BaseException:
-            self.session.rollback()
-            raise
 
     # ----------------------------------------------------------------- checks
 

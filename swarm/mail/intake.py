@@ -44,6 +44,8 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from swarm.accounts import audit
+from swarm.accounts.audit import AuditAction
 from swarm.accounts.service import EMAIL_RE
 from swarm.clock import Clock
 from swarm.config import Config
@@ -269,6 +271,15 @@ class Intake:
         )
         session.add(user)
         try:
+            session.flush()
+            audit.record(
+                session,
+                self.clock.now(),
+                AuditAction.USER_CREATED,
+                subject=user,
+                role=Role.REQUESTER,
+                via="mail",
+            )
             session.commit()
         except IntegrityError:  # created by a mail taken in at the same moment
             session.rollback()

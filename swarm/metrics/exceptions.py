@@ -1,6 +1,6 @@
 """Exceptions a manager should act on, found in the event log.
 
-Four kinds, each judged as of a moment ``as_of`` (events at or after it are not yet known):
+Four kinds, each judged as of a moment ``as_of`` (events after it are not yet known; one at it is):
 
 ``unanswered_hand``
     A hand raised (``hand_raised``) at least ``hand_minutes`` ago on a ticket that is still

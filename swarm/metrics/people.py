@@ -101,7 +101,8 @@ def ticket_scope(
     start, end : datetime, optional
         The period (aware); a missing bound is open.
     as_of : datetime, optional
-        Events at or after this moment are ignored (none when missing).
+        Events after this moment are ignored (none when missing); one at it counts, as in
+        the comparison (swarm.metrics.facts).
 
     Returns
     -------
@@ -124,7 +125,7 @@ def ticket_scope(
         params["end"] = time_param(dialect, end)
     events = ["e.source = :source", "e.ticket_id IN (SELECT ticket_id FROM scope)"]
     if as_of is not None:
-        events.append("e.at < :as_of")
+        events.append("e.at <= :as_of")
         params["as_of"] = time_param(dialect, as_of)
     table = event_table(source)
     # On SQLite the per-ticket index is named (swarm.metrics.facts._per_ticket).

@@ -170,19 +170,22 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None only for a reply an automation rule posted: the support team speaks, not a person
+    # (docs/rules.md); the check below keeps every other kind of message authored.
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     body: Mapped[str] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(16), default=MessageKind.CHAT)
     # Chosen by the sending client, so that a retried send is recognised and stored once.
     client_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    author: Mapped[User] = relationship(lazy="joined")
+    author: Mapped[User | None] = relationship(lazy="joined")
 
     __table_args__ = (
         Index("ix_messages_ticket_id_id", "ticket_id", "id"),
         UniqueConstraint("author_id", "client_id", name="uq_messages_author_client"),
         CheckConstraint("kind IN ('chat','note','solution','reply')", name="kind"),
+        CheckConstraint("author_id IS NOT NULL OR kind = 'reply'", name="author"),
     )
 
 

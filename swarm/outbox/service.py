@@ -20,7 +20,7 @@ from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhoo
 from swarm.models.users import Role
 from swarm.outbox.capture import NOT_OFFERED
 from swarm.outbox.signing import new_secret
-from swarm.tickets.errors import Forbidden, IllegalTransition, Invalid, NotFound
+from swarm.tickets.errors import IllegalTransition, Invalid, NotFound
 
 EVENT_TYPES = tuple(sorted(str(t) for t in EventType if str(t) not in NOT_OFFERED))
 
@@ -74,8 +74,7 @@ class WebhookService:
         self.clock = clock
 
     def _admin(self, user: User) -> None:
-        if not user.has_role(Role.ADMIN):
-            raise Forbidden("Only admins manage webhooks.")
+        audit.require_role(user, Role.ADMIN, "Only admins manage webhooks.")
 
     def _get(self, webhook_id: int) -> Webhook:
         hook = self.session.get(Webhook, webhook_id)
@@ -107,29 +106,28 @@ class WebhookService:
     ) -> tuple[dict[str, Any], str]:
         self._admin(user)
         self._check(url, event_types)
-        begin_write(self.session)
         secret = new_secret()
-        hook = Webhook(
-            url=url,
-            description=description,
-            event_types=sorted(set(event_types)),
-            secret=secret,
-            active=True,
-            created_by=user.id,
-            created_at=self.clock.now(),
-        )
-        self.session.add(hook)
-        self.session.flush()
-        audit.record(
-            self.session,
-            hook.created_at,
-            AuditAction.WEBHOOK_CREATED,
-            actor=user,
-            webhook_id=hook.id,
-            url=url,
-            event_types=hook.event_types,
-        )
-        self.session.commit()
+        with audit.audited_change(self.session):
+            hook = Webhook(
+                url=url,
+                description=description,
+                event_types=sorted(set(event_types)),
+                secret=secret,
+                active=True,
+                created_by=user.id,
+                created_at=self.clock.now(),
+            )
+            self.session.add(hook)
+            self.session.flush()
+            audit.record(
+                self.session,
+                hook.created_at,
+                AuditAction.WEBHOOK_CREATED,
+                actor=user,
+                webhook_id=hook.id,
+                url=url,
+                event_types=hook.event_types,
+            )
         return webhook_view(hook), secret
 
     def list(self, user: User) -> list[dict[str, Any]]:
@@ -148,38 +146,36 @@ class WebhookService:
     def update(self, user: User, webhook_id: int, changes: dict[str, Any]) -> dict[str, Any]:
         self._admin(user)
         self._check(changes.get("url"), changes.get("event_types"))
-        begin_write(self.session)
-        hook = self._get(webhook_id)
-        for name in ("url", "description", "active"):
-            if name in changes:
-                setattr(hook, name, changes[name])
-        if "event_types" in changes:
-            hook.event_types = sorted(set(changes["event_types"]))
-        audit.record(
-            self.session,
-            self.clock.now(),
-            AuditAction.WEBHOOK_CHANGED,
-            actor=user,
-            webhook_id=hook.id,
-            **{k: v for k, v in changes.items() if k in ("url", "event_types", "active")},
-        )
-        self.session.commit()
+        with audit.audited_change(self.session):
+            hook = self._get(webhook_id)
+            for name in ("url", "description", "active"):
+                if name in changes:
+                    setattr(hook, name, changes[name])
+            if "event_types" in changes:
+                hook.event_types = sorted(set(changes["event_types"]))
+            audit.record(
+                self.session,
+                self.clock.now(),
+                AuditAction.WEBHOOK_CHANGED,
+                actor=user,
+                webhook_id=hook.id,
+                **{k: v for k, v in changes.items() if k in ("url", "event_types", "active")},
+            )
         return webhook_view(hook)
 
     def delete(self, user: User, webhook_id: int) -> None:
         self._admin(user)
-        begin_write(self.session)
-        hook = self._get(webhook_id)
-        audit.record(
-            self.session,
-            self.clock.now(),
-            AuditAction.WEBHOOK_REMOVED,
-            actor=user,
-            webhook_id=hook.id,
-            url=hook.url,
-        )
-        self.session.delete(hook)
-        self.session.commit()
+        with audit.audited_change(self.session):
+            hook = self._get(webhook_id)
+            audit.record(
+                self.session,
+                self.clock.now(),
+                AuditAction.WEBHOOK_REMOVED,
+                actor=user,
+                webhook_id=hook.id,
+                url=hook.url,
+            )
+            self.session.delete(hook)
 
     def deliveries(
         self, user: User, webhook_id: int, state: str | None = None, limit: int = 50

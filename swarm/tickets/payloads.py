@@ -13,6 +13,17 @@ def user_ref(user: User | None) -> dict[str, Any] | None:
     return None if user is None else {"id": user.id, "name": user.name}
 
 
+#: Who a message without an author is from: a reply an automation rule posted speaks for the
+#: support team, to the requester and to staff alike (the rule is named in the staff-only
+#: ``rule_fired`` event, never in the conversation).
+AUTOMATIC_AUTHOR: dict[str, Any] = {"id": None, "name": "Support team", "automatic": True}
+
+
+def author_ref(user: User | None) -> dict[str, Any]:
+    """A message's author as clients see it: the person, or :data:`AUTOMATIC_AUTHOR`."""
+    return dict(AUTOMATIC_AUTHOR) if user is None else {"id": user.id, "name": user.name}
+
+
 def event_payload(event: TicketEvent | Any) -> dict[str, Any]:
     """The one shape of an event everywhere: ``{id, type, ticket_id, at, actor, data}`` (of a
     row, or of an audience's ``VisibleEvent``)."""

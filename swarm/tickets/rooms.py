@@ -43,7 +43,7 @@ from swarm.tickets.errors import (
 )
 from swarm.tickets.messages import StoredMessage, new_message, store_messages
 from swarm.tickets.notify import Notifier
-from swarm.tickets.payloads import user_ref
+from swarm.tickets.payloads import author_ref, user_ref
 from swarm.tickets.posting import DEFAULT_KIND, Standing
 from swarm.tickets.service import TicketService
 from swarm.tickets.states import ACTIVE_STATUSES, require_active
@@ -65,7 +65,7 @@ def message_payload(message: Message, prev_id: int | None = None) -> dict[str, A
     stored = StoredMessage(
         message.id,
         message.ticket_id,
-        user_ref(message.author) or {},
+        author_ref(message.author),
         message.body,
         message.kind,
         message.client_id,

@@ -26,6 +26,7 @@ from swarm.tickets.decisions import carry_out, set_owner, set_status
 from swarm.tickets.errors import Conflict, IllegalTransition, Invalid, TooLarge
 from swarm.tickets.evidence import record_evidence
 from swarm.tickets.notify import Notifier
+from swarm.tickets.payloads import author_ref
 from swarm.tickets.queries import SORTS as SORTS
 from swarm.tickets.queries import Page as Page
 from swarm.tickets.queries import Satisfaction as Satisfaction
@@ -680,13 +681,14 @@ class TicketService:
         return self.unit.run(change)
 
     def post_automatic_reply(
-        self, ticket_id: int, author: User, body: str, *, cause: Mapping[str, int]
+        self, ticket_id: int, body: str, *, cause: Mapping[str, int]
     ) -> Message:
         """A canned reply from an automation rule to the requester, in their conversation.
 
-        The message is stored under ``author`` (a message needs one: the rule's author, who
-        wrote the text) but its ``message`` event has no actor and carries ``cause``: nobody
-        answered, so it is not a first response in the metrics, and nobody joins the swarm."""
+        The message has no author: it is the support team speaking (``AUTOMATIC_AUTHOR``), not
+        the admin who wrote the rule, and its ``message`` event has no actor and carries
+        ``cause`` — nobody answered, so it is not a first response in the metrics, and nobody
+        joins the swarm."""
         text = body.strip()
         if not text:
             raise Invalid("A reply needs some text.", fields={"body": ["Empty."]})
@@ -700,7 +702,7 @@ class TicketService:
             )
             message = Message(
                 ticket_id=ticket.id,
-                author_id=author.id,
+                author_id=None,
                 body=text,
                 kind=MessageKind.REPLY,
                 client_id=None,
@@ -711,7 +713,7 @@ class TicketService:
             shaped = {
                 "id": message.id,
                 "ticket_id": ticket.id,
-                "author": {"id": author.id, "name": author.name},
+                "author": author_ref(None),
                 "body": text,
                 "kind": MessageKind.REPLY.value,
                 "client_id": None,

@@ -7,6 +7,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from swarm.mail.parse import size_text
 from swarm.models import TicketEvent
 from swarm.web import web
 
@@ -23,6 +24,11 @@ def when(value: datetime | None) -> Markup:
     value = value.astimezone(UTC)
     label = value.strftime("%Y-%m-%d %H:%M UTC")
     return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), label)
+
+
+@web.app_template_filter("filesize")
+def filesize(value: int) -> str:
+    return size_text(value)
 
 
 @web.app_template_filter("select_filters")

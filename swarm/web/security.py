@@ -92,7 +92,10 @@ def _set_headers(response: Response, docs_path: str | None) -> Response:
     extra = None
     if request.path == docs_path and response.mimetype == "text/html":
         extra = _docs_hashes(response)
-    response.headers["Content-Security-Policy"] = content_policy(extra)
+    # A response may tighten the policy for itself (a mailed file is served under ``sandbox``,
+    # swarm/mail/attachments.py); it then keeps its own.
+    if "sandbox" not in response.headers.get("Content-Security-Policy", ""):
+        response.headers["Content-Security-Policy"] = content_policy(extra)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     return response

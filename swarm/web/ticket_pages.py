@@ -14,6 +14,7 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from swarm.api.schemas import TicketIn
+from swarm.mail.attachments import AttachmentService
 from swarm.models import User
 from swarm.models.tickets import Priority, Status
 from swarm.runtime import (
@@ -191,6 +192,8 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         now=runtime().clock.now(),
         knowledge=knowledge,
         fresh=fresh,
+        # Files the ticket's mails brought: staff and the requester alike (swarm/mail).
+        attachments=AttachmentService(db_session(), runtime().clock).list(user, ticket_id),
         # The requester's view shows the public articles of their ticket inline.
         ticket_articles=[] if user.is_staff else portal_service().ticket_articles(found),
     )

@@ -157,6 +157,27 @@ def test_a_password_change_is_recorded_without_the_password(app, db, login, requ
     no_secrets(db)
 
 
+def test_a_wrong_current_password_is_recorded_and_changes_nothing(app, db, login, requester):
+    page = app.test_client()
+    page_sign_in(page, requester.email, PASSWORD)
+    guess = "my guess at the password"
+    answer = page.post(
+        "/account/password",
+        data={
+            "csrf_token": csrf(page),
+            "current_password": guess,
+            "new_password": "a brand new passphrase",
+            "confirm_password": "a brand new passphrase",
+        },
+    )
+    assert answer.status_code in (200, 422)
+    entry = only(db, AuditAction.PASSWORD_CHANGE_FAILED)
+    assert (entry.actor_id, entry.subject_id, entry.details) == (requester.id, requester.id, {})
+    assert not [e for e in entries(db) if e.action == AuditAction.PASSWORD_CHANGED]
+    assert guess not in json.dumps([e.details for e in entries(db)])
+    assert login(requester).get("/api/v1/auth/me").status_code == 200  # the old one still works
+
+
 # ---------------------------------------------------------------------------- admin changes
 
 

@@ -51,7 +51,14 @@ from swarm.app import create_app
 from swarm.clock import FakeClock
 from swarm.db import Base
 from swarm.dispatch.caches import RoutingCaches
-from swarm.models import Invitation, OutboxItem, SimulationRun
+from swarm.models import (
+    Invitation,
+    MailAttachment,
+    MailIntake,
+    MailOutcome,
+    OutboxItem,
+    SimulationRun,
+)
 from swarm.runtime import RateLimits, Runtime
 from tests.builders import PASSWORD, make_agent, make_manager, make_user
 from tests.conftest import START, make_config
@@ -254,6 +261,12 @@ HTTP: dict[tuple[str, ...], Row] = {
         401, 403, 403, 409, 409, 409, 401, body={"reason": "Back down"}
     ),
     ("GET", "/api/v1/tickets/<id:ticket_id>/events"): r(401, OK, 404, OK, OK, OK, 401),
+    # Files the ticket's mails brought: whoever may read the ticket (a guest's link is not an
+    # API credential; tests/api/test_attachments.py).
+    ("GET", "/api/v1/tickets/<id:ticket_id>/attachments"): r(401, OK, 404, OK, OK, OK, 401),
+    ("GET", "/api/v1/tickets/<id:ticket_id>/attachments/<id:attachment_id>"): r(
+        401, OK, 404, OK, OK, OK, 401
+    ),
     ("POST", "/api/v1/tickets/<id:ticket_id>/guests"): r(
         401, 403, 404, OK, OK, OK, 401, body={"name": "Sue"}
     ),
@@ -646,6 +659,46 @@ HTTP: dict[tuple[str, ...], Row] = {
     ),
     ("DELETE", "/api/v1/rules/<id:rule_id>"): r(401, 403, 403, 403, 403, OK, 401),
     ("GET", "/api/v1/rules/<id:rule_id>/runs"): r(401, 403, 403, 403, OK, OK, 401),
+    # the rules page: the API's rights (managers read, admins change)
+    ("GET", "/admin/rules"): r(LOGIN, 403, 403, 403, OK, OK, LOGIN),
+    ("GET", "/admin/rules/<id:rule_id>"): r(LOGIN, 403, 403, 403, OK, OK, LOGIN),
+    ("GET", "/admin/rules/new"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("GET", "/admin/rules/<id:rule_id>/edit"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("GET", "/admin/rules/<id:rule_id>/remove"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN),
+    ("POST", "/admin/rules"): r(
+        LOGIN,
+        403,
+        403,
+        403,
+        403,
+        OK,
+        LOGIN,
+        body={
+            "name": "P2 first",
+            "trigger": "created",
+            "a0_type": "set_priority",
+            "a0_priority": "P2",
+        },
+    ),
+    ("POST", "/admin/rules/<id:rule_id>"): r(
+        LOGIN,
+        403,
+        403,
+        403,
+        403,
+        OK,
+        LOGIN,
+        body={
+            "name": "Printers",
+            "trigger": "created",
+            "a0_type": "set_priority",
+            "a0_priority": "P3",
+        },
+    ),
+    ("POST", "/admin/rules/<id:rule_id>/enabled"): r(
+        LOGIN, 403, 403, 403, 403, OK, LOGIN, body={"enabled": "0"}
+    ),
+    ("POST", "/admin/rules/<id:rule_id>/remove"): r(LOGIN, 403, 403, 403, 403, OK, LOGIN, body={}),
 }
 
 T = {"ticket_id": "@ticket_id"}
@@ -881,8 +934,23 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             created_at=clock.now(),
         )
         db.add(run)
+        mail = MailIntake(
+            key="matrix",
+            message_id="<matrix@example.org>",
+            sender=emails["owner"],
+            source="smtp",
+            outcome=MailOutcome.REPLY,
+            ticket_id=tid,
+            received_at=clock.now(),
+            attachments=[
+                MailAttachment(filename="a.txt", content_type="text/plain", size=1, data=b"a")
+            ],
+        )
+        db.add(mail)
         db.commit()
-        w.ids.update(invitation_id=invitation.id, run_id=run.id)
+        w.ids.update(
+            invitation_id=invitation.id, run_id=run.id, attachment_id=mail.attachments[0].id
+        )
     w.ids.update(
         ticket_id=tid,
         tier=ticket.get("tier") or 1,

@@ -343,3 +343,36 @@ def test_a_tiered_ticket_is_escalated_by_a_rule(app, db, login, admin, manager, 
     assert row(db, swarm["id"]).mode == "swarm"
     runs = login(admin).get(f"/api/v1/rules/{created.json['id']}/runs").json["items"]
     assert [r["ticket_id"] for r in runs] == [ticket["id"]]  # conditions: mode tiered
+
+
+def test_a_canned_reply_comes_from_the_support_team_not_the_rules_author(
+    db, login, admin, requester, connect
+):
+    from swarm.models import Message
+
+    created = rule(
+        login(admin),
+        conditions=OUTAGE,
+        actions=[{"type": "post_reply", "body": "We know about the outage."}],
+    )
+    assert created.status_code == 201, created.json
+    ticket = open_ticket(login, requester)
+    db.rollback()
+    [message] = db.scalars(select(Message).where(Message.ticket_id == ticket["id"])).all()
+    assert message.author_id is None and message.kind == "reply"
+
+    # The requester's conversation names the support team, never the admin who wrote the rule.
+    ack = connect(requester).emit("join_ticket", {"ticket_id": ticket["id"]}, callback=True)
+    assert ack["ok"], ack
+    [shown] = ack["messages"]
+    assert shown["author"] == {"id": None, "name": "Support team", "automatic": True}
+    assert shown["body"] == "We know about the outage."
+    assert "Ava" not in str(ack)
+
+    # A deactivated author no longer stops the rule's replies: nobody's name is needed.
+    db.rollback()
+    db.get(type(admin), admin.id).active = False
+    db.commit()
+    second = open_ticket(login, requester, "Another outage")
+    [run] = [e for e in events(db, second["id"]) if e.type == "rule_fired"]
+    assert run.data["outcome"] == "done"

@@ -90,7 +90,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     engine.dispose()
 
     with running_server(url, instance) as base:
-        yield {"base": base, "chromium": chromium, **accounts}
+        yield {"base": base, "chromium": chromium, "database": url, **accounts}
 
 
 @contextmanager
@@ -168,6 +168,39 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     context.close()
     # Whatever a test did in its page, the policy refused nothing the pages meant to do.
     assert violations == []
+
+
+#: The two widths every page is looked at: a laptop and a phone.
+WIDTHS = {"laptop": 1366, "phone": 390}
+
+
+@pytest.fixture(params=list(WIDTHS))
+def width(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def people(browser, server, width):  # type: ignore[no-untyped-def]
+    """``people("agent")`` is a page signed in as that person of the server's world, at the
+    test's width; a dialog fails the test, and so does any CSP refusal in any of the pages."""
+    from tests.browser.test_pages import sign_in
+
+    contexts = []
+
+    def open_as(who: str):  # type: ignore[no-untyped-def]
+        context = browser.new_context(
+            base_url=server["base"], viewport={"width": WIDTHS[width], "height": 860}
+        )
+        contexts.append((context, csp_violations(context)))
+        page = context.new_page()
+        page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
+        sign_in(page, server[who])
+        return page
+
+    yield open_as
+    for context, violations in contexts:
+        context.close()
+        assert violations == []
 
 
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]

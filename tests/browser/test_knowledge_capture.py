@@ -6,42 +6,13 @@ the same ticket shows none of it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import csp_violations, screenshot
-from tests.browser.test_pages import sign_in
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
-
-WIDTHS = {"laptop": 1366, "phone": 390}
-
-
-@pytest.fixture(params=list(WIDTHS))
-def width(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def people(browser: Browser, server: dict[str, str], width: str) -> Iterator[object]:
-    contexts: list[tuple[BrowserContext, list[str]]] = []
-
-    def open_as(who: str) -> Page:
-        context = browser.new_context(
-            base_url=server["base"], viewport={"width": WIDTHS[width], "height": 860}
-        )
-        contexts.append((context, csp_violations(context)))
-        page = context.new_page()
-        page.on("dialog", lambda dialog: pytest.fail(f"a dialog opened: {dialog.message}"))
-        sign_in(page, server[who])
-        return page
-
-    yield open_as
-    for context, violations in contexts:
-        context.close()
-        assert violations == []
 
 
 def no_sideways_scroll(page: Page) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from swarm.accounts.passwords import verify_password
 from swarm.db import make_engine, make_session_factory
-from swarm.models import User
+from swarm.models import AuditEntry, User
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,6 +64,10 @@ def test_init_db_and_create_user_use_the_configured_database(tmp_path: Path):
         user = session.scalars(select(User)).one()
         assert user.role == "agent" and user.profile is not None
         assert verify_password(user.password_hash, "a-long-password")
+        # An account made at the server's shell is in the audit log like one an admin adds.
+        entry = session.scalars(select(AuditEntry)).one()
+        assert (entry.action, entry.subject_id, entry.actor_id) == ("user_created", user.id, None)
+        assert entry.details == {"role": "agent", "via": "command line"}
     engine.dispose()
     assert not (tmp_path / "swarm.db").exists()
 

@@ -238,3 +238,87 @@ def test_0014_fills_the_search_indexes_for_the_rows_already_there(
         tickets.open_ticket(owner, subject="Scanner", body="The scanner feeds two sheets.")
         assert [t.subject for t in tickets.list(staff, q="sheets").items] == ["Scanner"]
     engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0018_takes_the_rule_authors_name_off_the_replies_rules_posted(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+):
+    """A canned reply stored under the rule's author before 0018 becomes the support team's
+    (no author); a person's reply keeps its author; going back gives the rule's author back."""
+    if backend == "postgres":
+        url = request.getfixturevalue("pg_url")
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'r.db'}"
+    command.upgrade(alembic_config(url), "0017")
+    engine = make_engine(url)
+    t0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (email, name, role, active, created_at) VALUES "
+                "('r@example.test', 'R', 'requester', true, :t), "
+                "('a@example.test', 'Ava', 'admin', true, :t)"
+            ),
+            {"t": t0},
+        )
+        requester, admin = conn.execute(text("SELECT id FROM users ORDER BY id")).scalars()
+        conn.execute(
+            text(
+                "INSERT INTO tickets (subject, body, priority, status, mode, requester_id, "
+                "tier_paused_seconds, created_at, updated_at, version) VALUES "
+                "('Outage', 'Mail is down.', 'P3', 'new', 'swarm', :r, 0, :t, :t, 1)"
+            ),
+            {"r": requester, "t": t0},
+        )
+        ticket = conn.execute(text("SELECT id FROM tickets")).scalar_one()
+        conn.execute(
+            text(
+                'INSERT INTO rules (name, enabled, "trigger", conditions, actions, created_by, '
+                "created_at, updated_at, version) VALUES ('Outages', true, 'created', '{}', "
+                "'[]', :a, :t, :t, 1)"
+            ),
+            {"a": admin, "t": t0},
+        )
+        rule = conn.execute(text("SELECT id FROM rules")).scalar_one()
+        for body, author in (("We are on it.", admin), ("Thanks!", requester)):
+            conn.execute(
+                text(
+                    "INSERT INTO messages (ticket_id, author_id, body, kind, created_at) "
+                    "VALUES (:k, :a, :b, 'reply', :t)"
+                ),
+                {"k": ticket, "a": author, "b": body, "t": t0},
+            )
+        canned, thanks = conn.execute(text("SELECT id FROM messages ORDER BY id")).scalars()
+        for message, data in (
+            (canned, {"message_id": canned, "kind": "reply", "cause": {"rule_id": rule}}),
+            (thanks, {"message_id": thanks, "kind": "reply"}),
+        ):
+            conn.execute(
+                text(
+                    "INSERT INTO ticket_events (ticket_id, type, actor_id, at, data, source) "
+                    "VALUES (:k, 'message', :a, :t, :d, 'live')"
+                ),
+                {
+                    "k": ticket,
+                    "a": None if message == canned else requester,
+                    "t": t0,
+                    "d": json.dumps({**data, "cause": {**data["cause"], "run_id": 1}})
+                    if "cause" in data
+                    else json.dumps(data),
+                },
+            )
+    engine.dispose()
+
+    def authors() -> list[int | None]:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            found = list(conn.execute(text("SELECT author_id FROM messages ORDER BY id")).scalars())
+        engine.dispose()
+        return found
+
+    upgrade(url)
+    assert authors() == [None, requester]
+    command.downgrade(alembic_config(url), "0017")
+    assert authors() == [admin, requester]

@@ -18,7 +18,7 @@ from swarm.dispatch.caches import RoutingCaches
 from swarm.mail.intake import DUPLICATE, Intake, MailSettings
 from swarm.mail.parse import parse
 from swarm.mail.tokens import message_id, reply_address
-from swarm.models import MailAttachment, MailIntake, Message, Ticket, User
+from swarm.models import AuditEntry, MailAttachment, MailIntake, Message, Ticket, User
 from swarm.models.tickets import Status
 from swarm.tickets.notify import RecordingNotifier
 
@@ -91,6 +91,10 @@ def test_a_mail_opens_a_ticket_for_a_new_requester_without_password(intake, sess
     assert ticket.requester_id == rita.id
     row = session.scalars(select(MailIntake)).one()
     assert (row.ticket_id, row.outcome, row.source) == (ticket.id, "ticket", "smtp")
+    # An account that mail made is in the audit log (no one acted: the mail did).
+    entry = session.scalars(select(AuditEntry)).one()
+    assert (entry.action, entry.subject_id, entry.actor_id) == ("user_created", rita.id, None)
+    assert entry.details == {"role": "requester", "via": "mail"}
 
 
 def test_unknown_senders_are_refused_under_refuse(engine, clock, notifier, session):

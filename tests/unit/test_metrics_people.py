@@ -90,6 +90,13 @@ def test_events_after_as_of_are_not_known():
     assert all(p["tickets_resolved"] == 0 for p in found.values())
 
 
+def test_an_event_at_as_of_itself_is_known():
+    # Tickets 1 and 3 were resolved at minute 10 exactly: as of minute 10 they are resolved (an
+    # imported dataset is measured as of its last event, which must count).
+    found = people(as_of=T0 + timedelta(minutes=10))
+    assert found[1]["tickets_resolved"] == 1 and found[3]["tickets_resolved"] == 1
+
+
 def growth(**kwargs):
     db = memory_log([])
     add_growth(db)
