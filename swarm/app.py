@@ -30,8 +30,8 @@ from swarm.db import (
     make_session_factory,
 )
 from swarm.dispatch.background import background_runner
+from swarm.dispatch.caches import RoutingCaches
 from swarm.dispatch.inference import InfererCache
-from swarm.dispatch.service import RoutingCaches
 from swarm.inputs import MAX_ID, BadJSON, CheckedJSON, IdConverter, ascii_int
 from swarm.models import User
 from swarm.notifications.capture import LIVE

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.clock import Clock
 from swarm.config import Config
-from swarm.dispatch.service import RoutingCaches, RoutingService
-from swarm.dispatch.tiered import TieredService, tier_clock_hook
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.clocks import tier_clock_hook
+from swarm.dispatch.service import RoutingService
+from swarm.dispatch.tiered import TieredService
 from swarm.knowledge.freshness import Staleness
 from swarm.knowledge.portal import PortalService
 from swarm.knowledge.service import KnowledgeService

@@ -444,7 +444,7 @@ class World:
         actor: int | None = None,
         note: str = "",
     ) -> None:
-        """``TicketService._apply``, on the simulator's state; ``actor`` and ``note`` are the
+        """``swarm.tickets.decisions.carry_out``, on the simulator's state; ``actor`` and ``note`` are the
         person who moves the ticket between tiers by hand and what they wrote."""
         policy = self.arm
         for d in decisions:

@@ -50,7 +50,7 @@ from sqlalchemy import select
 from swarm.app import create_app
 from swarm.clock import FakeClock
 from swarm.db import Base
-from swarm.dispatch.service import RoutingCaches
+from swarm.dispatch.caches import RoutingCaches
 from swarm.models import (
     Invitation,
     MailAttachment,

@@ -27,8 +27,9 @@ from swarm.clock import FakeClock
 from swarm.db import Base, make_engine, make_session_factory
 from swarm.demo import seed_demo
 from swarm.demo.generate import TIERS, generate_demo
-from swarm.dispatch.service import RoutingCaches
-from swarm.dispatch.tiered import TieredService, ticket_view
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.clocks import ticket_view
+from swarm.dispatch.tiered import TieredService
 from swarm.knowledge.service import KnowledgeService
 from swarm.models import Article, Invitation, Message, Ticket, TicketEvent, TicketSkill, User
 from swarm.routing import Assign, OrgView, Queue

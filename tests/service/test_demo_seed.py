@@ -483,7 +483,8 @@ def test_the_demo_taxonomy_is_one_the_router_accepts(demo: Session) -> None:
 
 
 def test_demo_tickets_get_routed_like_live_ones(engine: Engine, clock: FakeClock) -> None:
-    from swarm.dispatch.service import RoutingCaches, RoutingService
+    from swarm.dispatch.caches import RoutingCaches
+    from swarm.dispatch.service import RoutingService
     from swarm.tickets.notify import RecordingNotifier
 
     factory = make_session_factory(engine)
@@ -577,7 +578,8 @@ def test_every_vendor_handoff_event_has_its_handoff_row_and_vendor(demo: Session
 def test_no_deadline_is_due_when_the_demo_is_seeded(engine: Engine, clock: FakeClock) -> None:
     """Run the sweeper on the seeding moment: nothing fires, so nothing escalates at start.
     Then the clocks do run: at the first deadline the sweeper escalates as it would live."""
-    from swarm.dispatch.service import RoutingCaches, RoutingService
+    from swarm.dispatch.caches import RoutingCaches
+    from swarm.dispatch.service import RoutingService
     from swarm.models import TicketDeadline
     from swarm.tickets.notify import RecordingNotifier
     from swarm.tickets.rooms import RoomService
