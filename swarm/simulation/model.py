@@ -444,8 +444,9 @@ class World:
         actor: int | None = None,
         note: str = "",
     ) -> None:
-        """``swarm.tickets.decisions.carry_out``, on the simulator's state; ``actor`` and ``note`` are the
-        person who moves the ticket between tiers by hand and what they wrote."""
+        """``swarm.tickets.decisions.carry_out``, on the simulator's state; ``actor`` and
+        ``note`` are the person who moves the ticket between tiers by hand and what they
+        wrote."""
         policy = self.arm
         for d in decisions:
             if isinstance(d, Assign):
