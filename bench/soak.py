@@ -16,7 +16,9 @@ every tenth round write an internal note), and the server's resident memory is r
 Printed (one JSON object with ``--json``):
 
 * ``rooms``: ``p50_ms``, ``p99_ms``, ``lost`` (must be 0), ``errors`` (connect, join, ack
-  errors and timeouts, disconnects), ``delivered`` of ``expected``;
+  errors and timeouts, disconnects), ``delivered`` of ``expected``; ``strays``: messages that
+  reached a client whose join the overloaded server did not acknowledge in time (it may still
+  have joined it) — not a member, so neither expected nor counted as delivered;
 * ``http``: ``requests``, ``p50_ms``, ``p99_ms``, ``errors`` (non-2xx answers and failures);
 * ``queues``: ``[[seconds, events in flight, packets waiting for slow readers], …]`` from the
   server's ``/metrics`` every 5 s — the two places a process that is sent more than it can answer
@@ -267,6 +269,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "delivered": rooms.get("delivered"),
             "expected": rooms.get("expected"),
             "refusals": rooms.get("refusals", {}),
+            # Join errors by kind, and what clients whose join timed out received anyway.
+            "join_errors": rooms.get("join_errors", 0),
+            "strays": rooms.get("strays", 0),
         },
         "queues": queues,
         "http": web,

@@ -396,6 +396,11 @@ async function rooms(args, protocol, roomIds) {
   const latencies = [];
   let delivered = 0;
   let duplicates = 0;
+  // Deliveries to a client whose join was not acknowledged in time (an overloaded server may
+  // still have joined it): it is not counted as a member, so what it receives is not expected
+  // either — counted apart, never as delivered (else "lost" goes negative).
+  let strays = 0;
+  const member = slots.map(() => false);
   const seen = new Set();
   // The worst latency of the messages sent in each second of the run: shows whether a high p99
   // is spread out or one stall (a GC pause, a ping burst, a slow connect).
@@ -409,6 +414,10 @@ async function rooms(args, protocol, roomIds) {
       if (!body) return;
       const { sender, seq, sentAt } = parseBody(body);
       if (sender === idx || sender < 0) return; // own echo, or another scenario's message
+      if (!member[idx]) {
+        strays += 1;
+        return;
+      }
       const key = `${idx}:${sender}:${seq}`;
       if (seen.has(key)) {
         duplicates += 1;
@@ -424,7 +433,10 @@ async function rooms(args, protocol, roomIds) {
       }
     });
     const ok = await clients.join(socket, protocol, roomIds[room]);
-    if (ok) members[room] += 1;
+    if (ok) {
+      members[room] += 1;
+      member[idx] = true;
+    }
     return ok;
   }));
   log(`rooms: ${joined.filter(Boolean).length} clients joined; sending for ${args.seconds} s`);
@@ -476,6 +488,7 @@ async function rooms(args, protocol, roomIds) {
     expected,
     delivered: count,
     duplicates,
+    strays,
     lost: expected - delivered,
     ...lat,
     worst_ms_by_second: worstBySecond.map((x) => Math.round(x)),
