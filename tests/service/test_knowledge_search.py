@@ -243,10 +243,10 @@ def test_postgres_finds_candidates_on_the_gin_index_whatever_the_word(pg_url, wo
         )
         conn.execute(
             text(
-                "INSERT INTO articles (title, body, visibility, state, author_id, created_at, "
-                "updated_at, version) SELECT 'Printer ' || i, 'printer toner ' || "
+                "INSERT INTO articles (title, body_text, body, visibility, state, author_id, "
+                "created_at, updated_at, version) SELECT 'Printer ' || i, 'printer toner ' || "
                 "CASE WHEN i % 97 = 0 THEN 'zebra ' ELSE '' END || "
-                "repeat(md5(i::text) || ' ', 40), "
+                "repeat(md5(i::text) || ' ', 40), '', "
                 "CASE WHEN i % 7 = 0 THEN 'internal' ELSE 'public' END, "
                 "CASE WHEN i % 11 = 0 THEN 'draft' ELSE 'published' END, "
                 "(SELECT id FROM users), now(), now(), 1 FROM generate_series(1, 3000) AS i"
@@ -260,6 +260,7 @@ def test_postgres_finds_candidates_on_the_gin_index_whatever_the_word(pg_url, wo
         "simple": simple,
         "scope": PostgresSearch.scope_tsquery(scope),
         "candidates": swarm.knowledge.search.CANDIDATES,
+        "window": PostgresSearch.window_tsquery(3000, 1500),  # both scans are planned
         "limit": 10,
         "offset": 0,
     }
