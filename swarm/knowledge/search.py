@@ -12,7 +12,7 @@ same SQL statement as the match: there is no unfiltered result to forget to filt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -135,6 +135,29 @@ def highlight_html(marked: str) -> str:
     return "".join(out)
 
 
+def selective(query: Query, matches: Mapping[str, float], bound: int) -> Query:
+    """The words of an ``any`` query (suggestions) whose matches can all be ranked: the
+    rarest first, as long as their estimated ``matches`` add up to ``bound`` at most — and
+    at least the rarest one. An article that shares only common words with a ticket text is
+    no suggestion; one that shares a rare word is, however old it is. Without estimates (or
+    for ``all`` queries) the query is left as it is.
+
+    >>> q = Query(("vpn", "drops", "mtu"), False, Match.ANY)
+    >>> selective(q, {"vpn": 900, "drops": 40_000, "mtu": 40}, 1000).terms
+    ('mtu', 'vpn')
+    """
+    if query.match is not Match.ANY or not matches:
+        return query
+    chosen: list[str] = []
+    total = 0.0
+    for term in sorted(query.terms, key=lambda t: (matches.get(t, 0.0), t)):
+        total += matches.get(term, 0.0)
+        if chosen and total > bound:
+            break
+        chosen.append(term)
+    return Query(tuple(chosen), False, Match.ANY)
+
+
 class ArticleSearch(Protocol):
     def search(
         self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0
@@ -195,22 +218,48 @@ class SqliteSearch:
             quoted[-1] += "*"
         return (" OR " if query.match is Match.ANY else " ").join(quoted)
 
+    def matches(self, query: Query, cap: int) -> dict[str, float]:
+        """How many articles hold each word of ``query`` (counted up to ``cap``: FTS5 reads
+        that many entries of a word's list at most)."""
+        counts = " UNION ALL ".join(
+            f"SELECT {i} AS n, count(*) AS c FROM (SELECT 1 FROM articles_fts "
+            f"WHERE articles_fts MATCH :t{i} LIMIT :cap)"
+            for i in range(len(query.terms))
+        )
+        words = {f"t{i}": f'"{term}"' for i, term in enumerate(query.terms)}
+        rows = self.session.execute(text(counts), {**words, "cap": cap}).all()
+        return {query.terms[row.n]: float(row.c) for row in rows}
+
     def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
+        bound = self.candidates or CANDIDATES
+        found = query
+        if query.match is Match.ANY and len(query.terms) > 1:
+            found = selective(query, self.matches(query, bound + 1), bound)
         params = {"q": self.fts_query(query), "limit": limit, "offset": offset}
-        # The newest CANDIDATES matches are those above this rowid: FTS5 walks its doclist
-        # backwards to find it without ranking anything.
-        floor = self.session.execute(
-            text(
-                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
-                "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates"
-            ),
-            {"q": params["q"], "candidates": self.candidates or CANDIDATES},
-        ).scalar()
+        if found is query:
+            # The newest ``bound`` matches are those above this rowid: FTS5 walks its doclist
+            # backwards to find it without ranking anything.
+            floor = self.session.execute(
+                text(
+                    "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
+                    "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates"
+                ),
+                {"q": params["q"], "candidates": bound},
+            ).scalar()
+            candidates = "articles_fts.rowid > :floor"
+        else:
+            # The matches of the selective words, each looked up in the whole query's lists
+            # to be ranked against all its words.
+            floor = 0
+            candidates = (
+                "articles_fts.rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts "
+                "MATCH :found ORDER BY rowid DESC LIMIT :candidates)"
+            )
         ranked = self.session.execute(
             text(
                 "SELECT a.id, bm25(articles_fts, :title_weight, 1.0) AS score "
                 "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
-                "WHERE articles_fts MATCH :q AND articles_fts.rowid > :floor "
+                f"WHERE articles_fts MATCH :q AND {candidates} "
                 "AND a.state IN :states AND a.visibility IN :visibilities "
                 "ORDER BY score, a.id LIMIT :limit OFFSET :offset"
             ).bindparams(*_expanding("states", "visibilities")),
@@ -219,6 +268,8 @@ class SqliteSearch:
                 **_scope_params(scope),
                 "title_weight": self.TITLE_WEIGHT,
                 "floor": floor or 0,
+                "found": self.fts_query(found),
+                "candidates": bound,
             },
         ).all()
         if not ranked:
@@ -336,14 +387,32 @@ class PostgresSearch:
         blocks of ``BLOCK`` ids, down from the block of the newest id ``newest``).
 
         >>> PostgresSearch.window_tsquery(2500, 1500)
-        "'block 2' | 'block 1' | 'block 0'"
+        "'block 2' | 'block 1'"
         """
         last = newest // BLOCK
         first = max(0, (newest - articles) // BLOCK)
         return " | ".join(f"'block {block}'" for block in range(last, first - 1, -1))
 
     MATCH = "(to_tsquery('english', :english) || to_tsquery('simple', :simple))"
-    FOUND = f"{MATCH} && CAST(:scope AS tsquery)"
+    FOUND = (
+        "(to_tsquery('english', :found_english) || to_tsquery('simple', :found_simple)) "
+        "&& CAST(:scope AS tsquery)"
+    )
+    # How many articles hold each word, as ANALYZE estimated it: the share of its most common
+    # lexeme (``most_common_elems``: the most frequent ones; for a lexeme not among them, half
+    # the least of those, as the planner reckons) times the number of rows. Nothing without
+    # statistics (before the first ANALYZE), and then every word makes candidates.
+    MATCHES = (
+        "WITH s AS (SELECT most_common_elems::text::text[] AS elems, "
+        "most_common_elem_freqs AS freqs FROM pg_stats WHERE schemaname = current_schema() "
+        "AND tablename = 'article_search' AND attname = 'document') "
+        "SELECT t.term, max(coalesce((SELECT e.freq FROM unnest(s.elems, s.freqs) "
+        "AS e(elem, freq) WHERE e.elem = l.lexeme), s.freqs[cardinality(s.elems) + 1] / 2)) "
+        "* (SELECT reltuples FROM pg_class WHERE oid = 'article_search'::regclass) AS n "
+        "FROM s CROSS JOIN unnest(CAST(:terms AS text[])) AS t(term) "
+        "CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', t.term) "
+        "|| to_tsvector('simple', t.term))) AS l(lexeme) GROUP BY t.term"
+    )
     # The newest candidates: first among the matches in the window (the newest blocks of
     # ids), which is where a common word finds them all; only when those are too few, among
     # the older matches as well. Each is one ``@@`` that the GIN index answers alone: no row
@@ -363,10 +432,20 @@ class PostgresSearch:
         "ORDER BY score DESC, article_id LIMIT :limit OFFSET :offset"
     )
 
+    def matches(self, query: Query) -> dict[str, float]:
+        """Each word of ``query`` and about how many articles hold it (ANALYZE's estimate;
+        empty before the first ANALYZE)."""
+        rows = self.session.execute(text(self.MATCHES), {"terms": list(query.terms)}).all()
+        return {row.term: float(row.n or 0.0) for row in rows}
+
     def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
         english, simple = self.tsquery_texts(query)
         params = {"english": english, "simple": simple, "limit": limit, "offset": offset}
         candidates = self.candidates or CANDIDATES
+        found = query
+        if query.match is Match.ANY and len(query.terms) > 1:
+            found = selective(query, self.matches(query), candidates)
+        params["found_english"], params["found_simple"] = self.tsquery_texts(found)
         newest = self.session.execute(text("SELECT max(article_id) FROM article_search"))
         window = self.window_tsquery(newest.scalar() or 0, min(WINDOW * candidates, 10**6))
         with gin_only(self.session):

@@ -8,7 +8,7 @@ import doctest
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 from sqlalchemy.orm import Session
 
 import swarm.knowledge.render
@@ -142,6 +142,23 @@ def test_snippets_are_escaped_and_only_mark_is_markup(session, kb, author, lead)
     assert hit.title_html == "<mark>VPN</mark> &lt;b&gt;client&lt;/b&gt;"
 
 
+def test_snippets_quote_the_text_a_reader_sees_not_the_markdown(session, kb, author, lead):
+    body = (
+        "## Steps\n\nRestart the **laptop**, then read [the guide](https://wiki.example/x) "
+        "and run `ipconfig /flushdns`.\n\n- *Unplug* the dock\n- Type "
+        "`<img src=x onerror=alert(1)>` if asked"
+    )
+    published(kb, author, lead, "Docking station", body)
+    [hit] = search(session, "laptop", PUBLIC)
+    assert "<mark>laptop</mark>" in hit.snippet_html
+    for markup in ("**", "##", "](", "`", "wiki.example", "- *"):
+        assert markup not in hit.snippet_html, markup
+    [hit] = search(session, "asked", PUBLIC)  # the typed HTML is text, escaped (or dropped)
+    assert "<mark>asked</mark>" in hit.snippet_html and "<img" not in hit.snippet_html
+    assert found(session, "guide") == ["Docking station"]  # a link's text is text
+    assert found(session, "wiki") == []  # its target is not
+
+
 def test_no_typed_query_breaks_search(session, kb, author, lead):
     published(kb, author, lead, "VPN drops", "The VPN drops: lower the MTU.")
     for q in HOSTILE:
@@ -192,6 +209,28 @@ def test_suggestions_match_any_words_of_a_long_text(session, kb, author, lead):
     text = "Hello, since this morning my VPN keeps dropping and I cannot work. Thanks!"
     assert [f.article.title for f in kb.suggest(author, text)] == ["VPN drops every few minutes"]
     assert kb.suggest(author, "the and of to, please!") == []
+
+
+def test_suggestions_rank_every_match_of_a_rare_word_however_old(session, kb, author, lead):
+    """A ticket's rare word finds its article behind a thousand newer ones that share only a
+    common word with the ticket: suggestions are not the newest 1,000 matches' best."""
+    old = published(kb, author, lead, "Toner smears on every page", "Shake the toner.")
+    session.execute(
+        insert(Article),
+        [
+            {"title": f"Printer note {n}", "body": "printer paper", "body_text": "printer paper",
+             "state": "published", "visibility": "public", "author_id": author.id,
+             "created_at": START, "updated_at": START, "version": 1}
+            for n in range(swarm.knowledge.search.CANDIDATES)
+        ],
+    )  # fmt: skip
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE article_search"))  # the words' counts come from it
+    text_ = "Our printer leaves toner smears on every page since Monday"
+    [first, *_] = kb.suggest(author, text_)
+    assert first.article.id == old.id
+    assert len(found(session, "printer", limit=5)) == 5  # the newer ones are there
 
 
 def test_ranking_and_paging_are_stable(session, kb, author, lead):
@@ -258,6 +297,8 @@ def test_postgres_finds_candidates_on_the_gin_index_whatever_the_word(pg_url, wo
     params = {
         "english": english,
         "simple": simple,
+        "found_english": english,
+        "found_simple": simple,
         "scope": PostgresSearch.scope_tsquery(scope),
         "candidates": swarm.knowledge.search.CANDIDATES,
         "window": PostgresSearch.window_tsquery(3000, 1500),  # both scans are planned
