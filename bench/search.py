@@ -323,13 +323,15 @@ def recall(
     ones are), the top 10 with each bound in ``bounds`` against the top 10 of every match
     ranked. ``overlap``: the mean share of the exhaustive top 10 found; ``same``: the share of
     queries whose top 10 is the same set; ``bounded``: the share of queries with more matches
-    than the bound (the only ones it can change)."""
+    than the bound (the only ones it can change); ``suggest_overlap``: the same as ``overlap``
+    for the top 5 suggestions of ``count // 5`` ticket texts."""
     rng = random.Random(seed + 2)
     engine = make_engine(url)
     out: dict[str, dict[str, float]] = {}
     with make_session_factory(engine)() as session:
         pairs = [(parse_query(q), STAFF if staff else PUBLIC) for q, staff in
                  queries(words, count, rng)]  # fmt: skip
+        tickets = [" ".join(words.draw(30)) for _ in range(max(10, count // 5))]
         exhaustive = []
         for query, scope in pairs:
             everything = search_engine(session, candidates=10**9)
@@ -349,10 +351,20 @@ def recall(
                 overlaps.append(len(top & best) / len(best) if best else 1.0)
                 same += top == best
                 over += bool(more)
+            # Suggestions: the top 5 for a 30-word ticket text against every match ranked.
+            suggested = []
+            for ticket in tickets:
+                query = parse_query(ticket, Match.ANY)
+                every = search_engine(session, candidates=10**9).search(query, PUBLIC, limit=5)
+                top = search_engine(session, candidates=bound).search(query, PUBLIC, limit=5)
+                session.rollback()
+                best = {h.article_id for h in every}
+                suggested.append(len(best & {h.article_id for h in top}) / len(best) if best else 1)
             out[str(bound)] = {
                 "overlap": round(statistics.mean(overlaps), 3),
                 "same": round(same / len(pairs), 3),
                 "bounded": round(over / len(pairs), 3),
+                "suggest_overlap": round(statistics.mean(suggested), 3),
             }
     engine.dispose()
     return out

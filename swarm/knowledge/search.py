@@ -407,13 +407,14 @@ class PostgresSearch:
     MATCHES = (
         "WITH s AS (SELECT most_common_elems::text::text[] AS elems, "
         "most_common_elem_freqs AS freqs FROM pg_stats WHERE schemaname = current_schema() "
-        "AND tablename = 'article_search' AND attname = 'document') "
-        "SELECT t.term, max(coalesce((SELECT e.freq FROM unnest(s.elems, s.freqs) "
-        "AS e(elem, freq) WHERE e.elem = l.lexeme), s.freqs[cardinality(s.elems) + 1] / 2)) "
+        "AND tablename = 'article_search' AND attname = 'document'), "
+        "e AS (SELECT u.elem, u.freq FROM s, unnest(s.elems, s.freqs) AS u(elem, freq)), "
+        "w AS (SELECT t.term, l.lexeme FROM unnest(CAST(:terms AS text[])) AS t(term), "
+        "unnest(tsvector_to_array(to_tsvector('english', t.term) "
+        "|| to_tsvector('simple', t.term))) AS l(lexeme)) "
+        "SELECT w.term, max(coalesce(e.freq, s.freqs[cardinality(s.elems) + 1] / 2)) "
         "* (SELECT reltuples FROM pg_class WHERE oid = 'article_search'::regclass) AS n "
-        "FROM s CROSS JOIN unnest(CAST(:terms AS text[])) AS t(term) "
-        "CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', t.term) "
-        "|| to_tsvector('simple', t.term))) AS l(lexeme) GROUP BY t.term"
+        "FROM s CROSS JOIN w LEFT JOIN e ON e.elem = w.lexeme GROUP BY w.term"
     )
     # The newest candidates: first among the matches in the window (the newest blocks of
     # ids), which is where a common word finds them all; only when those are too few, among

@@ -8,14 +8,14 @@ import doctest
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 import swarm.knowledge.render
 import swarm.knowledge.search
 import swarm.models
 from swarm.clock import FakeClock
-from swarm.db import Base, make_engine, make_session_factory
+from swarm.db import make_engine, make_session_factory
 from swarm.knowledge.search import (
     PUBLIC,
     STAFF,
@@ -32,54 +32,7 @@ from swarm.models import Article, User
 from tests.builders import make_agent, make_manager
 from tests.conftest import START
 from tests.integration.conftest import _reset_postgres
-
-HOSTILE = [
-    "",
-    "   ",
-    '"',
-    '"unbalanced',
-    "'",
-    "vpn'",
-    "(((",
-    ")",
-    "NEAR(vpn drops)",
-    "vpn NEAR/2 drops",
-    "AND",
-    "vpn AND OR NOT",
-    "*",
-    "vpn*",
-    "^vpn",
-    "title:vpn",
-    "body : vpn",
-    "vpn:*",
-    "!vpn & | <->",
-    "'; DROP TABLE articles; --",
-    "\\",
-    "\x00vpn",
-    "{{7*7}}",
-    "vpn" * 200,
-    " ".join(["vpn"] * 500),
-]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("pg_url")
-        _reset_postgres(url)
-        upgrade(url)
-        eng = make_engine(url)
-    else:
-        eng = make_engine("sqlite://")
-        Base.metadata.create_all(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with make_session_factory(engine)() as s:
-        yield s
+from tests.service.search_databases import HOSTILE, both_databases  # noqa: F401 - the fixture ``engine``
 
 
 @pytest.fixture
