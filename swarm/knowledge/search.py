@@ -32,7 +32,7 @@ CANDIDATES = 1000
 # On PostgreSQL the newest candidates are looked for among the newest WINDOW × CANDIDATES
 # articles first: a word in more than one article in WINDOW (the words that make a search
 # slow) finds them all there, without the index's other matches being read. Each vector
-# holds the lexeme ``'block <id // BLOCK>'`` for it (migration 0018).
+# holds the lexeme ``'block <id // BLOCK>'`` for it (migration 0019).
 WINDOW = 8
 BLOCK = 1000
 MAX_TERM_LENGTH = 64

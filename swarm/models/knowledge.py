@@ -255,7 +255,7 @@ class ArticleCheck(Base):
 
 
 # ---------------------------------------------------------------- full-text search structures
-# Kept in SQL, not in the ORM: migrations 0010, 0014 and 0018 hold the same statements (a
+# Kept in SQL, not in the ORM: migrations 0010, 0014 and 0019 hold the same statements (a
 # migration is frozen history, so it keeps its own copy). swarm/db.py's ``include_object``
 # tells Alembic's comparison that these are not differences from the models.
 
@@ -290,7 +290,7 @@ SQLITE_SEARCH_DROP = (
 # the scope with the words (docs/knowledge.md, "Search"); a trigger keeps it in step. The body
 # is indexed as its plain text. The vector is kept in the row (``MAIN``), compressed with lz4
 # where the server has it: ranking reads a few hundred vectors per search, and a vector out of
-# line costs a TOAST index lookup and two chunks each (migration 0018).
+# line costs a TOAST index lookup and two chunks each (migration 0019).
 POSTGRES_SEARCH_DDL = (
     "CREATE FUNCTION article_search_document(title text, body text, state text, "
     "visibility text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT "
