@@ -75,20 +75,36 @@ def _fts(column: str) -> tuple[str, ...]:
     )
 
 
+def _document(scope: str) -> str:
+    """0014's function with the scope lexeme named ``<scope> <state> <visibility>``."""
+    return (
+        "CREATE OR REPLACE FUNCTION article_search_document(title text, body text, state text, "
+        "visibility text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT "
+        "setweight(to_tsvector('english'::regconfig, title), 'A') || "
+        "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
+        "setweight(to_tsvector('english'::regconfig, body), 'B') || "
+        "setweight(to_tsvector('simple'::regconfig, body), 'B') || "
+        f"array_to_tsvector(ARRAY['{scope} ' || state || ' ' || visibility]) $$"
+    )
+
+
 def _postgres(column: str) -> tuple[str, ...]:
     return (
+        # 0014's ``scope …`` lexeme began with a word, so that a query prefix (``sco``)
+        # matched every article; ``#scope …`` and ``#block …`` begin with what no word does.
+        _document("#scope" if column == "body_text" else "scope"),
         "DROP TRIGGER IF EXISTS article_search_sync ON articles",
         "CREATE OR REPLACE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql "  # noqa: S608
         "AS $$ BEGIN INSERT INTO article_search (article_id, document) VALUES (NEW.id, "
         f"article_search_document(NEW.title, NEW.{column}, NEW.state, NEW.visibility) || "
-        "array_to_tsvector(ARRAY['block ' || NEW.id / 1000])) "
+        "array_to_tsvector(ARRAY['#block ' || NEW.id / 1000])) "
         "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document; "
         "RETURN NULL; END $$",
         f"CREATE TRIGGER article_search_sync AFTER INSERT OR UPDATE OF title, {column}, "
         "state, visibility ON articles FOR EACH ROW EXECUTE FUNCTION article_search_sync()",
         "UPDATE article_search s SET document = article_search_document(a.title, "  # noqa: S608
         f"a.{column}, a.state, a.visibility) || "
-        "array_to_tsvector(ARRAY['block ' || a.id / 1000]) "
+        "array_to_tsvector(ARRAY['#block ' || a.id / 1000]) "
         "FROM articles a WHERE a.id = s.article_id",
     )
 

@@ -32,7 +32,7 @@ CANDIDATES = 1000
 # On PostgreSQL the newest candidates are looked for among the newest WINDOW × CANDIDATES
 # articles first: a word in more than one article in WINDOW (the words that make a search
 # slow) finds them all there, without the index's other matches being read. Each vector
-# holds the lexeme ``'block <id // BLOCK>'`` for it (migration 0019).
+# holds the lexeme ``'#block <id // BLOCK>'`` for it (migration 0019).
 WINDOW = 8
 BLOCK = 1000
 MAX_TERM_LENGTH = 64
@@ -155,6 +155,8 @@ def selective(query: Query, matches: Mapping[str, float], bound: int) -> Query:
         if chosen and total > bound:
             break
         chosen.append(term)
+    if len(chosen) == len(query.terms):
+        return query  # every word fits: the plain search ranks all their matches
     return Query(tuple(chosen), False, Match.ANY)
 
 
@@ -344,8 +346,9 @@ class PostgresSearch:
     ``pri`` finds ``printer``.
 
     The search data lives in a narrow table of its own (article id and vector), and the scope is
-    a lexeme of the vector: ``'scope <state> <visibility>'``, with spaces, which neither a
-    parsed document nor a query word (``\\w+``) can hold. The match and the scope are then one
+    a lexeme of the vector: ``'#scope <state> <visibility>'``, with spaces, which neither a
+    parsed document nor a query word (``\\w+``) can hold, and a ``#`` first, which no query
+    word's prefix matches. The match and the scope are then one
     ``@@`` that the GIN index answers alone; no row outside the scope, and no row's vector, is
     read to find the candidates (tests/service/test_knowledge_search.py checks the plan)."""
 
@@ -374,26 +377,26 @@ class PostgresSearch:
         visibilities are the application's own words (``[a-z_]+``), never a person's.
 
         >>> PostgresSearch.scope_tsquery(PUBLIC)
-        "'scope published public'"
+        "'#scope published public'"
         """
         lexemes = [
-            f"'scope {state} {visibility}'"
+            f"'#scope {state} {visibility}'"
             for state in sorted(scope.states)
             for visibility in sorted(scope.visibilities)
         ]
-        return " | ".join(lexemes) or "'scope none'"
+        return " | ".join(lexemes) or "'#scope none'"
 
     @staticmethod
     def window_tsquery(newest: int, articles: int) -> str:
-        """The ``block`` lexemes of the newest ``articles`` articles and a little more (whole
+        """The ``#block`` lexemes of the newest ``articles`` articles and a little more (whole
         blocks of ``BLOCK`` ids, down from the block of the newest id ``newest``).
 
         >>> PostgresSearch.window_tsquery(2500, 1500)
-        "'block 2' | 'block 1'"
+        "'#block 2' | '#block 1'"
         """
         last = newest // BLOCK
         first = max(0, (newest - articles) // BLOCK)
-        return " | ".join(f"'block {block}'" for block in range(last, first - 1, -1))
+        return " | ".join(f"'#block {block}'" for block in range(last, first - 1, -1))
 
     MATCH = "(to_tsquery('english', :english) || to_tsquery('simple', :simple))"
     FOUND = (

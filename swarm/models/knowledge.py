@@ -286,7 +286,8 @@ SQLITE_SEARCH_DROP = (
 # Both configurations in one vector: ``english`` stems (a search for "printing" finds
 # "printers"), ``simple`` keeps words whole, for prefix matching as one types. Titles weigh A.
 # The vector lives in a narrow table of its own, with the article's state and visibility as one
-# position-less lexeme holding spaces (which no parsed word has), so that the GIN index filters
+# position-less lexeme beginning with ``#`` and holding spaces (which no parsed word has, and
+# which no query word's prefix matches), so that the GIN index filters
 # the scope with the words (docs/knowledge.md, "Search"); a trigger keeps it in step. The body
 # is indexed as its plain text. The vector is kept in the row (``MAIN``), compressed with lz4
 # where the server has it: ranking reads a few hundred vectors per search, and a vector out of
@@ -298,7 +299,7 @@ POSTGRES_SEARCH_DDL = (
     "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
     "setweight(to_tsvector('english'::regconfig, body), 'B') || "
     "setweight(to_tsvector('simple'::regconfig, body), 'B') || "
-    "array_to_tsvector(ARRAY['scope ' || state || ' ' || visibility]) $$",
+    "array_to_tsvector(ARRAY['#scope ' || state || ' ' || visibility]) $$",
     "CREATE TABLE article_search (article_id integer PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, document tsvector NOT NULL)",
     "ALTER TABLE article_search ALTER COLUMN document SET STORAGE MAIN",
@@ -308,7 +309,7 @@ POSTGRES_SEARCH_DDL = (
     "CREATE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     "INSERT INTO article_search (article_id, document) VALUES (NEW.id, "
     "article_search_document(NEW.title, NEW.body_text, NEW.state, NEW.visibility) || "
-    "array_to_tsvector(ARRAY['block ' || NEW.id / 1000])) "
+    "array_to_tsvector(ARRAY['#block ' || NEW.id / 1000])) "
     "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document; "
     "RETURN NULL; END $$",
     "CREATE TRIGGER article_search_sync AFTER INSERT OR UPDATE OF title, body_text, state, "

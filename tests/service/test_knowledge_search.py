@@ -128,6 +128,8 @@ def test_operators_are_words_not_syntax(session, kb, author, lead):
     assert found(session, "near") == ["Near the window"]
     assert found(session, '"vpn') == ["VPN drops"]
     assert found(session, "vpn OR window") == []  # OR is a word here, and no article has it
+    for half_typed in ("sco", "scope", "blo", "block"):  # no article has a word like these:
+        assert found(session, half_typed, STAFF) == []  # nor does PostgreSQL's scope lexeme
 
 
 def test_requesters_see_published_public_articles_only(session, kb, author, lead):
