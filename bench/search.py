@@ -56,7 +56,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, text
 
 from swarm.db import make_engine, make_session_factory
-from swarm.knowledge.search import PUBLIC, STAFF, STOPWORDS, Match, search
+from swarm.knowledge.search import (
+    CANDIDATES,
+    PUBLIC,
+    STAFF,
+    STOPWORDS,
+    Match,
+    parse_query,
+    search,
+    search_engine,
+)
 from swarm.migrate import upgrade
 from swarm.models import Article, User
 
@@ -140,9 +149,11 @@ def generate(n: int, words: Words, rng: random.Random) -> Iterator[dict[str, Any
             length = min(remaining, rng.randint(6, 18))
             sentences.append(" ".join(words.draw(length)).capitalize() + ".")
             remaining -= length
+        body = " ".join(sentences)
         yield {
             "title": title[:200],
-            "body": " ".join(sentences),
+            "body": body,
+            "body_text": body,  # plain words: the body is its own text (no Markdown in it)
             "state": state,
             "visibility": visibility,
             "published_at": now if state != "draft" else None,
@@ -305,6 +316,60 @@ def measure(url: str, words: Words, count: int, seed: int) -> dict[str, Any]:
     }
 
 
+def recall(
+    url: str, words: Words, count: int, seed: int, bounds: list[int]
+) -> dict[str, dict[str, float]]:
+    """What the candidate bound changes: for ``count`` search-box queries (drawn as the timed
+    ones are), the top 10 with each bound in ``bounds`` against the top 10 of every match
+    ranked. ``overlap``: the mean share of the exhaustive top 10 found; ``same``: the share of
+    queries whose top 10 is the same set; ``bounded``: the share of queries with more matches
+    than the bound (the only ones it can change); ``suggest_overlap``: the same as ``overlap``
+    for the top 5 suggestions of ``count // 5`` ticket texts."""
+    rng = random.Random(seed + 2)
+    engine = make_engine(url)
+    out: dict[str, dict[str, float]] = {}
+    with make_session_factory(engine)() as session:
+        pairs = [(parse_query(q), STAFF if staff else PUBLIC) for q, staff in
+                 queries(words, count, rng)]  # fmt: skip
+        tickets = [" ".join(words.draw(30)) for _ in range(max(10, count // 5))]
+        exhaustive = []
+        for query, scope in pairs:
+            everything = search_engine(session, candidates=10**9)
+            exhaustive.append({h.article_id for h in everything.search(query, scope, limit=10)})
+            session.rollback()
+        for bound in bounds:
+            overlaps, same, over = [], 0, 0
+            for (query, scope), best in zip(pairs, exhaustive, strict=True):
+                bounded = search_engine(session, candidates=bound)
+                top = {h.article_id for h in bounded.search(query, scope, limit=10)}
+                # The next ranked page exists only when there are more matches than shown:
+                # count the queries with more matches than the bound the same cheap way.
+                more = search_engine(session, candidates=10**9).search(
+                    query, scope, limit=1, offset=bound
+                )
+                session.rollback()
+                overlaps.append(len(top & best) / len(best) if best else 1.0)
+                same += top == best
+                over += bool(more)
+            # Suggestions: the top 5 for a 30-word ticket text against every match ranked.
+            suggested = []
+            for ticket in tickets:
+                query = parse_query(ticket, Match.ANY)
+                every = search_engine(session, candidates=10**9).search(query, PUBLIC, limit=5)
+                top = search_engine(session, candidates=bound).search(query, PUBLIC, limit=5)
+                session.rollback()
+                best = {h.article_id for h in every}
+                suggested.append(len(best & {h.article_id for h in top}) / len(best) if best else 1)
+            out[str(bound)] = {
+                "overlap": round(statistics.mean(overlaps), 3),
+                "same": round(same / len(pairs), 3),
+                "bounded": round(over / len(pairs), 3),
+                "suggest_overlap": round(statistics.mean(suggested), 3),
+            }
+    engine.dispose()
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark knowledge-base search.")
     parser.add_argument("--articles", type=int, default=50_000)
@@ -312,6 +377,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--database-url", help="a PostgreSQL URL (default: a temporary SQLite)")
     parser.add_argument("--json", action="store_true", help="print only the JSON object")
+    parser.add_argument(
+        "--recall",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also compare the top 10 of N queries with every match ranked",
+    )
+    parser.add_argument(
+        "--bounds",
+        default=f"{CANDIDATES}",
+        help="candidate bounds compared by --recall, comma-separated (default: CANDIDATES)",
+    )
     args = parser.parse_args(argv)
     with scratch_database(args.database_url) as url:
         dialect = "postgresql" if url.startswith("postgres") else "sqlite"
@@ -325,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
             "load_seconds": round(load_seconds, 1),
             "load_1min": round(os.getloadavg()[0], 2),
         }
+        if args.recall:
+            bounds = [int(b) for b in args.bounds.split(",")]
+            figures["recall"] = recall(url, words, args.recall, args.seed, bounds)
     if args.json:
         print(json.dumps(figures))
     else:

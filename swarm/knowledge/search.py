@@ -12,7 +12,7 @@ same SQL statement as the match: there is no unfiltered result to forget to filt
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -29,6 +29,12 @@ MAX_TERMS = 16
 # typed), the most recently written CANDIDATES of them are, so that the cost of a search is
 # bounded whatever the size of the knowledge base (docs/knowledge.md, "Search").
 CANDIDATES = 1000
+# On PostgreSQL the newest candidates are looked for among the newest WINDOW × CANDIDATES
+# articles first: a word in more than one article in WINDOW (the words that make a search
+# slow) finds them all there, without the index's other matches being read. Each vector
+# holds the lexeme ``'#block <id // BLOCK>'`` for it (migration 0019).
+WINDOW = 8
+BLOCK = 1000
 MAX_TERM_LENGTH = 64
 # Suggestions read a whole ticket: the words that say what it is about, not these.
 _STOPWORDS = """a about after again all also am an and any are as at be been before being but by can
@@ -129,17 +135,43 @@ def highlight_html(marked: str) -> str:
     return "".join(out)
 
 
+def selective(query: Query, matches: Mapping[str, float], bound: int) -> Query:
+    """The words of an ``any`` query (suggestions) whose matches can all be ranked: the
+    rarest first, as long as their estimated ``matches`` add up to ``bound`` at most — and
+    at least the rarest one. An article that shares only common words with a ticket text is
+    no suggestion; one that shares a rare word is, however old it is. Without estimates (or
+    for ``all`` queries) the query is left as it is.
+
+    >>> q = Query(("vpn", "drops", "mtu"), False, Match.ANY)
+    >>> selective(q, {"vpn": 900, "drops": 40_000, "mtu": 40}, 1000).terms
+    ('mtu', 'vpn')
+    """
+    if query.match is not Match.ANY or not matches:
+        return query
+    chosen: list[str] = []
+    total = 0.0
+    for term in sorted(query.terms, key=lambda t: (matches.get(t, 0.0), t)):
+        total += matches.get(term, 0.0)
+        if chosen and total > bound:
+            break
+        chosen.append(term)
+    if len(chosen) == len(query.terms):
+        return query  # every word fits: the plain search ranks all their matches
+    return Query(tuple(chosen), False, Match.ANY)
+
+
 class ArticleSearch(Protocol):
     def search(
         self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0
     ) -> list[Hit]: ...
 
 
-def search_engine(session: Session) -> ArticleSearch:
-    """The engine for the session's database."""
+def search_engine(session: Session, *, candidates: int | None = None) -> ArticleSearch:
+    """The engine for the session's database; ``candidates`` overrides :data:`CANDIDATES`
+    (bench/search.py ranks every match with it, to measure what the bound changes)."""
     if session.get_bind().dialect.name == "postgresql":
-        return PostgresSearch(session)
-    return SqliteSearch(session)
+        return PostgresSearch(session, candidates=candidates)
+    return SqliteSearch(session, candidates=candidates)
 
 
 def search(
@@ -172,8 +204,9 @@ class SqliteSearch:
 
     TITLE_WEIGHT = 5.0
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, candidates: int | None = None) -> None:
         self.session = session
+        self.candidates = candidates
 
     @staticmethod
     def fts_query(query: Query) -> str:
@@ -187,16 +220,36 @@ class SqliteSearch:
             quoted[-1] += "*"
         return (" OR " if query.match is Match.ANY else " ").join(quoted)
 
+    def matches(self, query: Query, cap: int) -> dict[str, float]:
+        """How many articles hold each word of ``query`` (counted up to ``cap``: FTS5 reads
+        that many entries of a word's list at most)."""
+        counts = " UNION ALL ".join(
+            # Numbers only in the text; the words are bound parameters.
+            f"SELECT {i} AS n, count(*) AS c FROM (SELECT 1 FROM articles_fts "  # noqa: S608
+            f"WHERE articles_fts MATCH :t{i} LIMIT :cap)"
+            for i in range(len(query.terms))
+        )
+        words = {f"t{i}": f'"{term}"' for i, term in enumerate(query.terms)}
+        rows = self.session.execute(text(counts), {**words, "cap": cap}).all()
+        return {query.terms[row.n]: float(row.c) for row in rows}
+
     def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
-        params = {"q": self.fts_query(query), "limit": limit, "offset": offset}
-        # The newest CANDIDATES matches are those above this rowid: FTS5 walks its doclist
+        bound = self.candidates or CANDIDATES
+        found = query
+        if query.match is Match.ANY and len(query.terms) > 1:
+            found = selective(query, self.matches(query, bound + 1), bound)
+        # Ranked by the selective words alone: looking each candidate up in a dozen words'
+        # lists costs hundreds of ms in FTS5, and BM25 gives common words little weight anyway.
+        # The snippets mark every word.
+        params = {"q": self.fts_query(found), "limit": limit, "offset": offset}
+        # The newest ``bound`` matches are those above this rowid: FTS5 walks its doclist
         # backwards to find it without ranking anything.
         floor = self.session.execute(
             text(
                 "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q "
                 "ORDER BY rowid DESC LIMIT 1 OFFSET :candidates"
             ),
-            {"q": params["q"], "candidates": CANDIDATES},
+            {"q": params["q"], "candidates": bound},
         ).scalar()
         ranked = self.session.execute(
             text(
@@ -224,7 +277,7 @@ class SqliteSearch:
                     "FROM articles_fts WHERE articles_fts MATCH :q AND rowid IN :ids"
                 ).bindparams(*_expanding("ids")),
                 {
-                    "q": params["q"],
+                    "q": self.fts_query(query),
                     "ids": [row.id for row in ranked],
                     "start": MARK_START,
                     "end": MARK_END,
@@ -283,13 +336,15 @@ class PostgresSearch:
     ``pri`` finds ``printer``.
 
     The search data lives in a narrow table of its own (article id and vector), and the scope is
-    a lexeme of the vector: ``'scope <state> <visibility>'``, with spaces, which neither a
-    parsed document nor a query word (``\\w+``) can hold. The match and the scope are then one
+    a lexeme of the vector: ``'#scope <state> <visibility>'``, with spaces, which neither a
+    parsed document nor a query word (``\\w+``) can hold, and a ``#`` first, which no query
+    word's prefix matches. The match and the scope are then one
     ``@@`` that the GIN index answers alone; no row outside the scope, and no row's vector, is
     read to find the candidates (tests/service/test_knowledge_search.py checks the plan)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, candidates: int | None = None) -> None:
         self.session = session
+        self.candidates = candidates
 
     @staticmethod
     def tsquery_texts(query: Query) -> tuple[str, str]:
@@ -312,35 +367,92 @@ class PostgresSearch:
         visibilities are the application's own words (``[a-z_]+``), never a person's.
 
         >>> PostgresSearch.scope_tsquery(PUBLIC)
-        "'scope published public'"
+        "'#scope published public'"
         """
         lexemes = [
-            f"'scope {state} {visibility}'"
+            f"'#scope {state} {visibility}'"
             for state in sorted(scope.states)
             for visibility in sorted(scope.visibilities)
         ]
-        return " | ".join(lexemes) or "'scope none'"
+        return " | ".join(lexemes) or "'#scope none'"
 
-    RANKED = (
-        "SELECT s.article_id AS id, ts_rank_cd(s.document, to_tsquery('english', :english) "
-        "|| to_tsquery('simple', :simple)) AS score "
-        "FROM (SELECT article_id FROM article_search WHERE document @@ "
-        "((to_tsquery('english', :english) || to_tsquery('simple', :simple)) "
-        "&& CAST(:scope AS tsquery)) "
-        "ORDER BY article_id DESC LIMIT :candidates) AS c "
-        "JOIN article_search s ON s.article_id = c.article_id "
-        "ORDER BY score DESC, s.article_id LIMIT :limit OFFSET :offset"
+    @staticmethod
+    def window_tsquery(newest: int, articles: int) -> str:
+        """The ``#block`` lexemes of the newest ``articles`` articles and a little more (whole
+        blocks of ``BLOCK`` ids, down from the block of the newest id ``newest``).
+
+        >>> PostgresSearch.window_tsquery(2500, 1500)
+        "'#block 2' | '#block 1'"
+        """
+        last = newest // BLOCK
+        first = max(0, (newest - articles) // BLOCK)
+        return " | ".join(f"'#block {block}'" for block in range(last, first - 1, -1))
+
+    MATCH = "(to_tsquery('english', :english) || to_tsquery('simple', :simple))"
+    FOUND = (
+        "(to_tsquery('english', :found_english) || to_tsquery('simple', :found_simple)) "
+        "&& CAST(:scope AS tsquery)"
     )
+    # How many articles hold each word, as ANALYZE estimated it: the share of its most common
+    # lexeme (``most_common_elems``: the most frequent ones; for a lexeme not among them, half
+    # the least of those, as the planner reckons) times the number of rows. Nothing without
+    # statistics (before the first ANALYZE), and then every word makes candidates.
+    MATCHES = (
+        "WITH s AS (SELECT most_common_elems::text::text[] AS elems, "
+        "most_common_elem_freqs AS freqs FROM pg_stats WHERE schemaname = current_schema() "
+        "AND tablename = 'article_search' AND attname = 'document'), "
+        "e AS (SELECT u.elem, u.freq FROM s, unnest(s.elems, s.freqs) AS u(elem, freq)), "
+        "w AS (SELECT t.term, l.lexeme FROM unnest(CAST(:terms AS text[])) AS t(term), "
+        "unnest(tsvector_to_array(to_tsvector('english', t.term) "
+        "|| to_tsvector('simple', t.term))) AS l(lexeme)) "
+        "SELECT w.term, max(coalesce(e.freq, s.freqs[cardinality(s.elems) + 1] / 2)) "
+        "* (SELECT reltuples FROM pg_class WHERE oid = 'article_search'::regclass) AS n "
+        "FROM s CROSS JOIN w LEFT JOIN e ON e.elem = w.lexeme GROUP BY w.term"
+    )
+    # The newest candidates: first among the matches in the window (the newest blocks of
+    # ids), which is where a common word finds them all; only when those are too few, among
+    # the older matches as well. Each is one ``@@`` that the GIN index answers alone: no row
+    # outside it is read. The second scan's condition on ``recent`` holds no column, so
+    # PostgreSQL tests it once and skips the scan when it is false. The candidates' vectors
+    # are then read once each, to rank them. (Built from the constants above: no input.)
+    RANKED = (
+        "WITH recent AS MATERIALIZED (SELECT article_id FROM article_search WHERE document "  # noqa: S608
+        f"@@ ({FOUND} && CAST(:window AS tsquery)) ORDER BY article_id DESC LIMIT :candidates), "
+        "candidates AS (SELECT article_id FROM recent UNION ALL (SELECT article_id "
+        "FROM article_search WHERE (SELECT count(*) FROM recent) < :candidates AND document "
+        f"@@ ({FOUND} && !! CAST(:window AS tsquery)) ORDER BY article_id DESC "
+        "LIMIT :candidates)) "
+        f"SELECT article_id AS id, ts_rank_cd(document, {MATCH}) AS score FROM article_search "
+        "WHERE article_id = ANY(ARRAY(SELECT article_id FROM candidates "
+        "ORDER BY article_id DESC LIMIT :candidates)) "
+        "ORDER BY score DESC, article_id LIMIT :limit OFFSET :offset"
+    )
+
+    def matches(self, query: Query) -> dict[str, float]:
+        """Each word of ``query`` and about how many articles hold it (ANALYZE's estimate;
+        empty before the first ANALYZE)."""
+        rows = self.session.execute(text(self.MATCHES), {"terms": list(query.terms)}).all()
+        return {row.term: float(row.n or 0.0) for row in rows}
 
     def search(self, query: Query, scope: Scope, *, limit: int = 20, offset: int = 0) -> list[Hit]:
         english, simple = self.tsquery_texts(query)
         params = {"english": english, "simple": simple, "limit": limit, "offset": offset}
-        # Rank the newest CANDIDATES matches in scope: the GIN index finds the matches in
-        # scope, their ids bound the work, and only those rows' vectors are read to rank them.
+        candidates = self.candidates or CANDIDATES
+        found = query
+        if query.match is Match.ANY and len(query.terms) > 1:
+            found = selective(query, self.matches(query), candidates)
+        params["found_english"], params["found_simple"] = self.tsquery_texts(found)
+        newest = self.session.execute(text("SELECT max(article_id) FROM article_search"))
+        window = self.window_tsquery(newest.scalar() or 0, min(WINDOW * candidates, 10**6))
         with gin_only(self.session):
             ranked = self.session.execute(
                 text(self.RANKED),
-                {**params, "scope": self.scope_tsquery(scope), "candidates": CANDIDATES},
+                {
+                    **params,
+                    "scope": self.scope_tsquery(scope),
+                    "window": window,
+                    "candidates": candidates,
+                },
             ).all()
         if not ranked:
             return []
@@ -355,7 +467,7 @@ class PostgresSearch:
                 text(
                     "SELECT id, ts_headline('english', title, to_tsquery('english', :english) "
                     "|| to_tsquery('simple', :simple), :title_options) AS title, "
-                    "ts_headline('english', body, to_tsquery('english', :english) "
+                    "ts_headline('english', body_text, to_tsquery('english', :english) "
                     "|| to_tsquery('simple', :simple), :options) AS snippet "
                     "FROM articles WHERE id IN :ids"
                 ).bindparams(*_expanding("ids")),

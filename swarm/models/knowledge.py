@@ -10,10 +10,12 @@ and so does ``create_all`` (the DDL listeners below), so tests on either path se
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from markdown_it import MarkdownIt
 from sqlalchemy import (
     DDL,
     CheckConstraint,
@@ -25,7 +27,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from swarm.db import Base, UTCDateTime
 from swarm.models.skills import Skill
@@ -34,6 +36,38 @@ from swarm.models.users import User
 TITLE_MAX = 200
 BODY_MAX_BYTES = 100 * 1024
 CATEGORY_MAX = 80
+# The parser of swarm/knowledge/render.py, with the same options, read here for its words only.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+# Control characters other than tab and line breaks: the search snippets' highlight markers
+# are two of them, so the text they are cut from must hold none.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def markdown_text(body: str) -> str:
+    """The words a reader sees in the Markdown ``body``: no emphasis markers, headings' ``#``,
+    list bullets, link targets or table pipes; code, link texts and images' alt texts kept;
+    HTML typed in the body stays text, as the page shows it. One line per block.
+
+    >>> markdown_text("# Fix\\n\\nA **laptop** [guide](https://x.test) `ping` ![alt](i.png)")
+    'Fix\\nA laptop guide ping alt'
+    """
+    lines: list[str] = []
+    words: list[str] = []
+    for token in _MARKDOWN.parse(_CONTROL.sub("", body)):
+        if token.type == "inline":
+            for child in token.children or []:
+                if child.type in ("text", "code_inline", "image"):
+                    words.append(child.content)
+                elif child.type in ("softbreak", "hardbreak"):
+                    words.append(" ")
+        elif token.type in ("fence", "code_block"):
+            words.append(token.content)
+        if token.block and (token.nesting == -1 or token.type in ("fence", "code_block")):
+            line = " ".join("".join(words).split())
+            if line:
+                lines.append(line)
+            words = []
+    return "\n".join(lines)
 
 
 class ArticleState(StrEnum):
@@ -65,6 +99,9 @@ class Article(Base):
     title: Mapped[str] = mapped_column(String(TITLE_MAX))
     # Markdown, as written; rendered and sanitised on the way out (swarm/knowledge/render.py).
     body: Mapped[str] = mapped_column(Text)
+    # The body's words without Markdown's markup (markdown_text), set whenever the body is:
+    # what search indexes and what its snippets quote, so that they show no ``**`` or ``#``.
+    body_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     category: Mapped[str | None] = mapped_column(String(CATEGORY_MAX))
     visibility: Mapped[str] = mapped_column(String(8), default=Visibility.INTERNAL)
     state: Mapped[str] = mapped_column(String(12), default=ArticleState.DRAFT, index=True)
@@ -87,6 +124,11 @@ class Article(Base):
     contributors: Mapped[list[ArticleContributor]] = relationship(
         cascade="all, delete-orphan", order_by="ArticleContributor.position", lazy="selectin"
     )
+
+    @validates("body")
+    def _body_text_follows(self, _key: str, body: str) -> str:
+        self.body_text = markdown_text(body)
+        return body
 
     __table_args__ = (
         CheckConstraint("visibility IN ('internal','public')", name="visibility"),
@@ -213,24 +255,27 @@ class ArticleCheck(Base):
 
 
 # ---------------------------------------------------------------- full-text search structures
-# Kept in SQL, not in the ORM: the migration 0010 holds the same statements (a migration is
-# frozen history, so it keeps its own copy). swarm/db.py's ``include_object`` tells Alembic's
-# comparison that these are not differences from the models.
+# Kept in SQL, not in the ORM: migrations 0010, 0014 and 0019 hold the same statements (a
+# migration is frozen history, so it keeps its own copy). swarm/db.py's ``include_object``
+# tells Alembic's comparison that these are not differences from the models.
 
 SQLITE_SEARCH_DDL = (
     # External content: the text lives once, in ``articles``; the index holds tokens only.
     # ``prefix`` keeps 2- and 3-letter prefix indexes so that search-as-you-type stays fast.
-    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body, content='articles', "
+    # The body is indexed as its plain text (``body_text``), so snippets quote no Markdown.
+    "CREATE VIRTUAL TABLE articles_fts USING fts5(title, body_text, content='articles', "
     "content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3')",
     "CREATE TRIGGER articles_fts_ai AFTER INSERT ON articles BEGIN "
-    "INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "INSERT INTO articles_fts(rowid, title, body_text) "
+    "VALUES (new.id, new.title, new.body_text); END",
     "CREATE TRIGGER articles_fts_ad AFTER DELETE ON articles BEGIN "
-    "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
-    "VALUES ('delete', old.id, old.title, old.body); END",
-    "CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, body ON articles BEGIN "
-    "INSERT INTO articles_fts(articles_fts, rowid, title, body) "
-    "VALUES ('delete', old.id, old.title, old.body); "
-    "INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, new.title, new.body); END",
+    "INSERT INTO articles_fts(articles_fts, rowid, title, body_text) "
+    "VALUES ('delete', old.id, old.title, old.body_text); END",
+    "CREATE TRIGGER articles_fts_au AFTER UPDATE OF title, body_text ON articles BEGIN "
+    "INSERT INTO articles_fts(articles_fts, rowid, title, body_text) "
+    "VALUES ('delete', old.id, old.title, old.body_text); "
+    "INSERT INTO articles_fts(rowid, title, body_text) "
+    "VALUES (new.id, new.title, new.body_text); END",
 )
 SQLITE_SEARCH_DROP = (
     "DROP TRIGGER IF EXISTS articles_fts_au",
@@ -241,8 +286,12 @@ SQLITE_SEARCH_DROP = (
 # Both configurations in one vector: ``english`` stems (a search for "printing" finds
 # "printers"), ``simple`` keeps words whole, for prefix matching as one types. Titles weigh A.
 # The vector lives in a narrow table of its own, with the article's state and visibility as one
-# position-less lexeme holding spaces (which no parsed word has), so that the GIN index filters
-# the scope with the words (docs/knowledge.md, "Search"); a trigger keeps it in step.
+# position-less lexeme beginning with ``#`` and holding spaces (which no parsed word has, and
+# which no query word's prefix matches), so that the GIN index filters
+# the scope with the words (docs/knowledge.md, "Search"); a trigger keeps it in step. The body
+# is indexed as its plain text. The vector is kept in the row (``MAIN``), compressed with lz4
+# where the server has it: ranking reads a few hundred vectors per search, and a vector out of
+# line costs a TOAST index lookup and two chunks each (migration 0019).
 POSTGRES_SEARCH_DDL = (
     "CREATE FUNCTION article_search_document(title text, body text, state text, "
     "visibility text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT "
@@ -250,15 +299,20 @@ POSTGRES_SEARCH_DDL = (
     "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
     "setweight(to_tsvector('english'::regconfig, body), 'B') || "
     "setweight(to_tsvector('simple'::regconfig, body), 'B') || "
-    "array_to_tsvector(ARRAY['scope ' || state || ' ' || visibility]) $$",
+    "array_to_tsvector(ARRAY['#scope ' || state || ' ' || visibility]) $$",
     "CREATE TABLE article_search (article_id integer PRIMARY KEY "
     "REFERENCES articles (id) ON DELETE CASCADE, document tsvector NOT NULL)",
+    "ALTER TABLE article_search ALTER COLUMN document SET STORAGE MAIN",
+    "DO $$ BEGIN IF 'lz4' = ANY((SELECT enumvals FROM pg_settings "
+    "WHERE name = 'default_toast_compression')::text[]) THEN "
+    "ALTER TABLE article_search ALTER COLUMN document SET COMPRESSION lz4; END IF; END $$",
     "CREATE FUNCTION article_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
     "INSERT INTO article_search (article_id, document) VALUES (NEW.id, "
-    "article_search_document(NEW.title, NEW.body, NEW.state, NEW.visibility)) "
+    "article_search_document(NEW.title, NEW.body_text, NEW.state, NEW.visibility) || "
+    "array_to_tsvector(ARRAY['#block ' || NEW.id / 1000])) "
     "ON CONFLICT (article_id) DO UPDATE SET document = EXCLUDED.document; "
     "RETURN NULL; END $$",
-    "CREATE TRIGGER article_search_sync AFTER INSERT OR UPDATE OF title, body, state, "
+    "CREATE TRIGGER article_search_sync AFTER INSERT OR UPDATE OF title, body_text, state, "
     "visibility ON articles FOR EACH ROW EXECUTE FUNCTION article_search_sync()",
     "CREATE INDEX ix_article_search_document ON article_search USING gin (document)",
 )

@@ -322,3 +322,58 @@ def test_0018_takes_the_rule_authors_name_off_the_replies_rules_posted(
     assert authors() == [None, requester]
     command.downgrade(alembic_config(url), "0017")
     assert authors() == [admin, requester]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_0019_indexes_the_text_of_the_markdown_bodies_already_there(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+):
+    """An article written before 0019 gets its ``body_text`` (no Markdown markup), search finds
+    its words and quotes them without markup, and edits after it keep the index in step."""
+    from swarm.db import make_session_factory
+    from swarm.knowledge.search import PUBLIC, search
+    from swarm.models import Article
+
+    if backend == "postgres":
+        url = request.getfixturevalue("pg_url")
+        _reset_postgres(url)
+    else:
+        url = f"sqlite:///{tmp_path / 's.db'}"
+    command.upgrade(alembic_config(url), "0018")
+    engine = make_engine(url)
+    t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO users (email, name, role, active, created_at) "
+                "VALUES ('a@example.test', 'A', 'agent', true, :t)"
+            ),
+            {"t": t0},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO articles (title, body, visibility, state, author_id, created_at, "
+                "updated_at, version) VALUES ('Dock', :body, 'public', 'published', "
+                "(SELECT id FROM users), :t, :t, 1)"
+            ),
+            {"body": "Restart the **laptop**, see [the guide](https://wiki.example/x).", "t": t0},
+        )
+    engine.dispose()
+
+    upgrade(url)
+
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        [hit] = search(session, "laptop", PUBLIC)
+        article = session.get(Article, hit.article_id)
+        assert article is not None
+        assert article.body_text == "Restart the laptop, see the guide."
+        assert "**" not in hit.snippet_html and "<mark>laptop</mark>" in hit.snippet_html
+        assert search(session, "wiki", PUBLIC) == []
+        article.body = "Reseat the *docking* cable."
+        session.commit()
+        assert search(session, "laptop", PUBLIC) == []
+        [hit] = search(session, "docking", PUBLIC)
+        assert "*" not in hit.snippet_html
+    engine.dispose()
+    command.downgrade(alembic_config(url), "0018")  # and back: the body is indexed again

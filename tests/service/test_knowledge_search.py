@@ -8,14 +8,14 @@ import doctest
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 import swarm.knowledge.render
 import swarm.knowledge.search
 import swarm.models
 from swarm.clock import FakeClock
-from swarm.db import Base, make_engine, make_session_factory
+from swarm.db import make_engine, make_session_factory
 from swarm.knowledge.search import (
     PUBLIC,
     STAFF,
@@ -32,54 +32,7 @@ from swarm.models import Article, User
 from tests.builders import make_agent, make_manager
 from tests.conftest import START
 from tests.integration.conftest import _reset_postgres
-
-HOSTILE = [
-    "",
-    "   ",
-    '"',
-    '"unbalanced',
-    "'",
-    "vpn'",
-    "(((",
-    ")",
-    "NEAR(vpn drops)",
-    "vpn NEAR/2 drops",
-    "AND",
-    "vpn AND OR NOT",
-    "*",
-    "vpn*",
-    "^vpn",
-    "title:vpn",
-    "body : vpn",
-    "vpn:*",
-    "!vpn & | <->",
-    "'; DROP TABLE articles; --",
-    "\\",
-    "\x00vpn",
-    "{{7*7}}",
-    "vpn" * 200,
-    " ".join(["vpn"] * 500),
-]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("pg_url")
-        _reset_postgres(url)
-        upgrade(url)
-        eng = make_engine(url)
-    else:
-        eng = make_engine("sqlite://")
-        Base.metadata.create_all(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with make_session_factory(engine)() as s:
-        yield s
+from tests.service.search_databases import HOSTILE, both_databases  # noqa: F401 - the fixture ``engine``
 
 
 @pytest.fixture
@@ -142,6 +95,23 @@ def test_snippets_are_escaped_and_only_mark_is_markup(session, kb, author, lead)
     assert hit.title_html == "<mark>VPN</mark> &lt;b&gt;client&lt;/b&gt;"
 
 
+def test_snippets_quote_the_text_a_reader_sees_not_the_markdown(session, kb, author, lead):
+    body = (
+        "## Steps\n\nRestart the **laptop**, then read [the guide](https://wiki.example/x) "
+        "and run `ipconfig /flushdns`.\n\n- *Unplug* the dock\n- Type "
+        "`<img src=x onerror=alert(1)>` if asked"
+    )
+    published(kb, author, lead, "Docking station", body)
+    [hit] = search(session, "laptop", PUBLIC)
+    assert "<mark>laptop</mark>" in hit.snippet_html
+    for markup in ("**", "##", "](", "`", "wiki.example", "- *"):
+        assert markup not in hit.snippet_html, markup
+    [hit] = search(session, "asked", PUBLIC)  # the typed HTML is text, escaped (or dropped)
+    assert "<mark>asked</mark>" in hit.snippet_html and "<img" not in hit.snippet_html
+    assert found(session, "guide") == ["Docking station"]  # a link's text is text
+    assert found(session, "wiki") == []  # its target is not
+
+
 def test_no_typed_query_breaks_search(session, kb, author, lead):
     published(kb, author, lead, "VPN drops", "The VPN drops: lower the MTU.")
     for q in HOSTILE:
@@ -158,6 +128,8 @@ def test_operators_are_words_not_syntax(session, kb, author, lead):
     assert found(session, "near") == ["Near the window"]
     assert found(session, '"vpn') == ["VPN drops"]
     assert found(session, "vpn OR window") == []  # OR is a word here, and no article has it
+    for half_typed in ("sco", "scope", "blo", "block"):  # no article has a word like these:
+        assert found(session, half_typed, STAFF) == []  # nor does PostgreSQL's scope lexeme
 
 
 def test_requesters_see_published_public_articles_only(session, kb, author, lead):
@@ -192,6 +164,28 @@ def test_suggestions_match_any_words_of_a_long_text(session, kb, author, lead):
     text = "Hello, since this morning my VPN keeps dropping and I cannot work. Thanks!"
     assert [f.article.title for f in kb.suggest(author, text)] == ["VPN drops every few minutes"]
     assert kb.suggest(author, "the and of to, please!") == []
+
+
+def test_suggestions_rank_every_match_of_a_rare_word_however_old(session, kb, author, lead):
+    """A ticket's rare word finds its article behind a thousand newer ones that share only a
+    common word with the ticket: suggestions are not the newest 1,000 matches' best."""
+    old = published(kb, author, lead, "Toner smears on every page", "Shake the toner.")
+    session.execute(
+        insert(Article),
+        [
+            {"title": f"Printer note {n}", "body": "printer paper", "body_text": "printer paper",
+             "state": "published", "visibility": "public", "author_id": author.id,
+             "created_at": START, "updated_at": START, "version": 1}
+            for n in range(swarm.knowledge.search.CANDIDATES)
+        ],
+    )  # fmt: skip
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE article_search"))  # the words' counts come from it
+    text_ = "Our printer leaves toner smears on every page since Monday"
+    [first, *_] = kb.suggest(author, text_)
+    assert first.article.id == old.id
+    assert len(found(session, "printer", limit=5)) == 5  # the newer ones are there
 
 
 def test_ranking_and_paging_are_stable(session, kb, author, lead):
@@ -243,10 +237,10 @@ def test_postgres_finds_candidates_on_the_gin_index_whatever_the_word(pg_url, wo
         )
         conn.execute(
             text(
-                "INSERT INTO articles (title, body, visibility, state, author_id, created_at, "
-                "updated_at, version) SELECT 'Printer ' || i, 'printer toner ' || "
+                "INSERT INTO articles (title, body_text, body, visibility, state, author_id, "
+                "created_at, updated_at, version) SELECT 'Printer ' || i, 'printer toner ' || "
                 "CASE WHEN i % 97 = 0 THEN 'zebra ' ELSE '' END || "
-                "repeat(md5(i::text) || ' ', 40), "
+                "repeat(md5(i::text) || ' ', 40), '', "
                 "CASE WHEN i % 7 = 0 THEN 'internal' ELSE 'public' END, "
                 "CASE WHEN i % 11 = 0 THEN 'draft' ELSE 'published' END, "
                 "(SELECT id FROM users), now(), now(), 1 FROM generate_series(1, 3000) AS i"
@@ -258,8 +252,11 @@ def test_postgres_finds_candidates_on_the_gin_index_whatever_the_word(pg_url, wo
     params = {
         "english": english,
         "simple": simple,
+        "found_english": english,
+        "found_simple": simple,
         "scope": PostgresSearch.scope_tsquery(scope),
         "candidates": swarm.knowledge.search.CANDIDATES,
+        "window": PostgresSearch.window_tsquery(3000, 1500),  # both scans are planned
         "limit": 10,
         "offset": 0,
     }

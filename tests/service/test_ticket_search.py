@@ -6,43 +6,18 @@ person can type reaches the engines' syntax."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from swarm.clock import FakeClock
-from swarm.db import Base, make_engine, make_session_factory
-from swarm.migrate import upgrade
 from swarm.models import Ticket, User
 from swarm.tickets import search as ticket_search
 from swarm.tickets.notify import RecordingNotifier
 from swarm.tickets.service import TicketService
 from tests.builders import make_agent, make_ticket, make_user
 from tests.conftest import START
-from tests.integration.conftest import _reset_postgres
-from tests.service.test_knowledge_search import HOSTILE
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
-    if request.param == "postgres":
-        url = request.getfixturevalue("pg_url")
-        _reset_postgres(url)
-        upgrade(url)
-        eng = make_engine(url)
-    else:
-        eng = make_engine("sqlite://")
-        Base.metadata.create_all(eng)
-    yield eng
-    eng.dispose()
-
-
-@pytest.fixture
-def session(engine: Engine) -> Iterator[Session]:
-    with make_session_factory(engine)() as s:
-        yield s
+from tests.service.search_databases import HOSTILE, both_databases  # noqa: F401 - the fixture ``engine``
 
 
 @pytest.fixture
