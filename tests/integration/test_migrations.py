@@ -325,10 +325,10 @@ def test_0018_takes_the_rule_authors_name_off_the_replies_rules_posted(
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
-def test_0019_indexes_the_text_of_the_markdown_bodies_already_there(
+def test_0021_indexes_the_text_of_the_markdown_bodies_already_there(
     backend: str, tmp_path: Path, request: pytest.FixtureRequest
 ):
-    """An article written before 0019 gets its ``body_text`` (no Markdown markup), search finds
+    """An article written before 0021 gets its ``body_text`` (no Markdown markup), search finds
     its words and quotes them without markup, and edits after it keep the index in step."""
     from swarm.db import make_session_factory
     from swarm.knowledge.search import PUBLIC, search
@@ -339,7 +339,7 @@ def test_0019_indexes_the_text_of_the_markdown_bodies_already_there(
         _reset_postgres(url)
     else:
         url = f"sqlite:///{tmp_path / 's.db'}"
-    command.upgrade(alembic_config(url), "0018")
+    command.upgrade(alembic_config(url), "0020")
     engine = make_engine(url)
     t0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     with engine.begin() as conn:
@@ -376,4 +376,4 @@ def test_0019_indexes_the_text_of_the_markdown_bodies_already_there(
         [hit] = search(session, "docking", PUBLIC)
         assert "*" not in hit.snippet_html
     engine.dispose()
-    command.downgrade(alembic_config(url), "0018")  # and back: the body is indexed again
+    command.downgrade(alembic_config(url), "0020")  # and back: the body is indexed again

@@ -10,8 +10,8 @@ must not change with the code), then the indexes are rebuilt from it: on SQLite 
 is recreated over ``(title, body_text)`` with its triggers and rebuilt; on PostgreSQL the
 trigger function reads ``body_text`` and every row of ``article_search`` is computed again.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-04
 """
 
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 from alembic import op
 from markdown_it import MarkdownIt
 
-revision: str = "0019"
-down_revision: str | None = "0018"
+revision: str = "0021"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
