@@ -27,31 +27,32 @@ from swarm.tickets.errors import Forbidden, Invalid
 from swarm.tiers.config import PRIORITIES
 from swarm.web import web
 from swarm.web.forms import current
+from swarm.web.i18n import N_, translate
 
 ARMS = ("swarm", "tiered")
-ARM_LABELS = {"swarm": "Swarming", "tiered": "Tiered"}
+ARM_LABELS = {"swarm": N_("Swarming"), "tiered": N_("Tiered")}
 #: The metrics' names in words, for those the report's differences do not label.
 METRIC_LABELS = {
-    "first_response_hours": "First response",
-    "time_to_own_hours": "Time until owned",
-    "time_to_relevant_hours": "Time to the right person",
-    "ttr_hours": "Time to resolution",
-    "time_to_first_helper_hours": "Time to the first helper",
-    "vendor_hours": "Time at a vendor",
-    "handoffs": "Hand-offs per ticket",
-    "escalations": "Escalations per ticket",
-    "touches": "People who touched a ticket",
-    "helpers": "Helpers per ticket",
-    "guests": "Guests per ticket",
-    "effort_minutes": "Effort per ticket (minutes)",
-    "fcr_rate": "Resolved by the first owner",
-    "reopen_rate": "Reopened",
-    "escalation_rate": "Escalated",
-    "sla_response_rate": "First response within the SLA",
-    "sla_resolution_rate": "Resolved within the SLA",
-    "swarmed_rate": "Swarmed on",
-    "vendor_rate": "Sent to a vendor",
-    "satisfaction": "Satisfaction (1–5)",
+    "first_response_hours": N_("First response"),
+    "time_to_own_hours": N_("Time until owned"),
+    "time_to_relevant_hours": N_("Time to the right person"),
+    "ttr_hours": N_("Time to resolution"),
+    "time_to_first_helper_hours": N_("Time to the first helper"),
+    "vendor_hours": N_("Time at a vendor"),
+    "handoffs": N_("Hand-offs per ticket"),
+    "escalations": N_("Escalations per ticket"),
+    "touches": N_("People who touched a ticket"),
+    "helpers": N_("Helpers per ticket"),
+    "guests": N_("Guests per ticket"),
+    "effort_minutes": N_("Effort per ticket (minutes)"),
+    "fcr_rate": N_("Resolved by the first owner"),
+    "reopen_rate": N_("Reopened"),
+    "escalation_rate": N_("Escalated"),
+    "sla_response_rate": N_("First response within the SLA"),
+    "sla_resolution_rate": N_("Resolved within the SLA"),
+    "swarmed_rate": N_("Swarmed on"),
+    "vendor_rate": N_("Sent to a vendor"),
+    "satisfaction": N_("Satisfaction (1–5)"),
 }
 HANDOFF_BUCKETS = ("0", "1", "2", "3+")
 CSV_COLUMNS = (
@@ -269,10 +270,10 @@ def dashboard() -> Any:
         datasets=metrics_service().datasets(user),
         priorities=PRIORITIES,
         arms=[a for a in ARMS if a in report["arms"]],
-        arm_labels=ARM_LABELS,
+        arm_labels={arm: translate(label) for arm, label in ARM_LABELS.items()},
         buckets=HANDOFF_BUCKETS,
         level_label=level_label,
-        metric_label=lambda name: metric_label(report, name),
+        metric_label=lambda name: translate(metric_label(report, name)),
         exceptions=exception_items(report),
         people=contributors(report),
         growth=skills_grown(report, skill_names),

@@ -48,8 +48,8 @@ def translate(message: str) -> str:
 
 
 #: The codes pages show as words (a ticket's status and mode, a role, a presence, an article
-#: contributor's part): the code stays in URLs, classes and the API; the page shows the word in
-#: the reader's language.
+#: contributor's part, a chart's period): the code stays in URLs, classes and the API; the page
+#: shows the word in the reader's language.
 WORDS = {
     "new": N_("new"),
     "open": N_("open"),
@@ -68,6 +68,8 @@ WORDS = {
     "offline": N_("offline"),
     "owner": N_("owner"),
     "helper": N_("helper"),
+    "week": N_("week"),
+    "day": N_("day"),
 }
 
 
