@@ -23,5 +23,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("locale")
+    if op.get_bind().dialect.name == "sqlite":
+        # Batch mode would copy and drop ``users``, which every other table refers to: with
+        # foreign keys on, that fails as soon as people exist. SQLite >= 3.35 drops a column
+        # in place.
+        op.execute("ALTER TABLE users DROP COLUMN locale")
+    else:
+        op.drop_column("users", "locale")
