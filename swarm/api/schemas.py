@@ -332,8 +332,20 @@ class EventOut(Schema):
     data = Dict()
 
 
+class EventQuery(StrictSchema):
+    after = String(
+        validate=Regexp(rf"^{at_most(MAX_ID)}$"),
+        metadata={"description": "The `next_after` of the previous page: events after that id."},
+    )
+    limit = Integer(load_default=500, validate=Range(1, 1000))
+
+
 class EventList(Schema):
     items = List(Nested(EventOut))
+    next_after = Integer(
+        allow_none=True,
+        metadata={"description": "Ask again with `after` set to this for more; null at the end."},
+    )
 
 
 class SatisfactionIn(StrictSchema):

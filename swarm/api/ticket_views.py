@@ -12,6 +12,7 @@ from swarm.api.schemas import (
     AgentList,
     AssignIn,
     EventList,
+    EventQuery,
     NoteIn,
     NoteList,
     NoteOut,
@@ -97,12 +98,14 @@ def get_ticket(ticket_id: int) -> Any:
 
 
 @api.get("/tickets/<id:ticket_id>/events")
+@api.input(EventQuery, location="query", arg_name="query")
 @api.output(EventList)
-@api.doc(summary="The ticket's event log, oldest first")
+@api.doc(summary="The ticket's event log, oldest first, a page at a time (`limit`, `after`)")
 @authenticated
-def ticket_events(ticket_id: int) -> Any:
-    events = ticket_service().events(caller(), ticket_id)
-    return {"items": [event_payload(event) for event in events]}
+def ticket_events(ticket_id: int, query: dict[str, Any]) -> Any:
+    after = int(query["after"]) if query.get("after") else None
+    events, next_after = ticket_service().events_page(caller(), ticket_id, after, query["limit"])
+    return {"items": [event_payload(event) for event in events], "next_after": next_after}
 
 
 @api.post("/tickets/<id:ticket_id>/claim")

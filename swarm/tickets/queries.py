@@ -145,6 +145,15 @@ class TicketQueries:
         """The ticket's live events in order, as the viewer's audience sees them
         (``swarm.events.view``): staff everything, a requester the public timeline, a guest
         the room's. Plain copies, never the rows, so that trimming them cannot write back."""
+        return self.events_page(viewer, ticket_id)[0]
+
+    def events_page(
+        self, viewer: User, ticket_id: int, after: int | None = None, limit: int | None = None
+    ) -> tuple[list[VisibleEvent], int | None]:
+        """``events``, at most ``limit`` of them after the event ``after``, and the id to ask
+        after for the next page (None when this page reaches the end). A busy swarm's ticket
+        holds thousands of events (every room message is one): the API reads them a page at
+        a time, so that one request's memory does not grow with the ticket."""
         ticket = self.get(viewer, ticket_id)
         audience = audience_of(viewer, ticket)
         query = (
@@ -154,8 +163,14 @@ class TicketQueries:
         )
         if audience is not Audience.STAFF:
             query = query.where(TicketEvent.type.in_(sorted(AUDIENCE_FIELDS[audience])))
+        if after is not None:
+            query = query.where(TicketEvent.id > after)
+        if limit is not None:
+            query = query.limit(limit + 1)
         seen: list[VisibleEvent] = []
-        for row in self.session.scalars(query):
+        rows = list(self.session.scalars(query))
+        more = limit is not None and len(rows) > limit
+        for row in rows[:limit] if more else rows:
             data = view(row.type, row.data or {}, audience)
             if data is not None:
                 seen.append(
@@ -163,7 +178,7 @@ class TicketQueries:
                         row.id, row.ticket_id, row.type, row.actor_id, row.actor, row.at, data
                     )
                 )
-        return seen
+        return seen, (rows[limit - 1].id if more and limit else None)
 
     def notes(self, viewer: User, ticket_id: int) -> list[Message]:
         ticket = self.get(viewer, ticket_id)

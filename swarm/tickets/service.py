@@ -136,6 +136,11 @@ class TicketService:
     def events(self, viewer: User, ticket_id: int) -> list[VisibleEvent]:
         return self.queries.events(viewer, ticket_id)
 
+    def events_page(
+        self, viewer: User, ticket_id: int, after: int | None = None, limit: int | None = None
+    ) -> tuple[list[VisibleEvent], int | None]:
+        return self.queries.events_page(viewer, ticket_id, after, limit)
+
     def notes(self, viewer: User, ticket_id: int) -> list[Message]:
         return self.queries.notes(viewer, ticket_id)
 

@@ -339,3 +339,39 @@ def test_listing_sorts_filters_by_priority_counts_and_pages_by_number(login, req
     assert staff.get("/api/v1/tickets?cursor=3&page=1").status_code == 422
     assert staff.get("/api/v1/tickets?sort=random").status_code == 422
     assert staff.get("/api/v1/tickets?priority=P9").status_code == 422
+
+
+def test_the_event_log_comes_a_page_at_a_time(login, requester, agent):
+    owner = login(agent)
+    ticket = open_ticket(login(requester))
+    path = f"/api/v1/tickets/{ticket['id']}"
+    owner.post(f"{path}/claim", json={})
+    for n in range(5):
+        assert owner.post(f"{path}/notes", json={"body": f"note {n}"}).status_code == 201
+    everything = owner.get(f"{path}/events").json
+    assert everything["next_after"] is None
+    ids = [e["id"] for e in everything["items"]]
+    assert len(ids) >= 7  # created, assigned, five notes (and what routing wrote)
+
+    pages, after = [], None
+    while True:
+        query = f"?limit=3&after={after}" if after else "?limit=3"
+        page = owner.get(f"{path}/events{query}").json
+        assert len(page["items"]) <= 3
+        pages.append([e["id"] for e in page["items"]])
+        after = page["next_after"]
+        if after is None:
+            break
+    assert [i for p in pages for i in p] == ids
+    assert [len(p) for p in pages[:-1]] == [3] * (len(pages) - 1) and 1 <= len(pages[-1]) <= 3
+
+
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=1001", "after=-1", "after=x", "after=99999999999999999999"]
+)
+def test_a_bad_event_page_is_422(login, requester, query):
+    client = login(requester)
+    ticket = open_ticket(client)
+    answer = client.get(f"/api/v1/tickets/{ticket['id']}/events?{query}")
+    assert answer.status_code == 422
+    assert query.split("=")[0] in answer.json["error"]["fields"]
