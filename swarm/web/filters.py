@@ -41,6 +41,8 @@ def when(value: datetime | None) -> Markup:
 @web.app_template_filter("filesize")
 def filesize(value: int) -> str:
     return size_text(value)
+
+
 def _english() -> bool:
     locale = get_locale()
     return locale is None or locale.language == "en"

@@ -15,9 +15,11 @@ from typing import Any
 from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _gettext
+from flask_babel import ngettext as _ngettext
 from flask_login import current_user
 
 from swarm.accounts.service import LOCALES
+from swarm.phrases import N_, Phrase
 
 #: Each language by its own name, as the choice on /account shows it.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
@@ -34,10 +36,7 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES) or "en"
 
 
-def N_(message: str) -> str:
-    """Marks ``message`` for the catalogue, left in English here: it is translated where it is
-    shown, by :func:`translate` (a table of sentences built before any request)."""
-    return message
+__all__ = ["LANGUAGE_NAMES", "N_", "init_i18n", "say", "select_locale", "translate", "word"]
 
 
 def translate(message: str) -> str:
@@ -45,6 +44,20 @@ def translate(message: str) -> str:
     if not has_request_context():
         return message
     return str(_gettext(message))
+
+
+def say(text: object) -> str:
+    """A pure module's :class:`~swarm.phrases.Phrase` in the request's language, its values
+    said first (a name or a number is left as it is); any other text through :func:`translate`."""
+    if not isinstance(text, Phrase):
+        return translate(str(text))
+    if not has_request_context() or not text.text:
+        return str(text)
+    values = {k: say(v) if isinstance(v, Phrase) else v for k, v in text.values.items()}
+    if text.plural is not None and text.number is not None:
+        values.pop("num", None)  # ngettext sets it from the number
+        return str(_ngettext(text.text, text.plural, text.number, **values))
+    return str(_gettext(text.text, **values))
 
 
 #: The codes pages show as words (a ticket's status and mode, a role, a presence, an article
@@ -68,6 +81,9 @@ WORDS = {
     "offline": N_("offline"),
     "owner": N_("owner"),
     "helper": N_("helper"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+    "running": N_("running"),
 }
 
 
@@ -80,6 +96,7 @@ def word(code: object) -> str:
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.add_template_filter(word, "word")
+    app.add_template_filter(say, "say")
 
     @app.context_processor
     def languages() -> dict[str, Any]:
