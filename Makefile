@@ -57,7 +57,7 @@ translations: install
 
 # The pure packages (no Flask, no database) are held to mypy --strict.
 PURE := swarm/routing.py swarm/phrases.py swarm/events.py swarm/clock.py swarm/resources.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
-	swarm/simulation swarm/rules
+	swarm/simulation swarm/rules swarm/notifications/kinds.py
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -30,12 +30,18 @@ from swarm.db import (
     make_session_factory,
 )
 from swarm.dispatch.background import background_runner
+from swarm.dispatch.caches import RoutingCaches
 from swarm.dispatch.inference import InfererCache
-from swarm.dispatch.service import RoutingCaches
 from swarm.inputs import MAX_ID, BadJSON, CheckedJSON, IdConverter, ascii_int
 from swarm.models import User
+from swarm.notifications.capture import LIVE
 from swarm.realtime import init_realtime
-from swarm.realtime.notifier import FanoutNotifier, MetricsPulse, SocketNotifier
+from swarm.realtime.notifier import (
+    FanoutNotifier,
+    MetricsPulse,
+    SocketNotifications,
+    SocketNotifier,
+)
 from swarm.resources import static_dir
 from swarm.runtime import RateLimits, Runtime, db_session, init_runtime, runtime
 from swarm.telemetry import REQUEST_SECONDS
@@ -124,7 +130,9 @@ def create_app(
         Runtime(
             config=config,
             engine=engine,
-            sessions=make_session_factory(engine),
+            sessions=make_session_factory(
+                engine, mail=bool(config.smtp_url and config.support_address)
+            ),
             clock=clock or SystemClock(),
             notifier=NullNotifier(),
             limits=RateLimits(config.ratelimit_storage_url, config.ratelimit_namespace),
@@ -144,7 +152,9 @@ def create_app(
         if notifier
         else FanoutNotifier(socket_notifier, rules)
     )
-    rt.messages = MessageWriter(rt.engine, rt.clock, rt.notifier)
+    # Notifications reach their people's rooms after the commit that wrote them.
+    rt.sessions.kw["info"][LIVE] = SocketNotifications(socketio).deliver
+    rt.messages = MessageWriter(rt.engine, rt.clock, rt.notifier, sessions=rt.sessions)
 
     @app.spec_processor
     def _shared(spec: dict[str, Any]) -> dict[str, Any]:

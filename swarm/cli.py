@@ -218,6 +218,7 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
 
     from swarm.app import create_app
     from swarm.dispatch.sweeper import start_sweeper_thread
+    from swarm.mail.send import mailer_for
     from swarm.outbox.guard import AddressGuard, parse_networks
     from swarm.outbox.worker import guarded_post, start_worker_thread
     from swarm.realtime.drain import drain_and_stop
@@ -235,7 +236,8 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
     if worker:
         runtime = app.extensions["swarm"]
         post = guarded_post(AddressGuard(parse_networks(config.webhook_allowed_networks)))
-        start_worker_thread(runtime.sessions, runtime.clock, config.worker_seconds, post)
+        mailer = mailer_for(config.smtp_url, config.support_address, config.secret_key)
+        start_worker_thread(runtime.sessions, runtime.clock, config.worker_seconds, post, mailer)
         if config.imap_url:
             from swarm.mail.imap import start_imap_poller
 
@@ -275,14 +277,17 @@ def worker(once: bool) -> None:
     import threading
 
     from swarm.app import create_app
+    from swarm.mail.send import mailer_for
     from swarm.outbox.guard import AddressGuard, parse_networks
     from swarm.outbox.worker import deliver_due, guarded_post, run_worker
 
     config = load_config()
     runtime = create_app(config).extensions["swarm"]
     post = guarded_post(AddressGuard(parse_networks(config.webhook_allowed_networks)))
+    mailer = mailer_for(config.smtp_url, config.support_address, config.secret_key)
     if once:
-        click.echo(f"Tried {deliver_due(runtime.sessions, runtime.clock, post)} delivery(ies).")
+        tried = deliver_due(runtime.sessions, runtime.clock, post, mailer=mailer)
+        click.echo(f"Tried {tried} delivery(ies).")
         if config.imap_url:
             from swarm.mail.imap import poll_mailbox_once
 
@@ -295,7 +300,7 @@ def worker(once: bool) -> None:
     log.info("Delivering the outbox every %g s (Ctrl+C stops it)", config.worker_seconds)
     try:
         stop = threading.Event()
-        run_worker(runtime.sessions, runtime.clock, config.worker_seconds, stop, post)
+        run_worker(runtime.sessions, runtime.clock, config.worker_seconds, stop, post, mailer)
     except KeyboardInterrupt:
         log.info("Worker stopped.")
 

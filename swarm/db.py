@@ -124,13 +124,25 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+def make_session_factory(engine: Engine, *, mail: bool = False) -> sessionmaker[Session]:
     """Sessions for ``engine``; their flushes also write the outbox rows that new ticket events
-    call for (swarm/outbox/capture.py), in the same transaction."""
+    call for (swarm/outbox/capture.py) and the notifications (swarm/notifications/capture.py),
+    in the same transaction. ``mail``: this process sends mail, so notifications wanted by
+    mail get an outbox row. ``create_app`` adds the live delivery of notifications after
+    commit (``factory.kw["info"]``)."""
+    from swarm.notifications.capture import (
+        MAIL,
+        capture_notifications,
+        deliver_after_commit,
+        forget_on_rollback,
+    )
     from swarm.outbox.capture import capture_events
 
-    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=True, info={MAIL: mail})
     event.listen(factory, "after_flush", capture_events)
+    event.listen(factory, "after_flush", capture_notifications)
+    event.listen(factory, "after_commit", deliver_after_commit)
+    event.listen(factory, "after_rollback", forget_on_rollback)
     return factory
 
 

@@ -12,14 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 from swarm.skills.graph import SkillGraph
 from swarm.skills.proficiency import Proficiency
-
-if TYPE_CHECKING:
-    # Only for the annotation: matching imports this module, so a runtime import would loop.
-    from swarm.matching.index import AgentIndex
 
 __all__ = [
     "AgentView",
@@ -28,6 +24,7 @@ __all__ = [
     "Decision",
     "Escalate",
     "Offer",
+    "OrgIndex",
     "OrgView",
     "Priority",
     "Proficiency",
@@ -113,6 +110,19 @@ class TicketView:
     deadlines: Mapping[str, datetime] = field(default_factory=dict, hash=False)
 
 
+class OrgIndex(Protocol):
+    """Matrices about the agents that a caller keeps precomputed between routing calls.
+
+    The interface names no implementation: :class:`swarm.matching.index.AgentIndex` is the one
+    the matching functions read (they build their own from ``OrgView.agents`` when given none,
+    or another kind), and the live driver and the simulator keep one up to date.
+    """
+
+    def at(self, now: datetime) -> OrgIndex:
+        """The index with its time-dependent parts (proficiency decay) moved to ``now``."""
+        ...
+
+
 @dataclass(frozen=True)
 class OrgView:
     """The organisation as routing sees it.
@@ -129,8 +139,8 @@ class OrgView:
     requester_history : mapping
         ``requester id -> agent id -> tickets of that requester the agent owned``; the
         continuity term.
-    index : AgentIndex or None
-        The precomputed matrices of :mod:`swarm.matching.index`, kept up to date by the caller
+    index : OrgIndex or None
+        Precomputed matrices (:mod:`swarm.matching.index`), kept up to date by the caller
         (the live driver caches it and refreshes one agent's row on a change). When ``None`` the
         matching functions build one from ``agents``, which is fine for small organisations and
         tests but costs O(agents) per call.
@@ -151,7 +161,7 @@ class OrgView:
     skills: SkillGraph
     collaboration: Mapping[int, Mapping[int, int]] = field(default_factory=dict, hash=False)
     requester_history: Mapping[int, Mapping[int, int]] = field(default_factory=dict, hash=False)
-    index: AgentIndex | None = field(default=None, compare=False, hash=False)
+    index: OrgIndex | None = field(default=None, compare=False, hash=False)
     tier_rotation: Mapping[int, int] = field(default_factory=dict, hash=False)
     tier_members: Mapping[int, Sequence[int]] | None = field(
         default=None, compare=False, hash=False

@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.clock import Clock
 from swarm.config import Config
-from swarm.dispatch.service import RoutingCaches, RoutingService
-from swarm.dispatch.tiered import TieredService, tier_clock_hook
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.clocks import tier_clock_hook
+from swarm.dispatch.service import RoutingService
+from swarm.dispatch.tiered import TieredService
 from swarm.knowledge.freshness import Staleness
 from swarm.knowledge.portal import PortalService
 from swarm.knowledge.service import KnowledgeService
+from swarm.notifications.service import NotificationService
 from swarm.profiles.service import ProfileService
 from swarm.reporting.service import MetricsService
 from swarm.simulation.runs import SimulationService
@@ -159,3 +162,10 @@ def inbox_service() -> InboxService:
         hand_ttl=rt.config.hand_ttl, unowned_alert_after=rt.config.unowned_alert_after
     )
     return InboxService(db_session(), rt.clock, settings)
+
+
+def notification_service() -> NotificationService:
+    rt = runtime()
+    return NotificationService(
+        db_session(), rt.clock, bool(rt.config.smtp_url and rt.config.support_address)
+    )

@@ -93,4 +93,18 @@
     }
     document.dispatchEvent(new CustomEvent("swarm:event", { detail: event }));
   });
+
+  // A new notification of ours (docs/notifications.md): the bell counts it at once; the page
+  // and the count are read from the database on the next load, so a lost emit costs nothing.
+  socket.on("notification", (item) => {
+    const bell = document.querySelector("[data-bell]");
+    const badge = bell && bell.querySelector("[data-notification-count]");
+    if (badge) {
+      const unread = (parseInt(badge.textContent, 10) || 0) + 1;
+      badge.textContent = String(unread);
+      badge.hidden = false;
+      bell.setAttribute("aria-label", `Notifications: ${unread} unread`);
+    }
+    document.dispatchEvent(new CustomEvent("swarm:notification", { detail: item }));
+  });
 })();

@@ -13,6 +13,7 @@ from swarm.api import (  # noqa: E402, F401
     inbox_views,
     knowledge_views,
     metrics_views,
+    notification_views,
     portal_views,
     rule_views,
     simulation_views,

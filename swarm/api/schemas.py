@@ -23,7 +23,7 @@ from marshmallow import RAISE, ValidationError, validates_schema
 
 from swarm.accounts.audit import AuditAction
 from swarm.inputs import MAX_ID, NON_BLANK, TEXT, at_most
-from swarm.tickets.service import SORTS as TICKET_SORTS
+from swarm.tickets.queries import SORTS as TICKET_SORTS
 
 PRIORITIES = ["P1", "P2", "P3", "P4"]
 STATUSES = ["new", "open", "pending", "resolved", "closed"]

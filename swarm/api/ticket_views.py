@@ -30,7 +30,7 @@ from swarm.inputs import ascii_int
 from swarm.runtime import db_session, routing_service, ticket_service
 from swarm.tickets.access import require_staff
 from swarm.tickets.payloads import event_payload
-from swarm.tickets.service import staff_users
+from swarm.tickets.queries import staff_users
 
 CHANGE_ERRORS = {403: "Not allowed for you", 404: "No such ticket", 409: "Illegal transition"}
 

@@ -37,7 +37,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from swarm.automation.service import stored_spec
-from swarm.dispatch.tiered import TieredService, tier_clock_hook
+from swarm.dispatch.clocks import tier_clock_hook
+from swarm.dispatch.tiered import TieredService
 from swarm.models import Rule, RuleRun, Ticket, TicketEvent, User
 from swarm.models.outbox import OutboxItem, OutboxState, Webhook
 from swarm.outbox.capture import webhook_payload

@@ -1991,7 +1991,7 @@ OWNER_REPLIES: tuple[str, ...] = (
 )
 ESCALATION_NOTES: tuple[str, ...] = (
     "Basic troubleshooting done (restart, cache clear, re-login); needs {skill} expertise.",
-    "Outside L1 scope: needs admin access for {skill}.",
+    "Outside what this tier can do: needs admin access for {skill}.",
     "Followed the KB article without success; escalating to the {skill} specialists.",
     "Reproduced the issue; the cause is deeper in {skill} than we can see from here.",
 )

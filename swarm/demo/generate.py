@@ -7,23 +7,26 @@ shifted in time. References between rows (who was assigned, which message an eve
 are ``UserRef``/``MessageRef``/``InvitationRef`` values that the writer in ``seed.py`` turns
 into database ids.
 
-How a ticket's life is drawn
-----------------------------
-Each ticket is written as a *story*: a list of events at offsets from its creation, grouped in
-steps (one step is what the live service would commit in one transaction, such as ``assigned``
-followed by ``status_changed``). Swarm tickets are not drawn here: the simulator runs them
-(``simulated.simulate_swarm``: the production ``SwarmPolicy`` on the demo desk) and
-``_Generator._replay`` writes each simulated ticket as the live service writes it, with the
-demo's words. Tiered tickets are still drawn by this module's rules: they wait in a tier queue,
-are pulled by an agent of that tier and climb tiers (by time limit or by hand, the moves decided
-by ``TieredPolicy``'s own functions) until the tier that can solve them, sometimes ending with a
-vendor. A historical story is placed so that it ends before ``now``; an open ticket's story is
-cut between two steps, so that its state is exactly what the kept events say.
+How a ticket's life is made
+---------------------------
+No ticket's life is drawn here: the simulator runs both arms (``simulated.simulate``: the
+production ``SwarmPolicy`` and ``TieredPolicy`` on the demo desk, the desk's stored tier
+settings, its forty agents with their levels, tiers and capacities), and ``_Generator._replay``
+writes each simulated ticket as the live service writes it, with the demo's words (``_Writer``:
+a list of events at offsets from its creation, grouped in steps — one step is what the live
+service would commit in one transaction, such as ``assigned`` followed by ``status_changed``).
+A swarm ticket is routed to the best owner, who invites helpers; a tiered one waits in the Tier
+1 queue, is pulled there, and climbs the tiers — by hand when its owner sees they cannot finish
+it before the tier's time limit, or by the limit itself — until someone can resolve it; its
+owner takes one that needs a vendor to the vendors' tier by hand. A historical ticket ends
+before ``now``; an open ticket's life is cut between two steps, so that its state is exactly
+what the kept events say. What follows a resolution (a reopen a few days later, the requester's
+rating, the close) is added after the simulated life.
 
 How long each step takes follows the ticket's complexity (``TicketTemplate.complexity``): the
-same hands-on work (``WORK``) in both modes; queues and repeated work at every tier a tiered
-ticket climbs; in a swarm, the simulator's speed by level, helpers covering what they know
-better. The history's modes are drawn in pairs of alike tickets (``_Generator._arms``), so that
+same hands-on work (``WORK``) in both modes, at the simulator's speed for the owner's level (a
+helper's when they know it better); every owner after the first finds out again what the ticket
+is about. The history's modes are drawn in pairs of alike tickets (``_Generator._arms``), so that
 the two modes can be compared.
 """
 
@@ -65,19 +68,18 @@ from swarm.demo.content import (
     TicketTemplate,
     VendorSpec,
 )
-from swarm.demo.simulated import DemoAgent, DemoArrival, simulate_swarm
+from swarm.demo.simulated import DEMO_TIERS, DemoAgent, DemoArrival, simulate
 from swarm.demo.taxonomy import RELATED, SKILLS, SkillSpec
 from swarm.events import AssignedBy, EventType
 from swarm.metrics.memory import EventRow
 from swarm.models.skills import RelationKind
 from swarm.models.tickets import InvitationStatus, MessageKind, Mode, Priority, Status
 from swarm.models.users import Presence, Role
-from swarm.routing import Decision, Escalate, OrgView, Queue, TicketView
-from swarm.skills.graph import build_skill_graph
+from swarm.routing import TicketView
 from swarm.skills.proficiency import Proficiency, accrue_evidence
 from swarm.tickets.sla import due_times
-from swarm.tiers.config import LEGACY_PULL_ONLY, settings_from_dict
-from swarm.tiers.policy import MANUAL, TIER_LIMIT, TieredPolicy, plan_escalation
+from swarm.tiers.config import tiered_variant
+from swarm.tiers.policy import TIER_LIMIT, TIME_LIMIT
 from swarm.tiers.sla import SlaClock
 from swarm.tiers.vendors import VENDOR_SLA, vendor_clock_after_update
 
@@ -93,37 +95,29 @@ REQUESTER_COUNT = 10
 # speeds work up: an urgent ticket has everyone's attention, but a low one, once someone is on
 # it, takes as long to fix as any other.
 PACE: dict[str, float] = {"P1": 0.12, "P2": 0.35, "P3": 1.0, "P4": 1.5}
-# Tiered mode runs the default tiers and time limits, with agents pulling from the tier queues
-# (seed.py stores these settings): the history obeys the time limits the sweeper applies once
-# the demo runs, so what it says happened is what the desk does.
-TIERS = settings_from_dict({"strategy": LEGACY_PULL_ONLY})  # every tier pulls
-# (low, high) minutes, drawn log-uniformly and scaled by PACE; a wait that runs past the tier's
-# time limit ends in an escalation by time, as it would live. The desk's queue moves in
-# minutes; the specialists' queues in hours, as they work a backlog.
-TIER_QUEUE_WAIT: dict[int, tuple[float, float]] = {1: (1, 6), 2: (20, 240), 3: (45, 600)}
-# How long an agent works a ticket their tier cannot solve before it moves on (by hand, or by
-# the time limit): the desk's time-box, a second line's diagnosis.
-TIER_TRY: dict[int, tuple[float, float]] = {1: (3, 12), 2: (20, 150)}
-# The share of tickets an agent leaves to run into the time limit rather than escalating by hand.
-LEFT_TO_TIME_LIMIT = 0.3
-# Hands-on minutes a ticket needs from someone who can solve it, by complexity (content.py:
-# simple, moderate, complex), whichever mode it is worked in.
-WORK: dict[int, tuple[float, float]] = {1: (3, 12), 2: (30, 180), 3: (90, 600)}
-# Each owner before the one who solves it stretches that work: the notes are read again, the
-# checks done again, the requester asked again.
-REWORK_PER_HANDOFF = 0.3
-# The tiered variant the demo's tiered stories are drawn under (their ``created`` says so, as a
-# live ticket's does): every tier pulls, and nobody swarms on a tiered ticket.
-DEMO_TIERED_VARIANT: dict[str, Any] = {
-    "collaboration": "off",
-    "intake": {"1": "pull", "2": "pull", "3": "pull", "4": "pull"},
-}
-# Probability that a ticket of a given complexity is solved at tier 1, 2, 3.
-RESOLVE_TIER: dict[int, tuple[float, float, float]] = {
-    1: (0.88, 0.12, 0.0),
-    2: (0.05, 0.80, 0.15),
-    3: (0.0, 0.20, 0.80),
-}
+# Tiered mode runs the desk's tier settings (``simulated.DEMO_TIERS``; seed.py stores them): the
+# history is the simulator's run of the production ``TieredPolicy`` under them, so it obeys the
+# time limits the sweeper applies once the demo runs.
+TIERS = DEMO_TIERS
+# The vendors' tier: a tiered ticket that needs a vendor is taken there by its owner.
+VENDOR_TIER = next(t.tier for t in TIERS.tiers if t.external)
+# Hands-on minutes a ticket needs from someone who can solve it (at level-3 speed), by
+# complexity (content.py: simple, moderate, complex), whichever mode it is worked in.
+WORK: dict[int, tuple[float, float]] = {1: (2, 8), 2: (30, 180), 3: (90, 600)}
+# (low, high) hours a vendor takes on a case, drawn log-uniformly (scaled by PACE, at least
+# 0.4): a day or two, now and then hours or three days.
+VENDOR_HOURS = (4.0, 72.0)
+# The systems behind the first-line tickets (their second skills outside the desk's basics): a
+# desk agent knows some of them well enough to resolve a simple ticket before the tier's limit.
+FIRST_LINE_CONTEXT: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        skill
+        for template in TEMPLATES
+        if template.complexity == 1
+        for skill, _ in template.skills[1:]
+        if skill not in next(t for t in TEAMS if t.name == "Service Desk").core
+    )
+)
 # The live default (SWARM_INVITATION_MINUTES); every demo invitation is answered within it.
 INVITATION_TTL = timedelta(minutes=15)
 REOPEN_RATE = 0.04
@@ -135,8 +129,6 @@ _SECOND = timedelta(seconds=1)
 _WORKABLE = frozenset({Status.NEW.value, Status.OPEN.value})
 # Stories keep their clocks on this arbitrary origin; materialise moves them to the ticket's time.
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
-# The tiered policy asked without an organisation: it queues and sets deadlines, assigns nobody.
-_NOBODY = OrgView({}, build_skill_graph([]))
 VENDORS_BY_NAME = {v.name: v for v in VENDORS}
 
 
@@ -451,17 +443,16 @@ def _off(moment: datetime) -> timedelta:
 
 
 @dataclass
-class _Story:
-    """One ticket's life on offsets from its creation; keeps the ticket's state as it goes.
-
-    The writer of both arms: ``_Generator._replay`` applies a simulated swarm ticket to it,
-    ``_Generator._tiered`` a drawn tiered one.
+class _Writer:
+    """Writes one simulated ticket as live rows, on offsets from its creation; keeps the ticket's
+    state as it goes. It decides nothing about the ticket's life: ``_Generator._replay`` applies
+    the simulator's rows of either arm to it, adding the demo's words between them.
 
     Every event gets a later offset than the one before (one second later at least), and the
     helpers that change the state record it the way the live services do, with the same data
     keys, so that the ticket's columns can be read off the last event kept. Tiered tickets also
-    keep the live tier clock (paused while pending or with a vendor), and ``advance`` lets the
-    tier's time limit fire — as the live sweeper would — when a wait runs past it.
+    keep the live tier clock (paused while pending or with a vendor), so that an open ticket is
+    seeded with the deadline the sweeper will fire.
     """
 
     mode: str
@@ -502,31 +493,13 @@ class _Story:
 
     # ------------------------------------------------------------------ the tier clock
 
-    def deadline(self) -> timedelta | None:
+    def due(self) -> timedelta | None:
         """When the current tier's time limit fires, as the live ``tier_limit`` deadline;
         ``None`` while the clock is paused, or where no time limit can move the ticket."""
         if self.clock is None or self.tier is None or TIERS.next_automatic(self.tier) is None:
             return None
         due = self.clock.due_at(TIERS.limit(self.tier, self.priority))  # type: ignore[arg-type]
         return None if due is None else _off(due)
-
-    def advance(self, minutes: float) -> bool:
-        """Wait ``minutes``, unless the tier's time limit passes first: then the ticket is
-        escalated by time at that moment and False is returned."""
-        target = self.t + timedelta(seconds=max(1, round(minutes * 60)))
-        due = self.deadline()
-        if due is not None and target >= due:
-            self.run_out()
-            return False
-        self.t = target
-        return True
-
-    def run_out(self) -> None:
-        """Nobody moves the ticket on: the time limit does, when it passes."""
-        due = self.deadline()
-        assert due is not None
-        self.t = max(self.t, due)
-        self.time_limit()
 
     def room(self) -> timedelta | None:
         """Running time left before the tier's limit; ``None`` where no limit applies."""
@@ -558,7 +531,7 @@ class _Story:
             priority=priority,
             mode=self.mode,
             requester_id=UserRef(requester),
-            **(DEMO_TIERED_VARIANT if self.mode == Mode.TIERED else {}),
+            **(tiered_variant(TIERS) if self.mode == Mode.TIERED else {}),
         )
 
     def skills_set(self, skills: Sequence[tuple[str, float]]) -> None:
@@ -649,12 +622,12 @@ class _Story:
 
     # ------------------------------------------------------------ tiers and vendors
 
-    def queue(self, tier: int, why: str) -> None:
+    def queue(self, tier: int, why: str, intake: str | None) -> None:
+        """``Queue`` applied as live, in the step of what queued it (the opening, a move)."""
         self.settle()
         self.tier = tier
         if self.clock is None:
             self._restart_clock()  # the first queueing starts the tier clock, as live
-        # The demo's tiers all pull: an agent of the tier takes the ticket (``assign`` by pull).
         self.emit(
             EventType.QUEUED,
             None,
@@ -662,29 +635,8 @@ class _Story:
             tier=tier,
             why=why,
             policy=self.mode,
-            intake="pull",
+            intake=intake,
         )
-
-    def opened_in_tier_one(self) -> None:
-        """``TieredPolicy.on_opened``: queued in Tier 1 with the policy's own words."""
-        decisions = TieredPolicy(TIERS).on_opened(self._view(), _NOBODY, _EPOCH)
-        self.queue(*_queued(decisions))
-
-    def time_limit(self) -> None:
-        """The tier's deadline fired: ``TieredPolicy.on_deadline``, applied as live."""
-        assert self.tier is not None
-        now = _on(self.t)
-        view = replace(self._view(), deadlines={TIER_LIMIT: now})
-        decisions = TieredPolicy(TIERS).on_deadline(view, _NOBODY, now)
-        move = next(d for d in decisions if isinstance(d, Escalate))
-        self.escalate(move.to_tier, move.reason, None)
-        self.queue(*_queued(decisions))
-
-    def escalate_by_hand(self, to_tier: int, actor: str, note: str) -> None:
-        """``plan_escalation``, applied as live: the reason is the event's ``note``."""
-        decisions = plan_escalation(self._view(), to_tier, TIERS, now=_on(self.t), note=note)
-        self.escalate(to_tier, MANUAL, actor, note=note)
-        self.queue(*_queued(decisions))
 
     def escalate(self, to_tier: int, reason: str, actor: str | None, note: str = "") -> None:
         """Move up a tier as the live ``Escalate`` does: the owner is let go (``unassigned``,
@@ -962,13 +914,6 @@ class _Story:
         )
 
 
-def _queued(decisions: Sequence[Decision]) -> tuple[int, str]:
-    """The tier and the reason of the ``Queue`` decision among a policy's decisions."""
-    queue = next(d for d in decisions if isinstance(d, Queue))
-    assert queue.tier is not None
-    return queue.tier, queue.why
-
-
 def _placed_clock(clock: SlaClock | None, created_at: datetime) -> SlaClock | None:
     """A clock kept on ``_EPOCH`` offsets, moved to the ticket's place in time."""
     if clock is None:
@@ -1043,7 +988,7 @@ RATING_COMMENTS: dict[int, tuple[str, ...]] = {
 }
 
 
-def _rate(story: _Story, opening: _Opening, rng: random.Random, room: timedelta | None) -> None:
+def _rate(story: _Writer, opening: _Opening, rng: random.Random, room: timedelta | None) -> None:
     """The requester answers "How did we do?" a little after the last resolution, for about
     two tickets in three (``RATING_SHARE``), if that is before ``room`` (offset from the
     ticket's creation; None: no limit).
@@ -1116,7 +1061,8 @@ class _Generator:
         self.agents: list[PersonSpec] = []  # the forty who work tickets in the history
         self.requesters: list[str] = []
         self.skills: dict[str, dict[str, AgentSkillSpec]] = {}  # email -> skill -> row
-        self.owned: dict[str, int] = {}  # tickets each agent has owned so far: spreads load
+        # The vendor each tiered ticket that needs one goes to, by plan index.
+        self.vendors: dict[int, VendorSpec] = {}
         self.case_template = {c.subject: t for t in TEMPLATES for c in t.cases}
         # The simulator's agent ids, by the e-mail of the demo agent they stand for.
         self.simulated_emails: Mapping[int, str] = {}
@@ -1251,8 +1197,12 @@ class _Generator:
                 for skill in self.rng.sample(others, self.rng.randint(1, 2)):
                     give(skill, self.rng.choice((1, 2)))
             elif team.name == "Service Desk":
-                for skill in self.rng.sample(basics, self.rng.randint(8, 12)):
-                    give(skill, self.rng.choices((1, 2, 3), weights=(25, 50, 25))[0])
+                # Generalists: most of the basics, and enough of the systems behind them (the
+                # directory, the mail server …) to resolve the first-line tickets themselves.
+                for skill in self.rng.sample(basics, self.rng.randint(14, 19)):
+                    give(skill, self.rng.choices((1, 2, 3), weights=(10, 45, 45))[0])
+                for skill in self.rng.sample(FIRST_LINE_CONTEXT, self.rng.randint(5, 8)):
+                    give(skill, self.rng.choice((1, 2)))
             else:
                 for skill in self.rng.sample(basics, self.rng.randint(5, 7)):
                     give(skill, self.rng.choice((1, 2)))
@@ -1325,20 +1275,6 @@ class _Generator:
             best = max(best, 0.5 * weight * level(other))
         return best
 
-    def fit(self, email: str, skills: Sequence[tuple[str, float]]) -> float:
-        total = sum(w for _, w in skills)
-        return sum(w * self.expertise(email, s) for s, w in skills) / total
-
-    def tier_agent(self, tier: int, template: TicketTemplate) -> str:
-        """Who pulls the ticket from a tier queue: anyone at that tier, fitting ones more often."""
-        pool = [a.email for a in self.agents if a.tier == tier]
-        weights = [
-            (0.3 + self.fit(e, template.skills)) ** 2 / (1 + self.owned.get(e, 0)) for e in pool
-        ]
-        email = self.rng.choices(pool, weights=weights)[0]
-        self.owned[email] = self.owned.get(email, 0) + 1
-        return email
-
     def level(self, email: str, skill: str, *, direct: bool = False) -> int:
         """The agent's proficiency in ``skill``; without a profile row, what neighbours give
         (``direct``: 0 instead)."""
@@ -1374,13 +1310,10 @@ class _Generator:
         runs = self._simulate(plans)
         tickets = []
         for index, plan in enumerate(plans):
-            story = _Story(plan.mode.value, self.keys, priority=plan.opening.priority)
+            story = _Writer(plan.mode.value, self.keys, priority=plan.opening.priority)
             story.created(plan.opening.requester, plan.opening.case.subject, plan.opening.priority)
             story.skills_set(plan.template.skills)
-            if plan.mode == Mode.SWARM:
-                self._replay(story, runs[index], plan.opening)
-            else:
-                self._tiered(story, plan.template, plan.opening, vendor=plan.at_vendor)
+            self._replay(story, runs[index], plan, self.vendors.get(index))
             if plan.open:
                 tickets.append(self._open(plan, story))
             else:
@@ -1388,9 +1321,13 @@ class _Generator:
         return tuple(sorted(tickets, key=lambda t: t.created_at))
 
     def _simulate(self, plans: list[_Plan]) -> dict[int, tuple[EventRow, ...]]:
-        """Run every swarm ticket through the simulator (``simulated.simulate_swarm``): the
-        production ``SwarmPolicy`` decides who owns it and whom they invite, and the work each
-        needs (``WORK`` by complexity, at level-3 speed) decides when it is resolved.
+        """Run every ticket through the simulator (``simulated.simulate``), each arm on its own:
+        the production ``SwarmPolicy`` decides who owns a swarm ticket and whom they invite, the
+        production ``TieredPolicy`` (``DEMO_TIERS``) queues a tiered one and its time limits
+        escalate it; the work each needs (``WORK`` by complexity, at level-3 speed) and the
+        owners' levels decide when it is resolved, and whether a tier's agent can resolve it
+        before the tier's limit. A tiered ticket of a template with vendors now and then needs
+        one (``vendor_hours``): its owner takes it to the vendors' tier by hand.
 
         A history ticket without a fixed moment arrives anywhere in the window that leaves it
         three days before now; an open one arrives in the last days (where it is placed in
@@ -1398,11 +1335,9 @@ class _Generator:
         """
         start = self.now - timedelta(days=HISTORY_DAYS)
         window = (HISTORY_DAYS - 3) * 86400.0
-        arrivals: list[DemoArrival] = []
-        indices: list[int] = []
+        arrivals: dict[Mode, list[DemoArrival]] = {Mode.SWARM: [], Mode.TIERED: []}
+        indices: dict[Mode, list[int]] = {Mode.SWARM: [], Mode.TIERED: []}
         for index, plan in enumerate(plans):
-            if plan.mode != Mode.SWARM:
-                continue
             if plan.open:
                 at = window + self.rng.uniform(0, 2 * 86400.0)
             elif plan.created is not None:
@@ -1412,8 +1347,15 @@ class _Generator:
             pace = PACE[plan.opening.priority]
             work = self.minutes(*WORK[plan.template.complexity]) * min(pace, 1.0) / 60
             priority: Any = plan.opening.priority  # one of P1–P4, drawn from ``Priority``
-            arrivals.append(DemoArrival(at, priority, plan.template.skills, work))
-            indices.append(index)
+            vendor_hours = 0.0
+            if plan.mode == Mode.TIERED and plan.template.vendors:
+                chance = 0.45 if plan.template.complexity == 3 else 0.25
+                if plan.at_vendor or self.rng.random() < chance:
+                    self.vendors[index] = VENDORS_BY_NAME[self.rng.choice(plan.template.vendors)]
+                    vendor_hours = self.minutes(*VENDOR_HOURS) * max(pace, 0.4)
+            arrival = DemoArrival(at, priority, plan.template.skills, work, vendor_hours)
+            arrivals[plan.mode].append(arrival)
+            indices[plan.mode].append(index)
             if not plan.open and plan.created is None:
                 plans[index] = replace(plan, created=start + timedelta(seconds=at))
         agents = [
@@ -1427,17 +1369,29 @@ class _Generator:
             )
             for a in self.agents
         ]
-        run = simulate_swarm(start, agents, arrivals, seed=self.rng.getrandbits(32))
-        self.simulated_emails = run.agent_email
-        return dict(zip(indices, run.rows, strict=True))
+        rows: dict[int, tuple[EventRow, ...]] = {}
+        for mode in (Mode.SWARM, Mode.TIERED):
+            seed = self.rng.getrandbits(32)
+            run = simulate(start, agents, arrivals[mode], seed=seed, arm=mode.value)
+            self.simulated_emails = run.agent_email
+            rows.update(zip(indices[mode], run.rows, strict=True))
+        return rows
 
-    def _replay(self, story: _Story, rows: Sequence[EventRow], opening: _Opening) -> None:
-        """The simulated life of a swarm ticket, written as the live service writes it, with
-        the demo's words: who routing assigned and why, the helpers the owner invited (their
-        note and reason), who accepted or declined, what was said in the swarm once they were
-        in, an owner handing on (``unassigned``, then routing again; the new owner leaves the
-        swarm as a helper with ``became_owner`` when they were in it, and the previous owner,
-        writing what they tried, joins it ``via: message``), and the resolution.
+    def _replay(
+        self, story: _Writer, rows: Sequence[EventRow], plan: _Plan, vendor: VendorSpec | None
+    ) -> None:
+        """The simulated life of a ticket, written as the live service writes it, with the
+        demo's words.
+
+        Swarm: who routing assigned and why, the helpers the owner invited (their note and
+        reason), who accepted or declined, what was said in the swarm once they were in, an
+        owner handing on (``unassigned``, then routing again; the new owner leaves the swarm as
+        a helper with ``became_owner`` when they were in it, and the previous owner, writing
+        what they tried, joins it ``via: message``), and the resolution. Tiered: the queues, who
+        took it from which tier, each escalation (by the time limit, or by hand with the
+        owner's note), the vendor case (the owner's hand-off, the vendor's answers recorded by
+        the owner while the ticket is pending). Either arm: a wait on the requester (pending;
+        with ``replies`` the question and the answer as public replies).
 
         Every row is placed at its simulated moment (whole seconds from the ``created`` row),
         or a second after the event before it; talk between two rows fits before the next.
@@ -1454,18 +1408,41 @@ class _Generator:
 
         invitations: dict[int, _Invitation] = {}
         handed_on: str | None = None
+        opening = plan.opening
         case = opening.case
+        reference = ""
+        vendor_steps: list[tuple[timedelta, str]] = []
+        vendor_answered = False
+        # An escalation's note as the simulator wrote it and in the demo's words: the next
+        # tier's ``queued`` reason quotes it.
+        noted: tuple[str, str] | None = None
         for n, row in enumerate(rows):
             kind, data = row["type"], row["data"]
             until = offset(rows[n + 1]) if n + 1 < len(rows) else None
+            if kind in (EventType.CREATED, EventType.SKILLS_SET):
+                continue  # written above with the demo's content
+            actor = None if row["actor_id"] is None else email(row["actor_id"])
+            answer_first = kind == EventType.STATUS_CHANGED and data["from"] == Status.PENDING
+            if answer_first and not vendor_answered and self.replies:
+                # The requester answers a little before the owner picks the ticket up.
+                early = timedelta(seconds=round(self.minutes(1, 30) * 60))
+                story.t = max(story.t, offset(row) - early)
+                story.say(opening.requester, self.rng.choice(REPLY_ANSWERS), REPLY_KIND)
             story.t = max(story.t, offset(row))
-            if kind in (EventType.CREATED, EventType.SKILLS_SET, EventType.STATUS_CHANGED):
-                continue  # written above with the demo's content; ``assign`` opens the ticket
-            if kind == EventType.QUEUED:
+            if kind == EventType.STATUS_CHANGED and data["from"] == Status.NEW:
+                continue  # ``assign`` opens the ticket
+            if kind == EventType.QUEUED and data["tier"] is None:
                 story.emit(EventType.QUEUED, None, tier=None, why=data.get("why"), policy="swarm")
+            elif kind == EventType.QUEUED:
+                why: str = data["why"]
+                if noted is not None:
+                    why = why.replace(f": {noted[0]}", f": {noted[1]}", 1)
+                noted = None
+                story.queue(data["tier"], why, data.get("intake"))
             elif kind == EventType.ASSIGNED:
-                actor = None if row["actor_id"] is None else email(row["actor_id"])
-                story.assign(email(data["agent_id"]), AssignedBy(data["by"]), actor, data["why"])
+                story.assign(
+                    email(data["agent_id"]), AssignedBy(data["by"]), actor, data.get("why")
+                )
                 if handed_on is not None:
                     # The previous owner tells the new one what they tried: writing is acting.
                     self._talk(story, [(handed_on, self.rng.choice(HANDOVER_LINES))], until)
@@ -1473,9 +1450,68 @@ class _Generator:
                         story.wait(self.minutes(1, 10))
                         story.leave(handed_on)
                     handed_on = None
+            elif kind == EventType.UNASSIGNED and data.get("reason") == "escalated":
+                continue  # written with the escalation
             elif kind == EventType.UNASSIGNED:
                 handed_on = email(data["previous_owner_id"])
                 story.release(handed_on, data.get("reason"))
+            elif kind == EventType.ESCALATED:
+                if data["reason"] == TIME_LIMIT:
+                    # At the limit of the writer's own tier clock, which started with the
+                    # ``queued`` row a second or two after the simulated moment.
+                    due = story.due()
+                    story.t = max(story.t, due if due is not None else story.t)
+                note = ""
+                if data.get("note") and vendor is not None and data["to_tier"] == VENDOR_TIER:
+                    note = f"Needs {vendor.name}: opening a case with them."
+                elif data.get("note"):
+                    primary = plan.template.skills[0][0]
+                    note = self.rng.choice(ESCALATION_NOTES).format(skill=primary)
+                if note:
+                    noted = (data["note"], note)
+                story.escalate(data["to_tier"], data["reason"], actor, note=note)
+            elif kind == EventType.STATUS_CHANGED and data["to"] == Status.PENDING:
+                assert actor is not None
+                if story.at_vendor:
+                    story.set_status(Status.PENDING, actor, same_step=True)
+                    continue
+                # What the owner needs: a note on the tiered desk (the swarm talks in its room)
+                # and, with ``replies``, the question to the requester that sets it waiting.
+                if story.mode == Mode.TIERED:
+                    story.say(actor, self.rng.choice(PENDING_NOTES), MessageKind.NOTE)
+                if self.replies:
+                    story.say(actor, self.rng.choice(REPLY_ASKS), REPLY_KIND)
+                story.set_status(Status.PENDING, actor, same_step=self.replies)
+            elif kind == EventType.STATUS_CHANGED:
+                assert actor is not None and data["to"] == Status.OPEN
+                story.set_status(Status.OPEN, actor)
+                vendor_answered = False
+            elif kind == EventType.VENDOR_HANDOFF:
+                assert vendor is not None and actor is not None
+                reference = f"{vendor.ref_prefix}{self.rng.randint(100000, 999999)}"
+                story.vendor_handoff(vendor, reference, actor)
+                # The vendor's answers on the way, before the one the simulator times.
+                answered = next(offset(r) for r in rows[n + 1 :] if r["type"] == "vendor_update")
+                steps = ["acknowledged"]
+                roll = self.rng.random()
+                if roll < 0.25:
+                    steps += ["waiting_on_us", "in_progress"]
+                elif roll < 0.6:
+                    steps.append("in_progress")
+                vendor_steps = [
+                    (story.t + (answered - story.t) * (k + 1) / (len(steps) + 1), status)
+                    for k, status in enumerate(steps)
+                ]
+            elif kind == EventType.VENDOR_UPDATE:
+                assert vendor is not None and actor is not None
+                for moment, status in vendor_steps:
+                    story.t = max(story.t, moment)
+                    note = self.rng.choice(VENDOR_NOTES[status])
+                    story.vendor_update(vendor, reference, status, note, actor)
+                story.t = max(story.t, offset(row))
+                note = self.rng.choice(VENDOR_NOTES["resolved"])
+                story.vendor_update(vendor, reference, "resolved", note, actor)
+                vendor_answered = True
             elif kind == EventType.HELPER_INVITED:
                 invitee = email(data["agent_id"])
                 answer = next(
@@ -1518,12 +1554,12 @@ class _Generator:
                 assert owner is not None
                 story.resolve(owner, case.resolution)
             else:
-                raise ValueError(f"the demo's swarm arm does not write {kind!r}")
+                raise ValueError(f"the demo's {story.mode} arm does not write {kind!r}")
         if story.status != Status.RESOLVED:
             raise ValueError("a simulated demo ticket was not resolved before the run ended")
 
     def _talk(
-        self, story: _Story, lines: Sequence[tuple[str, str]], until: timedelta | None
+        self, story: _Writer, lines: Sequence[tuple[str, str]], until: timedelta | None
     ) -> None:
         """Messages a few minutes apart, the last before ``until`` (the next simulated event)
         where there is room; someone without a stint who writes joins the swarm by it."""
@@ -1536,7 +1572,7 @@ class _Generator:
             else:
                 story.write_in(author, body)
 
-    def _invite(self, story: _Story, owner: str, helper: str, case: Case) -> _Invitation:
+    def _invite(self, story: _Writer, owner: str, helper: str, case: Case) -> _Invitation:
         """The invitation's words: the ticket's skill the helper knows best."""
         template = self.case_template[case.subject]
         skill = max((s for s, _ in template.skills), key=lambda s: self.level(helper, s))
@@ -1546,7 +1582,7 @@ class _Generator:
         )
         return story.invite(owner, helper, note, reason)
 
-    def _historical(self, plan: _Plan, story: _Story) -> TicketSpec:
+    def _historical(self, plan: _Plan, story: _Writer) -> TicketSpec:
         """A ticket that ran its course: resolved, and closed when enough time has passed.
 
         A swarm ticket's moment is the simulator's; a tiered one is placed anywhere in the
@@ -1601,7 +1637,7 @@ class _Generator:
         body = f"{self.fill(case.body)}\n\n{self.rng.choice(SIGN_OFFS)},\n{first_name}"
         return _Opening(requester, priority, case, body)
 
-    def _open(self, plan: _Plan, story: _Story) -> TicketSpec:
+    def _open(self, plan: _Plan, story: _Writer) -> TicketSpec:
         """A ticket still being worked: its story cut between two steps before resolution.
 
         The ticket is placed so that the cut is still ahead of ``now``: what the next step
@@ -1665,115 +1701,7 @@ class _Generator:
             explained.append((name, weight, why))
         return tuple(explained)
 
-    def _wait_on_requester(
-        self, story: _Story, opening: _Opening, owner: str, *, note: bool
-    ) -> None:
-        """The owner needs something from the requester: pending until they answer (the
-        tier clock stands still meanwhile). With ``replies`` the question and the answer are
-        the public conversation (kind "reply")."""
-        if note:
-            story.say(owner, self.rng.choice(PENDING_NOTES), MessageKind.NOTE)
-        if self.replies:
-            story.say(owner, self.rng.choice(REPLY_ASKS), REPLY_KIND)
-        story.set_status(Status.PENDING, owner, same_step=self.replies)
-        story.wait(self.minutes(60, 1200))
-        if self.replies:
-            story.say(opening.requester, self.rng.choice(REPLY_ANSWERS), REPLY_KIND)
-            story.wait(self.minutes(1, 30))
-        story.set_status(Status.OPEN, owner)
-
-    def _tiered(
-        self, story: _Story, template: TicketTemplate, opening: _Opening, *, vendor: bool
-    ) -> None:
-        """Tier queues from L1 up to the tier that can solve it, maybe on to a vendor.
-
-        Each tier's time limit is the live default's; whenever a wait would run past it, the
-        ticket is escalated by time at that moment instead (``_Story.advance``), so the history
-        holds every escalation the live sweeper would have made.
-        """
-        pace = PACE[opening.priority]
-        primary = template.skills[0][0]
-        complexity = template.complexity
-        story.opened_in_tier_one()
-        target = self.rng.choices((1, 2, 3), weights=RESOLVE_TIER[complexity])[0]
-        chance = 0.45 if complexity == 3 else 0.25
-        case = None
-        if template.vendors and (vendor or self.rng.random() < chance):
-            case = VENDORS_BY_NAME[self.rng.choice(template.vendors)]
-            target = max(target, 2)
-        while True:
-            tier = story.tier
-            assert tier is not None
-            wait = self._within(story, self.minutes(*TIER_QUEUE_WAIT[tier]) * pace)
-            if not story.advance(wait):
-                continue  # nobody took it in time
-            agent = self.tier_agent(tier, template)
-            story.assign(agent, AssignedBy.PULL, agent, None)
-            if tier < target:
-                tried = self._within(story, self.minutes(*TIER_TRY[tier]) * min(pace, 1.0))
-                if self.rng.random() < LEFT_TO_TIME_LIMIT and story.deadline() is not None:
-                    story.run_out()  # worked on it until the limit moved it on
-                elif story.advance(tried):
-                    note = self.rng.choice(ESCALATION_NOTES).format(skill=primary)
-                    story.escalate_by_hand(tier + 1, agent, note)
-                continue
-            rework = 1 + REWORK_PER_HANDOFF * (story.owners() - 1)
-            work = self.minutes(*WORK[complexity]) * min(pace, 1.0) * rework
-            work = self._within(story, work)
-            if case is not None:
-                if self._vendor(story, case, agent, pace):
-                    break
-                continue
-            if not story.advance(work * 0.5):
-                continue
-            if self.rng.random() < 0.15:
-                self._wait_on_requester(story, opening, agent, note=True)
-            if story.advance(work * 0.5):
-                break
-        story.resolve(story.owner or agent, opening.case.resolution)
-
-    def _within(self, story: _Story, minutes: float) -> float:
-        """``minutes``, or less where the next tier a time limit would reach is the vendors':
-        the last internal tier always finishes inside its limit, so in the demo only a person
-        sends a ticket to a vendor."""
-        after = TIERS.next_automatic(story.tier) if story.tier is not None else None
-        room = story.room()
-        if after is None or not TIERS.tier(after).external or room is None:
-            return minutes
-        return min(minutes, room.total_seconds() / 60 * self.rng.uniform(0.3, 0.9))
-
-    def _vendor(self, story: _Story, vendor: VendorSpec, agent: str, pace: float) -> bool:
-        """Tier 4: the owner escalates to the vendors' tier, takes the ticket there to run the
-        vendor case, hands it off and records the vendor's answers while it waits (pending).
-
-        False when the tier's time limit fired before the owner got to the vendor.
-        """
-        reference = f"{vendor.ref_prefix}{self.rng.randint(100000, 999999)}"
-        if not story.advance(self._within(story, self.minutes(10, 120) * pace)):
-            return False
-        story.escalate_by_hand(4, agent, f"Needs {vendor.name}: opening a case with them.")
-        story.wait(self.minutes(1, 10))
-        story.assign(agent, AssignedBy.PULL, agent, None)
-        story.wait(self.minutes(2, 20))
-        story.vendor_handoff(vendor, reference, agent)
-        story.set_status(Status.PENDING, agent, same_step=True)
-        updates = ["acknowledged"]
-        roll = self.rng.random()
-        if roll < 0.25:
-            updates += ["waiting_on_us", "in_progress"]
-        elif roll < 0.6:
-            updates.append("in_progress")
-        updates.append("resolved")
-        for status in updates:
-            story.wait(self.minutes(30, 1440) * max(pace, 0.4))
-            note = self.rng.choice(VENDOR_NOTES[status])
-            story.vendor_update(vendor, reference, status, note, agent)
-        story.wait(self.minutes(10, 240))
-        story.set_status(Status.OPEN, agent)
-        story.wait(self.minutes(15, 180) * max(pace, 0.4))
-        return True
-
-    def _reopen(self, story: _Story, opening: _Opening) -> None:
+    def _reopen(self, story: _Writer, opening: _Opening) -> None:
         """The requester reopens a few days later; the same owner finishes it."""
         owner = story.owner
         work = self.minutes(30, 600) * PACE[opening.priority]
@@ -1784,7 +1712,7 @@ class _Generator:
             work = min(work, room.total_seconds() / 60 * 0.8)
         story.wait(self.minutes(720, 4320))
         story.reopen(opening.requester, self.rng.choice(REOPEN_REASONS))
-        story.advance(work)
+        story.wait(work)  # inside the room left: the live limit would not move it meanwhile
         story.resolve(owner, f"{opening.case.resolution} {REOPEN_FOLLOW_UP}")
 
     # ----------------------------------------------------------------------- evidence

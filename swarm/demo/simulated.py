@@ -1,12 +1,14 @@
-"""The demo's swarm history, run by the simulator: the demo organisation as a scenario.
+"""The demo's history, run by the simulator: the demo organisation as a scenario.
 
-The demo's swarm tickets are not drawn by rules of their own: the simulator's ``World`` runs
-them through the production ``SwarmPolicy`` on a virtual clock, with the demo's forty agents,
-their skill profiles and capacities, and each ticket's required skills and hands-on work. What
-comes back is, per ticket, the rows the simulator writes (``created``, ``assigned`` by policy,
-``helper_invited``/``helper_joined``, ``unassigned`` and the policy's re-routing when an owner
-hands on, ``resolved`` …); ``generate.py`` turns them into live rows with content. So the demo,
-the what-if runs and the live service route by one set of rules.
+The demo's tickets are not drawn by rules of their own: the simulator's ``World`` runs each arm
+on a virtual clock — the swarm tickets through the production ``SwarmPolicy``, the tiered ones
+through the production ``TieredPolicy`` with the desk's stored tier settings (``DEMO_TIERS``) —
+with the demo's forty agents, their skill profiles, tiers and capacities, and each ticket's
+required skills and hands-on work. What comes back is, per ticket, the rows the simulator writes
+(``created``, ``queued``, ``assigned`` by policy or by pull, ``helper_invited``/``helper_joined``,
+``escalated`` by a time limit or by hand, a wait on the requester, a vendor case, ``resolved``
+…); ``generate.py`` turns them into live rows with content. So the demo, the what-if runs and the
+live service route by one set of rules.
 
 Everything here is pure: plain data in, rows out, no database.
 
@@ -15,7 +17,7 @@ Examples
 >>> from datetime import UTC, datetime
 >>> start = datetime(2026, 1, 1, tzinfo=UTC)
 >>> agents = [DemoAgent("a@x", "Ana", 3, 5, {"VPN": 4}), DemoAgent("b@x", "Ben", 1, 5, {"VPN": 2})]
->>> run = simulate_swarm(start, agents, [DemoArrival(60.0, "P3", (("VPN", 1.0),), 0.5)], seed=1)
+>>> run = simulate(start, agents, [DemoArrival(60.0, "P3", (("VPN", 1.0),), 0.5)], seed=1)
 >>> [row["type"] for row in run.rows[0]][:3]
 ['created', 'skills_set', 'assigned']
 >>> run.agent_email[run.rows[0][2]["data"]["agent_id"]]
@@ -47,7 +49,14 @@ from swarm.simulation.scenario import (
 from swarm.simulation.workload import TicketSpec, stream
 from swarm.tiers.config import LEGACY_PULL_ONLY, settings_from_dict
 
-__all__ = ["DemoAgent", "DemoArrival", "SimulatedRun", "demo_scenario", "simulate_swarm"]
+__all__ = [
+    "DEMO_TIERS",
+    "DemoAgent",
+    "DemoArrival",
+    "SimulatedRun",
+    "demo_scenario",
+    "simulate",
+]
 
 #: The demo desk is staffed around the clock (follow-the-sun): everyone is on shift.
 ALWAYS = Shift(start_hour=0.0, hours=24.0, days=(0, 1, 2, 3, 4, 5, 6))
@@ -55,23 +64,33 @@ ALWAYS = Shift(start_hour=0.0, hours=24.0, days=(0, 1, 2, 3, 4, 5, 6))
 #: a colleague is the better fit, lets go, and routing picks again without them.
 SWARM_HAND_ON = HandOff(
     tiers={
-        1: HandOnRule(probability=0.05, hours=0.5, spread=0.6),
+        1: HandOnRule(probability=0.08, hours=0.5, spread=0.6),
         2: HandOnRule(probability=0.08, hours=0.5, spread=0.6),
         3: HandOnRule(probability=0.08, hours=0.6, spread=0.6),
     },
     arms=("swarm",),
 )
+#: The desk's tier settings (``seed.py`` stores them): the default tiers and time limits, every
+#: tier pulling from its queue, and no time limit that sends a ticket to the vendors — only a
+#: person does that (``last_automatic_tier``), in the history as live.
+DEMO_TIERS = settings_from_dict({"strategy": LEGACY_PULL_ONLY, "last_automatic_tier": 3})
 #: The simulator's model on the demo desk: anyone can work a skill they have no level in, slowly
 #: (``speed[0]``), so no ticket sticks for want of a listed level; invitees answer within
-#: minutes; nobody waits for a vendor in the swarm arm; and growth is left to the live evidence
-#: rule the generator replays afterwards.
+#: minutes; vendor cases are the arrivals' own (``DemoArrival.vendor_hours``); a tiered owner
+#: who cannot finish within their tier's time limit mostly escalates by hand before it
+#: (``hand_escalation``); about one ticket in seven waits on its requester for a while
+#: (``pending_share``); and growth is left to the live evidence rule the generator replays.
 DEMO_MODEL = ModelParams(
+    speed=(0.15, 0.45, 0.75, 1.0, 1.35, 1.7),
     min_level=0,
     helper_join_minutes=3.0,
     vendor_share=0.0,
     growth_per_help=0.0,
     drain_days=5.0,
     handoff=SWARM_HAND_ON,
+    hand_escalation=0.7,
+    pending_share=0.15,
+    pending_hours=5.0,
 )
 
 
@@ -89,13 +108,16 @@ class DemoAgent:
 
 @dataclass(frozen=True)
 class DemoArrival:
-    """A swarm ticket of the demo: ``at`` seconds after the run's start, its required skills
-    (by name, with weights) and its hands-on work in hours at level-3 speed."""
+    """A ticket of the demo: ``at`` seconds after the run's start, its required skills (by name,
+    with weights), its hands-on work in hours at level-3 speed, and the vendor's hours when it
+    needs one (tiered only: the swarm arm has no vendors' tier to hand off from)."""
 
     at: float
     priority: Priority
     skills: tuple[tuple[str, float], ...]
     work_hours: float
+    #: Hours a vendor works on it once its owner hands it off; 0: no vendor.
+    vendor_hours: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -144,20 +166,21 @@ def demo_scenario(start: datetime, agents: Sequence[DemoAgent], seed: int) -> Sc
             for n, agent in enumerate(agents, start=1)
         ),
         model=DEMO_MODEL,
-        arms=("swarm",),
+        arms=("swarm", "tiered"),
         swarm=SwarmSettings(),
-        tiered=settings_from_dict({"strategy": LEGACY_PULL_ONLY}),
+        tiered=DEMO_TIERS,
     )
 
 
-def simulate_swarm(
+def simulate(
     start: datetime,
     agents: Sequence[DemoAgent],
     arrivals: Sequence[DemoArrival],
     *,
     seed: int,
+    arm: str = "swarm",
 ) -> SimulatedRun:
-    """Run ``arrivals`` (sorted by ``at``) through the swarm arm of the demo scenario.
+    """Run ``arrivals`` through one arm (``swarm`` or ``tiered``) of the demo scenario.
 
     The hands-on work of a ticket is spread over its skills by weight. Deterministic: the same
     inputs and ``seed`` give the same rows.
@@ -178,13 +201,13 @@ def simulate_swarm(
                 category="demo",
                 skills=skills,
                 work=tuple((ids[s], arrival.work_hours * w / total) for s, w in arrival.skills),
-                vendor=False,
-                vendor_hours=0.0,
+                vendor=arrival.vendor_hours > 0.0,
+                vendor_hours=arrival.vendor_hours,
                 requester=1_000_001 + i,
             )
         )
     rows: list[EventRow] = []
-    World(scenario, "swarm", specs, stream(seed, 0, 1), rows.extend).run()
+    World(scenario, arm, specs, stream(seed, 0, 1), rows.extend).run()
     by_ticket: dict[int, list[EventRow]] = {}
     for row in rows:
         by_ticket.setdefault(int(row["ticket_id"]), []).append(row)

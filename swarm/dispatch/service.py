@@ -7,7 +7,7 @@ A ``RoutingService`` is made per request (or per sweep) around one session, like
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -16,31 +16,30 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import Clock
 from swarm.db import begin_write
-from swarm.dispatch.collaboration import CollaborationRefused, within_tier
-from swarm.dispatch.inference import InfererCache, ticket_text
-from swarm.dispatch.settings import SettingsCache
-from swarm.dispatch.snapshot import OrgSnapshots
-from swarm.dispatch.tiered import (
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.clocks import (
     TIERED,
     tier_clock_hook,
     tier_rotation,
     vendor_deadline_fired,
 )
+from swarm.dispatch.collaboration import CollaborationRefused, within_tier
+from swarm.dispatch.inference import ticket_text
 from swarm.knowledge.known import any_published, classify
 from swarm.matching.coverage import assess_coverage
-from swarm.matching.policy import SwarmPolicy, SwarmSettings
 from swarm.matching.scoring import rank_owners
 from swarm.matching.team import recommend_team
 from swarm.models import Ticket, User
-from swarm.routing import OrgView, RoutingPolicy
+from swarm.routing import OrgView
 from swarm.skills.graph import SkillGraphError
 from swarm.skills.inference import InferredSkill
 from swarm.telemetry import ROUTING_DECISIONS
 from swarm.tickets.access import require_staff
 from swarm.tickets.deadlines import claim_due, deadlines_of
+from swarm.tickets.decisions import TIER_LIMIT
 from swarm.tickets.errors import Conflict, Invalid, NotFound
 from swarm.tickets.notify import Notifier
-from swarm.tickets.service import TIER_LIMIT, TicketService
+from swarm.tickets.service import TicketService
 from swarm.tiers.collaboration import collaboration_allows, collaboration_refusal
 from swarm.tiers.config import tiered_variant
 from swarm.tiers.modes import assign_mode, drawn_by_split
@@ -50,21 +49,6 @@ log = logging.getLogger(__name__)
 
 #: Inferred skills below this weight are not attached to the ticket (they stay suggestions).
 MIN_ATTACHED_WEIGHT = 0.5
-
-
-@dataclass
-class RoutingCaches:
-    """What routing keeps between calls, one per app."""
-
-    org: OrgSnapshots = field(default_factory=OrgSnapshots)
-    inference: InfererCache = field(default_factory=InfererCache)
-    policies: dict[str, RoutingPolicy] = field(
-        # Offers need live notifications to reach people; until the rooms can deliver them the
-        # live service assigns the best owner directly.
-        default_factory=lambda: {"swarm": SwarmPolicy(SwarmSettings(offer=False))}
-    )
-    # The routing mode and tier settings; the "tiered" policy above is rebuilt from them.
-    settings: SettingsCache = field(default_factory=SettingsCache)
 
 
 class RoutingService:

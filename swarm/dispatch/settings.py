@@ -11,15 +11,20 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from swarm.accounts import audit
 from swarm.accounts.audit import AuditAction
+from swarm.clock import Clock
+from swarm.db import begin_write
 from swarm.models import Setting, User
+from swarm.tickets.errors import Conflict
 from swarm.tiers.config import TieredSettings, settings_from_dict, settings_to_dict
 from swarm.tiers.modes import RoutingConfig, routing_config_from_dict, routing_config_to_dict
 from swarm.tiers.policy import TieredPolicy
@@ -121,3 +126,24 @@ def _store(session: Session, key: str, value: dict[str, Any], actor: User, now: 
         version=row.version,
         value=value,
     )
+
+
+W = TypeVar("W")
+
+
+def write_config(
+    session: Session, clock: Clock, change: Callable[[datetime], W], duplicate: str = ""
+) -> W:
+    """Run ``change(now)`` on configuration rows (settings, vendors) in one transaction; no
+    ticket events. A unique constraint refusing it is ``Conflict`` with ``duplicate``."""
+    begin_write(session)
+    try:
+        result = change(clock.now())
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(duplicate or "Someone changed this at the same moment; retry.") from exc
+    except BaseException:
+        session.rollback()
+        raise
+    return result

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.accounts.sessions import prune_sessions
 from swarm.clock import Clock
-from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.service import RoutingService
 from swarm.tickets.notify import Notifier
 from swarm.tickets.rooms import RoomService
 

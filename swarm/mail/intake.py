@@ -49,8 +49,9 @@ from swarm.accounts.audit import AuditAction
 from swarm.accounts.service import EMAIL_RE
 from swarm.clock import Clock
 from swarm.config import Config
-from swarm.dispatch.service import RoutingCaches, RoutingService
-from swarm.dispatch.tiered import tier_clock_hook
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.clocks import tier_clock_hook
+from swarm.dispatch.service import RoutingService
 from swarm.mail.parse import ParsedMail, parse, size_text, strip_quoted
 from swarm.mail.tokens import read_message_id, read_references, read_reply_address
 from swarm.models import MailAttachment, MailIntake, MailOutcome, Ticket, User

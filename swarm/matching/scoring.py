@@ -112,7 +112,9 @@ def normalised_weights(ticket: TicketView) -> dict[int, float]:
 def index_for(org: OrgView, now: datetime) -> AgentIndex:
     """The organisation's index at ``now``: the cached one, or one built on the spot."""
     if org.index is not None:
-        return org.index.at(now)
+        index = org.index.at(now)
+        if isinstance(index, AgentIndex):
+            return index
     return AgentIndex(org.agents.values(), org.skills, as_of=now)
 
 

@@ -12,6 +12,11 @@ from swarm.models.knowledge import (
     ArticleVersion,
 )
 from swarm.models.mail import MailAttachment, MailIntake, MailOutcome
+from swarm.models.notifications import (
+    Notification,
+    NotificationPreference,
+    NotificationSchedule,
+)
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
 from swarm.models.portal import PortalEvent
 from swarm.models.rules import Rule, RuleRun
@@ -52,6 +57,9 @@ __all__ = [
     "MailIntake",
     "MailOutcome",
     "Message",
+    "Notification",
+    "NotificationPreference",
+    "NotificationSchedule",
     "OutboxItem",
     "OutboxState",
     "Participation",

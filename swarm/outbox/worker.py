@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.clock import Clock
 from swarm.db import begin_write
+from swarm.mail.send import Mailer
+from swarm.models.notifications import Notification, NotificationSchedule
 from swarm.models.outbox import DeliveryAttempt, OutboxItem, OutboxState, Webhook
 from swarm.outbox.guard import AddressGuard
 from swarm.outbox.retries import delay_after
@@ -45,10 +47,11 @@ ANSWER_KEPT = 1024  # characters of a receiver's answer kept with the attempt
 class Claimed:
     id: int
     key: str
-    url: str
-    secret: str
+    url: str | None  # webhooks only
+    secret: str | None
     payload: dict[str, Any]
     attempts: int
+    kind: str = "webhook"
 
 
 @dataclass(frozen=True)
@@ -133,18 +136,22 @@ def guarded_post(guard: AddressGuard) -> Post:
 http_post: Post = guarded_post(AddressGuard())
 
 
-def claim(session: Session, clock: Clock, limit: int = BATCH) -> list[Claimed]:
-    """Lease up to ``limit`` due rows of active webhooks (and rows whose lease ran out)."""
+def claim(session: Session, clock: Clock, limit: int = BATCH, mail: bool = False) -> list[Claimed]:
+    """Lease up to ``limit`` due rows of active webhooks — and of mail, when this worker can
+    send it (``mail``) — and rows whose lease ran out."""
     now = clock.now()
     begin_write(session)
     due = or_(
         and_(OutboxItem.state == OutboxState.PENDING, OutboxItem.next_attempt_at <= now),
         and_(OutboxItem.state == OutboxState.DELIVERING, OutboxItem.locked_until < now),
     )
+    kinds = and_(OutboxItem.kind == "webhook", Webhook.active)
+    if mail:
+        kinds = or_(kinds, OutboxItem.kind == "mail")
     query = (
         select(OutboxItem, Webhook.url, Webhook.secret)
-        .join(Webhook, Webhook.id == OutboxItem.webhook_id)
-        .where(due, Webhook.active)
+        .outerjoin(Webhook, Webhook.id == OutboxItem.webhook_id)
+        .where(due, kinds)
         .order_by(OutboxItem.id)
         .limit(limit)
         .with_for_update(skip_locked=True, of=OutboxItem)
@@ -154,17 +161,31 @@ def claim(session: Session, clock: Clock, limit: int = BATCH) -> list[Claimed]:
         item.state = OutboxState.DELIVERING
         item.locked_until = now + LEASE
         item.attempts += 1
-        claimed.append(Claimed(item.id, item.key, url, secret, item.payload, item.attempts))
+        claimed.append(
+            Claimed(item.id, item.key, url, secret, item.payload, item.attempts, item.kind)
+        )
     session.commit()
     return claimed
 
 
 def send(claimed: Claimed, clock: Clock, post: Post = http_post) -> Answer:
+    assert claimed.url is not None and claimed.secret is not None  # a webhook's row
     body = json.dumps(claimed.payload, separators=(",", ":")).encode()
     timestamp = int(clock.now().timestamp())
     return post(
         claimed.url, body, headers(claimed.secret, claimed.key, timestamp, body), TIMEOUT_SECONDS
     )
+
+
+def send_mail(sessions: sessionmaker[Session], mailer: Mailer, group: list[Claimed]) -> Answer:
+    """One mail for ``group`` (one person's rows: a digest when there are several)."""
+    ids = [int(c.payload["notification_id"]) for c in group]
+    with sessions() as session:
+        msg = mailer.compose(session, ids)
+    if msg is None:  # the ticket or the person is gone: nothing left to tell
+        return Answer(250, "nothing to send", None, 0)
+    sent = mailer.send(msg)
+    return Answer(sent.status, "", sent.error, sent.milliseconds)
 
 
 def record(session: Session, clock: Clock, claimed: Claimed, answer: Answer) -> str:
@@ -185,7 +206,7 @@ def record(session: Session, clock: Clock, claimed: Claimed, answer: Answer) -> 
     if item is None:  # its webhook was deleted meanwhile
         session.rollback()
         return "gone"
-    if answer.ok:
+    if answer.ok and answer.error is None:
         item.state, item.delivered_at, item.last_error = OutboxState.DELIVERED, now, None
     else:
         item.last_error = answer.error or f"HTTP {answer.status}"
@@ -198,21 +219,59 @@ def record(session: Session, clock: Clock, claimed: Claimed, answer: Answer) -> 
         else:
             item.state, item.next_attempt_at = OutboxState.PENDING, now + timedelta(seconds=delay)
     item.locked_until = None
+    if claimed.kind == "mail" and item.state in (OutboxState.DELIVERED, OutboxState.DEAD):
+        session.execute(
+            update(Notification)
+            .where(Notification.id == int(claimed.payload["notification_id"]))
+            .values(email="sent" if item.state == OutboxState.DELIVERED else "dead")
+        )
     session.commit()
     return str(item.state)
 
 
 def deliver_due(
-    sessions: sessionmaker[Session], clock: Clock, post: Post = http_post, limit: int = BATCH
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    post: Post = http_post,
+    limit: int = BATCH,
+    mailer: Mailer | None = None,
 ) -> int:
-    """One round: claim, call, record. Returns how many rows were tried."""
+    """One round: claim, call (or mail), record. Returns how many rows were tried.
+
+    A person's mail rows due together go as one digest when they take digests (the default;
+    docs/notifications.md), else one mail each."""
     with sessions() as session:
-        claimed = claim(session, clock, limit)
+        claimed = claim(session, clock, limit, mail=mailer is not None)
     for item in claimed:
-        answer = send(item, clock, post)
-        with sessions() as session:
-            record(session, clock, item, answer)
+        if item.kind == "webhook":
+            answer = send(item, clock, post)
+            with sessions() as session:
+                record(session, clock, item, answer)
+    if mailer is not None:
+        for group in _mail_groups(sessions, [c for c in claimed if c.kind == "mail"]):
+            answer = send_mail(sessions, mailer, group)
+            for item in group:
+                with sessions() as session:
+                    record(session, clock, item, answer)
     return len(claimed)
+
+
+def _mail_groups(sessions: sessionmaker[Session], mails: list[Claimed]) -> list[list[Claimed]]:
+    by_person: dict[int, list[Claimed]] = {}
+    for item in mails:
+        by_person.setdefault(int(item.payload["recipient_id"]), []).append(item)
+    with sessions() as session:
+        apart = set(
+            session.scalars(
+                select(NotificationSchedule.user_id).where(
+                    NotificationSchedule.user_id.in_(by_person), ~NotificationSchedule.digest
+                )
+            )
+        )
+    groups: list[list[Claimed]] = []
+    for person, items in by_person.items():
+        groups += [[item] for item in items] if person in apart else [items]
+    return groups
 
 
 def run_worker(
@@ -221,13 +280,14 @@ def run_worker(
     interval: float,
     stop: threading.Event,
     post: Post = http_post,
+    mailer: Mailer | None = None,
 ) -> None:
     """Deliver until ``stop`` is set: at once again while there was work, else every
     ``interval`` seconds. Errors (the database away, say) are logged and retried."""
     while not stop.is_set():
         tried = 0
         try:
-            tried = deliver_due(sessions, clock, post)
+            tried = deliver_due(sessions, clock, post, mailer=mailer)
         except Exception:
             log.exception("outbox round failed; retrying in %.1f s", interval)
         if not tried:
@@ -235,12 +295,16 @@ def run_worker(
 
 
 def start_worker_thread(
-    sessions: sessionmaker[Session], clock: Clock, interval: float, post: Post = http_post
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    interval: float,
+    post: Post = http_post,
+    mailer: Mailer | None = None,
 ) -> threading.Event:
     stop = threading.Event()
     thread = threading.Thread(
         target=run_worker,
-        args=(sessions, clock, interval, stop, post),
+        args=(sessions, clock, interval, stop, post, mailer),
         name="swarm-outbox",
         daemon=True,
     )

@@ -54,6 +54,7 @@ from swarm.tickets.guests import guest_for_token
 from swarm.tickets.inbox import invitation_notice, is_online
 from swarm.tickets.messages import MessageWriter, new_message
 from swarm.tickets.payloads import user_ref
+from swarm.tickets.posting import DEFAULT_KIND, Standing
 from swarm.tickets.rooms import message_payload
 from swarm.web.i18n import translate
 
@@ -191,6 +192,15 @@ def _people(presence: Presence, ticket_id: int) -> list[dict[str, Any]]:
     known = {p["id"] for p in swarm} | {g["id"] for g in guests}
     people += [{**v, "here": True} for v in rooms.onlookers(ticket_id, here - known)]
     return people + [{**g, "here": True} for g in guests]
+
+
+def _standing(conn: Connection) -> Standing:
+    """Where the connection's person stands, for a send's default kind: a guest link opens a
+    guest's connection, and anyone else who is not staff is a requester (the writer checks
+    the ticket itself)."""
+    if conn.staff:
+        return Standing.STAFF
+    return Standing.GUEST if conn.guest else Standing.REQUESTER
 
 
 def _for_guests(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -565,7 +575,7 @@ def register_handlers(
                 args["ticket_id"],
                 args["body"],
                 args["client_id"],
-                args.get("kind") or ("chat" if conn.staff or conn.guest else "reply"),
+                args.get("kind") or DEFAULT_KIND[_standing(conn)],
             )
             waiting = writer().submit(send)
         message = writer().result(waiting)

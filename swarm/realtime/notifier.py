@@ -196,3 +196,24 @@ class FanoutNotifier:
     def publish(self, events: Sequence[EventPayload]) -> None:
         for notifier in self.notifiers:
             notifier.publish(events)
+
+
+#: Sent to a person's own room (``user_room``) for each new notification of theirs.
+NOTIFICATION = "notification"
+
+
+class SocketNotifications:
+    """Committed notifications to their recipients' personal rooms (every tab they have open),
+    as ``notification``: ``{id, kind, ticket_id, subject, at}``. Best effort: the bell and the
+    page read the database, so a lost emit costs only immediacy."""
+
+    def __init__(self, socketio: SocketIO) -> None:
+        self.socketio = socketio
+
+    def deliver(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            shaped = {k: v for k, v in row.items() if k != "recipient_id"}
+            try:
+                self.socketio.emit(NOTIFICATION, shaped, to=user_room(row["recipient_id"]))
+            except Exception:
+                log.exception("could not deliver notification %s", row.get("id"))

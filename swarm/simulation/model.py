@@ -16,7 +16,10 @@ same data keys (docs/events.md). ``docs/simulation-model.md`` describes the mode
   policy set); a stuck ticket (in either arm) is released by its owner after
   ``stuck_release_hours`` and the policy routes it again (``on_released``), never back to them;
 * helpers invited by the owner join after a delay if on shift and under capacity, and gain
-  evidence on the skills they covered — the product's own evidence rule raises their level.
+  evidence on the skills they covered — the product's own evidence rule raises their level;
+* a tiered owner who cannot finish before the tier limit may escalate by hand first
+  (``hand_escalation``), an owner may wait on the requester (``pending_share``: the tier clock
+  stops), and a tiered vendor case goes to the vendors' tier by its owner's hand, as live.
 
 Examples
 --------
@@ -74,7 +77,14 @@ from swarm.simulation.workload import TicketSpec
 from swarm.skills.graph import Skill, SkillRelation, build_skill_graph
 from swarm.skills.proficiency import Proficiency, level_supported_by
 from swarm.tiers.config import tiered_variant
-from swarm.tiers.policy import TieredPolicy, TierMoveError, plan_deescalation, plan_escalation
+from swarm.tiers.policy import (
+    TIER_LIMIT,
+    TieredPolicy,
+    TierMoveError,
+    plan_deescalation,
+    plan_escalation,
+)
+from swarm.tiers.sla import SlaClock
 
 __all__ = ["ArmSummary", "RowSink", "World"]
 
@@ -145,9 +155,10 @@ class _Agent:
 
 class _Ticket:
     __slots__ = (
-        "created", "deadlines", "excluded", "finish", "hand_on", "helpers", "id", "owner",
-        "owners", "rate", "remaining", "requester", "resolved", "since", "spec", "status",
-        "stuck_check", "tier", "vendor_done", "with_vendor", "work_from",
+        "created", "deadlines", "escalation", "excluded", "finish", "hand_on", "helpers", "id",
+        "owner", "owners", "paused_left", "pending", "rate", "remaining", "requester",
+        "resolved", "since", "spec", "status", "stuck_check", "tier", "vendor_done",
+        "wants_pending", "with_vendor", "work_from",
     )  # fmt: skip
 
     def __init__(self, spec: TicketSpec, ticket_id: int, now: float) -> None:
@@ -172,6 +183,14 @@ class _Ticket:
         self.hand_on: Handle | None = None
         self.with_vendor = False
         self.vendor_done = False
+        #: The owner's hand escalation, planned when their team cannot beat the tier limit.
+        self.escalation: Handle | None = None
+        #: Waiting on the requester: drawn at arrival, planned halfway through the work, and
+        #: the handle of the wait's start or end.
+        self.wants_pending = False
+        self.pending: Handle | None = None
+        #: While pending (the status), the tier limit's time left when the clock stopped.
+        self.paused_left: float | None = None
 
 
 class World:
@@ -212,6 +231,13 @@ class World:
         self.tiered = arm == "tiered"
         self.specs = tickets
         self.rng = rng
+        # Waits on requesters draw from a stream of their own (seeded from ``rng`` once), so that
+        # turning them on leaves every other draw of the run where it was.
+        self.waits = (
+            np.random.default_rng(int(rng.integers(2**63)))
+            if scenario.model.pending_share > 0.0
+            else rng
+        )
         self.sink = sink
         self.offset = ticket_offset
         self.batch = batch
@@ -389,6 +415,8 @@ class World:
     def _arrive(self, spec: TicketSpec) -> None:
         ticket = _Ticket(spec, spec.number + self.offset, self.sim.now)
         self.tickets[ticket.id] = ticket
+        if self.m.pending_share > 0.0:
+            ticket.wants_pending = float(self.waits.random()) < self.m.pending_share
         self.created += 1
         data: dict[str, Any] = {
             "subject": f"{spec.category} #{spec.number}",
@@ -408,8 +436,17 @@ class World:
         )
         self._apply(ticket, self.policy.on_opened(self._view(ticket), self.org, self._now()))
 
-    def _apply(self, ticket: _Ticket, decisions: Iterable[Decision]) -> None:
-        """``TicketService._apply``, on the simulator's state."""
+    def _apply(
+        self,
+        ticket: _Ticket,
+        decisions: Iterable[Decision],
+        *,
+        actor: int | None = None,
+        note: str = "",
+    ) -> None:
+        """``swarm.tickets.decisions.carry_out``, on the simulator's state; ``actor`` and
+        ``note`` are the person who moves the ticket between tiers by hand and what they
+        wrote."""
         policy = self.arm
         for d in decisions:
             if isinstance(d, Assign):
@@ -429,7 +466,7 @@ class World:
                     key = (_PRIORITY_ORDER[ticket.spec.priority], ticket.created, ticket.id)
                     heapq.heappush(self.queues.setdefault(d.tier, []), key)
             elif isinstance(d, Escalate):
-                self._escalate(ticket, d)
+                self._escalate(ticket, d, actor, note)
             elif isinstance(d, SetDeadline):
                 self._clear_deadline(ticket, d.kind)
                 when = max((d.at - self.t0).total_seconds(), self.sim.now)
@@ -510,6 +547,103 @@ class World:
             ticket.stuck_check = self.sim.after(
                 self.m.stuck_release_hours * 3600.0, self._stuck, (ticket, agent)
             )
+        if not ticket.with_vendor and not self._plan_hand_escalation(ticket, agent):
+            self._plan_pending(ticket)
+
+    def _finish_at(self, ticket: _Ticket) -> float:
+        """When the current team would finish the ticket working without a break (inf: never)."""
+        if ticket.rate <= 0.0:
+            return math.inf
+        return max(self.sim.now, ticket.work_from) + ticket.remaining / ticket.rate
+
+    def _plan_hand_escalation(self, ticket: _Ticket, agent: _Agent) -> bool:
+        """``model.hand_escalation``: a tiered owner who sees that their team cannot finish the
+        ticket before the tier's time limit escalates it by hand (to the next internal tier)
+        after trying for part of the time left; the others work on until the limit moves it.
+        True when the owner will not finish it in this tier before its limit."""
+        limit = ticket.deadlines.get(TIER_LIMIT)
+        if not self.tiered or ticket.tier is None or limit is None:
+            return False
+        due = (limit[0] - self.t0).total_seconds()
+        if self._finish_at(ticket) <= due:
+            return False
+        share = self.m.hand_escalation
+        target = ticket.tier + 1
+        settings = self.s.tiered
+        if (
+            share > 0.0
+            and settings.has_tier(target)
+            and not settings.tier(target).external
+            and float(self.rng.random()) < share
+        ):
+            left = max(due - self.sim.now, 0.0)
+            delay = left * float(self.rng.uniform(0.2, 0.9))
+            ticket.escalation = self.sim.after(delay, self._escalate_by_hand, (ticket, agent))
+        return True
+
+    def _escalate_by_hand(self, arg: tuple[_Ticket, _Agent]) -> None:
+        ticket, agent = arg
+        ticket.escalation = None
+        if ticket.resolved or ticket.owner is not agent or ticket.tier is None:
+            return
+        note = "beyond this tier: escalating before its time limit"
+        try:
+            decisions = plan_escalation(
+                self._view(ticket),
+                ticket.tier + 1,
+                self.s.tiered,
+                now=self._now(),
+                org=self.org,
+                note=note,
+            )
+        except TierMoveError:
+            return
+        self._apply(ticket, decisions, actor=agent.id, note=note)
+
+    def _plan_pending(self, ticket: _Ticket) -> None:
+        """``model.pending_share``: halfway through the work the owner asks the requester for
+        something and the ticket waits (``pending``) until they answer."""
+        if not ticket.wants_pending or ticket.pending is not None or ticket.rate <= 0.0:
+            return
+        half = max(self.sim.now, ticket.work_from) + ticket.remaining / ticket.rate / 2.0
+        ticket.pending = self.sim.at(half, self._pend, ticket)
+
+    def _pend(self, ticket: _Ticket) -> None:
+        owner = ticket.owner
+        if ticket.resolved or owner is None or ticket.with_vendor:
+            ticket.pending = None
+            return
+        ticket.wants_pending = False
+        self._progress(ticket)
+        if ticket.finish is not None:
+            Simulation.cancel(ticket.finish)
+            ticket.finish = None
+        self._set_status(ticket, "pending", owner.id)
+        limit = ticket.deadlines.get(TIER_LIMIT)
+        ticket.paused_left = None if limit is None else (limit[0] - self._now()).total_seconds()
+        if isinstance(self.policy, TieredPolicy):
+            # The live status hook: the tier clock stops while the ticket waits.
+            self._apply(ticket, self.policy.on_paused(self._view(ticket), self._now()))
+        wait = float(self.waits.exponential(self.m.pending_hours * 3600.0))
+        ticket.pending = self.sim.after(wait, self._unpend, ticket)
+
+    def _unpend(self, ticket: _Ticket) -> None:
+        """The requester answered: the owner opens the ticket again and the tier clock runs on
+        (``on_resumed``: the deadline pushed back by the wait)."""
+        ticket.pending = None
+        if ticket.resolved or ticket.status != "pending":
+            return
+        owner = ticket.owner
+        self._set_status(ticket, "open", None if owner is None else owner.id)
+        ticket.since = self.sim.now
+        left, ticket.paused_left = ticket.paused_left, None
+        if isinstance(self.policy, TieredPolicy) and left is not None and ticket.tier is not None:
+            limit = self.s.tiered.limit(ticket.tier, ticket.spec.priority)
+            if limit is not None:
+                now = self._now()
+                clock = SlaClock(now - (limit - timedelta(seconds=left)))
+                self._apply(ticket, self.policy.on_resumed(self._view(ticket), clock, now))
+        self._reschedule(ticket)
 
     def _clear_owner(self, ticket: _Ticket) -> _Agent | None:
         agent = ticket.owner
@@ -525,6 +659,12 @@ class World:
         if ticket.hand_on is not None:
             Simulation.cancel(ticket.hand_on)
             ticket.hand_on = None
+        if ticket.escalation is not None:
+            Simulation.cancel(ticket.escalation)
+            ticket.escalation = None
+        if ticket.pending is not None and ticket.status != "pending":
+            Simulation.cancel(ticket.pending)  # the wait this owner planned: not begun
+            ticket.pending = None
         ticket.owner = None
         agent.load -= 1
         agent.owned.discard(ticket.id)
@@ -532,25 +672,19 @@ class World:
         self._freed(agent)
         return agent
 
-    def _escalate(self, ticket: _Ticket, d: Escalate) -> None:
+    def _escalate(self, ticket: _Ticket, d: Escalate, actor: int | None, note: str) -> None:
         previous = ticket.owner
         downwards = ticket.tier is not None and d.to_tier < ticket.tier
-        self._emit(
-            ticket,
-            EventType.DEESCALATED if downwards else EventType.ESCALATED,
-            None,
-            {
-                "from_tier": ticket.tier,
-                "to_tier": d.to_tier,
-                "reason": d.reason,
-                "previous_owner_id": None if previous is None else previous.id,
-            },
-        )
+        data: dict[str, Any] = {"from_tier": ticket.tier, "to_tier": d.to_tier, "reason": d.reason}
+        if note.strip():
+            data["note"] = note.strip()
+        data["previous_owner_id"] = None if previous is None else previous.id
+        self._emit(ticket, EventType.DEESCALATED if downwards else EventType.ESCALATED, actor, data)
         if previous is not None:
             self._emit(
                 ticket,
                 EventType.UNASSIGNED,
-                None,
+                actor,
                 {
                     "previous_owner_id": previous.id,
                     "reason": "deescalated" if downwards else "escalated",
@@ -626,7 +760,7 @@ class World:
         routes again (``on_released``: tiered re-queues in the tier, swarm ranks on skills)."""
         ticket, agent, rule = arg
         ticket.hand_on = None
-        if ticket.resolved or ticket.owner is not agent:
+        if ticket.resolved or ticket.owner is not agent or ticket.with_vendor:
             return
         u = float(self.rng.random())
         direction = "up" if u < rule.up else "down" if u < rule.up + rule.down else "same"
@@ -644,7 +778,7 @@ class World:
                 except TierMoveError:
                     decisions = []
                 if decisions:
-                    self._apply(ticket, decisions)
+                    self._apply(ticket, decisions, actor=agent.id, note=note)
                     return
         self._emit(
             ticket,
@@ -681,7 +815,7 @@ class World:
     def _progress(self, ticket: _Ticket) -> None:
         now = self.sim.now
         owner = ticket.owner
-        if owner is not None and owner.present and ticket.rate > 0.0:
+        if owner is not None and owner.present and ticket.rate > 0.0 and ticket.status != "pending":
             start = max(ticket.since, ticket.work_from)
             if now > start:
                 ticket.remaining = max(0.0, ticket.remaining - (now - start) * ticket.rate)
@@ -695,10 +829,18 @@ class World:
         if owner is None or ticket.with_vendor or ticket.resolved:
             return
         duration = self._team_duration(ticket)
+        if ticket.status == "pending":
+            ticket.rate = 1.0 / max(duration, 1e-9) if not math.isinf(duration) else 0.0
+            return
         ticket.rate = 0.0 if math.isinf(duration) else 1.0 / max(duration, 1e-9)
         if ticket.rate > 0.0 and owner.present:
             begin = max(self.sim.now, ticket.work_from)
             ticket.finish = self.sim.at(begin + ticket.remaining / ticket.rate, self._done, ticket)
+        if ticket.pending is not None and ticket.status != "pending":
+            # A helper joined, a shift began: the wait comes halfway through what is left now.
+            Simulation.cancel(ticket.pending)
+            ticket.pending = None
+            self._plan_pending(ticket)
 
     def _done(self, ticket: _Ticket) -> None:
         ticket.finish = None
@@ -710,6 +852,9 @@ class World:
 
     def _to_vendor(self, ticket: _Ticket) -> None:
         ticket.with_vendor = True
+        owner = ticket.owner
+        if self.tiered and owner is not None and ticket.tier is not None:
+            self._take_to_vendors(ticket, owner)
         due = self._now() + timedelta(hours=self.m.vendor_sla_hours)
         actor = None if ticket.owner is None else ticket.owner.id
         self._emit(
@@ -726,19 +871,49 @@ class World:
         if isinstance(self.policy, TieredPolicy):
             # The live driver pauses the tier clock while a vendor works.
             self._apply(ticket, self.policy.on_paused(self._view(ticket), self._now()))
+        if self.tiered and actor is not None:
+            # The owner waits on the vendor: pending, as the live desk marks it.
+            self._set_status(ticket, "pending", actor)
         self.sim.after(ticket.spec.vendor_hours * 3600.0, self._vendor_back, ticket)
+
+    def _take_to_vendors(self, ticket: _Ticket, owner: _Agent) -> None:
+        """A tiered owner whose ticket needs a vendor moves it to the vendors' tier by hand
+        (``plan_escalation``: a time limit never does it in a faithful scenario, see
+        ``last_automatic_tier``) and takes it there to run the case, as the live service needs
+        (a hand-off is made from the vendors' tier, by a person)."""
+        vendors = [t for t in self.external if ticket.tier is not None and t > ticket.tier]
+        if not vendors:
+            return
+        note = "needs the vendor: opening a case with them"
+        try:
+            decisions = plan_escalation(
+                self._view(ticket), min(vendors), self.s.tiered, now=self._now(), note=note
+            )
+        except TierMoveError:
+            return
+        self._apply(ticket, decisions, actor=owner.id, note=note)
+        if ticket.owner is None:
+            self._set_owner(ticket, owner, AssignedBy.PULL, owner.id, None)
+
+    def _set_status(self, ticket: _Ticket, status: str, actor: int | None) -> None:
+        previous, ticket.status = ticket.status, status
+        self._emit(ticket, EventType.STATUS_CHANGED, actor, {"from": previous, "to": status})
 
     def _vendor_back(self, ticket: _Ticket) -> None:
         if ticket.resolved:
             return
         ticket.with_vendor = False
         ticket.vendor_done = True
+        # Only staff record a vendor's answer live: the owner does, in the tiered arm.
+        actor = None if ticket.owner is None or not self.tiered else ticket.owner.id
         self._emit(
             ticket,
             EventType.VENDOR_UPDATE,
-            None,
+            actor,
             {"status": "resolved", "vendor_id": 1, "external_ref": f"V-{ticket.id}"},
         )
+        if actor is not None and ticket.status == "pending":
+            self._set_status(ticket, "open", actor)
         self._resolve(ticket)
 
     def _resolve(self, ticket: _Ticket) -> None:
@@ -775,6 +950,10 @@ class World:
             Simulation.cancel(ticket.stuck_check)
         if ticket.hand_on is not None:
             Simulation.cancel(ticket.hand_on)
+        if ticket.escalation is not None:
+            Simulation.cancel(ticket.escalation)
+        if ticket.pending is not None:
+            Simulation.cancel(ticket.pending)
         self._grow(ticket, owner, helpers)
         if owner is not None:
             ticket.owner = None

@@ -183,6 +183,15 @@ class ModelParams:
     offer_accept_minutes: float = 3.0
     drain_days: float = 14.0
     requesters: int = 500
+    #: Tiered arm: the share of owners who, seeing that their team cannot finish a ticket before
+    #: the tier's time limit, escalate it by hand (``plan_escalation``) after trying for part of
+    #: the time left; the others leave it to the limit. 0: every such ticket waits for the limit.
+    hand_escalation: float = 0.0
+    #: The share of tickets whose owner, halfway through the work, waits on the requester
+    #: (``pending``: the tier clock stands still), for an exponential time of mean
+    #: ``pending_hours``.
+    pending_share: float = 0.0
+    pending_hours: float = 4.0
     #: Calibrated hand-ons (``python -m swarm calibrate``); ``None``: owners never hand on.
     handoff: HandOff | None = None
 
@@ -519,6 +528,9 @@ _MODEL_LIMITS: dict[str, tuple[float, float | None, bool]] = {
     "offer_accept_probability": (0.0, 1.0, False),
     "offer_accept_minutes": (0.0, None, True),
     "drain_days": (0.0, 3650.0, False),
+    "hand_escalation": (0.0, 1.0, False),
+    "pending_share": (0.0, 1.0, False),
+    "pending_hours": (0.0, None, True),
 }
 
 

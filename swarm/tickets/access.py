@@ -55,3 +55,8 @@ def require_owner_or_manager(user: User, ticket: Ticket, doing: str) -> None:
         return
     owner = ticket.owner.name if ticket.owner else "nobody yet"
     raise Forbidden(f"Only the ticket's owner ({owner}) or a manager can {doing}.")
+
+
+def require_manager(user: User, doing: str) -> None:
+    if not user.has_role(Role.MANAGER):
+        raise Forbidden(f"Only managers and admins can {doing}.")

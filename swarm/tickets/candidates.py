@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from swarm.models import AgentSkill, Ticket, User
 from swarm.models.tickets import Status
-from swarm.tickets.service import staff_users
+from swarm.tickets.queries import staff_users
 
 ACTIVE = (Status.NEW, Status.OPEN, Status.PENDING)
 

@@ -13,18 +13,23 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swarm.accounts import audit
 from swarm.accounts.audit import AuditAction
+from swarm.clock import Clock
 from swarm.events import EventType
 from swarm.models import GuestPass, User
 from swarm.models.users import Role
 from swarm.tickets.access import require_staff
 from swarm.tickets.errors import Conflict, Invalid, NotFound
+from swarm.tickets.notify import Notifier
 from swarm.tickets.service import TicketService
+from swarm.tickets.states import require_active
+from swarm.tickets.unit import UnitOfWork
 
 GUEST_PREFIX = "swg_"  # a public marker, not a secret
 GUEST_NAME_MAX = 80
@@ -47,8 +52,26 @@ def guest_for_token(session: Session, token: str, now: datetime) -> User | None:
     return found.user
 
 
-class GuestService(TicketService):
-    """Staff invite guests to a ticket's room, list and revoke them."""
+class GuestService:
+    """Staff invite guests to a ticket's room, list and revoke them.
+
+    Holds a unit of work (``self.unit``) and the ticket use cases on it (``self.tickets``).
+    """
+
+    def __init__(self, session: Session, clock: Clock, notifier: Notifier) -> None:
+        self.unit = UnitOfWork(session, clock, notifier)
+        self.tickets = TicketService.on(self.unit)
+        self.session = session
+        self.clock = clock
+        self.notifier = notifier
+
+    def __getattr__(self, name: str) -> Any:
+        # Callers written when this class subclassed TicketService ask it for the lifecycle's
+        # use cases (``rooms.claim``, ``rooms.resolve``); it answers them through the ticket
+        # service it holds, in the same unit of work.
+        if name.startswith("_") or name in ("unit", "tickets"):
+            raise AttributeError(name)
+        return getattr(self.tickets, name)
 
     def invite_guest(
         self, actor: User, ticket_id: int, name: str, hours: int = DEFAULT_GUEST_HOURS
@@ -73,9 +96,9 @@ class GuestService(TicketService):
         token = GUEST_PREFIX + secrets.token_urlsafe(32)
 
         def change() -> GuestPass:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "invite guests")
-            self._require_active(ticket, "opened to a guest")
+            require_active(ticket, "opened to a guest")
             now = self.clock.now()
             guest = User(
                 email=f"guest-{secrets.token_hex(12)}@guests.invalid",
@@ -107,7 +130,7 @@ class GuestService(TicketService):
                 name=guest.name,
                 expires_at=granted.expires_at.isoformat(),
             )
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.GUEST_INVITED,
                 actor,
@@ -117,11 +140,11 @@ class GuestService(TicketService):
             )
             return granted
 
-        return self._transaction(change), token
+        return self.unit.run(change), token
 
     def guests(self, actor: User, ticket_id: int) -> list[GuestPass]:
         """Every guest pass of the ticket, newest first (staff only)."""
-        ticket = self.get(actor, ticket_id)
+        ticket = self.tickets.get(actor, ticket_id)
         require_staff(actor, "see a ticket's guests")
         query = (
             select(GuestPass).where(GuestPass.ticket_id == ticket.id).order_by(GuestPass.id.desc())
@@ -133,7 +156,7 @@ class GuestService(TicketService):
         Appends ``guest_revoked {guest_id, name}``."""
 
         def change() -> GuestPass:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "revoke guests")
             found = self.session.get(GuestPass, pass_id)
             if found is None or found.ticket_id != ticket.id:
@@ -152,7 +175,7 @@ class GuestService(TicketService):
                 ticket_id=ticket.id,
                 name=found.user.name,
             )
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.GUEST_REVOKED,
                 actor,
@@ -161,4 +184,4 @@ class GuestService(TicketService):
             )
             return found
 
-        return self._transaction(change)
+        return self.unit.run(change)

@@ -40,7 +40,7 @@ from swarm.models.tickets import Mode, Priority
 from swarm.models.users import Presence, Role
 from swarm.tickets.notify import NullNotifier
 from swarm.tickets.rooms import RoomService
-from swarm.tickets.service import ACTIVE_STATUSES
+from swarm.tickets.states import ACTIVE_STATUSES
 
 #: The proficiency (0–5) from which a raised hand on a skill is shown to someone.
 NEAR_LEVEL = 2

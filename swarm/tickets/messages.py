@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from swarm.clock import Clock
 from swarm.db import begin_write, database_unavailable, make_session_factory
@@ -39,9 +39,12 @@ from swarm.events import LIVE_SOURCE, EventType
 from swarm.models import GuestPass, Message, Ticket, TicketEvent, User
 from swarm.models.tickets import MessageKind
 from swarm.models.users import ROLE_RANK, Role
+from swarm.notifications.capture import needs_notifications, notify_messages
 from swarm.telemetry import ROOM_MESSAGES
+from swarm.tickets import posting
 from swarm.tickets.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 from swarm.tickets.notify import EventPayload, Notifier
+from swarm.tickets.posting import Standing
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +154,15 @@ def store_messages(session: Session, now: datetime, sends: Sequence[NewMessage])
         cursor = session.connection().connection.driver_connection.cursor()
         # Planned afresh each time (not prepared): a pooled connection keeps no plan made for
         # tables of another size. The writer's own connection prepares it, with guards.
-        return _store_postgres(cursor, now, sends, prepare=False)
-    return _store_portable(session, now, sends)
+        batch = _store_postgres(cursor, now, sends, prepare=False)
+    else:
+        batch = _store_portable(session, now, sends)
+    # Replies and @mentions notify people (swarm/notifications), in this same transaction.
+    notify_messages(
+        session,
+        [e for e in batch.events if needs_notifications(e["data"]["kind"], e["message"]["body"])],
+    )
+    return batch
 
 
 # What a batch decides for each send; the PostgreSQL statement decides the same in SQL.
@@ -160,11 +170,11 @@ NEW, REPEAT = "new", "repeat"
 
 
 def _refusal(verdict: str, send: NewMessage) -> DomainError:
-    if verdict == "unauthenticated":
+    if verdict == posting.UNAUTHENTICATED:
         return Unauthenticated("Your account is no longer active.")
-    if verdict == "not_found":
+    if verdict == posting.NOT_FOUND:
         return NotFound(f"There is no ticket {send.ticket_id}.")
-    if verdict == "forbidden":
+    if verdict == posting.FORBIDDEN:
         return Forbidden(
             f"You cannot post a {send.kind} message here: a requester writes replies to "
             "support, a guest chats in the swarm room, and only agents write notes and "
@@ -276,20 +286,22 @@ def _store_portable(session: Session, now: datetime, sends: Sequence[NewMessage]
         old = earlier.get((send.author_id, send.client_id))
         guest = (send.author_id, send.ticket_id) in guests
         if author is None or not author.active:
-            verdict = "unauthenticated"
-        elif requester is None or not (staff or requester == send.author_id or guest):
-            verdict = "not_found"
-        elif not staff and send.kind != (
-            MessageKind.REPLY if requester == send.author_id else MessageKind.CHAT
-        ):
-            # The requester talks with staff (reply); a guest in the swarm room (chat).
-            verdict = "forbidden"
-        elif old is not None and old.ticket_id != send.ticket_id:
-            verdict = "conflict"
-        elif old is not None:
-            verdict = REPEAT
+            standing = Standing.GONE
+        elif requester is None:
+            standing = Standing.STRANGER
+        elif staff:
+            standing = Standing.STAFF
+        elif requester == send.author_id:
+            standing = Standing.REQUESTER
         else:
-            verdict = NEW
+            standing = Standing.GUEST if guest else Standing.STRANGER
+        # Refused by the one table of who may post what (posting.py), or stored once.
+        verdict = posting.verdict(standing, send.kind)
+        if verdict == posting.ALLOWED:
+            if old is not None and old.ticket_id != send.ticket_id:
+                verdict = "conflict"
+            else:
+                verdict = NEW if old is None else REPEAT
         if verdict == NEW:
             new.append((len(outcomes), send))
             outcomes.append(None)
@@ -383,7 +395,8 @@ def _store_portable(session: Session, now: datetime, sends: Sequence[NewMessage]
 #   statement's snapshot. They differ only if another transaction changed a ticket after the
 #   snapshot (it waited for that lock): then ``last`` (each ticket's last message) may be stale,
 #   so ``moved`` holds the inserts back and the caller runs the statement again.
-# * ``checked`` gives each send the verdict ``_store_portable`` gives it, in the same order, and
+# * ``checked`` gives each send the verdict ``_store_portable`` gives it (``s``: where its author
+#   stands with the ticket; ``p``: the CASE generated from posting.py's table), in order, and
 #   its ticket's last message (``moved`` says whether that may be stale). Nothing here is looked
 #   up once per pair of rows: the writer's planner settings rule out hash joins, and a lookup
 #   joined in later ran once per (send, ticket) pair — 10,000 index scans for 100 sends.
@@ -410,16 +423,7 @@ WITH input AS (
            m.kind AS old_kind, m.created_at AS old_at,
            (SELECT max(l.id) FROM messages l WHERE l.ticket_id = i.ticket_id) AS last_id,
            CASE
-               WHEN u.id IS NULL OR NOT u.active THEN 'unauthenticated'
-               WHEN t.id IS NULL OR (
-                   u.role = 'requester' AND t.requester_id <> i.author_id AND NOT EXISTS (
-                       SELECT 1 FROM guest_passes g
-                       WHERE g.user_id = i.author_id AND g.ticket_id = i.ticket_id
-                         AND g.revoked_at IS NULL AND g.expires_at > %(now)s))
-                   THEN 'not_found'
-               WHEN u.role = 'requester' AND i.kind <>
-                   CASE WHEN t.requester_id = i.author_id THEN 'reply' ELSE 'chat' END
-                   THEN 'forbidden'
+               WHEN p.verdict <> 'allowed' THEN p.verdict
                WHEN m.id IS NOT NULL AND m.ticket_id <> i.ticket_id THEN 'conflict'
                WHEN m.id IS NOT NULL THEN 'repeat'
                ELSE 'new'
@@ -428,6 +432,18 @@ WITH input AS (
     LEFT JOIN users u ON u.id = i.author_id
     LEFT JOIN locked t ON t.id = i.ticket_id
     LEFT JOIN messages m ON m.author_id = i.author_id AND m.client_id = i.client_id
+    CROSS JOIN LATERAL (SELECT CASE
+        WHEN u.id IS NULL OR NOT u.active THEN 'gone'
+        WHEN t.id IS NULL THEN 'stranger'
+        WHEN u.role <> 'requester' THEN 'staff'
+        WHEN t.requester_id = i.author_id THEN 'requester'
+        WHEN EXISTS (
+            SELECT 1 FROM guest_passes g
+            WHERE g.user_id = i.author_id AND g.ticket_id = i.ticket_id
+              AND g.revoked_at IS NULL AND g.expires_at > %(now)s) THEN 'guest'
+        ELSE 'stranger'
+    END AS standing) s
+    CROSS JOIN LATERAL (SELECT {POSTING} AS verdict) p
 ), stored AS (
     INSERT INTO messages (ticket_id, author_id, body, kind, client_id, created_at)
     SELECT ticket_id, author_id, body, kind, client_id, %(now)s FROM checked
@@ -450,7 +466,7 @@ FROM checked c
 LEFT JOIN stored s ON s.author_id = c.author_id AND s.client_id = c.client_id
 LEFT JOIN event e ON e.message_id = s.id
 ORDER BY c.n
-"""
+""".replace("{POSTING}", posting.sql_verdict("s.standing", "i.kind"))
 
 
 def _store_postgres(
@@ -554,10 +570,17 @@ class MessageWriter:
     """
 
     def __init__(
-        self, engine: Engine, clock: Clock, notifier: Notifier, *, max_batch: int = 100
+        self,
+        engine: Engine,
+        clock: Clock,
+        notifier: Notifier,
+        *,
+        max_batch: int = 100,
+        sessions: sessionmaker[Session] | None = None,
     ) -> None:
         self._engine = engine
-        self._sessions = make_session_factory(engine)
+        # The app's factory, when given: its sessions deliver notifications after commit.
+        self._sessions = sessions or make_session_factory(engine)
         self._postgres = engine.dialect.name == "postgresql"
         self._raw: Any = None
         self._clock = clock
@@ -684,7 +707,10 @@ class MessageWriter:
         return alone, events
 
     def _write(self, sends: list[NewMessage]) -> tuple[list[Outcome], list[EventPayload]]:
-        batch = self._write_postgres(sends) if self._postgres else self._write_portable(sends)
+        # A batch that may notify someone (a reply, an @name) takes the session's road, whose
+        # transaction also holds the notifications; plain chat keeps the one-statement road.
+        fast = self._postgres and not any(needs_notifications(s.kind, s.body) for s in sends)
+        batch = self._write_postgres(sends) if fast else self._write_portable(sends)
         return list(batch.outcomes), batch.events
 
     def _write_portable(self, sends: list[NewMessage]) -> Batch:

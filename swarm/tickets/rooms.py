@@ -30,7 +30,7 @@ from swarm.models import (
     TicketEvent,
     User,
 )
-from swarm.models.tickets import InvitationStatus, MessageKind
+from swarm.models.tickets import InvitationStatus
 from swarm.models.users import Role
 from swarm.tickets.access import audience_of, require_owner_or_manager, require_staff
 from swarm.tickets.errors import (
@@ -44,7 +44,11 @@ from swarm.tickets.errors import (
 from swarm.tickets.messages import StoredMessage, new_message, store_messages
 from swarm.tickets.notify import Notifier
 from swarm.tickets.payloads import author_ref, user_ref
-from swarm.tickets.service import ACTIVE_STATUSES, StatusHook, TicketService
+from swarm.tickets.posting import DEFAULT_KIND, Standing
+from swarm.tickets.service import TicketService
+from swarm.tickets.states import ACTIVE_STATUSES, require_active
+from swarm.tickets.stints import contribute, end_stint, open_stints
+from swarm.tickets.unit import StatusHook, UnitOfWork
 
 REPLAY_LIMIT = 500
 #: Characters of the note an owner may give when declining an offer of help.
@@ -74,9 +78,9 @@ def default_kind(author: User, guest: bool | None = None) -> str:
     """The kind of a message sent without one: staff write to the swarm, a guest chats in it,
     and a requester replies in their conversation (the only kind they may write)."""
     if author.is_staff:
-        return MessageKind.CHAT
+        return DEFAULT_KIND[Standing.STAFF]
     is_guest = guest if guest is not None else author.guest_pass is not None
-    return MessageKind.CHAT if is_guest else MessageKind.REPLY
+    return DEFAULT_KIND[Standing.GUEST if is_guest else Standing.REQUESTER]
 
 
 @dataclass(frozen=True)
@@ -85,8 +89,11 @@ class Replay:
     more: bool
 
 
-class RoomService(TicketService):
-    """Use cases of a ticket's swarm room, bound to one session, a clock and a notifier."""
+class RoomService:
+    """Use cases of a ticket's swarm room, bound to one session, a clock and a notifier.
+
+    Holds a unit of work (``self.unit``) and the ticket use cases on it (``self.tickets``).
+    """
 
     def __init__(
         self,
@@ -97,8 +104,20 @@ class RoomService(TicketService):
         *,
         on_status: StatusHook | None = None,
     ) -> None:
-        super().__init__(session, clock, notifier, on_status=on_status)
+        self.unit = UnitOfWork(session, clock, notifier, on_status=on_status)
+        self.tickets = TicketService.on(self.unit)
+        self.session = session
+        self.clock = clock
+        self.notifier = notifier
         self.invitation_ttl = invitation_ttl
+
+    def __getattr__(self, name: str) -> Any:
+        # Callers written when this class subclassed TicketService ask it for the lifecycle's
+        # use cases (``rooms.claim``, ``rooms.resolve``); it answers them through the ticket
+        # service it holds, in the same unit of work.
+        if name.startswith("_") or name in ("unit", "tickets"):
+            raise AttributeError(name)
+        return getattr(self.tickets, name)
 
     # ------------------------------------------------------------------ reading
 
@@ -107,7 +126,7 @@ class RoomService(TicketService):
     ) -> Replay:
         """Messages after ``since`` (all when None) that the viewer's audience reads
         (``swarm.events.MESSAGE_KINDS``), oldest first, at most ``limit``."""
-        ticket = self.get(viewer, ticket_id)
+        ticket = self.tickets.get(viewer, ticket_id)
         query = select(Message).where(Message.ticket_id == ticket.id)
         if since is not None:
             query = query.where(Message.id > since)
@@ -202,15 +221,15 @@ class RoomService(TicketService):
             [outcome] = batch.outcomes
             if isinstance(outcome, DomainError):
                 raise outcome
-            self._ready.extend(batch.events)
+            self.unit.publish_after_commit(batch.events)
             if outcome.created:
-                ticket = self._locked_by_system(ticket_id)
-                self._contribute(ticket, actor, "message", message_id=outcome.id)
+                ticket = self.unit.lock_by_system(ticket_id)
+                contribute(self.unit, ticket, actor, "message", message_id=outcome.id)
             return outcome
 
         for attempt in range(2):
             try:
-                stored = self._transaction(change)
+                stored = self.unit.run(change)
                 break
             except IntegrityError:
                 # The same client_id raced in on another connection; the second look finds it.
@@ -236,16 +255,16 @@ class RoomService(TicketService):
         transaction after the message's; True when a stint began."""
 
         def change() -> bool:
-            ticket = self._locked(actor, ticket_id)
-            had = bool(self._open_stints(ticket.id, {actor.id}))
-            stint = self._contribute(ticket, actor, "message", message_id=message_id)
+            ticket = self.unit.lock(actor, ticket_id)
+            had = bool(open_stints(self.session, ticket.id, {actor.id}))
+            stint = contribute(self.unit, ticket, actor, "message", message_id=message_id)
             return stint is not None and not had
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def in_swarm(self, actor: User, ticket_id: int) -> bool:
         """Whether the actor owns the ticket or has an open stint on it."""
-        ticket = self.get(actor, ticket_id)
+        ticket = self.tickets.get(actor, ticket_id)
         return (
             ticket.owner_id == actor.id or self._open_participation(ticket.id, actor.id) is not None
         )
@@ -255,35 +274,35 @@ class RoomService(TicketService):
         (``helper_joined {via: offer}``) or on their own account (``via: added``)."""
 
         def change() -> Participation:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "add helpers")
-            self._require_active(ticket, "swarmed on")
+            require_active(ticket, "swarmed on")
             require_owner_or_manager(actor, ticket, "add helpers")
             require_collaboration(self.session, ticket, "adding a helper", agent_id)
             helper = self._active_agent(agent_id)
             if helper.id == ticket.owner_id or self._open_participation(ticket.id, helper.id):
                 raise Conflict(f"{helper.name} is already in this swarm.")
             offered = self._offered_since_last_stint(ticket.id, helper.id)
-            stint = self._contribute(ticket, helper, "offer" if offered else "added")
+            stint = contribute(self.unit, ticket, helper, "offer" if offered else "added")
             assert stint is not None  # an active agent who is not the owner, on an active ticket
             return stint
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def leave_swarm(self, actor: User, ticket_id: int) -> None:
         """A helper is done: their stint ends (``helper_left {reason: left}``). The owner
         releases the ticket instead."""
 
         def change() -> None:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             if ticket.owner_id == actor.id:
                 raise IllegalTransition("You own this ticket: release it, or resolve it.")
             stint = self._open_participation(ticket.id, actor.id)
             if stint is None:
                 raise IllegalTransition("You are not helping on this ticket.")
-            self._end_stint(ticket, stint, self.clock.now(), "left")
+            end_stint(self.unit, ticket, stint, self.clock.now(), "left")
 
-        self._transaction(change)
+        self.unit.run(change)
 
     def mark_seen(self, pairs: Iterable[tuple[int, int]]) -> int:
         """``(ticket_id, user_id)`` with the room open now: their open stints were seen now
@@ -332,7 +351,7 @@ class RoomService(TicketService):
 
             def change(stint_id: int = stint_id, t: int = ticket_id, u: int = user_id) -> bool:
                 try:
-                    ticket = self._locked_by_system(t)
+                    ticket = self.unit.lock_by_system(t)
                 except NotFound:
                     return False
                 stint = self.session.get(Participation, stint_id)
@@ -341,10 +360,10 @@ class RoomService(TicketService):
                 last = self._last_sign(stint)
                 if last > cutoff or not gone(t, u):
                     return False
-                self._end_stint(ticket, stint, self.clock.now(), "idle", until=last)
+                end_stint(self.unit, ticket, stint, self.clock.now(), "idle", until=last)
                 return True
 
-            if self._transaction(change):
+            if self.unit.run(change):
                 ended.append((ticket_id, user_id))
         return ended
 
@@ -396,7 +415,7 @@ class RoomService(TicketService):
         return agent
 
     def _open_participation(self, ticket_id: int, user_id: int) -> Participation | None:
-        stints = self._open_stints(ticket_id, {user_id})
+        stints = open_stints(self.session, ticket_id, {user_id})
         return stints[0] if stints else None
 
     # ------------------------------------------------------------------ asking for help
@@ -411,7 +430,7 @@ class RoomService(TicketService):
         """
 
         def change() -> Invitation:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "invite helpers")
             require_collaboration(self.session, ticket, "inviting", agent_id)
             if ticket.status not in ACTIVE_STATUSES:
@@ -444,7 +463,7 @@ class RoomService(TicketService):
             )
             self.session.add(invitation)
             self.session.flush()
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.HELPER_INVITED,
                 actor,
@@ -454,7 +473,7 @@ class RoomService(TicketService):
             )
             return invitation
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def invite_by_rule(
         self,
@@ -473,7 +492,7 @@ class RoomService(TicketService):
         already in the swarm or invited, a collaboration setting that forbids it."""
 
         def change() -> Invitation:
-            ticket = self._locked_by_system(ticket_id)
+            ticket = self.unit.lock_by_system(ticket_id)
             if ticket.status not in ACTIVE_STATUSES:
                 raise IllegalTransition(f"Ticket {ticket.id} is {ticket.status}; reopen it first.")
             now = self.clock.now()
@@ -525,7 +544,7 @@ class RoomService(TicketService):
             )
             self.session.add(invitation)
             self.session.flush()
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.HELPER_INVITED,
                 None,
@@ -536,7 +555,7 @@ class RoomService(TicketService):
             )
             return invitation
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def respond(
         self, actor: User, invitation_id: int, accept: bool, reason: str | None = None
@@ -547,7 +566,7 @@ class RoomService(TicketService):
             invitation = self.session.get(Invitation, invitation_id)
             if invitation is None or invitation.invitee_id != actor.id:
                 raise NotFound(f"You have no invitation {invitation_id}.")
-            ticket = self._locked_by_system(invitation.ticket_id)
+            ticket = self.unit.lock_by_system(invitation.ticket_id)
             now = self.clock.now()
             if invitation.status != InvitationStatus.PENDING:
                 raise IllegalTransition(f"This invitation was already {invitation.status}.")
@@ -556,11 +575,11 @@ class RoomService(TicketService):
             invitation.responded_at = now
             if accept:
                 invitation.status = InvitationStatus.ACCEPTED
-                self._contribute(ticket, actor, "invitation", invitation_id=invitation.id)
+                contribute(self.unit, ticket, actor, "invitation", invitation_id=invitation.id)
             else:
                 invitation.status = InvitationStatus.DECLINED
                 invitation.reason = (reason or "").strip() or None
-                self._record(
+                self.unit.record(
                     ticket,
                     EventType.INVITATION_DECLINED,
                     actor,
@@ -570,7 +589,7 @@ class RoomService(TicketService):
                 )
             return invitation
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def expire_invitations(self, now: datetime | None = None) -> int:
         """Mark overdue pending invitations expired, each with ``invitation_expired``, once.
@@ -602,8 +621,8 @@ class RoomService(TicketService):
                 ).first()
                 if result is None:
                     return False
-                ticket = self._locked_by_system(result.ticket_id)
-                self._record(
+                ticket = self.unit.lock_by_system(result.ticket_id)
+                self.unit.record(
                     ticket,
                     EventType.INVITATION_EXPIRED,
                     None,
@@ -612,30 +631,32 @@ class RoomService(TicketService):
                 )
                 return True
 
-            expired += self._transaction(change)
+            expired += self.unit.run(change)
         return expired
 
     def raise_hand(self, actor: User, ticket_id: int, note: str | None = None) -> None:
         """Ask for help: appends ``hand_raised``; the realtime layer tells suggested experts."""
 
         def change() -> None:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "raise a hand")
             require_collaboration(self.session, ticket, "raising a hand")
-            self._record(ticket, EventType.HAND_RAISED, actor, note=(note or "").strip() or None)
+            self.unit.record(
+                ticket, EventType.HAND_RAISED, actor, note=(note or "").strip() or None
+            )
 
-        self._transaction(change)
+        self.unit.run(change)
 
     def offer_help(self, actor: User, ticket_id: int) -> None:
         """Volunteer: appends ``help_offered``; the realtime layer tells the owner."""
 
         def change() -> None:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "offer help")
             require_collaboration(self.session, ticket, "offering help", actor.id)
             if ticket.owner_id == actor.id:
                 raise IllegalTransition("You own this ticket; raise your hand to ask for help.")
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.HELP_OFFERED,
                 actor,
@@ -643,7 +664,7 @@ class RoomService(TicketService):
                 live={"owner_id": ticket.owner_id},
             )
 
-        self._transaction(change)
+        self.unit.run(change)
 
     def decline_offer(
         self, actor: User, ticket_id: int, agent_id: int, note: str | None = None
@@ -660,15 +681,15 @@ class RoomService(TicketService):
             )
 
         def change() -> None:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "answer offers of help")
-            self._require_active(ticket, "swarmed on")
+            require_active(ticket, "swarmed on")
             require_owner_or_manager(actor, ticket, "answer offers of help")
             if not self._offered_since_last_stint(ticket.id, agent_id):
                 raise IllegalTransition("There is no open offer of help from them on this ticket.")
-            self._record(ticket, EventType.OFFER_DECLINED, actor, agent_id=agent_id, note=note)
+            self.unit.record(ticket, EventType.OFFER_DECLINED, actor, agent_id=agent_id, note=note)
 
-        self._transaction(change)
+        self.unit.run(change)
 
 
 def invitation_payload(invitation: Invitation, ticket: Ticket, inviter: User) -> dict[str, Any]:

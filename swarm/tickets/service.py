@@ -8,55 +8,41 @@ change raises a ``DomainError`` subclass and leaves nothing behind.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm import Session
 
 from swarm.clock import Clock
-from swarm.db import begin_write
-from swarm.events import AUDIENCE_FIELDS, LIVE_SOURCE, AssignedBy, Audience, EventType, view
+from swarm.events import AssignedBy, EventType
 from swarm.knowledge.links import add_link, helpful_articles
-from swarm.models import Message, Participation, Skill, Ticket, TicketEvent, TicketSkill, User
+from swarm.models import Message, Skill, Ticket, TicketEvent, TicketSkill, User
 from swarm.models.tickets import MessageKind, Mode, Priority, Status
-from swarm.models.users import Role
-from swarm.routing import (
-    Assign,
-    ClearDeadline,
-    Decision,
-    Escalate,
-    Offer,
-    Queue,
-    SetDeadline,
-    SuggestHelpers,
-)
-from swarm.tickets import search
-from swarm.tickets.access import (
-    audience_of,
-    can_view,
-    require_owner_or_manager,
-    require_staff,
-    require_view,
-)
-from swarm.tickets.deadlines import clear_deadline, set_deadline, wake_unowned
-from swarm.tickets.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    IllegalTransition,
-    Invalid,
-    NotFound,
-    TooLarge,
-)
+from swarm.routing import Decision
+from swarm.tickets.access import require_owner_or_manager, require_staff
+from swarm.tickets.deadlines import wake_unowned
+from swarm.tickets.decisions import TIER_LIMIT as TIER_LIMIT
+from swarm.tickets.decisions import carry_out, set_owner, set_status
+from swarm.tickets.errors import Conflict, IllegalTransition, Invalid, TooLarge
 from swarm.tickets.evidence import record_evidence
 from swarm.tickets.notify import Notifier
-from swarm.tickets.payloads import author_ref, event_payload
+from swarm.tickets.payloads import author_ref
+from swarm.tickets.queries import SORTS as SORTS
+from swarm.tickets.queries import Page as Page
+from swarm.tickets.queries import Satisfaction as Satisfaction
+from swarm.tickets.queries import TicketQueries, current_rating, require_rateable
+from swarm.tickets.queries import VisibleEvent as VisibleEvent
+from swarm.tickets.queries import staff_users as staff_users
 from swarm.tickets.sla import due_times
+from swarm.tickets.states import ACTIVE_STATUSES as ACTIVE_STATUSES
+from swarm.tickets.states import TRANSITIONS as TRANSITIONS
+from swarm.tickets.states import check_transition, require_active
+from swarm.tickets.stints import contribute, end_all_stints, hand_over_stints, open_owner_stint
+from swarm.tickets.unit import StatusHook as StatusHook
+from swarm.tickets.unit import UnitOfWork
 
-T = TypeVar("T")
+# The names imported above ``as`` themselves moved out of this module (to states.py, unit.py,
+# decisions.py and queries.py); they stay importable from here for code written before.
 
 SUBJECT_MAX = 200
 #: The satisfaction question's answers: a score from 1 (bad) to 5 (great) and a short comment.
@@ -65,71 +51,14 @@ COMMENT_MAX = 2000
 BODY_MAX_BYTES = 64 * 1024
 RESOLUTION_MAX_BYTES = 64 * 1024
 
-# The status machine: new → open ⇄ pending → resolved → closed, and reopen back to open.
-# Resolving, closing and reopening have their own use cases (and event types), so they are
-# listed here for the messages but reached through resolve(), close() and reopen().
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.OPEN}),
-    Status.OPEN: frozenset({Status.PENDING, Status.RESOLVED}),
-    Status.PENDING: frozenset({Status.OPEN, Status.RESOLVED}),
-    Status.RESOLVED: frozenset({Status.CLOSED, Status.OPEN}),
-    Status.CLOSED: frozenset({Status.OPEN}),
-}
-ACTIVE_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING})
-# Optional event fields are left out when empty, except these, where null says something:
-# no previous owner, the triage queue (no tier), a ticket that had no tier yet.
-MEANINGFUL_NONE = frozenset({"previous_owner_id", "tier", "from_tier"})
-#: The deadline kind of the tiered mode's tier clock (``swarm.tiers.policy.TIER_LIMIT``).
-TIER_LIMIT = "tier_limit"
-
-#: Called inside the transaction of a status change with the ticket and its previous status; the
-#: decisions it returns are applied in the same transaction (tiered mode pauses and resumes its
-#: tier clock this way, see ``swarm/dispatch/tiered.py``).
-StatusHook = Callable[[Ticket, str, datetime], Sequence[Decision]]
-
-
-@dataclass(frozen=True)
-class VisibleEvent:
-    """An event as one audience sees it: the row's fields, ``data`` trimmed for them."""
-
-    id: int
-    ticket_id: int
-    type: str
-    actor_id: int | None
-    actor: User | None
-    at: datetime
-    data: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Satisfaction:
-    """Where a ticket stands with the requester's "How did we do?", for one viewer.
-
-    ``rating`` is the answer given since the latest resolution (None before one, after a
-    reopen, or when the viewer may not see it); ``can_rate`` says whether the viewer may answer
-    now, and ``why_not`` says in a sentence why not when they may not.
-    """
-
-    rating: VisibleEvent | None
-    can_rate: bool
-    why_not: str | None
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Ticket]
-    next: str | None
-    #: How many tickets match the filters, over all pages.
-    total: int = 0
-
-
-#: The orders a ticket list can be read in; the first is the default. ``newest`` and ``oldest``
-#: page by a keyset cursor on the id; every order also pages by offset.
-SORTS = ("newest", "oldest", "priority", "updated")
-
 
 class TicketService:
-    """The ticket use cases, bound to one session, a clock and a notifier."""
+    """The ticket use cases, bound to one unit of work (a session, a clock and a notifier).
+
+    ``TicketService(session, clock, notifier)`` makes its own unit of work;
+    ``TicketService.on(unit)`` shares another service's, so that both write in the same
+    transactions and publish through the same queue.
+    """
 
     def __init__(
         self,
@@ -139,25 +68,40 @@ class TicketService:
         *,
         on_status: StatusHook | None = None,
     ) -> None:
+        self.unit = UnitOfWork(session, clock, notifier, on_status=on_status)
+        self.queries = TicketQueries(session, clock)
         self.session = session
         self.clock = clock
         self.notifier = notifier
-        self.on_status = on_status
-        #: Set while an automation rule's action runs: every event written then carries it as
-        #: ``cause`` (``{rule_id, run_id}``), so that no rule fires on it (docs/rules.md).
-        self.cause: dict[str, int] | None = None
-        # Events written in the open transaction, with what their live payload adds (a
-        # message's text, say) that the event row itself does not keep.
-        self._pending: list[tuple[TicketEvent, dict[str, Any]]] = []
-        # Payloads built without ORM objects (room messages), published after those above.
-        self._ready: list[dict[str, Any]] = []
 
-    # ----------------------------------------------------------------- reading
+    @classmethod
+    def on(cls, unit: UnitOfWork) -> TicketService:
+        """The ticket use cases in ``unit``, the unit of work of another service."""
+        service = cls(unit.session, unit.clock, unit.notifier)
+        service.unit = unit
+        return service
+
+    @property
+    def cause(self) -> dict[str, int] | None:
+        """Set while an automation rule's action runs (``UnitOfWork.cause``)."""
+        return self.unit.cause
+
+    @cause.setter
+    def cause(self, value: dict[str, int] | None) -> None:
+        self.unit.cause = value
+
+    @property
+    def on_status(self) -> StatusHook | None:
+        return self.unit.on_status
+
+    def reload(self, ticket_id: int) -> Ticket | None:
+        """The ticket as the database has it now, without access checks (``UnitOfWork.reload``)."""
+        return self.unit.reload(ticket_id)
+
+    # ----------------------------------------------------------------- reading (queries.py)
 
     def get(self, viewer: User, ticket_id: int) -> Ticket:
-        return require_view(
-            viewer, self.session.get(Ticket, ticket_id), ticket_id, self.clock.now()
-        )
+        return self.queries.get(viewer, ticket_id)
 
     def list(
         self,
@@ -174,115 +118,29 @@ class TicketService:
         offset: int = 0,
         limit: int = 25,
     ) -> Page:
-        """Tickets the viewer may see, in ``sort`` order, ``limit`` at a time, with their total.
-
-        ``after`` (a keyset cursor: the last id of the previous page) works for ``newest`` and
-        ``oldest``; ``offset`` works for every order. Ties in priority or update time fall back
-        to the newest ticket first, so a page never shuffles between two readings.
-        """
-        if sort not in SORTS:
-            raise Invalid(
-                f"Unknown sort {sort!r}.", fields={"sort": [f"One of {', '.join(SORTS)}."]}
-            )
-        if after is not None and sort not in ("newest", "oldest"):
-            raise Invalid(
-                "A cursor pages only the newest or oldest order; use a page number.",
-                fields={"cursor": ["Only with sort=newest or sort=oldest."]},
-            )
-        filtered = select(Ticket)
-        if not viewer.is_staff:
-            filtered = filtered.where(Ticket.requester_id == viewer.id)
-        if status:
-            filtered = filtered.where(Ticket.status == status)
-        if mode:
-            filtered = filtered.where(Ticket.mode == mode)
-        if priority:
-            filtered = filtered.where(Ticket.priority == priority)
-        if owner_id is not None:
-            filtered = filtered.where(Ticket.owner_id == owner_id)
-        if unowned:
-            filtered = filtered.where(Ticket.owner_id.is_(None))
-        if q:
-            # Full-text (swarm/tickets/search.py): words, not substrings, on the index.
-            filtered = filtered.where(search.matching(self.session, q))
-        total = self.session.scalar(select(func.count()).select_from(filtered.subquery())) or 0
-        order = {
-            "newest": (Ticket.id.desc(),),
-            "oldest": (Ticket.id.asc(),),
-            "priority": (Ticket.priority.asc(), Ticket.id.desc()),
-            "updated": (Ticket.updated_at.desc(), Ticket.id.desc()),
-        }[sort]
-        # Every ticket on the page shows its vendor hand-off: one query for the page's.
-        query = filtered.options(selectinload(Ticket.handoffs)).order_by(*order).limit(limit + 1)
-        if after is not None:
-            query = query.where(Ticket.id < after if sort == "newest" else Ticket.id > after)
-        if offset:
-            query = query.offset(offset)
-        rows = list(self.session.scalars(query).unique())
-        more = len(rows) > limit
-        items = rows[:limit]
-        keyset = sort in ("newest", "oldest")
-        return Page(
-            items=items, next=str(items[-1].id) if keyset and more and items else None, total=total
+        """Tickets the viewer may see (``TicketQueries.list``: filters, sort, pages)."""
+        return self.queries.list(
+            viewer,
+            status=status,
+            mode=mode,
+            priority=priority,
+            owner_id=owner_id,
+            unowned=unowned,
+            q=q,
+            sort=sort,
+            after=after,
+            offset=offset,
+            limit=limit,
         )
 
     def events(self, viewer: User, ticket_id: int) -> list[VisibleEvent]:
-        """The ticket's live events in order, as the viewer's audience sees them
-        (``swarm.events.view``): staff everything, a requester the public timeline, a guest
-        the room's. Plain copies, never the rows, so that trimming them cannot write back."""
-        ticket = self.get(viewer, ticket_id)
-        audience = audience_of(viewer, ticket)
-        query = (
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.source == LIVE_SOURCE)
-            .order_by(TicketEvent.id)
-        )
-        if audience is not Audience.STAFF:
-            query = query.where(TicketEvent.type.in_(sorted(AUDIENCE_FIELDS[audience])))
-        seen: list[VisibleEvent] = []
-        for row in self.session.scalars(query):
-            data = view(row.type, row.data or {}, audience)
-            if data is not None:
-                seen.append(
-                    VisibleEvent(
-                        row.id, row.ticket_id, row.type, row.actor_id, row.actor, row.at, data
-                    )
-                )
-        return seen
+        return self.queries.events(viewer, ticket_id)
 
     def notes(self, viewer: User, ticket_id: int) -> list[Message]:
-        ticket = self.get(viewer, ticket_id)
-        require_staff(viewer, "read internal notes")
-        query = (
-            select(Message)
-            .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.NOTE)
-            .order_by(Message.id)
-        )
-        return list(self.session.scalars(query))
+        return self.queries.notes(viewer, ticket_id)
 
     def satisfaction(self, viewer: User, ticket_id: int) -> Satisfaction:
-        """The requester's rating of the current resolution and whether ``viewer`` may give
-        one now, trimmed to the viewer's audience (a guest sees none)."""
-        ticket = self.get(viewer, ticket_id)
-        found = self._current_rating(ticket)
-        rating = None
-        if found is not None:
-            data = view(found.type, found.data or {}, audience_of(viewer, ticket))
-            if data is not None:
-                rating = VisibleEvent(
-                    found.id,
-                    found.ticket_id,
-                    found.type,
-                    found.actor_id,
-                    found.actor,
-                    found.at,
-                    data,
-                )
-        try:
-            self._require_rateable(viewer, ticket, found)
-        except DomainError as exc:
-            return Satisfaction(rating, False, exc.message)
-        return Satisfaction(rating, True, None)
+        return self.queries.satisfaction(viewer, ticket_id)
 
     # ----------------------------------------------------------------- changing
 
@@ -370,7 +228,7 @@ class TicketService:
             self.session.flush()
             if mode_for is not None:
                 ticket.mode = mode_for(ticket.id)
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.CREATED,
                 actor,
@@ -385,7 +243,7 @@ class TicketService:
             if on_created is not None:
                 on_created(ticket)
             for article_id in dict.fromkeys(shown_articles):
-                self._record(
+                self.unit.record(
                     ticket,
                     EventType.ARTICLE_SUGGESTED,
                     requester,
@@ -394,17 +252,17 @@ class TicketService:
                 )
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def record_classification(self, ticket_id: int, data: Mapping[str, Any]) -> None:
         """Append the system's ``classified`` event (new or known, swarm/knowledge/known.py):
         staff-only, as every event type the audience table does not grant."""
 
         def change() -> None:
-            ticket = self._locked_by_system(ticket_id)
-            self._record(ticket, EventType.CLASSIFIED, None, **data)
+            ticket = self.unit.lock_by_system(ticket_id)
+            self.unit.record(ticket, EventType.CLASSIFIED, None, **data)
 
-        self._transaction(change)
+        self.unit.run(change)
 
     def claim(self, actor: User, ticket_id: int) -> Ticket:
         """The actor takes ownership of an unowned ticket: exactly one of two claims wins.
@@ -413,9 +271,9 @@ class TicketService:
         """
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "claim tickets")
-            self._require_active(ticket, "claimed")
+            require_active(ticket, "claimed")
             if ticket.owner_id == actor.id:
                 raise IllegalTransition(f"You already own ticket {ticket.id}.")
             if ticket.owner_id is not None:
@@ -424,10 +282,10 @@ class TicketService:
                     f"Ticket {ticket.id} is already owned by {owner}; ask them or a manager "
                     "to reassign it."
                 )
-            self._set_owner(ticket, actor, actor, AssignedBy.PULL)
+            set_owner(self.unit, ticket, actor, actor, AssignedBy.PULL)
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def assign(self, actor: User, ticket_id: int, agent_id: int, why: str | None = None) -> Ticket:
         """Give the ticket to ``agent_id`` (a reassignment when it already has an owner).
@@ -436,9 +294,9 @@ class TicketService:
         """
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "assign tickets")
-            self._require_active(ticket, "assigned")
+            require_active(ticket, "assigned")
             agent = self.session.get(User, agent_id)
             if agent is None or not agent.active or not agent.is_staff:
                 raise Invalid(
@@ -450,32 +308,32 @@ class TicketService:
             if ticket.owner_id is not None and ticket.owner_id != actor.id:
                 # Taking a ticket away from its owner is a manager's call, not a colleague's.
                 require_owner_or_manager(actor, ticket, "reassign it")
-            self._set_owner(ticket, agent, actor, AssignedBy.MANUAL, why=why)
+            set_owner(self.unit, ticket, agent, actor, AssignedBy.MANUAL, why=why)
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def release(self, actor: User, ticket_id: int, reason: str | None = None) -> Ticket:
         """The owner (or a manager) gives the ticket back; appends ``unassigned``."""
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "release tickets")
             if ticket.owner_id is None:
                 raise IllegalTransition(f"Ticket {ticket.id} has no owner to release.")
             require_owner_or_manager(actor, ticket, "release it")
             previous = ticket.owner_id
             ticket.owner_id = None
-            self._record(
+            self.unit.record(
                 ticket, EventType.UNASSIGNED, actor, previous_owner_id=previous, reason=reason
             )
-            self._hand_over_stints(ticket, previous, None)
+            hand_over_stints(self.unit, ticket, previous, None)
             # The releaser has room for another ticket now (the released one is routed again
             # by the caller, never back to them).
             wake_unowned(self.session, self.clock.now(), skip=ticket.id)
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def change_status(self, actor: User, ticket_id: int, status: str) -> Ticket:
         """Move between new, open and pending, or close a resolved ticket.
@@ -496,19 +354,19 @@ class TicketService:
             return self.close(actor, ticket_id)
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "change a ticket's status")
             if status == Status.OPEN and ticket.status in (Status.RESOLVED, Status.CLOSED):
                 raise IllegalTransition(
                     f"Ticket {ticket.id} is {ticket.status}; reopen it (POST …/reopen)."
                 )
-            self._check_transition(ticket, status)
+            check_transition(ticket, status)
             if ticket.status != Status.NEW:
                 require_owner_or_manager(actor, ticket, f"set it to {status}")
-            self._set_status(ticket, status, actor, EventType.STATUS_CHANGED)
+            set_status(self.unit, ticket, status, actor, EventType.STATUS_CHANGED)
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def resolve(
         self, actor: User, ticket_id: int, resolution: str, articles: Sequence[int] = ()
@@ -528,22 +386,24 @@ class TicketService:
             )
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "resolve tickets")
             if ticket.status == Status.NEW:
                 raise IllegalTransition(
                     f"Ticket {ticket.id} is new: claim or assign it before resolving it."
                 )
-            self._check_transition(ticket, Status.RESOLVED)
+            check_transition(ticket, Status.RESOLVED)
             require_owner_or_manager(actor, ticket, "resolve it")
             helped = helpful_articles(self.session, articles)
             now = self.clock.now()
             ticket.resolution = text
             ticket.resolved_at = now
-            self._set_status(ticket, Status.RESOLVED, actor, EventType.RESOLVED, resolution=text)
+            set_status(
+                self.unit, ticket, Status.RESOLVED, actor, EventType.RESOLVED, resolution=text
+            )
             for article_id in helped:
                 if add_link(self.session, article_id, ticket.id, "resolved", actor.id, now):
-                    self._record(
+                    self.unit.record(
                         ticket,
                         EventType.ARTICLE_LINKED,
                         actor,
@@ -553,31 +413,31 @@ class TicketService:
             # Evidence before the swarm disbands: it reads who helped, and how, from the log.
             record_evidence(self.session, ticket, now)
             wake_unowned(self.session, now)  # the owner has room for another ticket now
-            self._end_all_stints(ticket, "resolved")
+            end_all_stints(self.unit, ticket, "resolved")
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def close(self, actor: User, ticket_id: int) -> Ticket:
         """Close a resolved ticket (its owner, a manager, or the requester confirming)."""
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
-            self._check_transition(ticket, Status.CLOSED)
+            ticket = self.unit.lock(actor, ticket_id)
+            check_transition(ticket, Status.CLOSED)
             if ticket.requester_id != actor.id:
                 require_staff(actor, "close tickets")
                 require_owner_or_manager(actor, ticket, "close it")
             ticket.closed_at = self.clock.now()
-            self._set_status(ticket, Status.CLOSED, actor, EventType.CLOSED)
+            set_status(self.unit, ticket, Status.CLOSED, actor, EventType.CLOSED)
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def reopen(self, actor: User, ticket_id: int, reason: str | None = None) -> Ticket:
         """Reopen a resolved or closed ticket (its requester or any agent); keeps the owner."""
 
         def change() -> Ticket:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             if ticket.status not in (Status.RESOLVED, Status.CLOSED):
                 raise IllegalTransition(
                     f"Ticket {ticket.id} is {ticket.status}: only a resolved or closed ticket "
@@ -585,12 +445,12 @@ class TicketService:
                 )
             ticket.resolved_at = None
             ticket.closed_at = None
-            self._set_status(ticket, Status.OPEN, actor, EventType.REOPENED, reason=reason)
+            set_status(self.unit, ticket, Status.OPEN, actor, EventType.REOPENED, reason=reason)
             if ticket.owner_id is not None:
-                self._open_owner_stint(ticket, ticket.owner_id, self.clock.now())
+                open_owner_stint(self.session, ticket, ticket.owner_id, self.clock.now())
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def rate_ticket(
         self, actor: User, ticket_id: int, score: Any, comment: str | None = None
@@ -620,13 +480,13 @@ class TicketService:
             )
 
         def change() -> TicketEvent:
-            ticket = self._locked(actor, ticket_id)
-            self._require_rateable(actor, ticket, self._current_rating(ticket))
-            return self._record(
+            ticket = self.unit.lock(actor, ticket_id)
+            require_rateable(actor, ticket, current_rating(self.session, ticket))
+            return self.unit.record(
                 ticket, EventType.SATISFACTION_RATED, actor, score=score, comment=text
             )
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def add_note(self, actor: User, ticket_id: int, body: str) -> Message:
         """An internal note for the people working the ticket; appends ``note``."""
@@ -637,7 +497,7 @@ class TicketService:
             raise TooLarge("The note is larger than 64 KB.", fields={"body": ["Too large."]})
 
         def change() -> Message:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, "write internal notes")
             now = self.clock.now()
             note = Message(
@@ -650,11 +510,11 @@ class TicketService:
             self.session.add(note)
             self.session.flush()
             ticket.updated_at = now
-            self._contribute(ticket, actor, "note")
-            self._record(ticket, EventType.NOTE, actor, message_id=note.id)
+            contribute(self.unit, ticket, actor, "note")
+            self.unit.record(ticket, EventType.NOTE, actor, message_id=note.id)
             return note
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def set_skills(
         self,
@@ -680,9 +540,9 @@ class TicketService:
 
         def change() -> Ticket:
             if actor is None:
-                ticket = self._locked_by_system(ticket_id)
+                ticket = self.unit.lock_by_system(ticket_id)
             else:
-                ticket = self._locked(actor, ticket_id)
+                ticket = self.unit.lock(actor, ticket_id)
                 require_staff(actor, "change a ticket's skills")
             known = set(self.session.scalars(select(Skill.id).where(Skill.id.in_(seen))))
             unknown = sorted(seen - known)
@@ -697,7 +557,7 @@ class TicketService:
                 ticket.skills.append(
                     TicketSkill(skill_id=skill_id, weight=weight, source=source, why=why)
                 )
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.SKILLS_SET,
                 actor,
@@ -706,7 +566,7 @@ class TicketService:
             )
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     # ----------------------------------------------------------------- automation
 
@@ -731,7 +591,7 @@ class TicketService:
                 return ticket
             ticket.priority = priority
             ticket.response_due_at, ticket.resolve_due_at = due_times(priority, ticket.created_at)
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.PRIORITY_CHANGED,
                 actor,
@@ -740,7 +600,7 @@ class TicketService:
             )
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def set_category(
         self,
@@ -762,7 +622,7 @@ class TicketService:
             if previous == category:
                 return ticket
             ticket.category = category
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.CATEGORY_CHANGED,
                 actor,
@@ -771,7 +631,7 @@ class TicketService:
             )
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def add_skills(
         self,
@@ -808,7 +668,7 @@ class TicketService:
                     )
                 )
             self.session.flush()
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.SKILLS_SET,
                 actor,
@@ -818,7 +678,7 @@ class TicketService:
             )
             return ticket
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def post_automatic_reply(
         self, ticket_id: int, body: str, *, cause: Mapping[str, int]
@@ -834,8 +694,8 @@ class TicketService:
             raise Invalid("A reply needs some text.", fields={"body": ["Empty."]})
 
         def change() -> Message:
-            ticket = self._locked_by_system(ticket_id)
-            self._require_active(ticket, "answered automatically")
+            ticket = self.unit.lock_by_system(ticket_id)
+            require_active(ticket, "answered automatically")
             now = self.clock.now()
             previous = self.session.scalar(
                 select(func.max(Message.id)).where(Message.ticket_id == ticket.id)
@@ -860,7 +720,7 @@ class TicketService:
                 "at": now.isoformat(),
                 "prev_id": previous or 0,
             }
-            self._record(
+            self.unit.record(
                 ticket,
                 EventType.MESSAGE,
                 None,
@@ -871,25 +731,25 @@ class TicketService:
             )
             return message
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def record_rule_fired(self, ticket_id: int, data: Mapping[str, Any]) -> TicketEvent:
         """Append ``rule_fired`` (staff only) with the run's outcome, whatever the ticket's
         status: the log says a rule acted, or tried to."""
 
         def change() -> TicketEvent:
-            ticket = self._locked_by_system(ticket_id)
-            return self._record(ticket, EventType.RULE_FIRED, None, **data)
+            ticket = self.unit.lock_by_system(ticket_id)
+            return self.unit.record(ticket, EventType.RULE_FIRED, None, **data)
 
-        return self._transaction(change)
+        return self.unit.run(change)
 
     def _for_change(self, actor: User | None, ticket_id: int, doing: str) -> Ticket:
         if actor is None:
-            ticket = self._locked_by_system(ticket_id)
+            ticket = self.unit.lock_by_system(ticket_id)
         else:
-            ticket = self._locked(actor, ticket_id)
+            ticket = self.unit.lock(actor, ticket_id)
             require_staff(actor, f"change a ticket ({doing})")
-        self._require_active(ticket, doing)
+        require_active(ticket, doing)
         return ticket
 
     def apply_decisions(
@@ -919,379 +779,15 @@ class TicketService:
         """
 
         def change() -> Ticket:
-            ticket = self._locked_by_system(ticket_id)
+            ticket = self.unit.lock_by_system(ticket_id)
             if expect_tier is not None and ticket.tier != expect_tier:
                 raise Conflict(
                     f"Ticket {ticket.id} is in Tier {ticket.tier} now, not Tier {expect_tier}: "
                     "it was moved meanwhile, so nothing was changed. Reload and decide again."
                 )
-            self._apply(ticket, decisions, policy, actor, note)
+            carry_out(self.unit, ticket, decisions, policy, actor, note)
             return ticket
 
-        return self._transaction(change)
-
-    def _apply(
-        self,
-        ticket: Ticket,
-        decisions: Sequence[Decision],
-        policy: str,
-        actor: User | None = None,
-        note: str = "",
-    ) -> None:
-        now = self.clock.now()
-        for decision in decisions:
-            if isinstance(decision, Assign):
-                agent = self.session.get(User, decision.agent_id)
-                if (
-                    ticket.owner_id is None
-                    and ticket.status in ACTIVE_STATUSES
-                    and agent is not None
-                    and agent.active
-                    and agent.is_staff
-                ):
-                    self._set_owner(ticket, agent, None, AssignedBy.POLICY, why=decision.why)
-            elif isinstance(decision, Queue):
-                if decision.tier is not None:
-                    ticket.tier = decision.tier
-                    if ticket.tier_entered_at is None:
-                        # The first queueing starts the tier clock; a re-queue keeps it running.
-                        self._restart_tier_clock(ticket, now)
-                self._record(
-                    ticket,
-                    EventType.QUEUED,
-                    None,
-                    tier=decision.tier,
-                    why=decision.why or None,
-                    policy=policy,
-                    intake=decision.intake,
-                )
-            elif isinstance(decision, Escalate):
-                previous_owner = ticket.owner_id
-                downwards = ticket.tier is not None and decision.to_tier < ticket.tier
-                self._record(
-                    ticket,
-                    EventType.DEESCALATED if downwards else EventType.ESCALATED,
-                    actor,
-                    from_tier=ticket.tier,
-                    to_tier=decision.to_tier,
-                    reason=decision.reason,
-                    note=note.strip() or None,
-                    previous_owner_id=previous_owner,
-                )
-                if previous_owner is not None:
-                    # The handoff, as the log of a release shows it.
-                    self._record(
-                        ticket,
-                        EventType.UNASSIGNED,
-                        actor,
-                        previous_owner_id=previous_owner,
-                        reason="escalated" if not downwards else "deescalated",
-                    )
-                ticket.tier = decision.to_tier
-                ticket.owner_id = None
-                ticket.owner = None
-                self._hand_over_stints(ticket, previous_owner, None)
-                self._restart_tier_clock(ticket, now)
-            elif isinstance(decision, SetDeadline):
-                if decision.kind == TIER_LIMIT and ticket.tier_paused_at is not None:
-                    # A paused clock has no deadline; resuming sets it, pushed back by the pause.
-                    continue
-                set_deadline(self.session, ticket.id, decision.kind, decision.at, now)
-            elif isinstance(decision, ClearDeadline):
-                clear_deadline(self.session, ticket.id, decision.kind)
-            elif isinstance(decision, SuggestHelpers | Offer):
-                # Offers and suggestions reach people through the live rooms; nothing to
-                # store (an offer's expiry is its own SetDeadline).
-                continue
-
-    def _restart_tier_clock(self, ticket: Ticket, now: datetime) -> None:
-        # A ticket entering a tier while it waits (pending, resolved) starts with a paused clock.
-        ticket.tier_entered_at = now
-        ticket.tier_paused_seconds = 0.0
-        ticket.tier_paused_at = None if ticket.status in (Status.NEW, Status.OPEN) else now
+        return self.unit.run(change)
 
     # ----------------------------------------------------------------- internals
-
-    def _transaction(self, change: Callable[[], T]) -> T:
-        begin_write(self.session)
-        try:
-            result = change()
-            self.session.flush()
-            events = list(self._pending)
-            ready = list(self._ready)
-            self.session.commit()
-        except StaleDataError as exc:
-            self.session.rollback()
-            self._forget_pending()
-            raise Conflict(
-                "The ticket was changed by someone else at the same moment; reload and retry."
-            ) from exc
-        except BaseException:
-            self.session.rollback()
-            self._forget_pending()
-            raise
-        self._forget_pending()
-        payloads = [{**event_payload(event), **extra} for event, extra in events]
-        self.notifier.publish(payloads + ready)
-        return result
-
-    def _forget_pending(self) -> None:
-        self._pending.clear()
-        self._ready.clear()
-
-    def _locked(self, actor: User, ticket_id: int) -> Ticket:
-        """Load the ticket with a row lock, so concurrent changes queue behind each other."""
-        query = (
-            select(Ticket)
-            .where(Ticket.id == ticket_id)
-            .with_for_update(of=Ticket)
-            .execution_options(populate_existing=True)
-        )
-        ticket = self.session.scalars(query).unique().one_or_none()
-        if ticket is None or not can_view(actor, ticket, self.clock.now()):
-            raise NotFound(f"There is no ticket {ticket_id}.")
-        return ticket
-
-    def reload(self, ticket_id: int) -> Ticket | None:
-        """The ticket as the database has it now (another transaction may have changed it),
-        without access checks: for drivers that then decide what the caller may see."""
-        query = (
-            select(Ticket).where(Ticket.id == ticket_id).execution_options(populate_existing=True)
-        )
-        return self.session.scalars(query).unique().one_or_none()
-
-    def _locked_by_system(self, ticket_id: int) -> Ticket:
-        query = (
-            select(Ticket)
-            .where(Ticket.id == ticket_id)
-            .with_for_update(of=Ticket)
-            .execution_options(populate_existing=True)
-        )
-        ticket = self.session.scalars(query).unique().one_or_none()
-        if ticket is None:
-            raise NotFound(f"There is no ticket {ticket_id}.")
-        return ticket
-
-    def _require_active(self, ticket: Ticket, doing: str) -> None:
-        if ticket.status not in ACTIVE_STATUSES:
-            raise IllegalTransition(
-                f"Ticket {ticket.id} is {ticket.status} and cannot be {doing}; reopen it first."
-            )
-
-    def _current_rating(self, ticket: Ticket) -> TicketEvent | None:
-        """The latest ``satisfaction_rated`` since the ticket was last resolved, if any (ids
-        increase, so "since" is a comparison of ids)."""
-        if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-            return None
-        live = (TicketEvent.ticket_id == ticket.id, TicketEvent.source == LIVE_SOURCE)
-        resolved = (
-            select(func.max(TicketEvent.id))
-            .where(*live, TicketEvent.type == EventType.RESOLVED.value)
-            .scalar_subquery()
-        )
-        query = (
-            select(TicketEvent)
-            .where(
-                *live,
-                TicketEvent.type == EventType.SATISFACTION_RATED.value,
-                TicketEvent.id > func.coalesce(resolved, 0),
-            )
-            .order_by(TicketEvent.id.desc())
-            .limit(1)
-        )
-        return self.session.scalars(query).first()
-
-    def _require_rateable(self, actor: User, ticket: Ticket, rating: TicketEvent | None) -> None:
-        if ticket.requester_id != actor.id:
-            raise Forbidden(
-                f'Only the requester can rate ticket {ticket.id}: "How did we do?" is '
-                "their question to answer."
-            )
-        if ticket.status not in (Status.RESOLVED, Status.CLOSED):
-            raise IllegalTransition(
-                f"Ticket {ticket.id} is {ticket.status}: you can rate it once it is resolved."
-            )
-        if rating is not None:
-            raise IllegalTransition(
-                f"You already rated ticket {ticket.id} ({rating.data.get('score')} of 5) for "
-                "this resolution; if the problem is back, reopen it instead."
-            )
-
-    def _check_transition(self, ticket: Ticket, target: str) -> None:
-        if target == ticket.status:
-            raise IllegalTransition(f"Ticket {ticket.id} is already {target}.")
-        if target not in TRANSITIONS[ticket.status]:
-            allowed = ", ".join(sorted(TRANSITIONS[ticket.status]))
-            raise IllegalTransition(
-                f"Ticket {ticket.id} cannot go from {ticket.status} to {target}; "
-                f"from {ticket.status} it can go to: {allowed}."
-            )
-
-    def _set_owner(
-        self,
-        ticket: Ticket,
-        agent: User,
-        actor: User | None,
-        by: AssignedBy,
-        why: str | None = None,
-    ) -> None:
-        previous = ticket.owner_id
-        ticket.owner_id = agent.id
-        ticket.owner = agent
-        if ticket.first_response_at is None:
-            # Support first answered the ticket when somebody took it on.
-            ticket.first_response_at = self.clock.now()
-        data: dict[str, Any] = {"agent_id": agent.id, "by": by, "previous_owner_id": previous}
-        if why:
-            data["why"] = why
-        if ticket.mode == Mode.TIERED and ticket.tier is not None:
-            # The tier the agent took it in: the round-robin cursor and per-tier metrics read it.
-            data["tier"] = ticket.tier
-        self._record(ticket, EventType.ASSIGNED, actor, **data)
-        self._hand_over_stints(ticket, previous, agent.id)
-        if ticket.status == Status.NEW:
-            self._set_status(ticket, Status.OPEN, actor, EventType.STATUS_CHANGED)
-
-    def _hand_over_stints(self, ticket: Ticket, previous: int | None, new: int | None) -> None:
-        """Stints follow ownership: the previous owner's owner stint ends, and the new owner's
-        begins (their helper stint, if any, ends with ``helper_left {reason: became_owner}``).
-
-        A previous owner does not stay on as a helper by being in the room: like anyone else,
-        they help again when they act (write, accept an invitation, are added).
-        """
-        if previous == new:
-            return
-        now = self.clock.now()
-        for stint in self._open_stints(ticket.id, {i for i in (previous, new) if i is not None}):
-            if stint.user_id == new and stint.role == "helper":
-                self._end_stint(ticket, stint, now, "became_owner", became_owner=True)
-            elif stint.user_id == previous and stint.role == "owner":
-                stint.left_at = now
-        if new is not None:
-            self._open_owner_stint(ticket, new, now)
-
-    def _open_owner_stint(self, ticket: Ticket, owner_id: int, now: datetime) -> None:
-        if not self._open_stints(ticket.id, {owner_id}):
-            self.session.add(
-                Participation(
-                    ticket_id=ticket.id,
-                    user_id=owner_id,
-                    role="owner",
-                    joined_at=now,
-                    last_seen_at=now,
-                )
-            )
-
-    def _open_stints(
-        self, ticket_id: int, user_ids: set[int] | None = None
-    ) -> Sequence[Participation]:
-        query = select(Participation).where(
-            Participation.ticket_id == ticket_id, Participation.left_at.is_(None)
-        )
-        if user_ids is not None:
-            query = query.where(Participation.user_id.in_(user_ids))
-        return list(self.session.scalars(query.order_by(Participation.id)))
-
-    def _end_stint(
-        self,
-        ticket: Ticket,
-        stint: Participation,
-        now: datetime,
-        reason: str,
-        *,
-        until: datetime | None = None,
-        **extra: Any,
-    ) -> None:
-        """Close a stint; a helper's appends ``helper_left {seconds, reason}``. ``until`` is
-        when the work evidently stopped (an idle helper's last sign of life), else now."""
-        stint.left_at = now
-        if stint.role != "helper":
-            return
-        end = max(until or now, stint.joined_at)
-        person = self.session.get(User, stint.user_id)
-        self._record(
-            ticket,
-            EventType.HELPER_LEFT,
-            person,
-            agent_id=stint.user_id,
-            seconds=int((end - stint.joined_at).total_seconds()),
-            reason=reason,
-            **extra,
-        )
-
-    def _end_all_stints(self, ticket: Ticket, reason: str) -> None:
-        """The swarm disbands: every open stint ends (the ticket was resolved)."""
-        now = self.clock.now()
-        for stint in self._open_stints(ticket.id):
-            self._end_stint(ticket, stint, now, reason)
-
-    def _contribute(
-        self, ticket: Ticket, actor: User, via: str, **extra: Any
-    ) -> Participation | None:
-        """The actor did something for the ticket: a staff member who is not its owner and has
-        no open stint begins one as a helper (``helper_joined {agent_id, via}``); an open
-        stint is marked seen. Requesters, guests and finished tickets begin nothing. Runs in
-        the caller's transaction; returns the stint, or None."""
-        if not actor.is_staff or ticket.status not in ACTIVE_STATUSES:
-            return None
-        now = self.clock.now()
-        stints = self._open_stints(ticket.id, {actor.id})
-        if stints:
-            stint = stints[0]
-            stint.last_seen_at = now
-            return stint
-        if ticket.owner_id == actor.id:
-            self._open_owner_stint(ticket, actor.id, now)
-            return None
-        stint = Participation(
-            ticket_id=ticket.id, user_id=actor.id, role="helper", joined_at=now, last_seen_at=now
-        )
-        self.session.add(stint)
-        self._record(ticket, EventType.HELPER_JOINED, actor, agent_id=actor.id, via=via, **extra)
-        return stint
-
-    def _set_status(
-        self, ticket: Ticket, status: str, actor: User | None, event_type: EventType, **data: Any
-    ) -> None:
-        previous = ticket.status
-        ticket.status = status
-        self._record(ticket, event_type, actor, **{"from": previous, "to": status}, **data)
-        if self.on_status is not None and previous != status:
-            self._apply(ticket, self.on_status(ticket, previous, self.clock.now()), ticket.mode)
-
-    def _record(
-        self,
-        ticket: Ticket,
-        event_type: EventType,
-        actor: User | None,
-        live: dict[str, Any] | None = None,
-        **data: Any,
-    ) -> TicketEvent:
-        now = self.clock.now()
-        ticket.updated_at = now
-        event = TicketEvent(
-            ticket_id=ticket.id,
-            type=event_type.value,
-            actor_id=actor.id if actor else None,
-            actor=actor,
-            at=now,
-            data={
-                **{k: v for k, v in data.items() if v is not None or k in MEANINGFUL_NONE},
-                **({"cause": self.cause} if self.cause and data.get("cause") is None else {}),
-            },
-            source=LIVE_SOURCE,
-        )
-        self.session.add(event)
-        # Listeners of tier queues need to know which queue an event touches.
-        self._pending.append((event, {"mode": ticket.mode, "tier": ticket.tier, **(live or {})}))
-        return event
-
-
-def staff_users(session: Session) -> Sequence[User]:
-    """Active agents, managers and admins, by name: the people a ticket can be assigned to."""
-    query = (
-        select(User)
-        .where(User.active.is_(True), User.role.in_([Role.AGENT, Role.MANAGER, Role.ADMIN]))
-        .order_by(User.name)
-    )
-    return list(session.scalars(query).unique())

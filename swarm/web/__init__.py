@@ -11,6 +11,7 @@ from swarm.web import (  # noqa: E402, F401
     dashboard_pages,
     filters,
     knowledge_pages,
+    notification_pages,
     portal_pages,
     rule_pages,
     simulation_pages,

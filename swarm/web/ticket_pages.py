@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
+from swarm.api.schemas import TicketIn
 from swarm.mail.attachments import AttachmentService
 from swarm.models import User
 from swarm.models.tickets import Priority, Status
@@ -30,12 +31,12 @@ from swarm.runtime import (
     tiered_service,
 )
 from swarm.tickets.candidates import candidates
-from swarm.tickets.errors import DomainError
+from swarm.tickets.errors import DomainError, Invalid
 from swarm.tickets.guests import guest_for_token
-from swarm.tickets.service import TRANSITIONS
+from swarm.tickets.states import TRANSITIONS
 from swarm.web import web
 from swarm.web.filters import people_in
-from swarm.web.forms import current, form_int
+from swarm.web.forms import current, form_int, load_form
 from swarm.web.i18n import N_, translate
 
 PAGE_SIZE = 25
@@ -116,13 +117,17 @@ def new_ticket() -> Any:
     form = {"subject": "", "body": "", "priority": "P3"}
     errors: dict[str, list[str]] = {}
     if request.method == "POST":
-        form = {key: request.form.get(key, "") for key in ("subject", "body", "priority")}
+        # The API's TicketIn checks the form, so the page refuses what the API refuses.
+        fields = ("subject", "body", "priority")
+        data, errors = load_form(TicketIn(), fields)
+        form = {key: request.form.get(key, "") for key in fields}
         try:
+            if errors:
+                raise Invalid(
+                    "The ticket needs a subject, a description and a priority.", fields=errors
+                )
             ticket = routing_service().open_ticket(
-                user,
-                subject=form["subject"],
-                body=form["body"],
-                priority=form["priority"] or "P3",
+                user, subject=data["subject"], body=data["body"], priority=data["priority"]
             )
         except DomainError as exc:
             flash(translate(exc.message), "error")

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from swarm.dispatch.tiered import QueueEmpty
+from swarm.dispatch.queues import QueueEmpty
 from swarm.models.users import Role
 from swarm.runtime import tiered_service
 from swarm.tickets.errors import DomainError

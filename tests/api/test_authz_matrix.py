@@ -50,12 +50,13 @@ from sqlalchemy import select
 from swarm.app import create_app
 from swarm.clock import FakeClock
 from swarm.db import Base
-from swarm.dispatch.service import RoutingCaches
+from swarm.dispatch.caches import RoutingCaches
 from swarm.models import (
     Invitation,
     MailAttachment,
     MailIntake,
     MailOutcome,
+    Notification,
     OutboxItem,
     SimulationRun,
 )
@@ -160,6 +161,26 @@ HTTP: dict[tuple[str, ...], Row] = {
     ("GET", "/api/v1/auth/tokens"): r(401, OK, OK, OK, OK, OK, 401),
     ("DELETE", "/api/v1/auth/tokens/<id:token_id>"): r(401, OK, 404, 404, 404, 404, 401),
     ("GET", "/api/v1/me/inbox"): r(401, OK, OK, OK, OK, OK, 401),
+    # --- notifications: each person's own (the world's is the owner's "your ticket was
+    # resolved"); another's is 404 over the API, a refusal on the page.
+    ("GET", "/api/v1/notifications"): r(401, OK, OK, OK, OK, OK, 401),
+    ("POST", "/api/v1/notifications/<id:notification_id>/read"): r(
+        401, OK, 404, 404, 404, 404, 401, body={}
+    ),
+    ("POST", "/api/v1/notifications/read-all"): r(401, OK, OK, OK, OK, OK, 401, body={}),
+    ("GET", "/api/v1/notifications/preferences"): r(401, OK, OK, OK, OK, OK, 401),
+    ("PUT", "/api/v1/notifications/preferences"): r(
+        401, OK, OK, OK, OK, OK, 401, body={"digest": False}
+    ),
+    ("GET", "/notifications"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN),
+    ("POST", "/notifications/<id:notification_id>/read"): r(
+        LOGIN, OK, REFUSED, REFUSED, REFUSED, REFUSED, LOGIN, body={}
+    ),
+    ("POST", "/notifications/read-all"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN, body={}),
+    ("GET", "/account/notifications"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN),
+    ("POST", "/account/notifications"): r(
+        LOGIN, OK, OK, OK, OK, OK, LOGIN, body={"timezone": "UTC"}
+    ),
     ("GET", "/inbox"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN),
     # The world's invitation is to Hal Helper (no column): nobody else may answer it.
     ("POST", "/inbox/invitations/<id:invitation_id>"): r(
@@ -953,6 +974,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         w.ids.update(
             invitation_id=invitation.id, run_id=run.id, attachment_id=mail.attachments[0].id
         )
+        w.ids["notification_id"] = db.scalars(
+            select(Notification.id).where(
+                Notification.recipient_id == w.ids["owner_id"],
+                Notification.kind == "requester_resolved",
+            )
+        ).one()
     w.ids.update(
         ticket_id=tid,
         tier=ticket.get("tier") or 1,

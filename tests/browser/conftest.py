@@ -203,6 +203,18 @@ def people(browser, server, width):  # type: ignore[no-untyped-def]
         assert violations == []
 
 
+def wait_until(page, expression: str, seconds: float = 30.0, arg=None) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``expression`` (called with ``arg`` when it is a function) from the test's side.
+    Playwright's ``wait_for_function`` polls inside the page with ``new Function``, which our
+    policy refuses (``unsafe-eval``): on a slow machine, where the first try came too early,
+    that refusal failed the tests that watch for CSP refusals."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            pytest.fail(f"still false after {seconds:.0f} s: {expression}")
+        page.wait_for_timeout(100)
+
+
 def screenshot(page, name: str) -> None:  # type: ignore[no-untyped-def]
     """Keep a picture of what the person saw (test-artifacts/, ignored by git)."""
     ARTIFACTS.mkdir(exist_ok=True)

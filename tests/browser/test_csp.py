@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
+from tests.browser.conftest import wait_until
 from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -79,7 +80,7 @@ def test_the_policy_is_in_force(watched, server):
     )
     expect(page.locator("body")).to_be_visible()
     assert page.evaluate("window.__ran") is None
-    page.wait_for_function("window.__csp.length > 0")
+    wait_until(page, "window.__csp.length > 0")
     assert page.evaluate("window.__csp")[0].startswith("script-src")
     assert session.console  # Chromium reported it too
 
@@ -168,7 +169,7 @@ def test_manager_dashboard_settings_and_api_docs(watched, server):
     page = session.page()
     sign_in(page, server["manager"])
     page.goto("/dashboard")
-    page.wait_for_function("window.Chart && Chart.getChart(document.querySelector('canvas'))")
+    wait_until(page, "!!(window.Chart && Chart.getChart(document.querySelector('canvas')))")
     session.assert_clean(page)
     for path in ("/settings/routing", "/admin/users"):
         visit(session, page, path)

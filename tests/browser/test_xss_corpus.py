@@ -29,7 +29,7 @@ from swarm.clock import SystemClock
 from swarm.db import make_engine, make_session_factory
 from swarm.migrate import upgrade
 from swarm.models import AgentSkill, Skill
-from tests.browser.conftest import _chromium, running_server
+from tests.browser.conftest import _chromium, running_server, wait_until
 from tests.browser.test_pages import sign_in
 from tests.builders import make_agent, make_manager, make_user
 from tests.xss_vectors import SSTI_PRODUCT, VECTORS
@@ -392,8 +392,6 @@ def test_live_messages_arrive_inert(world, as_role):
     socket_sends(world["base"], world["agent_token"], world["carrier"], "reply", tail)
     # The swarm's chat reaches the agent only; the conversation reaches both.
     for session, last in ((agent, chat[-1]), (agent, tail[-1]), (requester, tail[-1])):
-        session.page.wait_for_function(
-            "(t) => document.body.textContent.includes(t)", arg=last, timeout=20_000
-        )
+        wait_until(session.page, "(t) => document.body.textContent.includes(t)", 20, arg=last)
         assert_inert(session, shows=last, visible=False)
     assert chat[-1] not in requester.page.evaluate("document.body.textContent")

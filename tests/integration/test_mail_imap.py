@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import FakeClock
 from swarm.db import make_session_factory
-from swarm.dispatch.service import RoutingCaches
+from swarm.dispatch.caches import RoutingCaches
 from swarm.mail.imap import parse_imap_url, poll_once, run_poller
 from swarm.mail.intake import Intake, IntakeResult, MailSettings
 from swarm.mail.tokens import reply_address

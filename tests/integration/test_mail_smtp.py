@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import FakeClock
 from swarm.db import make_session_factory
-from swarm.dispatch.service import RoutingCaches
+from swarm.dispatch.caches import RoutingCaches
 from swarm.mail import listener as listener_module
 from swarm.mail.intake import Intake, IntakeResult, MailSettings
 from swarm.mail.listener import MailListener

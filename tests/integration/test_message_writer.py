@@ -538,3 +538,35 @@ def test_a_connection_the_database_dropped_is_replaced_and_the_send_goes_through
     assert second.created and second.id > first.id
     assert writer._raw.driver_connection.info.backend_pid != pid
     assert [e["message"]["body"] for e in notifier.published] == ["before", "after"]
+
+
+def test_mentions_and_replies_notify_in_the_batch_transaction_and_after_commit(org, writer_for):
+    """Plain chat keeps the one-statement road; a reply or an @name takes the session's, and
+    its notifications are committed with the message and delivered live only after."""
+    from swarm.models import Notification
+    from swarm.notifications.capture import LIVE
+
+    factory = make_session_factory(org["engine"])
+    delivered: list[dict[str, Any]] = []
+    factory.kw["info"][LIVE] = delivered.extend
+    with factory() as session:
+        bob = make_agent(session, SystemClock(), name="Bob Builder")
+    writer = writer_for(RecordingNotifier(), sessions=factory)
+    first, _ = org["tickets"]
+    olga = org["agent"]
+    sends = [
+        NewMessage(olga, first, "nothing to see", "n1", "chat"),
+        NewMessage(olga, first, "@bob have a look", "n2", "chat"),
+        NewMessage(olga, first, "We are on it.", "n3", "reply"),
+    ]
+    for send in sends:
+        assert writer.send(send).created
+    with factory() as session:
+        rows = session.execute(
+            select(Notification.recipient_id, Notification.kind).order_by(Notification.id)
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (bob.id, "mentioned"),
+        (org["requester"], "requester_answered"),
+    ]
+    assert [(d["recipient_id"], d["kind"]) for d in delivered] == [tuple(r) for r in rows]

@@ -11,7 +11,8 @@ from sqlalchemy import Engine, select
 
 from swarm.clock import FakeClock
 from swarm.db import make_session_factory
-from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.service import RoutingService
 from swarm.matching.policy import RETRY_DEADLINE
 from swarm.models import AgentSkill, Skill, Ticket, TicketDeadline, TicketEvent, TicketSkill
 from swarm.tickets.notify import RecordingNotifier

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, select
 
 from swarm.clock import FakeClock
 from swarm.db import make_session_factory
-from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.service import RoutingService
 from swarm.dispatch.tiered import TieredService
 from swarm.models import Ticket, TicketDeadline, TicketEvent, User
 from swarm.tickets.errors import Conflict, IllegalTransition

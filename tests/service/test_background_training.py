@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from swarm.db import Base, make_engine, make_session_factory
 from swarm.dispatch.background import ThreadRunner
+from swarm.dispatch.caches import RoutingCaches
 from swarm.dispatch.inference import InfererCache
-from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.service import RoutingService
 from swarm.models import AgentSkill, Participation, Skill, User
 from swarm.skills.graph import SkillGraph
 from swarm.skills.inference import SkillInferer, train_inferer

@@ -15,6 +15,7 @@ after a resolution (the live desk has no automatic close yet).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -25,15 +26,23 @@ from sqlalchemy.orm import Session, sessionmaker
 from swarm.clock import FakeClock
 from swarm.db import Base, make_engine, make_session_factory
 from swarm.demo import seed_demo
-from swarm.demo.generate import generate_demo
-from swarm.dispatch.service import RoutingCaches
+from swarm.demo.generate import TIERS, generate_demo
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.clocks import ticket_view
 from swarm.dispatch.tiered import TieredService
 from swarm.knowledge.service import KnowledgeService
 from swarm.models import Article, Invitation, Message, Ticket, TicketEvent, TicketSkill, User
-from swarm.routing import Assign, Escalate, Queue
+from swarm.routing import Assign, OrgView, Queue
+from swarm.skills.graph import build_skill_graph
 from swarm.tickets.notify import RecordingNotifier
 from swarm.tickets.rooms import RoomService
+from swarm.tiers.policy import TIER_LIMIT, TieredPolicy
 from tests.conftest import START
+
+#: The desk's own tier settings, as ``seed_demo`` stores them; the demo's tiers all pull, so the
+#: policy assigns nobody and needs no organisation.
+TIERED_POLICY = TieredPolicy(TIERS)
+NOBODY = OrgView({}, build_skill_graph([]))
 
 
 @pytest.fixture(scope="module")
@@ -81,6 +90,7 @@ def _replay(session: Session, ticket: Ticket) -> tuple[list[Any], list[Any]]:
     tiered = TieredService(session, clock, RecordingNotifier(), RoutingCaches())
     service = tiered if ticket.mode == "tiered" else rooms
     escalation: list[Any] = []
+    moved_by_hand = False
     people = {u.id: u for u in session.scalars(select(User)).unique()}
     invitations: dict[int, int] = {}
     live_id = 0
@@ -119,16 +129,37 @@ def _replay(session: Session, ticket: Ticket) -> tuple[list[Any], list[Any]]:
         elif e.type == "assigned":
             assert d["by"] == "policy", "the swarm arm is routed by the policy"
             rooms.apply_decisions(live_id, [Assign(d["agent_id"], d["why"])], "swarm")
+        elif e.type == "escalated" and d["reason"] == "manual":
+            # The owner's own move, through the live use case (its checks, its plan, its
+            # queueing with the note quoted); the seeded ``queued`` after it is its own.
+            tiered.escalate(actor, live_id, reason=d["note"], to_tier=d["to_tier"])
+            moved_by_hand = True
+        elif e.type == "queued" and moved_by_hand:
+            moved_by_hand = False
         elif e.type == "escalated":
-            # Applied with the queueing that follows it, in one transaction, as live.
-            escalation = [Escalate(d["to_tier"], d["reason"]), actor, d.get("note", "")]
+            # By the time limit: the sweeper fires the live ``tier_limit`` deadline at this
+            # moment and applies the production policy's decisions (the escalation and the next
+            # tier's queueing). Due later, or not at all, and the policy does nothing here.
+            assert d["reason"] == "time_limit" and actor is None
+            live_ticket = session.get(Ticket, live_id)
+            assert live_ticket is not None
+            view = ticket_view(session, live_ticket)
+            due = {**view.deadlines, TIER_LIMIT: e.at} if TIER_LIMIT in view.deadlines else {}
+            fired = TIERED_POLICY.on_deadline(replace(view, deadlines=due), NOBODY, e.at)
+            assert view.deadlines.get(TIER_LIMIT) == e.at, (ticket.id, e.at)
+            tiered.apply_decisions(live_id, fired, "tiered")
+            escalation = ["by the time limit"]
         elif e.type == "unassigned" and d.get("reason") == "escalated":
             continue  # written by the escalation
         elif e.type == "queued" and escalation:
-            move, who, note = escalation
-            escalation = []
-            queue = Queue(d["tier"], d["why"], d.get("intake"))
-            service.apply_decisions(live_id, [move, queue], d["policy"], actor=who, note=note)
+            escalation = []  # written by the escalation
+        elif e.type == "queued" and d["tier"] is not None:
+            # A new tiered ticket: the production policy's ``on_opened``, as the dispatcher
+            # applies it (the queue, and the tier clock's deadline).
+            live_ticket = session.get(Ticket, live_id)
+            assert live_ticket is not None
+            view = ticket_view(session, live_ticket)
+            tiered.apply_decisions(live_id, TIERED_POLICY.on_opened(view, NOBODY, e.at), "tiered")
         elif e.type == "queued":
             queue = Queue(d["tier"], d["why"], d.get("intake"))
             service.apply_decisions(live_id, [queue], d["policy"])

@@ -483,7 +483,8 @@ def test_the_demo_taxonomy_is_one_the_router_accepts(demo: Session) -> None:
 
 
 def test_demo_tickets_get_routed_like_live_ones(engine: Engine, clock: FakeClock) -> None:
-    from swarm.dispatch.service import RoutingCaches, RoutingService
+    from swarm.dispatch.caches import RoutingCaches
+    from swarm.dispatch.service import RoutingService
     from swarm.tickets.notify import RecordingNotifier
 
     factory = make_session_factory(engine)
@@ -503,6 +504,9 @@ def test_demo_tickets_get_routed_like_live_ones(engine: Engine, clock: FakeClock
 
 
 def test_open_tiered_demo_tickets_have_running_tier_clocks(demo: Session) -> None:
+    """Tiers 1 and 2 have a time limit that moves a ticket on; Tier 3 has none in the desk's
+    settings (``last_automatic_tier``: only a person sends a ticket to the vendors)."""
+    from swarm.demo.generate import TIERS
     from swarm.models import TicketDeadline
 
     open_tiered = (
@@ -518,10 +522,16 @@ def test_open_tiered_demo_tickets_have_running_tier_clocks(demo: Session) -> Non
     )
     assert open_tiered, "the demo has live tiered work"
     deadlines = {d.ticket_id: d for d in demo.scalars(select(TicketDeadline))}
+    timed = 0
     for ticket in open_tiered:
         assert ticket.tier_entered_at is not None
+        if TIERS.next_automatic(ticket.tier or 0) is None:
+            assert ticket.id not in deadlines, ticket.id
+            continue
         assert ticket.id in deadlines and deadlines[ticket.id].kind == "tier_limit"
         assert deadlines[ticket.id].due_at > ticket.tier_entered_at
+        timed += 1
+    assert timed >= 3
 
 
 # ------------------------------------------------------------- the demo tells the truth
@@ -568,7 +578,8 @@ def test_every_vendor_handoff_event_has_its_handoff_row_and_vendor(demo: Session
 def test_no_deadline_is_due_when_the_demo_is_seeded(engine: Engine, clock: FakeClock) -> None:
     """Run the sweeper on the seeding moment: nothing fires, so nothing escalates at start.
     Then the clocks do run: at the first deadline the sweeper escalates as it would live."""
-    from swarm.dispatch.service import RoutingCaches, RoutingService
+    from swarm.dispatch.caches import RoutingCaches
+    from swarm.dispatch.service import RoutingService
     from swarm.models import TicketDeadline
     from swarm.tickets.notify import RecordingNotifier
     from swarm.tickets.rooms import RoomService
@@ -615,6 +626,9 @@ def test_open_tiered_clocks_carry_on_from_their_history(demo: Session) -> None:
             assert ticket.tier_paused_at is not None and due is None
             continue
         assert ticket.tier_paused_at is None
+        if TIERS.next_automatic(ticket.tier or 0) is None:
+            assert due is None, ticket.id  # no time limit moves a ticket on from here
+            continue
         limit = TIERS.limit(ticket.tier, ticket.priority)  # type: ignore[arg-type]
         assert limit is not None
         paused = timedelta(seconds=ticket.tier_paused_seconds)

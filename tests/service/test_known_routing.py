@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swarm.clock import FakeClock
-from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.service import RoutingService
 from swarm.events import Audience, view
 from swarm.knowledge.known import THRESHOLD, classify
 from swarm.knowledge.portal import PortalService

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from swarm.clock import FakeClock
 from swarm.db import make_session_factory
-from swarm.dispatch.service import RoutingCaches
+from swarm.dispatch.caches import RoutingCaches
 from swarm.mail.intake import DUPLICATE, Intake, MailSettings
 from swarm.mail.parse import parse
 from swarm.mail.tokens import message_id, reply_address

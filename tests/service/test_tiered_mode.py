@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from swarm.clock import FakeClock
+from swarm.dispatch.caches import RoutingCaches
 from swarm.dispatch.collaboration import CollaborationRefused
-from swarm.dispatch.service import RoutingCaches, RoutingService
-from swarm.dispatch.tiered import QueueEmpty, TieredService
+from swarm.dispatch.queues import QueueEmpty
+from swarm.dispatch.service import RoutingService
+from swarm.dispatch.tiered import TieredService
 from swarm.models import AgentSkill, Skill, Ticket, TicketDeadline, TicketEvent, TicketSkill, User
 from swarm.routing import ClearDeadline, Escalate, Queue
 from swarm.tickets.errors import Conflict, Forbidden, IllegalTransition, Invalid

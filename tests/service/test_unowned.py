@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from swarm.accounts import service as accounts
 from swarm.clock import FakeClock
-from swarm.dispatch.service import RoutingCaches, RoutingService
+from swarm.dispatch.caches import RoutingCaches
+from swarm.dispatch.service import RoutingService
 from swarm.matching.policy import RETRY_DEADLINE
 from swarm.models import AgentSkill, Skill, TicketDeadline, TicketEvent
 from swarm.tickets.inbox import InboxService, InboxSettings

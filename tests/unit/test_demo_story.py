@@ -1,11 +1,12 @@
-"""The demo's history tells the story a manager recognises, by the generator's own rules.
+"""The demo's history tells the story a manager recognises, out of the simulator's run of both
+arms on the demo desk (the production policies; no rules of the generator's own).
 
 Each ticket is measured from its generated events alone (who owned it, when it was resolved),
 as the metrics would measure it: swarm tickets change hands far less; complex tickets resolve
 several times faster in the swarm, where the expert pulls in helpers, than climbing the tiers;
-simple tickets are about as quick either way; and in the tiered arm every extra owner stretches
-the time to resolution. The seed is fixed, so these figures are the demo's own; a change to the
-rules that loses the story fails here.
+the desk resolves most of its simple tickets itself, before its time limit, and quickly; and in
+the tiered arm every extra owner stretches the time to resolution. The seed is fixed, so these
+figures are the demo's own; a change to the model that loses the story fails here.
 """
 
 from __future__ import annotations
@@ -101,16 +102,22 @@ def test_complex_tickets_climb_the_tiers_but_go_straight_to_a_swarm(
     assert _mean_handoffs(worked, "tiered", "complex") >= 1.5
     assert _mean_handoffs(worked, "swarm", "complex") <= 0.3
     swarmed = [w.helpers for w in worked if (w.mode, w.complexity) == ("swarm", "complex")]
-    assert sum(h >= 1 for h in swarmed) >= 0.5 * len(swarmed)
+    # Routing suggests helpers only for what the owner lacks: often, not always.
+    assert sum(h >= 1 for h in swarmed) >= 0.35 * len(swarmed)
     assert max(swarmed) >= 1
 
 
-def test_simple_tickets_are_resolved_at_first_contact_in_either_mode(
-    worked: list[Worked],
-) -> None:
+def test_simple_tickets_are_mostly_resolved_at_first_contact(worked: list[Worked]) -> None:
+    """Swarm: routing picks someone who can. Tiered: the desk agent who pulls a simple ticket
+    resolves it before the tier's time limit when it is in their skills — most of the time, not
+    always (the pull is blind to skills, and a P1/P2 limit of 5–10 minutes leaves little room);
+    the rest climb."""
+    shares = {}
     for mode in ("swarm", "tiered"):
         simple = [w for w in worked if (w.mode, w.complexity) == (mode, "simple")]
-        assert sum(w.handoffs == 0 for w in simple) >= 0.8 * len(simple), mode
+        shares[mode] = sum(w.handoffs == 0 for w in simple) / len(simple)
+    assert shares["swarm"] >= 0.8
+    assert 0.5 <= shares["tiered"] <= 0.85, shares
 
 
 def test_complex_tickets_resolve_several_times_faster_in_the_swarm(
@@ -122,11 +129,13 @@ def test_complex_tickets_resolve_several_times_faster_in_the_swarm(
     assert _median_hours(worked, "swarm", "moderate") < _median_hours(worked, "tiered", "moderate")
 
 
-def test_simple_tickets_resolve_about_as_fast_in_either_mode(worked: list[Worked]) -> None:
-    """The same order of magnitude: the desk's queue is short, and the expert routing picks
-    works a little faster than the desk (the simulator's speed by level) but gains no more."""
-    ratio = _median_hours(worked, "swarm", "simple") / _median_hours(worked, "tiered", "simple")
-    assert 0.5 <= ratio <= 1.2
+def test_simple_tickets_are_quick_in_either_mode(worked: list[Worked]) -> None:
+    """Minutes, not hours: the desk's queue is short and most simple tickets are resolved there
+    before its limit; the expert routing picks works faster than the desk (the simulator's
+    speed by level) and never waits in a queue."""
+    swarm = _median_hours(worked, "swarm", "simple")
+    tiered = _median_hours(worked, "tiered", "simple")
+    assert swarm < tiered < 0.75
 
 
 def test_every_extra_handoff_stretches_tiered_resolution(worked: list[Worked]) -> None:
@@ -148,3 +157,21 @@ def test_the_modes_get_the_same_mix_of_priorities_and_complexities(demo: DemoDat
     for priority, level in strata:
         swarm, tiered = mix[("swarm", priority, level)], mix[("tiered", priority, level)]
         assert abs(swarm - tiered) <= 3, (priority, level)
+
+
+def test_only_a_person_sends_a_ticket_to_the_vendors(demo: DemoData) -> None:
+    """The desk's settings stop time limits at Tier 3 (``last_automatic_tier``): every move to
+    the vendors' tier is the owner's, by hand, and the hand-off follows from that tier."""
+    moves = 0
+    for ticket in demo.tickets:
+        for n, event in enumerate(ticket.events):
+            if event.type == "escalated" and event.data["to_tier"] == 4:
+                assert event.data["reason"] == "manual" and event.actor is not None
+                later = [e.type for e in ticket.events[n:]]
+                assert "vendor_handoff" in later or ticket.status != "resolved"
+                moves += 1
+            if event.type == "vendor_handoff":
+                assert any(
+                    e.type == "escalated" and e.data["to_tier"] == 4 for e in ticket.events[:n]
+                )
+    assert moves >= 5

@@ -31,6 +31,8 @@ def modules() -> list[str]:
     names += [f"swarm.simulation.{name}" for name in ("scenario", "workload", "model", "runner")]
     # The demo desk as a scenario: pure, though its package also writes the demo's rows.
     names.append("swarm.demo.simulated")
+    # Who hears of an event: the one pure module of the notifications package.
+    names.append("swarm.notifications.kinds")
     return sorted(names)
 
 

@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "swarm"
-PURE = ["routing.py", "events.py", "skills", "matching", "tiers", "metrics", "simulation", "rules"]
+PURE = [
+    "routing.py",
+    "events.py",
+    "skills",
+    "matching",
+    "tiers",
+    "metrics",
+    "simulation",
+    "rules",
+    "notifications/kinds.py",
+]
 FORBIDDEN = {"flask", "flask_socketio", "sqlalchemy", "apiflask"}
 #: The database adapters of the simulation package: the dataset writer, the import run that
 #: hands it the (pure) importers' rows, and the runs a manager starts from the pages (their

@@ -252,3 +252,85 @@ def test_a_vendor_ticket_goes_out_and_comes_back():
     f = facts(rows, summary)
     away = (update["at"] - handoff["at"]).total_seconds()
     assert int(f.vendor_handoffs[0]) == 1 and abs(float(f.vendor_s[0]) - away) < 1
+
+
+def test_an_owner_who_cannot_beat_the_limit_escalates_by_hand_before_it():
+    """``hand_escalation``: the desk agent sees an hour's work will not fit the 15-minute limit
+    and escalates it themselves, with a note, before the limit; the live vocabulary (actor, note,
+    ``unassigned`` by them)."""
+    agents = (
+        f"    - {{name: Desk, tiers: [1], skills: {{VPN: 3}}, {ALWAYS}}}\n"
+        f"    - {{name: Tech, tiers: [2], skills: {{VPN: 3}}, {ALWAYS}}}"
+    )
+    s = scenario(agents)
+    s = replace(s, model=replace(s.model, hand_escalation=1.0))
+    rows, _ = run(s, "tiered")
+    (escalated,) = of(rows, "escalated")
+    assert escalated["data"]["reason"] == "manual" and escalated["actor_id"] == 1
+    assert escalated["data"]["note"] and escalated["data"]["previous_owner_id"] == 1
+    assert 120 < (escalated["at"] - rows[0]["at"]).total_seconds() < 900
+    (unassigned,) = of(rows, "unassigned")
+    assert unassigned["actor_id"] == 1 and unassigned["data"]["reason"] == "escalated"
+    assert of(rows, "resolved")[0]["actor_id"] == 2
+
+
+def test_an_owner_who_can_finish_within_the_limit_keeps_the_ticket():
+    agents = (
+        f"    - {{name: Desk, tiers: [1], skills: {{VPN: 3, DNS: 3}}, {ALWAYS}}}\n"
+        f"    - {{name: Tech, tiers: [2], skills: {{VPN: 3, DNS: 3}}, {ALWAYS}}}"
+    )
+    s = scenario(agents, work="{VPN: 0.05, DNS: 0.05}")
+    s = replace(s, model=replace(s.model, hand_escalation=1.0))
+    rows, _ = run(s, "tiered")
+    assert not of(rows, "escalated")
+    assert of(rows, "resolved")[0]["actor_id"] == 1
+
+
+def test_a_wait_on_the_requester_stops_the_tier_clock():
+    """``pending_share``: halfway through, the owner waits on the requester (pending); the tier
+    limit is pushed back by the wait, so a ticket that fits the limit is still resolved in it."""
+    agents = (
+        f"    - {{name: Desk, tiers: [1], skills: {{VPN: 3, DNS: 3}}, {ALWAYS}}}\n"
+        f"    - {{name: Tech, tiers: [2], skills: {{VPN: 3, DNS: 3}}, {ALWAYS}}}"
+    )
+    s = scenario(agents, work="{VPN: 0.05, DNS: 0.05}")
+    s = replace(s, model=replace(s.model, pending_share=1.0, pending_hours=2.0))
+    rows, _ = run(s, "tiered")
+    statuses = [(r["data"]["from"], r["data"]["to"]) for r in of(rows, "status_changed")]
+    assert statuses == [("new", "open"), ("open", "pending"), ("pending", "open")]
+    assert not of(rows, "escalated")
+    pend, back = of(rows, "status_changed")[1:]
+    t0 = rows[0]["at"]
+    # 120 s in the queue, 180 s of the 360 s of work, then the wait, then the other 180 s.
+    assert abs((pend["at"] - t0).total_seconds() - 300) < 1
+    resolved = of(rows, "resolved")[0]
+    assert abs((resolved["at"] - back["at"]).total_seconds() - 180) < 1
+    # Resolved after the 15-minute limit would have passed, had the clock run while pending.
+    assert (resolved["at"] - t0).total_seconds() > 900
+    assert pend["actor_id"] == back["actor_id"] == resolved["actor_id"] == 1
+
+
+def test_a_tiered_owner_takes_a_vendor_case_to_the_vendors_tier_by_hand():
+    """The live service hands off from the vendors' tier only, by a person: the owner escalates
+    to it by hand, takes it there, hands off (pending meanwhile), records the vendor's answer."""
+    agents = f"    - {{name: Desk, tiers: [1], skills: {{VPN: 3}}, {ALWAYS}}}"
+    settings = (
+        "tiered:\n  last_automatic_tier: 3\n  tiers:\n"
+        "    - {tier: 1, name: Desk, limits: {P3: 7200}, intake: pull}\n"
+        "    - {tier: 2, name: Tech, limits: {}}\n"
+        "    - {tier: 3, name: Eng, limits: {}}\n"
+        "    - {tier: 4, name: Vendors, external: true}\n"
+    )
+    s = scenario(agents, extra=settings)
+    s = replace(s, model=replace(s.model, vendor_share=1.0))
+    rows, _ = run(s, "tiered")
+    types = [r["type"] for r in rows]
+    assert types[-9:] == [
+        "escalated", "unassigned", "queued", "assigned", "vendor_handoff", "status_changed",
+        "vendor_update", "status_changed", "resolved",
+    ]  # fmt: skip
+    escalated, assigned = rows[-9], rows[-6]
+    assert escalated["data"]["to_tier"] == 4 and escalated["data"]["reason"] == "manual"
+    assert escalated["actor_id"] == 1 and escalated["data"]["note"]
+    assert assigned["data"] == {"agent_id": 1, "by": "pull", "previous_owner_id": None, "tier": 4}
+    assert all(r["actor_id"] == 1 for r in rows[-5:])
