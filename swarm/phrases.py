@@ -15,7 +15,7 @@ values first (docs/translations.md).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 
 def N_(message: str) -> str:
@@ -55,3 +55,29 @@ def ngettext(singular: str, plural: str, num: int, **values: object) -> Phrase:
     """A counted phrase; ``%(num)d`` is the number. (Named after gettext's own, so that the
     extractor takes both forms as one plural entry.)"""
     return Phrase(singular, plural=plural, number=num, **values)
+
+
+def render(
+    text: object,
+    gettext: Callable[[str], str],
+    ngettext: Callable[[str, str, int], str],
+) -> str:
+    """``text`` through a catalogue's ``gettext``/``ngettext`` (a page's, or a mail's for its
+    reader): a :class:`Phrase` with its values rendered first, any other text looked up whole.
+
+    >>> german = {"Escalate to tier %(tier)s": "An Stufe %(tier)s eskalieren"}
+    >>> render(Phrase(N_("Escalate to tier %(tier)s"), tier=2), german.get, lambda s, p, n: p)
+    'An Stufe 2 eskalieren'
+    """
+    if not isinstance(text, Phrase):
+        return gettext(str(text)) if str(text) else ""
+    if not text.text:
+        return str(text)
+    values = {
+        k: render(v, gettext, ngettext) if isinstance(v, Phrase) else v
+        for k, v in text.values.items()
+    }
+    if text.plural is not None and text.number is not None:
+        values["num"] = text.number
+        return ngettext(text.text, text.plural, text.number) % values
+    return gettext(text.text) % values if values else gettext(text.text)

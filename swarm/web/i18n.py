@@ -13,13 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _gettext
-from flask_babel import ngettext as _ngettext
 from flask_login import current_user
 
 from swarm.accounts.service import LOCALES
-from swarm.phrases import N_, Phrase
+from swarm.phrases import N_, render
 
 #: Each language by its own name, as the choice on /account shows it.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
@@ -49,15 +48,17 @@ def translate(message: str) -> str:
 def say(text: object) -> str:
     """A pure module's :class:`~swarm.phrases.Phrase` in the request's language, its values
     said first (a name or a number is left as it is); any other text through :func:`translate`."""
-    if not isinstance(text, Phrase):
-        return translate(str(text))
-    if not has_request_context() or not text.text:
+    if not has_request_context():
         return str(text)
-    values = {k: say(v) if isinstance(v, Phrase) else v for k, v in text.values.items()}
-    if text.plural is not None and text.number is not None:
-        values.pop("num", None)  # ngettext sets it from the number
-        return str(_ngettext(text.text, text.plural, text.number, **values))
-    return str(_gettext(text.text, **values))
+    return render(text, _plain_gettext, _plain_ngettext)
+
+
+def _plain_gettext(message: str) -> str:
+    return str(get_translations().ugettext(message))
+
+
+def _plain_ngettext(singular: str, plural: str, num: int) -> str:
+    return str(get_translations().ungettext(singular, plural, num))
 
 
 #: The codes pages show as words (a ticket's status and mode, a role, a presence, an article
