@@ -15,8 +15,16 @@ from tests.builders import PASSWORD
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    "requester": ["/portal", "/tickets/new", "/tickets", "/account"],
-    "agent": ["/my-work", "/tickets", "/queues/1", "/account", "/me/skills"],
+    "requester": ["/portal", "/tickets/new", "/tickets", "/account", "/notifications"],
+    "agent": [
+        "/my-work",
+        "/tickets",
+        "/queues/1",
+        "/account",
+        "/me/skills",
+        "/notifications",
+        "/account/notifications",
+    ],
     "manager": ["/dashboard", "/settings/routing"],
 }
 

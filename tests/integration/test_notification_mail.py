@@ -161,4 +161,4 @@ def test_a_person_who_chose_german_gets_their_mail_in_german(engine, clock, inbo
     assert "Antworten Sie auf diese Mail, um in Ihr Ticket zu schreiben." in text
     assert '<html lang="de">' in html
     assert "Drucker &lt;kaputt&gt;" in html
-    assert "Ihre Benachrichtigungseinstellungen: Konto > Benachrichtigungen" in html
+    assert "Ihre Einstellungen für Benachrichtigungen: Konto > Benachrichtigungen" in html
