@@ -47,7 +47,7 @@ docs: install
 # gettext's own names, the first argument of every typed domain error, the message of abort()
 # and of a socket event's error() are sentences people read; tests/unit/test_translations.py
 # extracts with the same keywords.
-BABEL_KEYWORDS := N_ NotFound Forbidden Invalid TooLarge IllegalTransition Conflict abort:2 error:2
+BABEL_KEYWORDS := N_ NotFound Forbidden Invalid TooLarge IllegalTransition Conflict abort:2 error:2 require_role:3
 translations: install
 	mkdir -p build
 	$(BIN)/pybabel extract -F babel.cfg $(addprefix -k ,$(BABEL_KEYWORDS)) \
@@ -56,7 +56,7 @@ translations: install
 	$(BIN)/pybabel compile --statistics -d swarm/translations
 
 # The pure packages (no Flask, no database) are held to mypy --strict.
-PURE := swarm/routing.py swarm/events.py swarm/clock.py swarm/resources.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
+PURE := swarm/routing.py swarm/phrases.py swarm/events.py swarm/clock.py swarm/resources.py swarm/skills swarm/matching swarm/tiers swarm/metrics \
 	swarm/simulation swarm/rules swarm/notifications/kinds.py
 
 lint: install-dev

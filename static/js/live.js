@@ -103,7 +103,9 @@
       const unread = (parseInt(badge.textContent, 10) || 0) + 1;
       badge.textContent = String(unread);
       badge.hidden = false;
-      bell.setAttribute("aria-label", `Notifications: ${unread} unread`);
+      // The page wrote the label in the reader's language, with {n} where the count goes.
+      const label = bell.dataset.label || "Notifications: {n} unread";
+      bell.setAttribute("aria-label", label.replace("{n}", String(unread)));
     }
     document.dispatchEvent(new CustomEvent("swarm:notification", { detail: item }));
   });

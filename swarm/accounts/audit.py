@@ -51,6 +51,7 @@ from sqlalchemy.orm import Session
 from swarm.db import begin_write
 from swarm.models import AuditEntry, User
 from swarm.models.users import Role
+from swarm.phrases import N_
 from swarm.tickets.errors import Forbidden
 
 
@@ -82,27 +83,27 @@ class AuditAction(StrEnum):
 
 #: How the page names each action.
 ACTION_LABELS: dict[str, str] = {
-    AuditAction.SIGN_IN: "signed in",
-    AuditAction.SIGN_IN_FAILED: "sign-in failed",
-    AuditAction.SIGN_OUT: "signed out",
-    AuditAction.SIGN_OUT_EVERYWHERE: "signed out everywhere",
-    AuditAction.PASSWORD_CHANGED: "changed password",
-    AuditAction.PASSWORD_CHANGE_FAILED: "password change refused (wrong current password)",
-    AuditAction.USER_CREATED: "added a person",
-    AuditAction.ROLE_CHANGED: "changed a role",
-    AuditAction.ACCOUNT_DEACTIVATED: "deactivated an account",
-    AuditAction.ACCOUNT_REACTIVATED: "reactivated an account",
-    AuditAction.TOKEN_CREATED: "created an API token",
-    AuditAction.TOKEN_REVOKED: "revoked an API token",
-    AuditAction.GUEST_LINK_CREATED: "created a guest link",
-    AuditAction.GUEST_LINK_REVOKED: "revoked a guest link",
-    AuditAction.SETTING_CHANGED: "changed a setting",
-    AuditAction.WEBHOOK_CREATED: "added a webhook",
-    AuditAction.WEBHOOK_CHANGED: "changed a webhook",
-    AuditAction.WEBHOOK_REMOVED: "removed a webhook",
-    AuditAction.RULE_CREATED: "added a rule",
-    AuditAction.RULE_CHANGED: "changed a rule",
-    AuditAction.RULE_REMOVED: "removed a rule",
+    AuditAction.SIGN_IN: N_("signed in"),
+    AuditAction.SIGN_IN_FAILED: N_("sign-in failed"),
+    AuditAction.SIGN_OUT: N_("signed out"),
+    AuditAction.SIGN_OUT_EVERYWHERE: N_("signed out everywhere"),
+    AuditAction.PASSWORD_CHANGED: N_("changed password"),
+    AuditAction.PASSWORD_CHANGE_FAILED: N_("password change refused (wrong current password)"),
+    AuditAction.USER_CREATED: N_("added a person"),
+    AuditAction.ROLE_CHANGED: N_("changed a role"),
+    AuditAction.ACCOUNT_DEACTIVATED: N_("deactivated an account"),
+    AuditAction.ACCOUNT_REACTIVATED: N_("reactivated an account"),
+    AuditAction.TOKEN_CREATED: N_("created an API token"),
+    AuditAction.TOKEN_REVOKED: N_("revoked an API token"),
+    AuditAction.GUEST_LINK_CREATED: N_("created a guest link"),
+    AuditAction.GUEST_LINK_REVOKED: N_("revoked a guest link"),
+    AuditAction.SETTING_CHANGED: N_("changed a setting"),
+    AuditAction.WEBHOOK_CREATED: N_("added a webhook"),
+    AuditAction.WEBHOOK_CHANGED: N_("changed a webhook"),
+    AuditAction.WEBHOOK_REMOVED: N_("removed a webhook"),
+    AuditAction.RULE_CREATED: N_("added a rule"),
+    AuditAction.RULE_CHANGED: N_("changed a rule"),
+    AuditAction.RULE_REMOVED: N_("removed a rule"),
 }
 
 # Keys a detail may never have: a secret has no business in a log anyone can copy.

@@ -118,5 +118,5 @@ class AttachmentService:
             .where(MailAttachment.id == attachment_id, MailIntake.ticket_id == ticket_id)
         )
         if found is None:
-            raise NotFound(f"Ticket {ticket_id} has no attachment {attachment_id}.")
+            raise NotFound("This ticket has no such attachment.")
         return found

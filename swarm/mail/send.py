@@ -7,14 +7,21 @@ never markup). A mail about one ticket goes out ``From`` the support address wit
 ``Reply-To`` and ``Message-ID`` (``swarm/mail/tokens.py``): a reply threads back into that
 ticket through the intake (docs/mail.md). A digest names several tickets, so it carries no
 token: it says to answer from each ticket instead.
+
+A mail is written in its reader's language when they chose one on /account (``users.locale``);
+the worker has no browser to ask, so a person who left it to the browser gets English. The
+templates' ``_()`` and the notification's sentence (a :class:`~swarm.phrases.Phrase`) are
+looked up in the compiled catalogue (``swarm/translations``) with the standard library's
+``gettext``: no Flask here.
 """
 
 from __future__ import annotations
 
+import gettext
 import smtplib
 import ssl
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -29,8 +36,10 @@ from sqlalchemy.orm import Session, aliased
 from swarm.mail.tokens import message_id, reply_address
 from swarm.models import Message, Notification, Ticket, TicketEvent, User
 from swarm.notifications.kinds import describe
+from swarm.phrases import N_, Phrase, ngettext, render
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+CATALOGUES = Path(__file__).resolve().parents[1] / "translations"
 TIMEOUT_SECONDS = 20.0
 SUBJECT_CHARS = 150
 
@@ -94,12 +103,25 @@ class Mailer:
         self.support = support_address
         self.domain = support_address.rpartition("@")[2]
         self.secret = secret
-        self.env = Environment(
-            loader=FileSystemLoader(TEMPLATES),
-            autoescape=select_autoescape(["html"]),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self._languages: dict[str, tuple[Environment, gettext.NullTranslations]] = {}
+
+    def language(self, locale: str | None) -> tuple[Environment, gettext.NullTranslations]:
+        """The templates and the catalogue of one language (English when it has none)."""
+        code = locale or "en"
+        if code not in self._languages:
+            catalogue = gettext.translation(
+                "messages", localedir=CATALOGUES, languages=[code], fallback=True
+            )
+            env = Environment(
+                loader=FileSystemLoader(TEMPLATES),
+                autoescape=select_autoescape(["html"]),
+                trim_blocks=True,
+                lstrip_blocks=True,
+                extensions=["jinja2.ext.i18n"],
+            )
+            env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+            self._languages[code] = (env, catalogue)
+        return self._languages[code]
 
     # ------------------------------------------------------------------ composing
 
@@ -119,7 +141,12 @@ class Mailer:
         person = session.get(User, rows[0][0].recipient_id)
         if person is None or not person.active:
             return None
-        items = [self._item(session, *row) for row in rows]
+        env, catalogue = self.language(person.locale)
+
+        def say(text: Phrase) -> str:
+            return render(text, catalogue.gettext, catalogue.ngettext)
+
+        items = [self._item(session, say, *row) for row in rows]
         first = rows[0][0]
         msg = EmailMessage()
         msg["From"] = formataddr(("Swarm support", self.support))
@@ -129,25 +156,40 @@ class Mailer:
             msg["Reply-To"] = reply_address(self.secret, self.support, first.ticket_id, person.id)
             msg["Message-ID"] = message_id(self.secret, self.domain, first.ticket_id, person.id)
         else:
-            msg["Subject"] = f"{len(items)} notifications from Swarm"
+            msg["Subject"] = say(
+                ngettext(
+                    "%(num)d notification from Swarm",
+                    "%(num)d notifications from Swarm",
+                    len(items),
+                )
+            )
             msg["Message-ID"] = make_msgid(domain=self.domain)
         msg["Auto-Submitted"] = "auto-generated"  # our intake drops it if it comes back
-        context = {"person": person.name, "items": items, "digest": len(items) > 1}
-        msg.set_content(self.env.get_template("mail/notification.txt").render(context))
+        context = {
+            "person": person.name,
+            "items": items,
+            "digest": len(items) > 1,
+            "lang": person.locale or "en",
+        }
+        msg.set_content(env.get_template("mail/notification.txt").render(context))
         msg.add_alternative(
-            self.env.get_template("mail/notification.html").render(context), subtype="html"
+            env.get_template("mail/notification.html").render(context), subtype="html"
         )
         return msg
 
     def _item(
         self,
         session: Session,
+        say: Callable[[Phrase], str],
         note: Notification,
         subject: str,
         actor: str | None,
         data: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        sentence = describe(note.kind, one_line(actor or "Someone", 80), note.ticket_id)
+        someone = Phrase(N_("Someone"))
+        sentence = say(
+            describe(note.kind, one_line(actor, 80) if actor else someone, note.ticket_id)
+        )
         text = None
         data = data or {}
         # What the requester is told in full is theirs to read: the reply, the resolution.

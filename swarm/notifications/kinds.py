@@ -38,6 +38,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from swarm.phrases import N_, Phrase
+
 
 class Kind(StrEnum):
     INVITED = "invited"
@@ -223,37 +225,38 @@ DIGEST_WINDOW = timedelta(minutes=15)
 
 #: One sentence per kind, for the page, the live toast and the mail.
 SENTENCES = {
-    Kind.INVITED: "{actor} invited you to help on ticket #{ticket}",
-    Kind.ASSIGNED: "Ticket #{ticket} is now yours",
-    Kind.MENTIONED: "{actor} mentioned you on ticket #{ticket}",
-    Kind.RAISED_HAND: "{actor} raised a hand on ticket #{ticket}",
-    Kind.ESCALATED: "Ticket #{ticket} was escalated",
-    Kind.VENDOR_OVERDUE: "The vendor on ticket #{ticket} is past its due time",
-    Kind.REQUESTER_ANSWERED: "Support answered your ticket #{ticket}",
-    Kind.REQUESTER_RESOLVED: "Your ticket #{ticket} was resolved",
+    Kind.INVITED: N_("%(actor)s invited you to help on ticket #%(ticket)s"),
+    Kind.ASSIGNED: N_("Ticket #%(ticket)s is now yours"),
+    Kind.MENTIONED: N_("%(actor)s mentioned you on ticket #%(ticket)s"),
+    Kind.RAISED_HAND: N_("%(actor)s raised a hand on ticket #%(ticket)s"),
+    Kind.ESCALATED: N_("Ticket #%(ticket)s was escalated"),
+    Kind.VENDOR_OVERDUE: N_("The vendor on ticket #%(ticket)s is past its due time"),
+    Kind.REQUESTER_ANSWERED: N_("Support answered your ticket #%(ticket)s"),
+    Kind.REQUESTER_RESOLVED: N_("Your ticket #%(ticket)s was resolved"),
 }
 
 #: What the preferences page calls each kind.
 LABELS = {
-    Kind.INVITED: "Invited to a swarm",
-    Kind.ASSIGNED: "A ticket assigned to you",
-    Kind.MENTIONED: "Mentioned (@name) in a room",
-    Kind.RAISED_HAND: "A raised hand on a ticket you worked on",
-    Kind.ESCALATED: "A ticket you worked on escalated",
-    Kind.VENDOR_OVERDUE: "A vendor overdue on a ticket you worked on",
-    Kind.REQUESTER_ANSWERED: "Support answered your ticket",
-    Kind.REQUESTER_RESOLVED: "Your ticket was resolved",
+    Kind.INVITED: N_("Invited to a swarm"),
+    Kind.ASSIGNED: N_("A ticket assigned to you"),
+    Kind.MENTIONED: N_("Mentioned (@name) in a room"),
+    Kind.RAISED_HAND: N_("A raised hand on a ticket you worked on"),
+    Kind.ESCALATED: N_("A ticket you worked on escalated"),
+    Kind.VENDOR_OVERDUE: N_("A vendor overdue on a ticket you worked on"),
+    Kind.REQUESTER_ANSWERED: N_("Support answered your ticket"),
+    Kind.REQUESTER_RESOLVED: N_("Your ticket was resolved"),
 }
 
 
-def describe(kind: str, actor: str | None, ticket_id: int) -> str:
-    """The sentence of one notification (plain text: the page and the mail escape it).
+def describe(kind: str, actor: str | None, ticket_id: int) -> Phrase:
+    """The sentence of one notification (plain text: the page and the mail escape it), in
+    English and said in the reader's language by ``swarm.phrases.render``.
 
     >>> describe("mentioned", "Ada", 7)
     'Ada mentioned you on ticket #7'
     """
-    template = SENTENCES.get(kind, "Ticket #{ticket} changed")  # type: ignore[call-overload]
-    return str(template).format(actor=actor or "Someone", ticket=ticket_id)
+    template = SENTENCES.get(kind, N_("Ticket #%(ticket)s changed"))  # type: ignore[call-overload]
+    return Phrase(str(template), actor=actor or Phrase(N_("Someone")), ticket=ticket_id)
 
 
 def kinds_for(staff: bool) -> list[str]:

@@ -25,7 +25,13 @@ from swarm.models import (
     User,
 )
 from swarm.notifications.kinds import LABELS, describe, kinds_for
+from swarm.phrases import N_
 from swarm.tickets.errors import Forbidden, Invalid, NotFound
+
+#: What a refused field of the preferences says beside it (the pages translate them).
+HH_MM = N_("HH:MM.")
+START_AND_END = N_("A start and an end, HH:MM.")
+IANA_NAME = N_("An IANA name.")
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def parse_clock_time(value: str | None, field: str) -> int | None:
         and int(minutes) < 60
     ):
         return int(hours) * 60 + int(minutes)
-    raise Invalid("A time is HH:MM (00:00 to 23:59).", fields={field: ["HH:MM."]})
+    raise Invalid("A time is HH:MM (00:00 to 23:59).", fields={field: [HH_MM]})
 
 
 def clock_time(minutes: int) -> str:
@@ -210,7 +216,7 @@ class NotificationService:
                 if schedule.quiet_start is None or schedule.quiet_end is None:
                     raise Invalid(
                         "Quiet hours need a start and an end (or neither).",
-                        fields={"quiet_hours": ["A start and an end, HH:MM."]},
+                        fields={"quiet_hours": [START_AND_END]},
                     )
         if "timezone" in data:
             schedule.timezone = check_timezone(data["timezone"])
@@ -240,4 +246,4 @@ def check_timezone(name: str) -> str:
             return name
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    raise Invalid(f"Unknown time zone {name[:64]!r}.", fields={"timezone": ["An IANA name."]})
+    raise Invalid(f"Unknown time zone {name[:64]!r}.", fields={"timezone": [IANA_NAME]})

@@ -2,14 +2,17 @@
 
 Pure: the names of the skills, people and webhooks a rule refers to by id are handed in
 (:class:`Names`); an id with no name is shown as ``#id``, so a rule that names something since
-removed still reads.
+removed still reads. Each sentence is a :class:`swarm.phrases.Phrase`: English as it stands, and
+said in the reader's language by the page (``swarm.web.i18n.say``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from swarm.phrases import N_, Phrase, ngettext
 from swarm.rules.spec import (
     Action,
     AddSkills,
@@ -25,26 +28,38 @@ from swarm.rules.spec import (
 
 #: What each trigger means, completing "When …".
 TRIGGER_TEXT: dict[str, str] = {
-    "created": "a ticket is opened",
-    "assigned": "a ticket is assigned",
-    "unassigned": "a ticket loses its owner",
-    "queued": "a ticket is queued in a tier",
-    "escalated": "a ticket is escalated",
-    "deescalated": "a ticket is moved down a tier",
-    "status_changed": "a ticket's status changes",
-    "resolved": "a ticket is resolved",
-    "reopened": "a ticket is reopened",
-    "closed": "a ticket is closed",
-    "skills_set": "a ticket's skills are set",
-    "hand_raised": "an agent raises a hand",
-    "help_offered": "someone offers help",
-    "helper_invited": "a helper is invited",
-    "invitation_declined": "an invitation is declined",
-    "invitation_expired": "an invitation expires",
-    "vendor_handoff": "a ticket is handed to a vendor",
-    "priority_changed": "a ticket's priority changes",
-    "category_changed": "a ticket's category changes",
-    "satisfaction_rated": "the requester rates the answer",
+    "created": N_("a ticket is opened"),
+    "assigned": N_("a ticket is assigned"),
+    "unassigned": N_("a ticket loses its owner"),
+    "queued": N_("a ticket is queued in a tier"),
+    "escalated": N_("a ticket is escalated"),
+    "deescalated": N_("a ticket is moved down a tier"),
+    "status_changed": N_("a ticket's status changes"),
+    "resolved": N_("a ticket is resolved"),
+    "reopened": N_("a ticket is reopened"),
+    "closed": N_("a ticket is closed"),
+    "skills_set": N_("a ticket's skills are set"),
+    "hand_raised": N_("an agent raises a hand"),
+    "help_offered": N_("someone offers help"),
+    "helper_invited": N_("a helper is invited"),
+    "invitation_declined": N_("an invitation is declined"),
+    "invitation_expired": N_("an invitation expires"),
+    "vendor_handoff": N_("a ticket is handed to a vendor"),
+    "priority_changed": N_("a ticket's priority changes"),
+    "category_changed": N_("a ticket's category changes"),
+    "satisfaction_rated": N_("the requester rates the answer"),
+}
+
+#: Each action type as the form's choice names it (``t | replace('_', ' ')`` in English).
+ACTION_TEXT: dict[str, str] = {
+    "set_priority": N_("set priority"),
+    "set_category": N_("set category"),
+    "add_skills": N_("add skills"),
+    "invite_helper": N_("invite helper"),
+    "post_reply": N_("post reply"),
+    "escalate": N_("escalate"),
+    "notify": N_("notify"),
+    "call_webhook": N_("call webhook"),
 }
 
 #: How long a quoted text (a canned reply, a notification) may run in a sentence.
@@ -60,16 +75,17 @@ class Names:
     webhooks: Mapping[int, str] = field(default_factory=dict)
 
 
-def describe_trigger(trigger: str) -> str:
+def describe_trigger(trigger: str) -> Phrase:
     """``When a ticket is opened``.
 
     >>> describe_trigger("created")
     'When a ticket is opened'
     """
-    return f"When {TRIGGER_TEXT.get(trigger, trigger)}"
+    event = Phrase(TRIGGER_TEXT[trigger]) if trigger in TRIGGER_TEXT else trigger
+    return Phrase(N_("When %(event)s"), event=event)
 
 
-def describe_conditions(conditions: Conditions, names: Names | None = None) -> list[str]:
+def describe_conditions(conditions: Conditions, names: Names | None = None) -> list[Phrase]:
     """One phrase per condition given, all of which must hold (an empty list: any ticket).
 
     >>> from swarm.rules.spec import TextMatch
@@ -78,34 +94,61 @@ def describe_conditions(conditions: Conditions, names: Names | None = None) -> l
     """
     n = names or Names()
     c = conditions
-    out: list[str] = []
+    out: list[Phrase] = []
     if c.priority:
-        out.append(f"priority is {_or(c.priority)}")
+        out.append(Phrase(N_("priority is %(values)s"), values=_or(c.priority)))
     if c.category:
-        out.append(f"category is {_or(_quoted(c.category))}")
+        out.append(Phrase(N_("category is %(values)s"), values=_or(_quoted(c.category))))
     if c.mode is not None:
-        out.append(f"the ticket is in {c.mode} mode")
+        out.append(Phrase(N_("the ticket is in %(mode)s mode"), mode=Phrase(_MODES[c.mode])))
     if c.tier:
-        out.append(f"the ticket is in tier {_or(str(t) for t in c.tier)}")
+        tiers = _or(str(t) for t in c.tier)
+        out.append(Phrase(N_("the ticket is in tier %(tiers)s"), tiers=tiers))
     if c.status:
-        out.append(f"status is {_or(c.status)}")
+        statuses = _or(Phrase(_STATUSES.get(s, s)) for s in c.status)
+        out.append(Phrase(N_("status is %(values)s"), values=statuses))
     if c.skills:
-        out.append(f"the ticket needs {_or(_named(c.skills, n.skills))}")
+        skills = _or(_named(c.skills, n.skills))
+        out.append(Phrase(N_("the ticket needs %(skills)s"), skills=skills))
     if c.text is not None:
         if c.text.words:
-            out.append(f"the subject or description mentions {_or(_quoted(c.text.words))}")
+            words = _or(_quoted(c.text.words))
+            out.append(Phrase(N_("the subject or description mentions %(words)s"), words=words))
         if c.text.regex is not None:
-            out.append(f"the subject or description matches /{c.text.regex}/")
+            out.append(
+                Phrase(
+                    N_("the subject or description matches /%(pattern)s/"),
+                    pattern=c.text.regex,
+                )
+            )
     if c.opened_at_least is not None:
-        out.append(f"it was opened at least {_minutes(c.opened_at_least)} ago")
+        out.append(
+            Phrase(N_("it was opened at least %(time)s ago"), time=_minutes(c.opened_at_least))
+        )
     if c.opened_less_than is not None:
-        out.append(f"it was opened less than {_minutes(c.opened_less_than)} ago")
+        out.append(
+            Phrase(N_("it was opened less than %(time)s ago"), time=_minutes(c.opened_less_than))
+        )
     if c.idle_at_least is not None:
-        out.append(f"nothing happened to it for at least {_minutes(c.idle_at_least)} before")
+        out.append(
+            Phrase(
+                N_("nothing happened to it for at least %(time)s before"),
+                time=_minutes(c.idle_at_least),
+            )
+        )
     return out
 
 
-def describe_action(action: Action, names: Names | None = None) -> str:
+def all_of(phrases: Iterable[str]) -> Phrase:
+    """Conditions that must all hold, as one phrase: ``a, b and c``.
+
+    >>> all_of(["priority is P1", "status is new"])
+    'priority is P1 and status is new'
+    """
+    return _and(phrases)
+
+
+def describe_action(action: Action, names: Names | None = None) -> Phrase:
     """What one action does, as an imperative sentence.
 
     >>> describe_action(SetPriority("P1"))
@@ -115,28 +158,44 @@ def describe_action(action: Action, names: Names | None = None) -> str:
     """
     n = names or Names()
     if isinstance(action, SetPriority):
-        return f"Set the priority to {action.priority}"
+        return Phrase(N_("Set the priority to %(priority)s"), priority=action.priority)
     if isinstance(action, SetCategory):
         if action.category is None:
-            return "Clear the category"
-        return f"Set the category to “{action.category}”"
+            return Phrase(N_("Clear the category"))
+        return Phrase(N_("Set the category to “%(category)s”"), category=action.category)
     if isinstance(action, AddSkills):
-        return f"Add the skills {_and(_named(action.skill_ids, n.skills))}"
+        skills = _and(_named(action.skill_ids, n.skills))
+        return Phrase(N_("Add the skills %(skills)s"), skills=skills)
     if isinstance(action, InviteHelper):
         if action.agent_id is not None:
-            return f"Invite {_name(action.agent_id, n.people)} to the swarm"
+            person = _name(action.agent_id, n.people)
+            return Phrase(N_("Invite %(person)s to the swarm"), person=person)
         assert action.skill_id is not None
-        return f"Invite the most proficient free agent for {_name(action.skill_id, n.skills)}"
+        skill = _name(action.skill_id, n.skills)
+        return Phrase(N_("Invite the most proficient free agent for %(skill)s"), skill=skill)
     if isinstance(action, PostReply):
-        return f"Reply to the requester: “{_cut(action.body)}”"
+        return Phrase(N_("Reply to the requester: “%(text)s”"), text=_cut(action.body))
     if isinstance(action, Escalate):
         if action.to_tier is None:
-            return "Escalate to the next tier"
-        return f"Escalate to tier {action.to_tier}"
+            return Phrase(N_("Escalate to the next tier"))
+        return Phrase(N_("Escalate to tier %(tier)s"), tier=action.to_tier)
     if isinstance(action, Notify):
-        return f"Notify {_name(action.user_id, n.people)}: “{_cut(action.message)}”"
+        person = _name(action.user_id, n.people)
+        return Phrase(N_("Notify %(person)s: “%(text)s”"), person=person, text=_cut(action.message))
     assert isinstance(action, CallWebhook)
-    return f"Call the webhook {_name(action.webhook_id, n.webhooks)}"
+    webhook = _name(action.webhook_id, n.webhooks)
+    return Phrase(N_("Call the webhook %(webhook)s"), webhook=webhook)
+
+
+#: The words of a condition's codes (they are the ``word`` filter's too).
+_MODES = {"swarm": N_("swarm"), "tiered": N_("tiered")}
+_STATUSES = {
+    "new": N_("new"),
+    "open": N_("open"),
+    "pending": N_("pending"),
+    "resolved": N_("resolved"),
+    "closed": N_("closed"),
+}
 
 
 def _name(key: int, known: Mapping[int, str]) -> str:
@@ -148,32 +207,37 @@ def _named(keys: Iterable[int], known: Mapping[int, str]) -> list[str]:
 
 
 def _quoted(items: Iterable[str]) -> list[str]:
-    return [f"“{item}”" for item in items]
+    return [Phrase(N_("“%(text)s”"), text=item) for item in items]
 
 
-def _join(items: Iterable[str], word: str) -> str:
-    parts = list(items)
-    if len(parts) <= 1:
-        return "".join(parts)
-    return f"{', '.join(parts[:-1])} {word} {parts[-1]}"
+def _list(parts: list[str]) -> Phrase:
+    """``a, b, c`` (a list of phrases kept as one, each part translated on its own)."""
+    if not parts:
+        return Phrase("")
+    values: dict[str, Any] = {f"p{i}": part for i, part in enumerate(parts)}
+    return Phrase(", ".join(f"%(p{i})s" for i in range(len(parts))), **values)
 
 
 def _or(items: Iterable[str]) -> str:
-    return _join(items, "or")
+    parts = list(items)
+    if len(parts) <= 1:
+        return parts[0] if parts else ""
+    return Phrase(N_("%(some)s or %(last)s"), some=_list(parts[:-1]), last=parts[-1])
 
 
-def _and(items: Iterable[str]) -> str:
-    return _join(items, "and")
+def _and(items: Iterable[str]) -> Phrase:
+    parts = list(items)
+    if len(parts) <= 1:
+        return Phrase("%(only)s", only=parts[0]) if parts else Phrase("")
+    return Phrase(N_("%(some)s and %(last)s"), some=_list(parts[:-1]), last=parts[-1])
 
 
-def _minutes(minutes: int) -> str:
+def _minutes(minutes: int) -> Phrase:
     if minutes % 1440 == 0 and minutes:
-        days = minutes // 1440
-        return f"{days} day{'s' if days != 1 else ''}"
+        return ngettext("%(num)d day", "%(num)d days", minutes // 1440)
     if minutes % 60 == 0 and minutes:
-        hours = minutes // 60
-        return f"{hours} hour{'s' if hours != 1 else ''}"
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 def _cut(text: str) -> str:

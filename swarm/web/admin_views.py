@@ -139,7 +139,7 @@ def audit_log() -> Any:
         filters=shown,
         older=cursor is not None,
         people=accounts.list_users(db_session(), current()),
-        actions=audit.ACTION_LABELS,
+        actions={key: translate(label) for key, label in audit.ACTION_LABELS.items()},
     )
 
 

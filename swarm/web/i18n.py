@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, get_translations
 from flask_babel import gettext as _gettext
 from flask_login import current_user
 
 from swarm.accounts.service import LOCALES
+from swarm.phrases import N_, render
 
 #: Each language by its own name, as the choice on /account shows it.
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
@@ -34,10 +35,7 @@ def select_locale() -> str:
     return request.accept_languages.best_match(LOCALES) or "en"
 
 
-def N_(message: str) -> str:
-    """Marks ``message`` for the catalogue, left in English here: it is translated where it is
-    shown, by :func:`translate` (a table of sentences built before any request)."""
-    return message
+__all__ = ["LANGUAGE_NAMES", "N_", "init_i18n", "say", "select_locale", "translate", "word"]
 
 
 def translate(message: str) -> str:
@@ -45,6 +43,22 @@ def translate(message: str) -> str:
     if not has_request_context():
         return message
     return str(_gettext(message))
+
+
+def say(text: object) -> str:
+    """A pure module's :class:`~swarm.phrases.Phrase` in the request's language, its values
+    said first (a name or a number is left as it is); any other text through :func:`translate`."""
+    if not has_request_context():
+        return str(text)
+    return render(text, _plain_gettext, _plain_ngettext)
+
+
+def _plain_gettext(message: str) -> str:
+    return str(get_translations().ugettext(message))
+
+
+def _plain_ngettext(singular: str, plural: str, num: int) -> str:
+    return str(get_translations().ungettext(singular, plural, num))
 
 
 #: The codes pages show as words (a ticket's status and mode, a role, a presence, an article
@@ -70,6 +84,9 @@ WORDS = {
     "helper": N_("helper"),
     "week": N_("week"),
     "day": N_("day"),
+    "done": N_("done"),
+    "failed": N_("failed"),
+    "running": N_("running"),
 }
 
 
@@ -82,6 +99,7 @@ def word(code: object) -> str:
 def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.add_template_filter(word, "word")
+    app.add_template_filter(say, "say")
 
     @app.context_processor
     def languages() -> dict[str, Any]:

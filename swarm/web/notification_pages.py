@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from swarm.inputs import ascii_int
@@ -13,6 +15,7 @@ from swarm.runtime import notification_service
 from swarm.tickets.errors import DomainError
 from swarm.web import web
 from swarm.web.forms import current
+from swarm.web.i18n import translate
 
 
 @web.app_context_processor
@@ -42,7 +45,7 @@ def read_notification(notification_id: int) -> Any:
     try:
         item = notification_service().mark_read(current(), notification_id)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         return redirect(url_for("web.notifications"))
     if request.form.get("open"):
         return redirect(url_for("web.ticket", ticket_id=item["ticket"]["id"]))
@@ -53,7 +56,10 @@ def read_notification(notification_id: int) -> Any:
 @login_required
 def read_all_notifications() -> Any:
     done = notification_service().mark_all_read(current())
-    flash(f"{done} notification(s) marked read.", "info")
+    flash(
+        ngettext("%(num)d notification marked read.", "%(num)d notifications marked read.", done),
+        "info",
+    )
     return redirect(url_for("web.notifications"))
 
 
@@ -90,7 +96,7 @@ def save_notification_settings() -> Any:
     try:
         service.set_preferences(person, data)
     except DomainError as exc:
-        flash(exc.message, "error")
+        flash(translate(exc.message), "error")
         prefs = {
             **service.preferences(person),
             "quiet_hours": {"start": start, "end": end},
@@ -100,5 +106,5 @@ def save_notification_settings() -> Any:
         return render_template(
             "notification_settings.html", prefs=prefs, errors=exc.fields or {}
         ), exc.status
-    flash("Your notification settings are saved.", "info")
+    flash(_("Your notification settings are saved."), "info")
     return redirect(url_for("web.notification_settings"))

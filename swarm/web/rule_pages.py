@@ -14,14 +14,17 @@ from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
 from swarm.automation.service import RuleService
 from swarm.rules import spec as rules
 from swarm.rules.describe import (
+    ACTION_TEXT,
     TRIGGER_TEXT,
     Names,
+    all_of,
     describe_action,
     describe_conditions,
     describe_trigger,
@@ -30,6 +33,7 @@ from swarm.runtime import db_session, runtime
 from swarm.tickets.errors import Conflict, Invalid
 from swarm.web import web
 from swarm.web.forms import current
+from swarm.web.i18n import say, translate
 
 #: Condition fields of the form and the key of ``conditions`` each one writes.
 LISTS = {"c_priority": "priority", "c_status": "status", "c_tier": "tier", "c_skills": "skills"}
@@ -231,8 +235,9 @@ def form_errors(fields: dict[str, list[str]], origin: list[int]) -> dict[str, li
             name = f"a{row}" + (f"_{match.group(2)}" if match.group(2) else "")
         if name is None and key == "skills":
             name = "c_skills"
-            messages = [*messages, "(a skill named here or in an action)"]
-        errors.setdefault(name or "form", []).extend(messages)
+            messages = [*messages, _("(a skill named here or in an action)")]
+        said = [translate(m) for m in messages]
+        errors.setdefault(name or "form", []).extend(said)
     return errors
 
 
@@ -265,19 +270,27 @@ def _dated(item: dict[str, Any], *keys: str) -> dict[str, Any]:
 
 
 def _sentences(rule: dict[str, Any], names: Names) -> dict[str, Any]:
+    """The rule read aloud in the reader's language: ``when``, ``conditions`` (all of them in
+    one phrase, empty for any ticket) and ``actions``."""
     try:
         spec = rules.parse_rule(rule["trigger"], rule["conditions"], rule["actions"])
     except rules.RuleError as exc:
         # Stored before a check grew stricter: the runner skips it; the page says why.
         return {
-            "when": describe_trigger(rule["trigger"]),
-            "conditions": [],
-            "actions": [f"Nothing: this rule no longer reads as a rule ({exc.message})"],
+            "when": say(describe_trigger(rule["trigger"])),
+            "conditions": "",
+            "actions": [
+                _(
+                    "Nothing: this rule no longer reads as a rule (%(why)s)",
+                    why=translate(exc.message),
+                )
+            ],
         }
+    conditions = describe_conditions(spec.conditions, names)
     return {
-        "when": describe_trigger(spec.trigger),
-        "conditions": describe_conditions(spec.conditions, names),
-        "actions": [describe_action(a, names) for a in spec.actions],
+        "when": say(describe_trigger(spec.trigger)),
+        "conditions": say(all_of(conditions)) if conditions else "",
+        "actions": [say(describe_action(a, names)) for a in spec.actions],
     }
 
 
@@ -295,7 +308,8 @@ def _form_page(
         rule_id=rule_id,
         errors=errors or {},
         choices=choices,
-        triggers=[(t, TRIGGER_TEXT[t]) for t in rules.TRIGGERS],
+        triggers=[(t, translate(TRIGGER_TEXT[t])) for t in rules.TRIGGERS],
+        action_names={t: translate(ACTION_TEXT[t]) for t in rules.ACTION_TYPES},
         priorities=rules.PRIORITIES,
         statuses=rules.STATUSES,
         modes=rules.MODES,
@@ -318,9 +332,10 @@ def _refused(
     db_session().rollback()
     errors = form_errors(exc.fields or {}, origin)
     if not exc.fields:
-        errors.setdefault("form", []).append(exc.message)
-    where = "see the messages beside the fields" if exc.fields else exc.message
-    flash(f"Not saved: {where}.".replace("..", "."), "error")
+        errors.setdefault("form", []).append(translate(exc.message))
+        flash(_("Not saved: %(why)s", why=translate(exc.message)), "error")
+    else:
+        flash(_("Not saved: see the messages beside the fields."), "error")
     return _form_page(draft, rule_id, errors, exc.status)
 
 
@@ -355,7 +370,7 @@ def create_rule_page() -> Any:
         created = _service().create(current(), body)
     except (Invalid, Conflict) as exc:
         return _refused(exc, draft, origin, None)
-    flash(f"Rule “{created['name']}” saved.", "info")
+    flash(_("Rule “%(name)s” saved.", name=created["name"]), "info")
     return redirect(url_for("web.rule_page", rule_id=created["id"]))
 
 
@@ -369,7 +384,10 @@ def rule_page(rule_id: int) -> Any:
     _dated(rule, "last_run_at", "updated_at")
     runs = [_dated(run, "at") for run in service.runs(current(), rule_id, limit=RUNS_SHOWN)]
     return render_template(
-        "admin/rule.html", rule=rule, runs=runs, editor=current().role == "admin"
+        "admin/rule.html",
+        rule=rule,
+        runs=runs,
+        editor=current().role == "admin",
     )
 
 
@@ -392,7 +410,7 @@ def change_rule_page(rule_id: int) -> Any:
         _service().update(current(), rule_id, changes)
     except (Invalid, Conflict) as exc:
         return _refused(exc, draft, origin, rule_id)
-    flash("Rule saved.", "info")
+    flash(_("Rule saved."), "info")
     return redirect(url_for("web.rule_page", rule_id=rule_id))
 
 
@@ -401,7 +419,10 @@ def change_rule_page(rule_id: int) -> Any:
 def switch_rule(rule_id: int) -> Any:
     enabled = request.form.get("enabled") == "1"
     rule = _service().update(current(), rule_id, {"enabled": enabled})
-    flash(f"Rule “{rule['name']}” {'enabled' if enabled else 'disabled'}.", "info")
+    if enabled:
+        flash(_("Rule “%(name)s” enabled.", name=rule["name"]), "info")
+    else:
+        flash(_("Rule “%(name)s” disabled.", name=rule["name"]), "info")
     back = request.form.get("back")
     if back == "rule":
         return redirect(url_for("web.rule_page", rule_id=rule_id))
@@ -424,5 +445,8 @@ def remove_rule(rule_id: int) -> Any:
     service = _service()
     name = service.get(current(), rule_id)["name"]
     service.delete(current(), rule_id)
-    flash(f"Rule “{name}” removed. Its rule_fired events stay in the tickets' logs.", "info")
+    flash(
+        _("Rule “%(name)s” removed. Its rule_fired events stay in the tickets' logs.", name=name),
+        "info",
+    )
     return redirect(url_for("web.rules_page"))

@@ -167,3 +167,19 @@ def test_the_pages_show_the_bell_the_list_and_the_settings(
     assert 'aria-label="Notifications: 0 unread"' in page.get("/notifications").get_data(
         as_text=True
     )
+
+
+def test_the_pages_say_a_notification_in_german_and_the_api_keeps_english(
+    login, connect, claimed_ticket, agent, helper
+):
+    ticket = claimed_ticket("Scanner")
+    invite(connect, agent, helper, ticket["id"])
+    page = login(helper)
+    german = {"Accept-Language": "de"}
+    html = page.get("/notifications", headers=german).get_data(as_text=True)
+    assert f"hat Sie eingeladen, bei Ticket #{ticket['id']} zu helfen" in html
+    assert 'aria-label="Benachrichtigungen: 1 ungelesen"' in html
+    settings = page.get("/account/notifications", headers=german).get_data(as_text=True)
+    assert "In einen Schwarm eingeladen" in settings
+    (item,) = page.get("/api/v1/notifications", headers=german).json["items"]
+    assert item["text"].endswith(f"invited you to help on ticket #{ticket['id']}")

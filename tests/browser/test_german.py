@@ -15,8 +15,16 @@ from tests.builders import PASSWORD
 pytestmark = pytest.mark.browser
 
 PAGES = {
-    "requester": ["/portal", "/tickets/new", "/tickets", "/account"],
-    "agent": ["/my-work", "/tickets", "/queues/1", "/account", "/me/skills"],
+    "requester": ["/portal", "/tickets/new", "/tickets", "/account", "/notifications"],
+    "agent": [
+        "/my-work",
+        "/tickets",
+        "/queues/1",
+        "/account",
+        "/me/skills",
+        "/notifications",
+        "/account/notifications",
+    ],
     "manager": ["/dashboard", "/settings/routing"],
 }
 
@@ -75,4 +83,43 @@ def test_a_requester_opens_a_ticket_in_german(browser, server):
     expect(page.get_by_role("heading", name="Drucker druckt nicht")).to_be_visible()
     assert horizontal_overflow(page) == 0
     screenshot(page, "german-requester-ticket-390")
+    page.context.close()
+
+
+def test_an_admin_writes_a_rule_in_german_and_it_reads_in_german(browser, server):
+    """The rules page's sentences come from a pure module (swarm/rules/describe.py) in English;
+    the page says them in German, values and all, and the long German form still fits."""
+    page = german_page(browser, server, 1366)
+    anmelden(page, server["admin"])
+    page.goto("/admin/rules/new")
+    expect(page.get_by_role("heading", name="Neue Regel")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("Ausfälle zuerst")
+    page.locator("#c-words").fill("Ausfall, Störung")
+    page.locator("input[name=c_status][value=new]").check()
+    page.locator("#c-opened-at-least").fill("120")
+    page.get_by_label("Aktion 1: was zu tun ist").select_option("set_priority")
+    page.locator("#a0-priority").select_option("P1")
+    page.get_by_label("Aktion 2: was zu tun ist").select_option("escalate")
+    page.get_by_role("button", name="Regel anlegen").click()
+
+    expect(page.get_by_text("Regel „Ausfälle zuerst“ gespeichert.")).to_be_visible()
+    sentence = page.locator(".rule-when")
+    expect(sentence).to_have_text(
+        "Wenn ein Ticket eröffnet wird, falls der Status neu ist, Betreff oder Beschreibung"
+        " „ausfall“ oder „störung“ erwähnen und es mindestens 2 Stunden alt ist:"
+    )
+    expect(page.locator(".rule-actions")).to_contain_text("Priorität auf P1 setzen")
+    expect(page.locator(".rule-actions")).to_contain_text("An die nächste Stufe eskalieren")
+    rule_path = page.url.removeprefix(server["base"])
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 860})
+        for path, name in [
+            ("/admin/rules", "rules"),
+            (rule_path, "rule"),
+            (f"{rule_path}/edit", "rule-form"),
+        ]:
+            page.goto(path)
+            expect(page.locator("html")).to_have_attribute("lang", "de")
+            screenshot(page, f"german-admin-{name}-{width}")
+            assert horizontal_overflow(page) == 0, f"the admin's {path} at {width} px overflows"
     page.context.close()

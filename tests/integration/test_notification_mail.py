@@ -134,3 +134,31 @@ def test_mails_due_together_go_as_one_digest_unless_the_person_said_no(sessions,
     assert "Reply-To" not in digest
     body = digest.get_body(("plain",)).get_content()
     assert all(f"Printer {n}" in body for n in range(3))
+
+
+def test_a_person_who_chose_german_gets_their_mail_in_german(engine, clock, inbox):
+    handler, port = inbox
+    sessions = make_session_factory(engine, mail=True)
+    mailer = Mailer(f"smtp://127.0.0.1:{port}", SUPPORT, SECRET)
+    with sessions() as session:
+        service = RoomService(session, clock, RecordingNotifier())
+        rita = make_user(session, clock, email="rita@example.org")
+        rita.locale = "de"
+        owner = make_agent(session, clock)
+        ticket = make_ticket(service, rita, subject="Drucker <kaputt>")
+        service.assign(owner, ticket.id, owner.id)
+        service.send_message(owner, ticket.id, "Bitte neu starten.", "c1", "reply")
+        ticket_id = ticket.id
+
+    assert deliver_due(sessions, clock, mailer=mailer) == 1
+    ((_, mail),) = handler.mails
+    assert mail["Subject"].strip() == (
+        f"Der Support hat auf Ihr Ticket #{ticket_id} geantwortet: Drucker <kaputt>"
+    )
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert text.startswith("Hallo ")
+    assert "Antworten Sie auf diese Mail, um in Ihr Ticket zu schreiben." in text
+    assert '<html lang="de">' in html
+    assert "Drucker &lt;kaputt&gt;" in html
+    assert "Ihre Einstellungen für Benachrichtigungen: Konto > Benachrichtigungen" in html
