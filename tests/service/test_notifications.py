@@ -169,7 +169,7 @@ def test_mail_that_piles_up_waits_for_the_digest(mail_session, clock):
 
 
 def test_a_vendor_flagged_overdue_tells_the_owner_and_who_worked_on_it(session, clock):
-    from swarm.dispatch.tiered import vendor_deadline_fired
+    from swarm.dispatch.clocks import vendor_deadline_fired
     from swarm.models import Vendor, VendorHandoff
 
     service = rooms(session, clock)
