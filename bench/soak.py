@@ -272,6 +272,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             # Join errors by kind, and what clients whose join timed out received anyway.
             "join_errors": rooms.get("join_errors", 0),
             "strays": rooms.get("strays", 0),
+            # Sends answered "refused" that reached someone anyway (must be 0).
+            "refused_but_delivered": rooms.get("refused_but_delivered", 0),
         },
         "queues": queues,
         "http": web,

@@ -401,6 +401,10 @@ async function rooms(args, protocol, roomIds) {
   // either — counted apart, never as delivered (else "lost" goes negative).
   let strays = 0;
   const member = slots.map(() => false);
+  // Which messages reached anyone, and which sends were refused: a refused send must reach no
+  // one ("nothing stored"); the overlap is reported, and it must be 0.
+  const deliveredMessages = new Set();
+  const refusedMessages = new Set();
   const seen = new Set();
   // The worst latency of the messages sent in each second of the run: shows whether a high p99
   // is spread out or one stall (a GC pause, a ping burst, a slow connect).
@@ -424,6 +428,7 @@ async function rooms(args, protocol, roomIds) {
         return;
       }
       seen.add(key);
+      deliveredMessages.add(`${sender}:${seq}`);
       delivered += 1;
       const latency = performance.now() - sentAt;
       latencies.push(latency);
@@ -464,6 +469,7 @@ async function rooms(args, protocol, roomIds) {
             // Refused (nothing stored, the sender told so): no one is owed this message.
             ackErrors += 1;
             expected -= others;
+            refusedMessages.add(`${idx}:${seq}`);
             const code = (ack.error && ack.error.code) || "unknown";
             refusals[code] = (refusals[code] || 0) + 1;
           } else acked += 1;
@@ -489,6 +495,7 @@ async function rooms(args, protocol, roomIds) {
     delivered: count,
     duplicates,
     strays,
+    refused_but_delivered: [...refusedMessages].filter((m) => deliveredMessages.has(m)).length,
     lost: expected - delivered,
     ...lat,
     worst_ms_by_second: worstBySecond.map((x) => Math.round(x)),
