@@ -36,6 +36,21 @@ def ticket_path(browser, server) -> str:  # type: ignore[no-untyped-def]
         browser, server, "Dockingstation: zweiter Bildschirm bleibt dunkel", "Seit dem Update."
     )
     page.context.close()
+    # The manager gives it to the agent: the agent's bell then shows an unread count, which
+    # must fit the phone's bar too (it did not, once: the badge pushed "Abmelden" off screen).
+    manager = browser.new_context(base_url=server["base"]).new_page()
+    signed = manager.request.post(
+        "/api/v1/auth/login", data={"email": server["manager"], "password": PASSWORD}
+    )
+    assert signed.ok
+    agents = manager.request.get("/api/v1/agents").json()["items"]
+    agent_id = next(a["id"] for a in agents if a["email"] == server["agent"])
+    ticket_id = int(path.rstrip("/").rsplit("/", 1)[1])
+    assigned = manager.request.post(
+        f"/api/v1/tickets/{ticket_id}/assign", data={"agent_id": agent_id}
+    )
+    assert assigned.ok, assigned.text()
+    manager.context.close()
     return path
 
 
@@ -65,6 +80,8 @@ def test_german_pages_fit_the_window(browser, server, ticket_path, who, width):
         expect(page.locator("html")).to_have_attribute("lang", "de")
         name = "ticket" if path == ticket_path else path.strip("/").replace("/", "-")
         screenshot(page, f"german-{who}-{name}-{width}")
+        if who == "agent":
+            expect(page.locator("[data-bell] .nav-badge")).to_be_visible()
         assert horizontal_overflow(page) == 0, f"{who} on {path} at {width} px overflows"
         if width == 1366:
             assert nav_is_one_line(page), f"{who} on {path}: the German nav wraps"
