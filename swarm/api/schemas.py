@@ -87,6 +87,11 @@ def Text(
     count characters before stripping, so the schema never allows what the service refuses."""
     pattern = Regexp(TEXT if blank else NON_BLANK, error=empty)
     checks: list[Any] = [pattern]
+    if not blank and low == 1:
+        # The pattern already wants a character: one message for "" (the pattern's), not a
+        # second from Length; the document still says minLength 1.
+        low = 0
+        kwargs["metadata"] = {"minLength": 1, **kwargs.get("metadata", {})}
     if low or high is not None:
         checks.append(Length(low or None, high))
     return String(validate=checks, **kwargs)
@@ -217,9 +222,11 @@ class UserQuery(StrictSchema):
 
 
 class TicketIn(StrictSchema):
-    subject = Text(1, 200, required=True)
+    # The service's own sentences for what is missing, so the page (which loads its form with
+    # this schema) and the API say it alike.
+    subject = Text(1, 200, required=True, empty="A subject is required.")
     # The 64 KB limit on the body is the service's (it answers 413, not 422).
-    body = Text(1, required=True)
+    body = Text(1, required=True, empty="Describe the problem: the body is empty.")
     priority = String(load_default="P3", validate=OneOf(PRIORITIES))
     requester_id = Id(
         load_default=None,
