@@ -63,7 +63,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
     with make_session_factory(engine)() as session:
         clock = SystemClock()
         requester = make_user(session, clock, name="Rita Requester")
-        agent = make_agent(session, clock, name="Ada Agent")
+        # Every browser test shares this organisation, and many leave Ada a ticket open: her
+        # capacity is the whole session's, so a test that expects her to be routed a ticket
+        # does not depend on how many tests ran before it (5 did not, in a full run).
+        agent = make_agent(session, clock, name="Ada Agent", capacity=50)
         admin = make_user(session, clock, role="admin", name="Ava Admin")
         helper = make_agent(session, clock, name="Hugo Helper")
         manager = make_user(session, clock, role="manager", name="Mia Manager")
