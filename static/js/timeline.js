@@ -37,12 +37,16 @@
       // The stretch ends before the first entry shown; the check only guards a double click.
       if (!shown.has(entry.dataset.eventId)) fragment.appendChild(document.adoptNode(entry));
     }
+    // Times in the reader's zone, as swarm.js wrote the page's own.
+    if (typeof localiseTimes === "function") localiseTimes(fragment);
     list.insertBefore(fragment, list.firstChild);
     const next = stretch.querySelector("[data-timeline-earlier]");
+    const focused = document.activeElement === link;
     if (next) {
       control.replaceWith(document.adoptNode(next));
+      // The control stays where it was, so the keyboard can go on reading back.
       const nextLink = section.querySelector("[data-timeline-earlier] a");
-      if (nextLink && document.activeElement === link) nextLink.focus();
+      if (nextLink && focused) nextLink.focus();
     } else {
       control.remove();
       if (list.firstElementChild) {

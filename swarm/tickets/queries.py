@@ -247,7 +247,7 @@ class TicketQueries:
         return Satisfaction(rating, True, None)
 
 
-def visible_events(ticket: Ticket, audience: Audience) -> Select[tuple[TicketEvent]]:
+def visible_events(ticket: Ticket, audience: Audience) -> Select[TicketEvent]:
     """The ticket's live events that ``audience`` sees some of, as a query: the types it is
     given and, of messages, the kinds it reads (``swarm.events.view`` trims the data)."""
     query = select(TicketEvent).where(

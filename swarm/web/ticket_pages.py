@@ -169,10 +169,11 @@ def timeline_context(user: User, ticket: Ticket, before: int | None) -> dict[str
     timeline = service.timeline(user, ticket.id, before, TIMELINE_PAGE)
     notes = {}
     if user.is_staff:
-        ids = {e.data["message_id"] for e in timeline.items if e.type == "note"}
+        wanted = {e.data.get("message_id") for e in timeline.items if e.type == "note"}
+        ids = {i for i in wanted if isinstance(i, int)}
         notes = {n.id: n for n in service.notes(user, ticket.id, ids)} if ids else {}
-    ids = people_in(timeline.items)
-    people = {u.id: u.name for u in db_session().scalars(select(User).where(User.id.in_(ids)))}
+    named = people_in(timeline.items)
+    people = {u.id: u.name for u in db_session().scalars(select(User).where(User.id.in_(named)))}
     return {"timeline": timeline, "notes": notes, "people": people, "before": before}
 
 
