@@ -202,3 +202,14 @@ def test_show_earlier_speaks_german(app, login, long_ticket, agent):
     assert "Zurück zu den neuesten Einträgen" in older
     refused = client.get(f"/tickets/{long_ticket}?before=x", headers={"Accept-Language": "de"})
     assert "kein Eintrag ist" in refused.get_data(as_text=True)
+
+
+def test_the_pages_refusals_now_say_their_sentence(login, requester):
+    # The ticket pages' abort() is APIFlask's, whose sentence the error page shows (Flask's
+    # kept it in a description nobody read): the list's unknown filter says so too.
+    client = login(requester)
+    listing = client.get("/tickets?status=bogus")
+    assert listing.status_code == 400
+    assert "Unknown status, mode, priority or sort in the address." in listing.get_data(
+        as_text=True
+    )
