@@ -78,12 +78,13 @@ def add_long_swarm(
     session: Session, ticket: Ticket, *, staff: User, requester: User, events: int
 ) -> list[int]:
     """Append ``events`` events to ``ticket`` as a busy swarm writes them (each message with
-    its row), in :data:`LONG_SWARM_CYCLE`'s turn, a second apart; returns their ids."""
+    its row), in :data:`LONG_SWARM_CYCLE`'s turn, a millisecond apart (so that a page shows them as
+    just now, not in the future); returns their ids."""
     from datetime import timedelta
 
     from swarm.models import Message, TicketEvent
 
-    start = ticket.created_at + timedelta(minutes=1)
+    start = ticket.created_at + timedelta(milliseconds=1)
     kinds = [LONG_SWARM_CYCLE[n % len(LONG_SWARM_CYCLE)] for n in range(events)]
     messages = {
         n: Message(
@@ -91,7 +92,7 @@ def add_long_swarm(
             author_id=(requester if what == "reply" else staff).id,
             body=f"{what} {n}",
             kind=what,
-            created_at=start + timedelta(seconds=n),
+            created_at=start + timedelta(milliseconds=n),
         )
         for n, what in enumerate(kinds)
         if what in ("chat", "reply", "note", "solution")
@@ -101,7 +102,7 @@ def add_long_swarm(
     rows = []
     for n, what in enumerate(kinds):
         row = TicketEvent(
-            ticket_id=ticket.id, type=what, actor_id=staff.id, at=start + timedelta(seconds=n)
+            ticket_id=ticket.id, type=what, actor_id=staff.id, at=start + timedelta(milliseconds=n)
         )
         if n in messages:
             message = messages[n]
