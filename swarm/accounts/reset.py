@@ -221,7 +221,9 @@ def reset_password(
     begin_write(session)
     # Under the row lock, again: of two uses of one link at once, the second sees the new
     # password's fingerprint and is refused.
-    session.refresh(user, with_for_update=True)
+    # (The row alone: FOR UPDATE cannot take the agent profile's outer join on PostgreSQL.)
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    session.refresh(user)
     if user_for_token(session, secret, token, now, ttl) is None:
         session.rollback()
         raise NotFound(LINK_DEAD)
