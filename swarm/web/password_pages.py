@@ -12,6 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
 
 from swarm.accounts import reset, sessions
+from swarm.accounts import service as accounts
 from swarm.accounts.service import normalize_email
 from swarm.realtime import access
 from swarm.runtime import RateLimited, db_session, runtime
@@ -119,6 +120,7 @@ def reset_password(token: str) -> Any:
     session.clear()  # a fresh session, as at sign-in
     session[sessions.COOKIE_KEY] = done.session_key
     login_user(done.user)
+    accounts.signed_in(db_session(), rt.clock, done.user)  # an agent comes online, as at sign-in
     flash(
         _("Your new password is set and you are signed in.")
         + " "

@@ -317,6 +317,16 @@ def test_a_mail_waiting_when_the_password_changed_is_not_sent(app, db, clock, in
     assert db.scalars(select(OutboxItem.state)).all() == ["delivered"]
 
 
+def test_the_access_log_never_holds_the_link(app, db, clock, caplog):
+    rita = make_user(db, clock, email="rita@example.org")
+    rt: Runtime = app.extensions["swarm"]
+    token = make_token(rt.config.secret_key, rita.id, clock.now(), fingerprint(rita))
+    with caplog.at_level("INFO", logger="swarm.access"):
+        assert app.test_client().get(f"/reset/{token}").status_code == 200
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert "/reset/<token>" in logged and token not in logged
+
+
 def test_a_tampered_or_foreign_link_is_dead(app, db, clock):
     rita = make_user(db, clock, email="rita@example.org")
     other = make_user(db, clock, email="otto@example.org")
