@@ -213,7 +213,9 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         mail_unknown=_mail_unknown(env),
         public_url=_public_url(env.get("SWARM_PUBLIC_URL", "")),
         password_reset_ttl=timedelta(minutes=float(env.get("SWARM_PASSWORD_RESET_MINUTES", "60"))),
-        password_reset_rate_limit=env.get("SWARM_PASSWORD_RESET_RATE_LIMIT", "5 per hour"),
+        password_reset_rate_limit=_rate_limit(
+            "SWARM_PASSWORD_RESET_RATE_LIMIT", env.get("SWARM_PASSWORD_RESET_RATE_LIMIT", "")
+        ),
         mail_attachment_bytes=int(env.get("SWARM_MAIL_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
         imap_seconds=float(env.get("SWARM_IMAP_SECONDS", "30")),
         kb_stale_reuses=int(env.get("SWARM_KB_STALE_REUSES", "10")),
@@ -235,4 +237,16 @@ def _public_url(value: str) -> str | None:
         return None
     if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
         raise ValueError(f"SWARM_PUBLIC_URL={value!r}: use http(s)://host[:port][/path]")
+    return value
+
+
+def _rate_limit(name: str, value: str) -> str:
+    """A rate limit such as ``5 per hour``, checked at start (not at the first request)."""
+    from limits import parse
+
+    value = value.strip() or "5 per hour"
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}={value!r}: use e.g. '5 per hour'") from exc
     return value

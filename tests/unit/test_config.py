@@ -121,6 +121,8 @@ def test_password_reset_settings(tmp_path: Path):
     assert config.public_url == "https://support.example.org/swarm"
     assert config.password_reset_ttl == timedelta(minutes=15)
     assert config.password_reset_rate_limit == "3 per hour"
+    with pytest.raises(ValueError, match="SWARM_PASSWORD_RESET_RATE_LIMIT"):
+        load_config(base | {"SWARM_PASSWORD_RESET_RATE_LIMIT": "often"})
     for wrong in ("support.example.org", "ftp://x.example.org", "https://x.example.org/?a=1"):
         with pytest.raises(ValueError, match="SWARM_PUBLIC_URL"):
             load_config(base | {"SWARM_PUBLIC_URL": wrong})
