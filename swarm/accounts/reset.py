@@ -1,11 +1,11 @@
 """Password reset by mail: "Forgot your password?" on the sign-in page.
 
-A person types their e-mail address; if it names an active account that may sign in (not a
-vendor's guest, whose link is their only door), an outbox row of kind :data:`KIND` is written
-in the transaction of the request's audit entry, and the worker mails a link to
-``/reset/<token>`` (swarm/mail/send.py). The answer on the page is the same sentence whether or
-not the address names anyone, and whether or not a mail goes: the page never tells who has an
-account.
+A person types their e-mail address; an outbox row of kind :data:`KIND` is written in the
+transaction of the request's audit entry, and the worker mails a link to ``/reset/<token>``
+(swarm/mail/send.py) if the address names an active account that may sign in (not a vendor's
+guest, whose link is their only door). The answer on the page is the same sentence, after the
+same work, whether or not the address names anyone and whether or not a mail goes: the page
+never tells who has an account.
 
 The token is signed, not stored::
 
@@ -141,20 +141,31 @@ class Reset:
 
 
 def request_reset(session: Session, clock: Clock, email: str, *, locale: str | None) -> bool:
-    """Someone asked for a reset link for ``email``. When it names an account that
-    :func:`may_reset`, writes the outbox row of its mail (the worker sends it in the person's
-    own language, else ``locale``: the one the page was read in). Either way writes a
-    ``password_reset_requested`` audit entry (the address as typed, the account when there is
-    one, ``mailed``), so that an admin sees who asked and what happened. Commits. Returns
-    whether a mail goes — for the tests and the log only: the page must not say it."""
+    """Someone asked for a reset link for ``email``. Writes an outbox row for the worker
+    (swarm/mail/send.py), which mails the link when the address names an account that
+    :func:`may_reset` — in the person's own language, else ``locale``, the one the page was
+    read in — and sends nothing otherwise; and a ``password_reset_requested`` audit entry (the
+    address as typed, the account when there is one, ``mailed``), so that an admin sees who
+    asked and what happened. Commits. Returns whether a mail goes, for the tests only: the page
+    must not say it.
+
+    The work is the same whether or not the address names anyone — one query, one outbox row,
+    one entry — so that the time the answer takes does not tell either (a row for nobody
+    is "delivered" by the worker with nothing sent)."""
     typed = normalize_email(email)
     now = clock.now()
-    user = None
-    if EMAIL_RE.match(typed):
-        user = session.scalars(select(User).where(User.email == typed)).first()
-    mailed = may_reset(session, user)
-    if mailed:
-        assert user is not None
+    shaped = bool(EMAIL_RE.match(typed))
+    user, guest = None, None
+    if shaped:
+        found = session.execute(
+            select(User, GuestPass.id)
+            .outerjoin(GuestPass, GuestPass.user_id == User.id)
+            .where(User.email == typed)
+        ).first()
+        if found is not None:
+            user, guest = found
+    mailed = user is not None and user.active and guest is None
+    if shaped:
         session.add(
             OutboxItem(
                 kind=KIND,
@@ -162,14 +173,14 @@ def request_reset(session: Session, clock: Clock, email: str, *, locale: str | N
                 key=f"reset_{uuid.uuid4().hex}",
                 event_id=None,
                 event_type=KIND,
-                payload=_payload(user, now, locale),
+                payload=_payload(user if mailed else None, typed, now, locale),
                 state=OutboxState.PENDING,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
             )
         )
-    shown = typed[:254] if EMAIL_RE.match(typed) else "(not an e-mail address)"
+    shown = typed[:254] if shaped else "(not an e-mail address)"
     audit.record(
         session, now, AuditAction.PASSWORD_RESET_REQUESTED, subject=user, email=shown, mailed=mailed
     )
@@ -177,13 +188,19 @@ def request_reset(session: Session, clock: Clock, email: str, *, locale: str | N
     return mailed
 
 
-def _payload(user: User, now: datetime, locale: str | None) -> dict[str, Any]:
+def _payload(user: User | None, typed: str, now: datetime, locale: str | None) -> dict[str, Any]:
+    """What the worker needs to sign the link (the fingerprint of the password as it is now:
+    a change before the mail goes kills it too); for nobody, a row of the same shape."""
     return {
-        "user_id": user.id,
+        "user_id": user.id if user is not None else None,
         "issued_at": now.isoformat(),
-        "fingerprint": fingerprint(user),
-        "locale": user.locale or locale,
+        "fingerprint": fingerprint(user) if user is not None else _nobody(typed),
+        "locale": locale,
     }
+
+
+def _nobody(typed: str) -> str:
+    return hashlib.sha256(f"nobody\0{typed}".encode()).hexdigest()[:32]
 
 
 def reset_password(

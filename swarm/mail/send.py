@@ -235,7 +235,10 @@ class Mailer:
         """The mail with a link to set a new password (swarm/accounts/reset.py), or None when
         there is nothing to send any more: the person may no longer reset (deactivated, say),
         their password changed since the request (the link would be dead), the link's time
-        ran out while the mail waited for the SMTP server, or no ``SWARM_PUBLIC_URL``."""
+        ran out while the mail waited for the SMTP server, or no ``SWARM_PUBLIC_URL`` — and
+        always for a request whose address named nobody who may reset."""
+        if payload.get("user_id") is None:  # the address named nobody who may reset
+            return None
         person = session.get(User, int(payload["user_id"]))
         if person is None or not reset.may_reset(session, person) or self.public_url is None:
             return None
@@ -244,14 +247,15 @@ class Mailer:
             return None
         # Signed here, not when asked for: the outbox row in the database holds no working link.
         token = reset.make_token(self.secret, person.id, issued, payload["fingerprint"])
-        env, catalogue = self.language(payload.get("locale") or person.locale)
+        locale = person.locale or payload.get("locale")  # their own choice, else the page's
+        env, catalogue = self.language(locale)
         minutes = max(1, round(self.reset_ttl.total_seconds() / 60))
         context = {
             "person": person.name,
             "email": person.email,
             "link": f"{self.public_url}/reset/{token}",
             "minutes": minutes,
-            "lang": payload.get("locale") or person.locale or "en",
+            "lang": locale or "en",
         }
         msg = EmailMessage()
         msg["From"] = formataddr(("Swarm support", self.support))
