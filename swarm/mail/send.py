@@ -191,12 +191,21 @@ class Mailer:
             "items": items,
             "digest": len(items) > 1,
             "lang": person.locale or "en",
+            "first_password": self._first_password(person),
         }
         msg.set_content(env.get_template("mail/notification.txt").render(context))
         msg.add_alternative(
             env.get_template("mail/notification.html").render(context), subtype="html"
         )
         return msg
+
+    def _first_password(self, person: User) -> str | None:
+        """Where a requester made by mail intake, who has no password yet, chooses one to
+        follow their tickets on the web ("Forgot your password?"): a page, no link that signs
+        anyone in, so a mail forwarded or sent to a forged sender opens nothing."""
+        if person.password_hash is not None or person.is_staff or self.public_url is None:
+            return None
+        return f"{self.public_url}/forgot-password"
 
     def _item(
         self,

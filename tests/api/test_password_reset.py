@@ -33,6 +33,8 @@ from swarm.mail.send import mailer_for
 from swarm.models import AuditEntry, GuestPass, OutboxItem, User
 from swarm.outbox.worker import deliver_due
 from swarm.runtime import Runtime
+from swarm.tickets.notify import RecordingNotifier
+from swarm.tickets.rooms import RoomService
 from swarm.tickets.service import TicketService
 from tests.builders import PASSWORD, make_agent, make_ticket, make_user
 from tests.conftest import make_config
@@ -523,3 +525,29 @@ def test_a_person_without_a_language_gets_the_mail_in_the_language_they_asked_in
     ask(app.test_client(), "rita@example.org", **{"Accept-Language": "de-AT"})
     deliver(app)
     assert inbox[0].mails[-1]["Subject"] == "Neues Passwort für Swarm festlegen"
+
+
+def test_a_requester_without_a_password_is_told_in_their_mail_where_to_choose_one(
+    app, db, clock, inbox
+):
+    rita = mail_created_requester(app)
+    owner = make_agent(db, clock)
+    service = RoomService(db, clock, RecordingNotifier())
+    ticket = make_ticket(service, db.get(User, rita.id), subject="VPN")
+    service.assign(owner, ticket.id, owner.id)
+    service.send_message(owner, ticket.id, "Try restarting it.", "c1", "reply")
+    deliver(app)
+    answered = [m for m in inbox[0].mails if "rita@example.org" in str(m["To"])]
+    text = answered[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert f"{PUBLIC}/forgot-password" in text
+    html = answered[-1].get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert f'href="{PUBLIC}/forgot-password"' in html
+    # Once she has one, her mail stops saying so; staff never read it.
+    ask(app.test_client(), "rita@example.org")
+    deliver(app)
+    set_password(app.test_client(), link_in(inbox[0].mails[-1]))
+    db.rollback()
+    service.send_message(owner, ticket.id, "Did it help?", "c2", "reply")
+    deliver(app)
+    text = inbox[0].mails[-1].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Did it help?" in text and "/forgot-password" not in text
