@@ -140,6 +140,9 @@ def create_app(
             routing=RoutingCaches(inference=InfererCache(background_runner())),
         ),
     )
+    if config.smtp_url and config.support_address and not config.public_url:
+        # Not guessed from a request's Host header: see Config.public_url.
+        log.warning("SWARM_PUBLIC_URL is not set: password reset by mail is off")
     _init_login(app)
     init_i18n(app)
     socketio = init_realtime(app, config)

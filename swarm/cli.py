@@ -236,7 +236,13 @@ def serve(host: str | None, port: int | None, sweeper: bool, worker: bool) -> No
     if worker:
         runtime = app.extensions["swarm"]
         post = guarded_post(AddressGuard(parse_networks(config.webhook_allowed_networks)))
-        mailer = mailer_for(config.smtp_url, config.support_address, config.secret_key)
+        mailer = mailer_for(
+            config.smtp_url,
+            config.support_address,
+            config.secret_key,
+            config.public_url,
+            config.password_reset_ttl,
+        )
         start_worker_thread(runtime.sessions, runtime.clock, config.worker_seconds, post, mailer)
         if config.imap_url:
             from swarm.mail.imap import start_imap_poller
@@ -284,7 +290,13 @@ def worker(once: bool) -> None:
     config = load_config()
     runtime = create_app(config).extensions["swarm"]
     post = guarded_post(AddressGuard(parse_networks(config.webhook_allowed_networks)))
-    mailer = mailer_for(config.smtp_url, config.support_address, config.secret_key)
+    mailer = mailer_for(
+        config.smtp_url,
+        config.support_address,
+        config.secret_key,
+        config.public_url,
+        config.password_reset_ttl,
+    )
     if once:
         tried = deliver_due(runtime.sessions, runtime.clock, post, mailer=mailer)
         click.echo(f"Tried {tried} delivery(ies).")

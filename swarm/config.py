@@ -7,6 +7,7 @@ to ``create_app`` instead.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -97,6 +98,15 @@ class Config:
     # password (they write by mail; they cannot sign in), or "refuse" the mail
     # (SWARM_MAIL_UNKNOWN; docs/mail.md).
     mail_unknown: str = "create"
+    # The address people reach Swarm at (SWARM_PUBLIC_URL, https://support.example.org): links
+    # in mail start with it. Never taken from a request's Host header, which the sender of a
+    # password reset request chooses (a link to their own site, with the victim's token).
+    public_url: str | None = None
+    # "Forgot your password?": how long a reset link works (SWARM_PASSWORD_RESET_MINUTES), and
+    # how many reset mails one e-mail address may be sent (SWARM_PASSWORD_RESET_RATE_LIMIT;
+    # each client address is also held to ``login_rate_limit``).
+    password_reset_ttl: timedelta = timedelta(minutes=60)
+    password_reset_rate_limit: str = "5 per hour"  # noqa: S105 - a rate, not a secret
     # Attachments kept per mail, in bytes, in total (SWARM_MAIL_ATTACHMENT_BYTES); the rest are
     # named in the ticket and not kept.
     mail_attachment_bytes: int = 10 * 1024 * 1024
@@ -201,6 +211,11 @@ def load_config(env: dict[str, str] | None = None) -> Config:
         smtp_url=env.get("SWARM_SMTP_URL") or None,
         imap_url=env.get("SWARM_IMAP_URL") or None,
         mail_unknown=_mail_unknown(env),
+        public_url=_public_url(env.get("SWARM_PUBLIC_URL", "")),
+        password_reset_ttl=timedelta(minutes=float(env.get("SWARM_PASSWORD_RESET_MINUTES", "60"))),
+        password_reset_rate_limit=_rate_limit(
+            "SWARM_PASSWORD_RESET_RATE_LIMIT", env.get("SWARM_PASSWORD_RESET_RATE_LIMIT", "")
+        ),
         mail_attachment_bytes=int(env.get("SWARM_MAIL_ATTACHMENT_BYTES", str(10 * 1024 * 1024))),
         imap_seconds=float(env.get("SWARM_IMAP_SECONDS", "30")),
         kb_stale_reuses=int(env.get("SWARM_KB_STALE_REUSES", "10")),
@@ -212,4 +227,26 @@ def _mail_unknown(env: dict[str, str]) -> str:
     value = env.get("SWARM_MAIL_UNKNOWN", "").strip().lower() or "create"
     if value not in ("create", "refuse"):
         raise ValueError(f"SWARM_MAIL_UNKNOWN={value!r}: use create or refuse")
+    return value
+
+
+def _public_url(value: str) -> str | None:
+    """``SWARM_PUBLIC_URL`` without its trailing slash, checked at start."""
+    value = value.strip().rstrip("/")
+    if not value:
+        return None
+    if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+        raise ValueError(f"SWARM_PUBLIC_URL={value!r}: use http(s)://host[:port][/path]")
+    return value
+
+
+def _rate_limit(name: str, value: str) -> str:
+    """A rate limit such as ``5 per hour``, checked at start (not at the first request)."""
+    from limits import parse
+
+    value = value.strip() or "5 per hour"
+    try:
+        parse(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}={value!r}: use e.g. '5 per hour'") from exc
     return value

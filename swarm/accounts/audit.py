@@ -15,6 +15,10 @@ action                   written by                                             
 ``password_changed``     ``accounts.change_password``                           ``sessions`` ended
 ``password_change_       ``accounts.change_password``: the current password     —
 failed``                 typed was wrong (nothing changed)
+``password_reset_        ``reset.request_reset``: "Forgot your password?"       ``email`` as typed,
+requested``              (the account, when the address names one)              ``mailed``
+``password_reset``       ``reset.reset_password``: a new password set through   ``sessions_ended``
+                         a mailed link (then a ``sign_in``, ``via``)
 ``user_created``         ``accounts.create_user`` by an admin, or from the      ``role``, ``via``
                          command line (``via``); mail intake's new requesters   (``command line``,
                          (``via``)                                              ``mail``)
@@ -62,6 +66,9 @@ class AuditAction(StrEnum):
     SIGN_OUT_EVERYWHERE = "sign_out_everywhere"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 - an action's name, not a secret
     PASSWORD_CHANGE_FAILED = "password_change_failed"  # noqa: S105 - an action's name
+    # "Forgot your password?" (swarm/accounts/reset.py)
+    PASSWORD_RESET_REQUESTED = "password_reset_requested"  # noqa: S105 - an action's name
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - an action's name, not a secret
     USER_CREATED = "user_created"
     ROLE_CHANGED = "role_changed"
     ACCOUNT_DEACTIVATED = "account_deactivated"
@@ -89,6 +96,8 @@ ACTION_LABELS: dict[str, str] = {
     AuditAction.SIGN_OUT_EVERYWHERE: N_("signed out everywhere"),
     AuditAction.PASSWORD_CHANGED: N_("changed password"),
     AuditAction.PASSWORD_CHANGE_FAILED: N_("password change refused (wrong current password)"),
+    AuditAction.PASSWORD_RESET_REQUESTED: N_("asked for a password reset link"),
+    AuditAction.PASSWORD_RESET: N_("set a new password through a reset link"),
     AuditAction.USER_CREATED: N_("added a person"),
     AuditAction.ROLE_CHANGED: N_("changed a role"),
     AuditAction.ACCOUNT_DEACTIVATED: N_("deactivated an account"),

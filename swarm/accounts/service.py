@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session, joinedload
 
 from swarm.accounts import audit
 from swarm.accounts.audit import AuditAction
-from swarm.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
+from swarm.accounts.passwords import (
+    MIN_LENGTH,
+    hash_password,
+    needs_rehash,
+    verify_password,
+    weakness,
+)
 from swarm.accounts.sessions import end_session, end_sessions, start_session
 from swarm.clock import Clock
 from swarm.models import AgentProfile, ApiToken, User
@@ -180,13 +186,7 @@ def change_password(
             "Your current password is not right.",
             fields={"current_password": ["Not your current password."]},
         )
-    problem = None
-    if len(new_password) < MIN_LENGTH:
-        problem = f"Use at least {MIN_LENGTH} characters."
-    elif len(set(new_password)) == 1:
-        problem = "One character repeated is too easy to guess."
-    elif new_password == current_password:
-        problem = "That is your current password: choose a new one."
+    problem = weakness(new_password, current_password)
     if problem:
         raise Invalid(
             f"The new password is too weak. {problem}", fields={"new_password": [problem]}

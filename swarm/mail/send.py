@@ -1,5 +1,6 @@
 """Sending notification mail (``SWARM_SMTP_URL``), one outbox row of kind ``mail`` at a time,
-or several of one person's rows as one digest.
+or several of one person's rows as one digest; and the mail of a password reset link (outbox
+kind ``password_reset``, :meth:`Mailer.compose_reset`, swarm/accounts/reset.py).
 
 Each mail has a plain-text and an HTML part rendered from the same Jinja templates
 (``swarm/web/templates/mail/``; the HTML one autoescaped, so what people wrote is text there,
@@ -23,6 +24,7 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
@@ -33,6 +35,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from swarm.accounts import reset
 from swarm.mail.tokens import message_id, reply_address
 from swarm.models import Message, Notification, Ticket, TicketEvent, User
 from swarm.notifications.kinds import describe
@@ -42,6 +45,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
 CATALOGUES = Path(__file__).resolve().parents[1] / "translations"
 TIMEOUT_SECONDS = 20.0
 SUBJECT_CHARS = 150
+RESET_TTL = timedelta(minutes=60)  # Config's password_reset_ttl (SWARM_PASSWORD_RESET_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -88,21 +92,38 @@ def one_line(text: str, limit: int = SUBJECT_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def mailer_for(smtp_url: str | None, support_address: str | None, secret: str) -> Mailer | None:
+def mailer_for(
+    smtp_url: str | None,
+    support_address: str | None,
+    secret: str,
+    public_url: str | None = None,
+    reset_ttl: timedelta = RESET_TTL,
+) -> Mailer | None:
     """The process's mailer, or None: mail is off unless both settings are given."""
     if not (smtp_url and support_address):
         return None
-    return Mailer(smtp_url, support_address, secret)
+    return Mailer(smtp_url, support_address, secret, public_url=public_url, reset_ttl=reset_ttl)
 
 
 class Mailer:
     """Composes and sends notification mail for one configuration."""
 
-    def __init__(self, smtp_url: str, support_address: str, secret: str) -> None:
+    def __init__(
+        self,
+        smtp_url: str,
+        support_address: str,
+        secret: str,
+        *,
+        public_url: str | None = None,
+        reset_ttl: timedelta = RESET_TTL,
+    ) -> None:
         self.target = parse_smtp_url(smtp_url)
         self.support = support_address
         self.domain = support_address.rpartition("@")[2]
         self.secret = secret
+        # Links in mail start here (SWARM_PUBLIC_URL); without it no mail carries a link.
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.reset_ttl = reset_ttl
         self._languages: dict[str, tuple[Environment, gettext.NullTranslations]] = {}
 
     def language(self, locale: str | None) -> tuple[Environment, gettext.NullTranslations]:
@@ -170,12 +191,21 @@ class Mailer:
             "items": items,
             "digest": len(items) > 1,
             "lang": person.locale or "en",
+            "first_password": self._first_password(person),
         }
         msg.set_content(env.get_template("mail/notification.txt").render(context))
         msg.add_alternative(
             env.get_template("mail/notification.html").render(context), subtype="html"
         )
         return msg
+
+    def _first_password(self, person: User) -> str | None:
+        """Where a requester made by mail intake, who has no password yet, chooses one to
+        follow their tickets on the web ("Forgot your password?"): a page, no link that signs
+        anyone in, so a mail forwarded or sent to a forged sender opens nothing."""
+        if person.password_hash is not None or person.is_staff or self.public_url is None:
+            return None
+        return f"{self.public_url}/forgot-password"
 
     def _item(
         self,
@@ -207,6 +237,46 @@ class Mailer:
             "text": text,
             "requester": note.kind.startswith("requester_"),
         }
+
+    def compose_reset(
+        self, session: Session, payload: dict[str, Any], now: datetime
+    ) -> EmailMessage | None:
+        """The mail with a link to set a new password (swarm/accounts/reset.py), or None when
+        there is nothing to send any more: the person may no longer reset (deactivated, say),
+        their password changed since the request (the link would be dead), the link's time
+        ran out while the mail waited for the SMTP server, or no ``SWARM_PUBLIC_URL`` — and
+        always for a request whose address named nobody who may reset."""
+        if payload.get("user_id") is None:  # the address named nobody who may reset
+            return None
+        person = session.get(User, int(payload["user_id"]))
+        if person is None or not reset.may_reset(session, person) or self.public_url is None:
+            return None
+        issued = datetime.fromisoformat(payload["issued_at"])
+        if payload["fingerprint"] != reset.fingerprint(person) or now - issued > self.reset_ttl:
+            return None
+        # Signed here, not when asked for: the outbox row in the database holds no working link.
+        token = reset.make_token(self.secret, person.id, issued, payload["fingerprint"])
+        locale = person.locale or payload.get("locale")  # their own choice, else the page's
+        env, catalogue = self.language(locale)
+        minutes = max(1, round(self.reset_ttl.total_seconds() / 60))
+        context = {
+            "person": person.name,
+            "email": person.email,
+            "link": f"{self.public_url}/reset/{token}",
+            "minutes": minutes,
+            "lang": locale or "en",
+        }
+        msg = EmailMessage()
+        msg["From"] = formataddr(("Swarm support", self.support))
+        msg["To"] = formataddr((one_line(person.name, 80), person.email))
+        msg["Subject"] = catalogue.gettext(N_("Set a new password for Swarm"))
+        msg["Message-ID"] = make_msgid(domain=self.domain)
+        msg["Auto-Submitted"] = "auto-generated"
+        msg.set_content(env.get_template("mail/password_reset.txt").render(context))
+        msg.add_alternative(
+            env.get_template("mail/password_reset.html").render(context), subtype="html"
+        )
+        return msg
 
     # ------------------------------------------------------------------ sending
 

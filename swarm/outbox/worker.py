@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from swarm.accounts.reset import KIND as RESET_KIND
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.mail.send import Mailer
@@ -41,6 +42,8 @@ LEASE = timedelta(seconds=60)
 TIMEOUT_SECONDS = 10.0
 BATCH = 20
 ANSWER_KEPT = 1024  # characters of a receiver's answer kept with the attempt
+#: Outbox rows that are mail: notifications, and password reset links (swarm/accounts/reset.py).
+MAIL_KINDS = ("mail", RESET_KIND)
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def claim(session: Session, clock: Clock, limit: int = BATCH, mail: bool = False
     )
     kinds = and_(OutboxItem.kind == "webhook", Webhook.active)
     if mail:
-        kinds = or_(kinds, OutboxItem.kind == "mail")
+        kinds = or_(kinds, OutboxItem.kind.in_(MAIL_KINDS))
     query = (
         select(OutboxItem, Webhook.url, Webhook.secret)
         .outerjoin(Webhook, Webhook.id == OutboxItem.webhook_id)
@@ -183,6 +186,18 @@ def send_mail(sessions: sessionmaker[Session], mailer: Mailer, group: list[Claim
     with sessions() as session:
         msg = mailer.compose(session, ids)
     if msg is None:  # the ticket or the person is gone: nothing left to tell
+        return Answer(250, "nothing to send", None, 0)
+    sent = mailer.send(msg)
+    return Answer(sent.status, "", sent.error, sent.milliseconds)
+
+
+def send_reset(
+    sessions: sessionmaker[Session], mailer: Mailer, claimed: Claimed, clock: Clock
+) -> Answer:
+    """The mail of one password reset link (nothing, when it is no use any more)."""
+    with sessions() as session:
+        msg = mailer.compose_reset(session, claimed.payload, clock.now())
+    if msg is None:
         return Answer(250, "nothing to send", None, 0)
     sent = mailer.send(msg)
     return Answer(sent.status, "", sent.error, sent.milliseconds)
@@ -237,6 +252,7 @@ def deliver_due(
     mailer: Mailer | None = None,
 ) -> int:
     """One round: claim, call (or mail), record. Returns how many rows were tried.
+    Password reset links go before notification mail: someone waits at the sign-in page.
 
     A person's mail rows due together go as one digest when they take digests (the default;
     docs/notifications.md), else one mail each."""
@@ -248,6 +264,11 @@ def deliver_due(
             with sessions() as session:
                 record(session, clock, item, answer)
     if mailer is not None:
+        for item in claimed:
+            if item.kind == RESET_KIND:
+                answer = send_reset(sessions, mailer, item, clock)
+                with sessions() as session:
+                    record(session, clock, item, answer)
         for group in _mail_groups(sessions, [c for c in claimed if c.kind == "mail"]):
             answer = send_mail(sessions, mailer, group)
             for item in group:

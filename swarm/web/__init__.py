@@ -12,6 +12,7 @@ from swarm.web import (  # noqa: E402, F401
     filters,
     knowledge_pages,
     notification_pages,
+    password_pages,
     portal_pages,
     rule_pages,
     simulation_pages,

@@ -26,10 +26,10 @@ def _safe_next(target: str | None) -> str:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return _landing()
+    return landing()
 
 
-def _landing() -> str:
+def landing() -> str:
     """Staff start on My work (what waits for them); requesters on the self-service portal
     (search, a ticket form with suggestions, and their tickets)."""
     staff = current_user.is_authenticated and current_user.is_staff
@@ -38,14 +38,14 @@ def _landing() -> str:
 
 @web.get("/")
 def home() -> Any:
-    return redirect(_landing() if current_user.is_authenticated else url_for("web.login"))
+    return redirect(landing() if current_user.is_authenticated else url_for("web.login"))
 
 
 @web.route("/login", methods=["GET", "POST"])
 def login() -> Any:
     if request.method == "GET":
         if current_user.is_authenticated:
-            return redirect(_landing())
+            return redirect(landing())
         return render_template("login.html", email="", next=request.args.get("next", ""))
     email = request.form.get("email", "")
     password = request.form.get("password", "")

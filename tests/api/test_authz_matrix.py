@@ -47,6 +47,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from swarm.accounts.reset import fingerprint, make_token
 from swarm.app import create_app
 from swarm.clock import FakeClock
 from swarm.db import Base
@@ -59,6 +60,7 @@ from swarm.models import (
     Notification,
     OutboxItem,
     SimulationRun,
+    User,
 )
 from swarm.runtime import RateLimits, Runtime
 from tests.builders import PASSWORD, make_agent, make_manager, make_user
@@ -124,6 +126,25 @@ HTTP: dict[tuple[str, ...], Row] = {
     ),
     ("POST", "/api/v1/auth/login"): r(
         OK, OK, OK, OK, OK, OK, OK, body={"email": "@owner_email", "password": PASSWORD}
+    ),
+    # "Forgot your password?" (swarm/accounts/reset.py): the same answer for every address and
+    # every caller (mail is off in this world, and the page says so; with it on:
+    # tests/api/test_password_reset.py); a signed-in caller is sent to /account instead.
+    ("GET", "/forgot-password"): r(OK, OK, OK, OK, OK, OK, OK),
+    ("POST", "/forgot-password"): r(OK, OK, OK, OK, OK, OK, OK, body={"email": "@owner_email"}),
+    # The link is the credential (the owner's, here): whoever holds it sets the owner's
+    # password and is signed in as the owner.
+    ("GET", "/reset/<token>"): r(OK, OK, OK, OK, OK, OK, OK, token="@reset_token"),
+    ("POST", "/reset/<token>"): r(
+        OK,
+        OK,
+        OK,
+        OK,
+        OK,
+        OK,
+        OK,
+        body={"new_password": "a new passphrase here", "confirm_password": "a new passphrase here"},
+        token="@reset_token",
     ),
     # --- the caller's own account
     ("GET", "/"): r(LOGIN, OK, OK, OK, OK, OK, LOGIN),
@@ -996,6 +1017,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         resolved_ticket_id=resolved["id"],
         user_id=w.ids["other_id"],
     )
+    with rt.sessions() as db:
+        owner = db.get(User, w.ids["owner_id"])
+        assert owner is not None
+        w.ids["reset_token"] = make_token(
+            rt.config.secret_key, owner.id, clock.now(), fingerprint(owner)
+        )
     _close(app)
     yield w
 

@@ -102,3 +102,27 @@ def test_mail_intake_settings(tmp_path: Path):
     )
     with pytest.raises(ValueError, match="SWARM_MAIL_UNKNOWN"):
         load_config({"SWARM_INSTANCE_PATH": str(tmp_path), "SWARM_MAIL_UNKNOWN": "bounce"})
+
+
+def test_password_reset_settings(tmp_path: Path):
+    base = {"SWARM_INSTANCE_PATH": str(tmp_path)}
+    config = load_config(base)
+    assert config.public_url is None
+    assert config.password_reset_ttl == timedelta(minutes=60)
+    assert config.password_reset_rate_limit == "5 per hour"
+    config = load_config(
+        base
+        | {
+            "SWARM_PUBLIC_URL": "https://support.example.org/swarm/",
+            "SWARM_PASSWORD_RESET_MINUTES": "15",
+            "SWARM_PASSWORD_RESET_RATE_LIMIT": "3 per hour",
+        }
+    )
+    assert config.public_url == "https://support.example.org/swarm"
+    assert config.password_reset_ttl == timedelta(minutes=15)
+    assert config.password_reset_rate_limit == "3 per hour"
+    with pytest.raises(ValueError, match="SWARM_PASSWORD_RESET_RATE_LIMIT"):
+        load_config(base | {"SWARM_PASSWORD_RESET_RATE_LIMIT": "often"})
+    for wrong in ("support.example.org", "ftp://x.example.org", "https://x.example.org/?a=1"):
+        with pytest.raises(ValueError, match="SWARM_PUBLIC_URL"):
+            load_config(base | {"SWARM_PUBLIC_URL": wrong})
