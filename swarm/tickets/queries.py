@@ -3,16 +3,16 @@ and where a ticket stands with its requester's rating. Nothing here writes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from swarm.clock import Clock
-from swarm.events import AUDIENCE_FIELDS, LIVE_SOURCE, Audience, EventType, view
+from swarm.events import AUDIENCE_FIELDS, LIVE_SOURCE, MESSAGE_KINDS, Audience, EventType, view
 from swarm.models import Message, Ticket, TicketEvent, User
 from swarm.models.tickets import MessageKind, Status
 from swarm.models.users import Role
@@ -32,6 +32,21 @@ class VisibleEvent:
     actor: User | None
     at: datetime
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """A stretch of a ticket's timeline as one viewer sees it: the newest entries before a
+    point, oldest first, and how many the viewer has before them."""
+
+    items: list[VisibleEvent]
+    #: How many entries the viewer may see before ``items`` (0: they start the timeline).
+    earlier: int
+
+    @property
+    def before(self) -> int | None:
+        """The ``before`` that reads the stretch ahead of this one, None at the start."""
+        return self.items[0].id if self.earlier and self.items else None
 
 
 @dataclass(frozen=True)
@@ -156,31 +171,46 @@ class TicketQueries:
         a time, so that one request's memory does not grow with the ticket."""
         ticket = self.get(viewer, ticket_id)
         audience = audience_of(viewer, ticket)
-        query = (
-            select(TicketEvent)
-            .where(TicketEvent.ticket_id == ticket.id, TicketEvent.source == LIVE_SOURCE)
-            .order_by(TicketEvent.id)
-        )
-        if audience is not Audience.STAFF:
-            query = query.where(TicketEvent.type.in_(sorted(AUDIENCE_FIELDS[audience])))
+        query = visible_events(ticket, audience).order_by(TicketEvent.id)
         if after is not None:
             query = query.where(TicketEvent.id > after)
         if limit is not None:
             query = query.limit(limit + 1)
-        seen: list[VisibleEvent] = []
         rows = list(self.session.scalars(query))
         more = limit is not None and len(rows) > limit
-        for row in rows[:limit] if more else rows:
-            data = view(row.type, row.data or {}, audience)
-            if data is not None:
-                seen.append(
-                    VisibleEvent(
-                        row.id, row.ticket_id, row.type, row.actor_id, row.actor, row.at, data
-                    )
-                )
+        seen = seen_by(rows[:limit] if more else rows, audience)
         return seen, (rows[limit - 1].id if more and limit else None)
 
-    def notes(self, viewer: User, ticket_id: int) -> list[Message]:
+    def timeline(
+        self, viewer: User, ticket_id: int, before: int | None = None, limit: int = 200
+    ) -> Timeline:
+        """The viewer's newest ``limit`` entries of the ticket's timeline before the event
+        ``before`` (the newest of all without it), oldest first, with how many come earlier.
+
+        The ticket page reads its timeline this way, so that a long swarm's thousands of
+        messages cost one page and a count, never the whole log. The audience's filter is in
+        the query (types and message kinds), so every page holds ``limit`` entries that the
+        viewer sees, and the pages join without a gap or an overlap."""
+        ticket = self.get(viewer, ticket_id)
+        audience = audience_of(viewer, ticket)
+        visible = visible_events(ticket, audience)
+        query = visible.order_by(TicketEvent.id.desc()).limit(limit)
+        if before is not None:
+            query = query.where(TicketEvent.id < before)
+        rows = list(self.session.scalars(query))[::-1]
+        earlier = 0
+        if rows:
+            counted = visible.where(TicketEvent.id < rows[0].id).with_only_columns(
+                func.count(TicketEvent.id)
+            )
+            earlier = self.session.scalar(counted) or 0
+        return Timeline(seen_by(rows, audience), earlier)
+
+    def notes(
+        self, viewer: User, ticket_id: int, ids: Collection[int] | None = None
+    ) -> list[Message]:
+        """The ticket's internal notes, oldest first; only those of ``ids`` when given (the
+        notes a page of the timeline shows)."""
         ticket = self.get(viewer, ticket_id)
         require_staff(viewer, "read internal notes")
         query = (
@@ -188,6 +218,8 @@ class TicketQueries:
             .where(Message.ticket_id == ticket.id, Message.kind == MessageKind.NOTE)
             .order_by(Message.id)
         )
+        if ids is not None:
+            query = query.where(Message.id.in_(sorted(ids)))
         return list(self.session.scalars(query))
 
     def satisfaction(self, viewer: User, ticket_id: int) -> Satisfaction:
@@ -213,6 +245,36 @@ class TicketQueries:
         except DomainError as exc:
             return Satisfaction(rating, False, exc.message)
         return Satisfaction(rating, True, None)
+
+
+def visible_events(ticket: Ticket, audience: Audience) -> Select[TicketEvent]:
+    """The ticket's live events that ``audience`` sees some of, as a query: the types it is
+    given and, of messages, the kinds it reads (``swarm.events.view`` trims the data)."""
+    query = select(TicketEvent).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.source == LIVE_SOURCE
+    )
+    if audience is Audience.STAFF:
+        return query
+    return query.where(
+        TicketEvent.type.in_(sorted(AUDIENCE_FIELDS[audience])),
+        or_(
+            TicketEvent.type != EventType.MESSAGE.value,
+            TicketEvent.data["kind"].as_string().in_(sorted(MESSAGE_KINDS[audience])),
+        ),
+    )
+
+
+def seen_by(rows: Sequence[TicketEvent], audience: Audience) -> list[VisibleEvent]:
+    """``rows`` as ``audience`` sees them: plain copies, never the rows, so that trimming
+    them cannot write back."""
+    seen: list[VisibleEvent] = []
+    for row in rows:
+        data = view(row.type, row.data or {}, audience)
+        if data is not None:
+            seen.append(
+                VisibleEvent(row.id, row.ticket_id, row.type, row.actor_id, row.actor, row.at, data)
+            )
+    return seen
 
 
 def current_rating(session: Session, ticket: Ticket) -> TicketEvent | None:

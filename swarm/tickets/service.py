@@ -7,7 +7,7 @@ change raises a ``DomainError`` subclass and leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,6 +31,7 @@ from swarm.tickets.queries import SORTS as SORTS
 from swarm.tickets.queries import Page as Page
 from swarm.tickets.queries import Satisfaction as Satisfaction
 from swarm.tickets.queries import TicketQueries, current_rating, require_rateable
+from swarm.tickets.queries import Timeline as Timeline
 from swarm.tickets.queries import VisibleEvent as VisibleEvent
 from swarm.tickets.queries import staff_users as staff_users
 from swarm.tickets.sla import due_times
@@ -141,8 +142,15 @@ class TicketService:
     ) -> tuple[list[VisibleEvent], int | None]:
         return self.queries.events_page(viewer, ticket_id, after, limit)
 
-    def notes(self, viewer: User, ticket_id: int) -> list[Message]:
-        return self.queries.notes(viewer, ticket_id)
+    def timeline(
+        self, viewer: User, ticket_id: int, before: int | None = None, limit: int = 200
+    ) -> Timeline:
+        return self.queries.timeline(viewer, ticket_id, before, limit)
+
+    def notes(
+        self, viewer: User, ticket_id: int, ids: Collection[int] | None = None
+    ) -> list[Message]:
+        return self.queries.notes(viewer, ticket_id, ids)
 
     def satisfaction(self, viewer: User, ticket_id: int) -> Satisfaction:
         return self.queries.satisfaction(viewer, ticket_id)

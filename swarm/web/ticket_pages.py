@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from apiflask import abort  # flask's would drop the sentence: the error page shows it
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
 from swarm.api.schemas import TicketIn
+from swarm.inputs import ascii_int
 from swarm.mail.attachments import AttachmentService
-from swarm.models import User
+from swarm.models import Ticket, User
 from swarm.models.tickets import Priority, Status
 from swarm.runtime import (
     db_session,
@@ -143,16 +145,45 @@ def new_ticket() -> Any:
     ), (422 if errors else 200)
 
 
+#: How many entries of its timeline the ticket page shows at a time, the newest first read. A
+#: long swarm writes thousands (every room message is one); the page never reads them all.
+TIMELINE_PAGE = 200
+
+
+def timeline_before() -> int | None:
+    """The ``before`` of the address (an event id: the timeline's entries before it), or None
+    for the newest; anything but ASCII digits within 1..2⁶³−1 is a 400."""
+    text = request.args.get("before")
+    if not text:
+        return None
+    before = ascii_int(text, 1)
+    if before is None:
+        abort(400, "The address asks for the timeline before something that is not an entry.")
+    return before
+
+
+def timeline_context(user: User, ticket: Ticket, before: int | None) -> dict[str, Any]:
+    """What the timeline's template needs for one stretch of it: the entries, the bodies of
+    the notes among them and the names of the people they mention."""
+    service = ticket_service()
+    timeline = service.timeline(user, ticket.id, before, TIMELINE_PAGE)
+    notes = {}
+    if user.is_staff:
+        wanted = {e.data.get("message_id") for e in timeline.items if e.type == "note"}
+        ids = {i for i in wanted if isinstance(i, int)}
+        notes = {n.id: n for n in service.notes(user, ticket.id, ids)} if ids else {}
+    named = people_in(timeline.items)
+    people = {u.id: u.name for u in db_session().scalars(select(User).where(User.id.in_(named)))}
+    return {"timeline": timeline, "notes": notes, "people": people, "before": before}
+
+
 @web.get("/tickets/<id:ticket_id>")
 @login_required
 def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
     user = current()
     service = ticket_service()
+    before = timeline_before()
     found = service.get(user, ticket_id)
-    events = service.events(user, ticket_id)
-    notes = {note.id: note for note in service.notes(user, ticket_id)} if user.is_staff else {}
-    ids = people_in(events)
-    people = {u.id: u.name for u in db_session().scalars(select(User).where(User.id.in_(ids)))}
     suggestions = None
     all_skills = []
     knowledge, fresh = None, {}
@@ -179,10 +210,8 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         all_skills=all_skills,
         skill_names={s.id: s.name for s in all_skills}
         or {s.skill_id: s.skill.name for s in found.skills},
-        events=events,
+        **timeline_context(user, found, before),
         satisfaction=service.satisfaction(user, ticket_id),
-        notes=notes,
-        people=people,
         candidates=candidates(db_session(), found) if user.is_staff else [],
         next_statuses=sorted(TRANSITIONS[found.status]),
         # Tiered mode: where the ticket stands, its moves and the vendor panel.
@@ -198,6 +227,24 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         attachments=AttachmentService(db_session(), runtime().clock).list(user, ticket_id),
         # The requester's view shows the public articles of their ticket inline.
         ticket_articles=[] if user.is_staff else portal_service().ticket_articles(found),
+    )
+
+
+@web.get("/tickets/<id:ticket_id>/timeline")
+@login_required
+def ticket_timeline(ticket_id: int) -> Any:
+    """The stretch of a ticket's timeline before ``?before=``, alone: "Show earlier" on the
+    ticket page fetches it and adds its entries in place (static/js/timeline.js)."""
+    user = current()
+    before = timeline_before()
+    found = ticket_service().get(user, ticket_id)
+    skills = profile_service().skills() if user.is_staff else []
+    return render_template(
+        "tickets/timeline.html",
+        ticket=found,
+        skill_names={s.id: s.name for s in skills}
+        or {s.skill_id: s.skill.name for s in found.skills},
+        **timeline_context(user, found, before),
     )
 
 

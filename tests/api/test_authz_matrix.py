@@ -238,6 +238,7 @@ HTTP: dict[tuple[str, ...], Row] = {
     # A ticket another requester cannot see is 404 (not 403): its existence is not told. 409 for
     # staff: allowed, but the ticket is claimed already / not resolved / not tiered.
     ("GET", "/tickets/<id:ticket_id>"): r(LOGIN, OK, 404, OK, OK, OK, LOGIN),
+    ("GET", "/tickets/<id:ticket_id>/timeline"): r(LOGIN, OK, 404, OK, OK, OK, LOGIN),
     ("POST", "/tickets/<id:ticket_id>/<action>", "claim"): r(
         LOGIN, 403, 404, 409, 409, 409, LOGIN, action="claim", body={}
     ),
