@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from flask import request
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
+from marshmallow.fields import Boolean, Field, Float, Integer, String
 
 from swarm.inputs import ascii_int
 from swarm.models import User
@@ -23,15 +24,68 @@ def form_int(value: str | None) -> int | None:
     return ascii_int(value)
 
 
-def load_form(schema: Schema, names: Iterable[str]) -> tuple[dict[str, Any], dict[str, list[str]]]:
+def load_form(
+    schema: Schema,
+    names: Iterable[str],
+    *,
+    lists: Iterable[str] = (),
+    values: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The form's fields ``names``, checked by the API's schema for the same input
     (``swarm/api/schemas.py``), so that a page and the API accept and refuse alike: the
-    loaded values and no errors, or what was typed and the errors by field. An optional field
-    left empty is left out, so that the schema's default applies (a select's "any")."""
-    typed = {name: request.form.get(name, "") for name in names}
-    given = {k: v for k, v in typed.items() if v != "" or schema.fields[k].required}
+    loaded values and no errors, or what was typed and the errors by field, in the API's
+    words.
+
+    A form has only text, so each field is read as the API's JSON would carry it: digits
+    as a number for a number field, a ticked box as true. Anything else stays text and the
+    schema refuses it as it refuses that text in JSON ("Not a valid integer."). An optional
+    field left empty is left out, so that the schema's default applies (a select's "any"); a
+    required one left empty is the empty text for a text field (its own "is empty" sentence)
+    and missing for any other. ``lists`` are fields sent several times (ticked boxes);
+    ``values`` are fields the page worked out itself (the article numbers typed in a box)."""
+    form = request.form
+    typed: dict[str, Any] = {name: form.get(name, "") for name in names}
+    given: dict[str, Any] = {}
+    for name, text in typed.items():
+        field = schema.fields[name]
+        if text != "":
+            given[name] = _as_json(field, text)
+        elif field.required and isinstance(field, String):
+            given[name] = text
+    for name in lists:
+        typed[name] = form.getlist(name)
+        given[name] = [_as_json(schema.fields[name].inner, v) for v in typed[name]]  # type: ignore[attr-defined]
+    given.update(values or {})
     try:
         return schema.load(given), {}
     except ValidationError as exc:
         messages = exc.normalized_messages()
-        return typed, {str(k): [str(m) for m in v] for k, v in messages.items()}
+        return typed, {str(k): _sentences(v) for k, v in messages.items()}
+
+
+def _as_json(field: Field, text: str) -> Any:
+    """``text`` as the JSON value the API's ``field`` takes, when it reads as one."""
+    if isinstance(field, Boolean):
+        return text in ("1", "on", "true", "yes")
+    if isinstance(field, Integer):
+        # 20 digits: past 2⁶³ already, so the schema's range refuses it, not int()'s limit.
+        return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else text
+    if isinstance(field, Float):
+        try:
+            return float(text) if len(text) <= 40 else text
+        except ValueError:
+            return text
+    return text
+
+
+def _sentences(messages: Any) -> list[str]:
+    """A field's messages as a list of sentences (a list's items say which one is wrong)."""
+    if isinstance(messages, dict):
+        return [
+            f"{key}: {m}" if isinstance(key, str) else m
+            for key, inner in messages.items()
+            for m in _sentences(inner)
+        ]
+    if isinstance(messages, list):
+        return [m for item in messages for m in _sentences(item)]
+    return [str(messages)]

@@ -1,0 +1,219 @@
+"""The ticket page's forms are checked by the API's schemas for the same changes
+(swarm/web/ticket_pages.py FORMS): a value the API refuses is refused on the page with the
+API's own sentence beside the field, what was typed stays in the form, and nothing changes."""
+
+from __future__ import annotations
+
+import html as markup
+import re
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from swarm.models import Ticket, TicketEvent
+from swarm.web.ticket_pages import REFUSED
+from tests.api.test_pages import html, open_ticket, post_form
+
+# (who acts, the ticket's state, the page's action, its form, the API's path and JSON for the
+# same change, the refused field, the id of the page's element for it)
+CASES: list[tuple[str, str, str, dict[str, Any], str, dict[str, Any], str, str]] = [
+    ("agent", "open", "note", {"body": "   "}, "notes", {"body": "   "}, "body", "note-body"),
+    (
+        "agent",
+        "open",
+        "assign",
+        {"agent_id": "Olga"},
+        "assign",
+        {"agent_id": "Olga"},
+        "agent_id",
+        "assign-agent",
+    ),
+    (
+        "agent",
+        "open",
+        "assign",
+        {"agent_id": "0"},
+        "assign",
+        {"agent_id": 0},
+        "agent_id",
+        "assign-agent",
+    ),
+    (
+        "agent",
+        "open",
+        "status",
+        {"status": "done"},
+        "status",
+        {"status": "done"},
+        "status",
+        "status",
+    ),
+    (
+        "agent",
+        "open",
+        "resolve",
+        {"resolution": ""},
+        "resolve",
+        {"resolution": ""},
+        "resolution",
+        "resolution",
+    ),
+    (
+        "agent",
+        "open",
+        "resolve",
+        {"resolution": "Swapped the toner.", "more_articles": "1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11"},
+        "resolve",
+        {"resolution": "Swapped the toner.", "articles": list(range(1, 12))},
+        "articles",
+        "more-articles",
+    ),
+    (
+        "agent",
+        "resolved",
+        "reopen",
+        {"reason": "x" * 2001},
+        "reopen",
+        {"reason": "x" * 2001},
+        "reason",
+        "reopen-reason",
+    ),
+    (
+        "requester",
+        "resolved",
+        "rate",
+        {"score": "9"},
+        "satisfaction",
+        {"score": 9},
+        "score",
+        "score",
+    ),
+    (
+        "requester",
+        "resolved",
+        "rate",
+        {"score": "five"},
+        "satisfaction",
+        {"score": "five"},
+        "score",
+        "score",
+    ),
+    (
+        "requester",
+        "resolved",
+        "rate",
+        {"comment": "Quick, thanks."},
+        "satisfaction",
+        {"comment": "Quick, thanks."},
+        "score",
+        "score",
+    ),
+    (
+        "requester",
+        "resolved",
+        "rate",
+        {"score": "4", "comment": "y" * 2001},
+        "satisfaction",
+        {"score": 4, "comment": "y" * 2001},
+        "comment",
+        "satisfaction-comment",
+    ),
+    (
+        "agent",
+        "open",
+        "guests",
+        {"name": " ", "hours": "24"},
+        "guests",
+        {"name": " "},
+        "name",
+        "guest-name",
+    ),
+    (
+        "agent",
+        "open",
+        "guests",
+        {"name": "Sam Vendor", "hours": "100000"},
+        "guests",
+        {"name": "Sam Vendor", "hours": 100000},
+        "hours",
+        "guest-hours",
+    ),
+]
+
+
+#: Fields chosen from a list (a select, radio buttons, a hidden field), not typed.
+CHOSEN = {"agent_id", "status", "score", "hours"}
+
+
+def _ticket_in(state: str, customer, staff) -> int:
+    ticket = open_ticket(customer)
+    assert staff.post(f"/api/v1/tickets/{ticket['id']}/claim").status_code == 200
+    if state == "resolved":
+        done = staff.post(f"/api/v1/tickets/{ticket['id']}/resolve", json={"resolution": "Done."})
+        assert done.status_code == 200, done.json
+    return int(ticket["id"])
+
+
+def _shown(page: str, element: str) -> str | None:
+    found = re.search(rf'<p class="field-error" id="{element}-error">(.*?)</p>', page, re.S)
+    return markup.unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize(
+    ("who", "state", "action", "form", "api_path", "api_json", "field", "element"), CASES
+)
+def test_the_ticket_page_refuses_what_the_api_refuses_in_its_words(
+    login, db, requester, agent, who, state, action, form, api_path, api_json, field, element
+):
+    customer, staff = login(requester), login(agent)
+    ticket_id = _ticket_in(state, customer, staff)
+    client = customer if who == "requester" else staff
+    events = db.scalar(select(func.count()).select_from(TicketEvent))
+
+    api = client.post(f"/api/v1/tickets/{ticket_id}/{api_path}", json=api_json)
+    assert api.status_code == 422, api.json
+    reasons = api.json["error"]["fields"][field]
+
+    page_path = f"/tickets/{ticket_id}"
+    page = post_form(client, f"{page_path}/{action}", page_path, **form)
+
+    assert page.status_code == 422
+    assert _shown(html(page), element) == " ".join(reasons)
+    assert f'aria-describedby="{element}-error' in html(page) or field in ("score", "status")
+    form_name = "guest" if action == "guests" else action
+    above = REFUSED.get((form_name, field), "Not saved: see the messages beside the fields.")
+    assert markup.escape(above) in html(page)
+    for name, typed in form.items():
+        if typed.strip() and name not in CHOSEN:
+            assert markup.escape(typed) in html(page)  # what was typed stays
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(TicketEvent)) == events  # nothing changed
+    assert db.get(Ticket, ticket_id).status == state
+
+
+def test_a_refusal_is_shown_beside_the_form_it_came_from_only(login, requester, agent):
+    """The reopen and the release forms both have a ``reason``; the note form's ``body`` is
+    not the new-ticket form's. A refusal marks the one form that was sent."""
+    staff = login(agent)
+    ticket_id = _ticket_in("open", login(requester), staff)
+    page_path = f"/tickets/{ticket_id}"
+    page = html(post_form(staff, f"{page_path}/note", page_path, body=""))
+    assert _shown(page, "note-body")
+    assert page.count('class="field-error"') == 1
+
+
+def test_good_values_go_through_the_schema_to_the_service(login, db, requester, agent):
+    staff, customer = login(agent), login(requester)
+    ticket_id = _ticket_in("open", customer, staff)
+    page_path = f"/tickets/{ticket_id}"
+    answer = post_form(staff, f"{page_path}/note", page_path, body="Checked the toner.")
+    assert answer.status_code == 302
+    answer = post_form(staff, f"{page_path}/resolve", page_path, resolution="New toner.")
+    assert answer.status_code == 302
+    answer = post_form(customer, f"{page_path}/rate", page_path, score="5", comment="")
+    assert answer.status_code == 302
+    rating = customer.get(f"/api/v1/tickets/{ticket_id}/satisfaction").json["rating"]
+    assert rating["data"]["score"] == 5 and "comment" not in rating["data"]
+    db.expire_all()
+    assert db.get(Ticket, ticket_id).resolution == "New toner."
