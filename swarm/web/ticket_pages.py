@@ -250,6 +250,10 @@ REFUSED = {
     ("rate", "score"): N_("The score is a whole number from 1 (bad) to 5 (great)."),
     ("guest", "name"): N_("The guest link needs a name and a duration."),
     ("guest", "hours"): N_("The guest link needs a name and a duration."),
+    ("escalate", "reason"): N_("Say why you escalate the ticket: the next tier reads it first."),
+    ("deescalate", "reason"): N_(
+        "Say why you de-escalate the ticket: the next tier reads it first."
+    ),
 }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from swarm.models import Ticket, TicketEvent
 from swarm.web.ticket_pages import REFUSED
 from tests.api.test_pages import html, open_ticket, post_form
+from tests.builders import make_agent
 
 # (who acts, the ticket's state, the page's action, its form, the API's path and JSON for the
 # same change, the refused field, the id of the page's element for it)
@@ -217,3 +218,107 @@ def test_good_values_go_through_the_schema_to_the_service(login, db, requester, 
     assert rating["data"]["score"] == 5 and "comment" not in rating["data"]
     db.expire_all()
     assert db.get(Ticket, ticket_id).resolution == "New toner."
+
+
+# ------------------------------------------------------------------ tiered mode's forms
+
+
+@pytest.fixture
+def tiered(db, clock, login, requester, manager):
+    """A tiered desk: an agent in Tier 1 and one in Tier 4 (vendors), and a vendor."""
+    people = {}
+    for tier, name in ((1, "Lee One"), (4, "Vic Vendors")):
+        person = make_agent(db, clock, name=name)
+        person.profile.tier = tier
+        db.commit()
+        people[tier] = login(person)
+    boss = login(manager)
+    assert boss.put("/api/v1/config/routing", json={"mode": "tiered"}).status_code == 200
+    vendor = boss.post("/api/v1/vendors", json={"name": "Acme", "sla_seconds": 600}).json
+    ticket = open_ticket(login(requester))
+    return {"l1": people[1], "l4": people[4], "vendor": vendor, "ticket": ticket["id"]}
+
+
+TIER_CASES = [
+    # (who, the ticket's tier, page path, form, API path, API JSON, field, element, above)
+    (
+        "l1",
+        1,
+        "escalate",
+        {"reason": "  ", "to_tier": "2", "from_tier": "1"},
+        "escalate",
+        {"reason": "  ", "to_tier": 2, "from_tier": 1},
+        "reason",
+        "escalate-reason",
+        "Say why you escalate the ticket: the next tier reads it first.",
+    ),
+    (
+        "l1",
+        1,
+        "escalate",
+        {"reason": "Print server", "to_tier": "two", "from_tier": "1"},
+        "escalate",
+        {"reason": "Print server", "to_tier": "two", "from_tier": 1},
+        "to_tier",
+        "escalate-to",
+        "Not saved: see the messages beside the fields.",
+    ),
+    (
+        "l4",
+        4,
+        "vendor",
+        {"vendor_id": "", "external_ref": "ACME-1"},
+        "vendor",
+        {"external_ref": "ACME-1"},
+        "vendor_id",
+        "handoff-vendor",
+        "Not saved: see the messages beside the fields.",
+    ),
+    (
+        "l4",
+        4,
+        "vendor",
+        {"vendor_id": "VENDOR", "external_ref": "r" * 121},
+        "vendor",
+        {"vendor_id": "VENDOR", "external_ref": "r" * 121},
+        "external_ref",
+        "handoff-ref",
+        "Not saved: see the messages beside the fields.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("who", "tier", "path", "form", "api_path", "api_json", "field", "element", "above"),
+    TIER_CASES,
+)
+def test_the_tier_forms_refuse_what_the_api_refuses_in_its_words(
+    tiered, db, who, tier, path, form, api_path, api_json, field, element, above
+):
+    ticket_id, client = tiered["ticket"], tiered[who]
+    if tier == 4:
+        moved = tiered["l1"].post(
+            f"/api/v1/tickets/{ticket_id}/escalate", json={"reason": "firmware", "to_tier": 4}
+        )
+        assert moved.status_code == 200, moved.json
+    vendor = str(tiered["vendor"]["id"])
+    form = {k: vendor if v == "VENDOR" else v for k, v in form.items()}
+    api_json = {k: int(vendor) if v == "VENDOR" else v for k, v in api_json.items()}
+    events = db.scalar(select(func.count()).select_from(TicketEvent))
+
+    api = client.post(f"/api/v1/tickets/{ticket_id}/{api_path}", json=api_json)
+    assert api.status_code == 422, api.json
+    reasons = api.json["error"]["fields"][field]
+
+    page_path = f"/tickets/{ticket_id}"
+    page = post_form(client, f"{page_path}/{path}", page_path, **form)
+
+    assert page.status_code == 422
+    assert _shown(html(page), element) == " ".join(reasons)
+    assert f'aria-describedby="{element}-error"' in html(page)
+    assert markup.escape(above) in html(page)
+    for name, typed in form.items():
+        if typed.strip() and name in ("reason", "external_ref"):
+            assert markup.escape(typed) in html(page)  # what was typed stays
+    db.expire_all()
+    assert db.scalar(select(func.count()).select_from(TicketEvent)) == events
