@@ -12,6 +12,7 @@ from marshmallow.fields import Boolean, Field, Float, Integer, String
 
 from swarm.inputs import ascii_int
 from swarm.models import User
+from swarm.phrases import N_
 
 
 def current() -> User:
@@ -22,6 +23,20 @@ def current() -> User:
 def form_int(value: str | None) -> int | None:
     """A number typed into a form or query string: ASCII digits within 0..2⁶³−1, else None."""
     return ascii_int(value)
+
+
+#: marshmallow's own sentences that a form's field can meet, marked so that the catalogue has
+#: them: the page says them in the reader's language (``| say``), the API in English. Its
+#: sentences with values in them ("Must be one of: P1, P2.") stay English.
+SCHEMA_SENTENCES = (
+    N_("Missing data for required field."),
+    N_("Not a valid integer."),
+    N_("Not a valid number."),
+    N_("Not a valid string."),
+    N_("Not a valid boolean."),
+    N_("Field may not be null."),
+    N_("Unknown field."),
+)
 
 
 def load_form(

@@ -322,3 +322,17 @@ def test_the_tier_forms_refuse_what_the_api_refuses_in_its_words(
             assert markup.escape(typed) in html(page)  # what was typed stays
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(TicketEvent)) == events
+
+
+def test_the_page_says_the_schema_s_sentence_in_the_reader_s_language(login, requester, agent):
+    """The API answers in English field by field; the page says the same sentence in German."""
+    customer = login(requester)
+    ticket_id = _ticket_in("resolved", customer, login(agent))
+    customer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de"
+    page_path = f"/tickets/{ticket_id}"
+    page = post_form(customer, f"{page_path}/rate", page_path, comment="Schnell, danke.")
+    assert page.status_code == 422
+    assert _shown(html(page), "score") == "Dieses Feld ist erforderlich."
+    assert "Schnell, danke." in html(page)
+    api = customer.post(f"/api/v1/tickets/{ticket_id}/satisfaction", json={})
+    assert api.json["error"]["fields"]["score"] == ["Missing data for required field."]
