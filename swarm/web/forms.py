@@ -45,6 +45,7 @@ def load_form(
     *,
     lists: Iterable[str] = (),
     values: Mapping[str, Any] | None = None,
+    cleared: Iterable[str] = (),
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The form's fields ``names``, checked by the API's schema for the same input
     (``swarm/api/schemas.py``), so that a page and the API accept and refuse alike: the
@@ -57,7 +58,9 @@ def load_form(
     field left empty is left out, so that the schema's default applies (a select's "any"); a
     required one left empty is the empty text for a text field (its own "is empty" sentence)
     and missing for any other. ``lists`` are fields sent several times (ticked boxes);
-    ``values`` are fields the page worked out itself (the article numbers typed in a box)."""
+    ``values`` are fields the page worked out itself (the article numbers typed in a box).
+    ``cleared`` are fields of an edit form whose emptied text is sent as it is (a title
+    emptied is refused, not left unchanged)."""
     form = request.form
     typed: dict[str, Any] = {name: form.get(name, "") for name in names}
     given: dict[str, Any] = {}
@@ -65,7 +68,7 @@ def load_form(
         field = schema.fields[name]
         if text != "":
             given[name] = _as_json(field, text)
-        elif field.required and isinstance(field, String):
+        elif isinstance(field, String) and (field.required or name in cleared):
             given[name] = text
     for name in lists:
         typed[name] = form.getlist(name)

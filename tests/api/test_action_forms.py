@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from swarm.models import Ticket, TicketEvent
+from swarm.models.knowledge import Article
 from swarm.web.ticket_pages import REFUSED
 from tests.api.test_pages import html, open_ticket, post_form
 from tests.builders import make_agent
@@ -336,3 +337,45 @@ def test_the_page_says_the_schema_s_sentence_in_the_reader_s_language(login, req
     assert "Schnell, danke." in html(page)
     api = customer.post(f"/api/v1/tickets/{ticket_id}/satisfaction", json={})
     assert api.json["error"]["fields"]["score"] == ["Missing data for required field."]
+
+
+# ------------------------------------------------------------------ knowledge base editor
+
+
+@pytest.mark.parametrize(
+    ("form", "field"),
+    [
+        (
+            {"title": "", "body": "Reseat the toner.", "category": "", "visibility": "public"},
+            "title",
+        ),
+        ({"title": "t" * 201, "body": "Reseat the toner.", "category": ""}, "title"),
+        ({"title": "Toner", "body": "Reseat the toner.", "category": "c" * 81}, "category"),
+        ({"title": "Toner", "body": "Reseat it.", "visibility": "everyone"}, "visibility"),
+    ],
+)
+def test_the_article_editor_refuses_what_the_api_refuses(login, db, agent, form, field):
+    staff = login(agent)
+    api = staff.post("/api/v1/articles", json=form)
+    assert api.status_code == 422, api.json
+    page = post_form(staff, "/kb/new", "/kb/new", **form)
+    assert page.status_code == 422
+    if field != "visibility":  # a select: its refusal is in the message above
+        assert _shown(html(page), f"kb-{field}") == " ".join(api.json["error"]["fields"][field])
+    assert markup.escape(form["body"]) in html(page)  # what was typed stays
+    assert db.scalar(select(func.count()).select_from(Article)) == 0
+
+
+def test_an_emptied_title_is_refused_not_left_as_it_was(login, db, agent):
+    staff = login(agent)
+    made = staff.post("/api/v1/articles", json={"title": "Toner", "body": "Reseat it."}).json
+    api = staff.put(f"/api/v1/articles/{made['id']}", json={"version": 1, "title": ""})
+    assert api.status_code == 422
+    edit = f"/kb/{made['id']}/edit"
+    page = post_form(staff, edit, edit, version="1", title="", body="Reseat it, then print.")
+    assert page.status_code == 422
+    assert _shown(html(page), "kb-title") == " ".join(api.json["error"]["fields"]["title"])
+    assert "Reseat it, then print." in html(page)
+    assert staff.get(f"/api/v1/articles/{made['id']}").json["title"] == "Toner"
+    cleared = post_form(staff, edit, edit, version="1", title="Toner", body="B.", category="")
+    assert cleared.status_code == 302
