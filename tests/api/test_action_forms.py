@@ -15,7 +15,7 @@ from swarm.models import Ticket, TicketEvent
 from swarm.models.knowledge import Article
 from swarm.web.ticket_pages import REFUSED
 from tests.api.test_pages import html, open_ticket, post_form
-from tests.builders import make_agent
+from tests.builders import make_agent, make_user
 
 # (who acts, the ticket's state, the page's action, its form, the API's path and JSON for the
 # same change, the refused field, the id of the page's element for it)
@@ -379,3 +379,36 @@ def test_an_emptied_title_is_refused_not_left_as_it_was(login, db, agent):
     assert staff.get(f"/api/v1/articles/{made['id']}").json["title"] == "Toner"
     cleared = post_form(staff, edit, edit, version="1", title="Toner", body="B.", category="")
     assert cleared.status_code == 302
+
+
+# ------------------------------------------------------------------ webhooks (admins)
+
+
+@pytest.fixture
+def admin(db, clock):
+    return make_user(db, clock, role="admin", name="Ava Admin")
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "element"),
+    [
+        ({"url": "", "event_types": ["created"]}, "url", "w-url"),
+        ({"url": "https://crm.example.test/hook"}, "event_types", "w-events"),
+        (
+            {"url": "https://crm.example.test/hook", "description": "d" * 201},
+            "description",
+            "w-description",
+        ),
+    ],
+)
+def test_the_webhook_form_refuses_what_the_api_refuses(login, admin, form, field, element):
+    http = login(admin)
+    api = http.post("/api/v1/webhooks", json={"event_types": [], **form})
+    assert api.status_code == 422, api.json
+    page = post_form(http, "/admin/webhooks", "/admin/webhooks", **form)
+    assert page.status_code == 422
+    assert _shown(html(page), element) == " ".join(api.json["error"]["fields"][field])
+    for typed in (form.get("url"), form.get("description")):
+        if typed:
+            assert markup.escape(typed) in html(page)
+    assert http.get("/api/v1/webhooks").json["items"] == []
