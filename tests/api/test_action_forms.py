@@ -412,3 +412,46 @@ def test_the_webhook_form_refuses_what_the_api_refuses(login, admin, form, field
         if typed:
             assert markup.escape(typed) in html(page)
     assert http.get("/api/v1/webhooks").json["items"] == []
+
+
+# ------------------------------------------------------------------ people (admins)
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "element"),
+    [
+        (
+            {"name": "Nia", "email": "nia@example.test", "password": "short"},
+            "password",
+            "u-password",
+        ),
+        (
+            {
+                "name": "Nia",
+                "email": "nia@example.test",
+                "password": "long enough",
+                "capacity": "x",
+            },
+            "capacity",
+            "u-capacity",
+        ),
+        (
+            {"name": "Nia", "email": "nia@example.test", "password": "long enough", "tier": "7"},
+            "tier",
+            "u-tier",
+        ),
+        ({"name": " ", "email": "nia@example.test", "password": "long enough"}, "name", "u-name"),
+    ],
+)
+def test_the_add_person_form_refuses_what_the_api_refuses(login, admin, form, field, element):
+    http = login(admin)
+    numbers = {
+        k: int(v) if v.isdigit() else v for k, v in form.items() if k in ("capacity", "tier")
+    }
+    api = http.post("/api/v1/users", json={**form, **numbers})
+    assert api.status_code == 422, api.json
+    page = post_form(http, "/admin/users", "/admin/users", **form)
+    assert page.status_code == 422
+    assert _shown(html(page), element) == " ".join(api.json["error"]["fields"][field])
+    assert "nia@example.test" in html(page)  # what was typed stays
+    assert "Nia" not in html(http.get("/admin/users")).split("<tbody>")[1]
