@@ -455,3 +455,16 @@ def test_the_add_person_form_refuses_what_the_api_refuses(login, admin, form, fi
     assert _shown(html(page), element) == " ".join(api.json["error"]["fields"][field])
     assert "nia@example.test" in html(page)  # what was typed stays
     assert "Nia" not in html(http.get("/admin/users")).split("<tbody>")[1]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "t" * 81])
+def test_the_token_form_refuses_what_the_api_refuses_and_keeps_the_name(login, agent, name):
+    http = login(agent)
+    api = http.post("/api/v1/auth/tokens", json={"name": name})
+    assert api.status_code == 422, api.json
+    page = post_form(http, "/account/tokens", "/account", name=name)
+    assert page.status_code == 422
+    assert _shown(html(page), "token-name") == " ".join(api.json["error"]["fields"]["name"])
+    if name.strip():
+        assert f'value="{name}"' in html(page)
+    assert http.get("/api/v1/auth/tokens").json["items"] == []
