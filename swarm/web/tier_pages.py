@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import Schema
 
-from swarm.api.tier_schemas import HandoffIn, MoveIn, VendorUpdateIn
+from swarm.api.tier_schemas import HandoffIn, MoveIn, VendorIn, VendorUpdateIn
 from swarm.dispatch.queues import QueueEmpty
 from swarm.models.users import Role
 from swarm.runtime import tiered_service
@@ -195,7 +195,7 @@ def vendor_update(ticket_id: int) -> Any:
 
 @web.get("/settings/routing")
 @login_required
-def routing_settings(status: int = 200) -> Any:
+def routing_settings(status: int = 200, errors: dict[str, list[str]] | None = None) -> Any:
     service = tiered_service()
     user = current()
     return render_template(
@@ -210,6 +210,7 @@ def routing_settings(status: int = 200) -> Any:
         priorities=PRIORITIES,
         can_edit=user.has_role(Role.MANAGER),
         draft=request.form if request.method == "POST" else {},
+        errors=errors or {},
     ), status
 
 
@@ -220,7 +221,10 @@ def _settings_form(done: str, action: Any) -> Any:
         if exc.status == 404:
             raise
         flash(translate(exc.message), "error")
-        return routing_settings(exc.status)
+        fields = dict(exc.fields or {})
+        if "sla_seconds" in fields:
+            fields["sla_hours"] = fields.pop("sla_seconds")
+        return routing_settings(exc.status, fields)
     flash(done, "info")
     return redirect(url_for("web.routing_settings"))
 
@@ -297,16 +301,25 @@ def _number(raw: str) -> Any:
 @web.post("/settings/vendors")
 @login_required
 def add_vendor() -> Any:
-    f = request.form
-    hours = f.get("sla_hours", "").strip()
+    """The API's VendorIn checks the form (the page asks for hours, the API for seconds)."""
+    hours = request.form.get("sla_hours", "").strip()
     try:
-        seconds: Any = round(float(hours) * 3600) if hours else 0
-    except ValueError:
-        seconds = hours
+        seconds: Any = round(float(hours) * 3600) if hours else None
+    except (ValueError, OverflowError):
+        seconds = hours  # the service's sentence names the bad value
+    data, errors = load_form(
+        VendorIn(), ("name", "contact"), values={} if seconds is None else {"sla_seconds": seconds}
+    )
+    if errors:
+        # The SLA's refusal is shown beside the hours it was typed as.
+        if "sla_seconds" in errors:
+            errors["sla_hours"] = errors.pop("sla_seconds")
+        flash(refused("vendor_add", errors), "error")
+        return routing_settings(422, errors)
     return _settings_form(
-        _("Vendor %(name)s added.", name=f.get("name", "").strip()),
+        _("Vendor %(name)s added.", name=data["name"].strip()),
         lambda: tiered_service().create_vendor(
-            current(), name=f.get("name", ""), sla_seconds=seconds, contact=f.get("contact", "")
+            current(), name=data["name"], sla_seconds=data["sla_seconds"], contact=data["contact"]
         ),
     )
 

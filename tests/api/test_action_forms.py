@@ -468,3 +468,20 @@ def test_the_token_form_refuses_what_the_api_refuses_and_keeps_the_name(login, a
     if name.strip():
         assert f'value="{name}"' in html(page)
     assert http.get("/api/v1/auth/tokens").json["items"] == []
+
+
+def test_the_vendor_form_refuses_what_the_api_refuses(login, manager):
+    http = login(manager)
+    api = http.post("/api/v1/vendors", json={"name": " ", "sla_seconds": 3600, "contact": "acme"})
+    assert api.status_code == 422, api.json
+    settings = "/settings/routing"
+    page = post_form(http, "/settings/vendors", settings, name=" ", sla_hours="1", contact="acme")
+    assert page.status_code == 422
+    assert _shown(html(page), "v-name") == " ".join(api.json["error"]["fields"]["name"])
+    assert 'value="acme"' in html(page)
+    missing = post_form(http, "/settings/vendors", settings, name="Acme", sla_hours="")
+    assert missing.status_code == 422
+    assert _shown(html(missing), "v-sla") == "Missing data for required field."
+    added = post_form(http, "/settings/vendors", settings, name="Acme", sla_hours="1.5")
+    assert added.status_code == 302
+    assert http.get("/api/v1/vendors").json["items"][0]["sla_seconds"] == 5400
