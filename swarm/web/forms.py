@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 from flask import request
+from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from marshmallow.fields import Boolean, Field, Float, Integer, String
@@ -13,6 +14,7 @@ from marshmallow.fields import Boolean, Field, Float, Integer, String
 from swarm.inputs import ascii_int
 from swarm.models import User
 from swarm.phrases import N_
+from swarm.web.i18n import translate
 
 
 def current() -> User:
@@ -37,6 +39,28 @@ SCHEMA_SENTENCES = (
     N_("Field may not be null."),
     N_("Unknown field."),
 )
+
+
+#: What the page says above a refused form: the service's own sentence where it has one for
+#: that field, else that the messages are beside the fields.
+REFUSED = {
+    ("rate", "score"): N_("The score is a whole number from 1 (bad) to 5 (great)."),
+    ("guest", "name"): N_("The guest link needs a name and a duration."),
+    ("guest", "hours"): N_("The guest link needs a name and a duration."),
+    ("escalate", "reason"): N_("Say why you escalate the ticket: the next tier reads it first."),
+    ("deescalate", "reason"): N_(
+        "Say why you de-escalate the ticket: the next tier reads it first."
+    ),
+    ("notifications", "quiet_hours"): N_("Quiet hours need a start and an end (or neither)."),
+}
+
+
+def refused(form: str, errors: dict[str, list[str]]) -> str:
+    """The sentence above ``form`` when its fields ``errors`` were refused."""
+    for field in errors:
+        if (form, field) in REFUSED:
+            return translate(REFUSED[form, field])
+    return _("Not saved: see the messages beside the fields.")
 
 
 def load_form(
@@ -74,11 +98,20 @@ def load_form(
         typed[name] = form.getlist(name)
         given[name] = [_as_json(schema.fields[name].inner, v) for v in typed[name]]  # type: ignore[attr-defined]
     given.update(values or {})
+    loaded, errors = load_data(schema, given)
+    return (typed, errors) if errors else (loaded, {})
+
+
+def load_data(
+    schema: Schema, given: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, list[str]]]:
+    """``given`` (what a page built from its form, in the API's JSON shape) loaded by the API's
+    schema: the loaded values and no errors, or ``given`` and the errors by top-level field."""
     try:
         return schema.load(given), {}
     except ValidationError as exc:
         messages = exc.normalized_messages()
-        return typed, {str(k): _sentences(v) for k, v in messages.items()}
+        return dict(given), {str(k): _sentences(v) for k, v in messages.items()}
 
 
 def _as_json(field: Field, text: str) -> Any:

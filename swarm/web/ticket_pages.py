@@ -46,7 +46,7 @@ from swarm.tickets.guests import guest_for_token
 from swarm.tickets.states import TRANSITIONS
 from swarm.web import web
 from swarm.web.filters import people_in
-from swarm.web.forms import current, form_int, load_form
+from swarm.web.forms import current, form_int, load_form, refused
 from swarm.web.i18n import N_, translate
 
 PAGE_SIZE = 25
@@ -243,27 +243,6 @@ FORMS: dict[str, tuple[type[Schema], tuple[str, ...]]] = {
     "note": (NoteIn, ("body",)),
     "rate": (SatisfactionIn, ("score", "comment")),
 }
-
-#: What the page says above a refused form: the service's own sentence where it has one for
-#: that field, else that the messages are beside the fields.
-REFUSED = {
-    ("rate", "score"): N_("The score is a whole number from 1 (bad) to 5 (great)."),
-    ("guest", "name"): N_("The guest link needs a name and a duration."),
-    ("guest", "hours"): N_("The guest link needs a name and a duration."),
-    ("escalate", "reason"): N_("Say why you escalate the ticket: the next tier reads it first."),
-    ("deescalate", "reason"): N_(
-        "Say why you de-escalate the ticket: the next tier reads it first."
-    ),
-}
-
-
-def refused(form: str, errors: dict[str, list[str]]) -> str:
-    """The sentence above ``form`` when its fields ``errors`` were refused."""
-    for field in errors:
-        if (form, field) in REFUSED:
-            return translate(REFUSED[form, field])
-    return _("Not saved: see the messages beside the fields.")
-
 
 # One route per use case; each maps the loaded form to the service call's arguments, as the
 # API's view of the same change does.

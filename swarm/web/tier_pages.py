@@ -18,9 +18,8 @@ from swarm.runtime import tiered_service
 from swarm.tickets.errors import DomainError
 from swarm.tiers.config import PRIORITIES
 from swarm.web import web
-from swarm.web.forms import current, form_int, load_form
+from swarm.web.forms import current, form_int, load_form, refused
 from swarm.web.i18n import translate
-from swarm.web.ticket_pages import refused
 from swarm.web.ticket_pages import ticket as ticket_page
 
 MODES = ["swarm", "tiered", "split"]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from swarm.models import Ticket, TicketEvent
 from swarm.models.knowledge import Article
-from swarm.web.ticket_pages import REFUSED
+from swarm.web.forms import REFUSED
 from tests.api.test_pages import html, open_ticket, post_form
 from tests.builders import make_agent, make_user
 
@@ -485,3 +485,14 @@ def test_the_vendor_form_refuses_what_the_api_refuses(login, manager):
     added = post_form(http, "/settings/vendors", settings, name="Acme", sla_hours="1.5")
     assert added.status_code == 302
     assert http.get("/api/v1/vendors").json["items"][0]["sla_seconds"] == 5400
+
+
+def test_the_notification_settings_refuse_what_the_api_refuses(login, agent):
+    http = login(agent)
+    api = http.put("/api/v1/notifications/preferences", json={"timezone": "Mars/Olympus"})
+    assert api.status_code == 422, api.json
+    path = "/account/notifications"
+    page = post_form(http, path, path, timezone="Mars/Olympus")
+    assert page.status_code == 422
+    assert _shown(html(page), "timezone") == " ".join(api.json["error"]["fields"]["timezone"])
+    assert 'value="Mars/Olympus"' in html(page)
