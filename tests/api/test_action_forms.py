@@ -496,3 +496,20 @@ def test_the_notification_settings_refuse_what_the_api_refuses(login, agent):
     assert page.status_code == 422
     assert _shown(html(page), "timezone") == " ".join(api.json["error"]["fields"]["timezone"])
     assert 'value="Mars/Olympus"' in html(page)
+
+
+def test_the_ticket_skills_form_refuses_what_the_api_refuses(login, db, requester, agent):
+    staff = login(agent)
+    ticket_id = _ticket_in("open", login(requester), staff)
+    chosen = [{"skill_id": n, "weight": 1.0} for n in range(1, 22)]
+    api = staff.put(f"/api/v1/tickets/{ticket_id}/skills", json={"skills": chosen})
+    assert api.status_code == 422, api.json
+    page_path = f"/tickets/{ticket_id}"
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html(staff.get(page_path))).group(1)
+    page = staff.post(
+        f"{page_path}/skills",
+        data={"csrf_token": token, "skills": [str(n) for n in range(1, 22)]},
+    )
+    assert page.status_code == 422
+    assert _shown(html(page), "ticket-skills") == " ".join(api.json["error"]["fields"]["skills"])
+    assert "<details open>" in html(page)
