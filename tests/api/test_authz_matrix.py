@@ -257,7 +257,7 @@ HTTP: dict[tuple[str, ...], Row] = {
         LOGIN, REFUSED, 404, OK, OK, OK, LOGIN, body={}
     ),
     ("POST", "/tickets/<id:ticket_id>/skills"): r(
-        LOGIN, REFUSED, 404, OK, OK, OK, LOGIN, body={"skills": "@skill_id"}
+        LOGIN, 403, 404, OK, OK, OK, LOGIN, body={"skills": "@skill_id"}
     ),
     ("POST", "/tickets/<id:ticket_id>/vendor"): r(
         LOGIN,
