@@ -513,3 +513,21 @@ def test_the_ticket_skills_form_refuses_what_the_api_refuses(login, db, requeste
     assert page.status_code == 422
     assert _shown(html(page), "ticket-skills") == " ".join(api.json["error"]["fields"]["skills"])
     assert "<details open>" in html(page)
+
+
+@pytest.mark.parametrize(
+    ("typed", "field"),
+    [
+        ({"subject": " ", "body": "Paper jam light.", "priority": "P3"}, "subject"),
+        ({"subject": "Printer", "body": "Paper jam light.", "priority": "P7"}, "priority"),
+    ],
+)
+def test_the_portal_refuses_a_ticket_the_api_refuses(login, db, requester, typed, field):
+    client = login(requester)
+    api = client.post("/api/v1/tickets", json=typed)
+    assert api.status_code == 422
+    page = post_form(client, "/portal/tickets", "/portal", **typed)
+    assert page.status_code == 422
+    assert _shown(html(page), field) == " ".join(api.json["error"]["fields"][field])
+    assert "Paper jam light." in html(page)
+    assert db.scalar(select(func.count()).select_from(Ticket)) == 0
