@@ -11,14 +11,14 @@ from flask_login import login_required
 
 from swarm.accounts import audit
 from swarm.accounts import service as accounts
-from swarm.api.schemas import UserIn
+from swarm.api.schemas import UserIn, UserPatch
 from swarm.inputs import ascii_int
 from swarm.realtime import access
 from swarm.runtime import db_session, runtime
 from swarm.tickets.errors import DomainError, Invalid
 from swarm.web import web
-from swarm.web.forms import current, form_int, load_form
-from swarm.web.i18n import translate
+from swarm.web.forms import current, form_int, load_data, load_form
+from swarm.web.i18n import say, translate
 
 ROLES = ["requester", "agent", "manager", "admin"]
 
@@ -80,12 +80,9 @@ def change_person(user_id: int) -> Any:
         changes["role"] = request.form["role"]
     if "active" in request.form:
         changes["active"] = request.form["active"] == "1"
-    if changes.get("role") not in (None, *ROLES):
-        flash(_("Unknown role."), "error")
-        return redirect(url_for("web.people"))
     if "tiers" in request.form:
         raw = [part.strip() for part in request.form["tiers"].replace(" ", ",").split(",")]
-        tiers = [ascii_int(part, 0, 4) for part in raw if part]
+        tiers = [ascii_int(part) for part in raw if part]
         if None in tiers:
             flash(_("Tiers are numbers from 0 to 4, separated by commas (e.g. 1, 2)."), "error")
             return redirect(url_for("web.people"))
@@ -93,6 +90,12 @@ def change_person(user_id: int) -> Any:
         # The first listed is the home tier (where Queues opens); the others are served too.
         changes["tier"] = numbers[0] if numbers else None
         changes["tiers"] = numbers[1:]
+    # The API's UserPatch judges the change (a known role, tiers 0 to 4, at most five more).
+    _data, errors = load_data(UserPatch(), changes)
+    if errors:
+        why = " ".join(f"{field}: {say(m)}" for field, ms in errors.items() for m in ms)
+        flash(_("Not saved: %(why)s", why=why), "error")
+        return redirect(url_for("web.people"))
     try:
         user = accounts.update_user(
             db_session(), runtime().clock, current(), user_id, changes, access.end_person

@@ -130,13 +130,10 @@ def _as_json(field: Field, text: str) -> Any:
 
 
 def _sentences(messages: Any) -> list[str]:
-    """A field's messages as a list of sentences (a list's items say which one is wrong)."""
+    """A field's messages as a list of sentences, worded as the API's ``fields`` word them
+    (``swarm/app.py``): an item of a list or a nested field is named before its message."""
     if isinstance(messages, dict):
-        return [
-            f"{key}: {m}" if isinstance(key, str) else m
-            for key, inner in messages.items()
-            for m in _sentences(inner)
-        ]
+        return [f"{key}: {m}" for key, inner in messages.items() for m in _sentences(inner)]
     if isinstance(messages, list):
         return [m for item in messages for m in _sentences(item)]
     return [str(messages)]

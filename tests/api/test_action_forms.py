@@ -531,3 +531,25 @@ def test_the_portal_refuses_a_ticket_the_api_refuses(login, db, requester, typed
     assert _shown(html(page), field) == " ".join(api.json["error"]["fields"][field])
     assert "Paper jam light." in html(page)
     assert db.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+@pytest.mark.parametrize(
+    ("form", "field", "api_json"),
+    [
+        ({"role": "wizard"}, "role", {"role": "wizard"}),
+        ({"tiers": "1, 9"}, "tiers", {"tier": 1, "tiers": [9]}),
+    ],
+)
+def test_a_change_of_person_is_judged_by_the_api_s_schema(
+    login, db, admin, agent, form, field, api_json
+):
+    http = login(admin)
+    api = http.patch(f"/api/v1/users/{agent.id}", json=api_json)
+    assert api.status_code == 422, api.json
+    refused = post_form(http, f"/admin/users/{agent.id}", "/admin/users", **form)
+    assert refused.status_code == 302
+    page = html(http.get("/admin/users"))
+    for message in api.json["error"]["fields"][field]:
+        assert markup.escape(message) in page
+    db.refresh(agent)
+    assert agent.role == "agent" and agent.profile.tiers in (None, [])
