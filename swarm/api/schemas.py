@@ -23,6 +23,7 @@ from marshmallow import RAISE, ValidationError, validates_schema
 
 from swarm.accounts.audit import AuditAction
 from swarm.inputs import MAX_ID, NON_BLANK, TEXT, at_most
+from swarm.phrases import N_
 from swarm.tickets.queries import SORTS as TICKET_SORTS
 
 PRIORITIES = ["P1", "P2", "P3", "P4"]
@@ -78,7 +79,9 @@ def Text(
     high: int | None = None,
     *,
     blank: bool = False,
-    empty: str = "Empty, or has a NUL character.",
+    # N_: the pages show a schema's sentences beside their fields (swarm/web/forms.py), in the
+    # reader's language; the API's own answer stays English.
+    empty: str = N_("Empty, or has a NUL character."),
     **kwargs: Any,
 ) -> String:
     """A text in a JSON body or a query string, as the services take it: without NUL (no
@@ -224,9 +227,9 @@ class UserQuery(StrictSchema):
 class TicketIn(StrictSchema):
     # The service's own sentences for what is missing, so the page (which loads its form with
     # this schema) and the API say it alike.
-    subject = Text(1, 200, required=True, empty="A subject is required.")
+    subject = Text(1, 200, required=True, empty=N_("A subject is required."))
     # The 64 KB limit on the body is the service's (it answers 413, not 422).
-    body = Text(1, required=True, empty="Describe the problem: the body is empty.")
+    body = Text(1, required=True, empty=N_("Describe the problem: the body is empty."))
     priority = String(load_default="P3", validate=OneOf(PRIORITIES))
     requester_id = Id(
         load_default=None,

@@ -14,6 +14,7 @@ from apiflask.validators import Range
 
 from swarm.api.schemas import Flag, Id, StrictSchema, Text, UserRef, Whole
 from swarm.inputs import MAX_ID
+from swarm.phrases import N_
 from swarm.tiers.vendors import MAX_VENDOR_SLA_SECONDS
 
 
@@ -134,7 +135,7 @@ class QueueOut(Schema):
 
 
 class MoveIn(StrictSchema):
-    reason = Text(1, 2000, required=True, empty="Say why: the next tier reads it first.")
+    reason = Text(1, 2000, required=True, empty=N_("Say why: the next tier reads it first."))
     to_tier = Whole(
         load_default=None,
         allow_none=True,

@@ -38,13 +38,12 @@ from swarm.db import begin_write, database_unavailable, make_session_factory
 from swarm.events import LIVE_SOURCE, EventType
 from swarm.models import GuestPass, Message, Ticket, TicketEvent, User
 from swarm.models.tickets import MessageKind
-from swarm.models.users import ROLE_RANK, Role
 from swarm.notifications.capture import needs_notifications, notify_messages
 from swarm.telemetry import ROOM_MESSAGES
 from swarm.tickets import posting
+from swarm.tickets.access import STAFF_ROLES, sql_is_staff, sql_standing, standing_from
 from swarm.tickets.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 from swarm.tickets.notify import EventPayload, Notifier
-from swarm.tickets.posting import Standing
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +255,7 @@ def _store_portable(session: Session, now: datetime, sends: Sequence[NewMessage]
 
     def is_staff(author_id: int) -> bool:
         author = authors.get(author_id)
-        return author is not None and ROLE_RANK[Role(author.role)] >= ROLE_RANK[Role.AGENT]
+        return author is not None and author.role in STAFF_ROLES
 
     # Guests (swarm/tickets/guests.py) write in the one room of a valid pass.
     outsiders = {
@@ -285,16 +284,16 @@ def _store_portable(session: Session, now: datetime, sends: Sequence[NewMessage]
         requester = requesters.get(send.ticket_id)
         old = earlier.get((send.author_id, send.client_id))
         guest = (send.author_id, send.ticket_id) in guests
-        if author is None or not author.active:
-            standing = Standing.GONE
-        elif requester is None:
-            standing = Standing.STRANGER
-        elif staff:
-            standing = Standing.STAFF
-        elif requester == send.author_id:
-            standing = Standing.REQUESTER
-        else:
-            standing = Standing.GUEST if guest else Standing.STRANGER
+        # Where the author stands: access.py's rules over the rows read above.
+        standing = standing_from(
+            {
+                "gone": author is None or not author.active,
+                "no_ticket": requester is None,
+                "staff": staff,
+                "requester": requester == send.author_id,
+                "guest": guest,
+            }
+        )
         # Refused by the one table of who may post what (posting.py), or stored once.
         verdict = posting.verdict(standing, send.kind)
         if verdict == posting.ALLOWED:
@@ -396,7 +395,8 @@ def _store_portable(session: Session, now: datetime, sends: Sequence[NewMessage]
 #   snapshot (it waited for that lock): then ``last`` (each ticket's last message) may be stale,
 #   so ``moved`` holds the inserts back and the caller runs the statement again.
 # * ``checked`` gives each send the verdict ``_store_portable`` gives it (``s``: where its author
-#   stands with the ticket; ``p``: the CASE generated from posting.py's table), in order, and
+#   stands with the ticket, the CASE generated from access.py's rules; ``p``: the CASE
+#   generated from posting.py's table), in order, and
 #   its ticket's last message (``moved`` says whether that may be stale). Nothing here is looked
 #   up once per pair of rows: the writer's planner settings rule out hash joins, and a lookup
 #   joined in later ran once per (send, ticket) pair — 10,000 index scans for 100 sends.
@@ -432,17 +432,7 @@ WITH input AS (
     LEFT JOIN users u ON u.id = i.author_id
     LEFT JOIN locked t ON t.id = i.ticket_id
     LEFT JOIN messages m ON m.author_id = i.author_id AND m.client_id = i.client_id
-    CROSS JOIN LATERAL (SELECT CASE
-        WHEN u.id IS NULL OR NOT u.active THEN 'gone'
-        WHEN t.id IS NULL THEN 'stranger'
-        WHEN u.role <> 'requester' THEN 'staff'
-        WHEN t.requester_id = i.author_id THEN 'requester'
-        WHEN EXISTS (
-            SELECT 1 FROM guest_passes g
-            WHERE g.user_id = i.author_id AND g.ticket_id = i.ticket_id
-              AND g.revoked_at IS NULL AND g.expires_at > %(now)s) THEN 'guest'
-        ELSE 'stranger'
-    END AS standing) s
+    CROSS JOIN LATERAL (SELECT {STANDING} AS standing) s
     CROSS JOIN LATERAL (SELECT {POSTING} AS verdict) p
 ), stored AS (
     INSERT INTO messages (ticket_id, author_id, body, kind, client_id, created_at)
@@ -466,7 +456,23 @@ FROM checked c
 LEFT JOIN stored s ON s.author_id = c.author_id AND s.client_id = c.client_id
 LEFT JOIN event e ON e.message_id = s.id
 ORDER BY c.n
-""".replace("{POSTING}", posting.sql_verdict("s.standing", "i.kind"))
+""".replace(
+    "{STANDING}",
+    # access.py's rules, each fact over this statement's rows (``u`` the author, ``t`` the
+    # locked ticket, ``i`` the send).
+    sql_standing(
+        {
+            "gone": "(u.id IS NULL OR NOT u.active)",
+            "no_ticket": "t.id IS NULL",
+            "staff": sql_is_staff("u.role"),
+            "requester": "t.requester_id = i.author_id",
+            "guest": """EXISTS (
+            SELECT 1 FROM guest_passes g
+            WHERE g.user_id = i.author_id AND g.ticket_id = i.ticket_id
+              AND g.revoked_at IS NULL AND g.expires_at > %(now)s)""",
+        }
+    ),
+).replace("{POSTING}", posting.sql_verdict("s.standing", "i.kind"))
 
 
 def _store_postgres(

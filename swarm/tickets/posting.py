@@ -5,25 +5,17 @@ support); a guest with a valid pass chats in the swarm room; nobody else has the
 does not exist for them). The message writer's two paths read this table — the portable one in
 Python (:func:`verdict`), the PostgreSQL statement through the ``CASE`` :func:`sql_verdict`
 generates from it — and the live rooms take a send's default kind from it
-(:data:`DEFAULT_KIND`). ``tests/service/test_posting_rights.py`` holds all three to it over
-every standing and kind.
+(:data:`DEFAULT_KIND`). ``tests/integration/test_posting_rights.py`` holds all three to it over
+every standing and kind. Where an author stands is ``swarm.tickets.access``'s
+(:data:`~swarm.tickets.access.STANDING_RULES`), read by those paths alike.
 """
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from swarm.models.tickets import MessageKind
+from swarm.tickets.access import Standing
 
-
-class Standing(StrEnum):
-    """Where an author stands with one ticket."""
-
-    STAFF = "staff"
-    REQUESTER = "requester"
-    GUEST = "guest"  # a guest pass to this ticket, valid now
-    STRANGER = "stranger"  # anyone else, or a ticket that does not exist
-    GONE = "gone"  # no such account, or a deactivated one
+__all__ = ["DEFAULT_KIND", "MAY_POST", "Standing", "sql_verdict", "verdict"]
 
 
 #: The kinds each standing may post.

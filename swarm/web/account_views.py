@@ -12,11 +12,12 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from swarm.accounts import service as accounts
 from swarm.accounts import sessions
+from swarm.api.schemas import TokenIn
 from swarm.realtime import access
 from swarm.runtime import RateLimited, db_session, inbox_service, runtime
-from swarm.tickets.errors import DomainError
+from swarm.tickets.errors import DomainError, Invalid
 from swarm.web import web
-from swarm.web.forms import current
+from swarm.web.forms import current, load_form
 from swarm.web.i18n import translate
 
 
@@ -190,13 +191,16 @@ def change_language() -> Any:
 def create_token() -> Any:
     if not current().is_staff:
         abort(403, "API tokens are for agents, managers and admins.")
+    # The API's TokenIn checks the name, so the page refuses what the API refuses; a refused
+    # name stays in the form (the page is shown again, not redirected to).
+    data, errors = load_form(TokenIn(), ("name",))
     try:
-        _row, token = accounts.issue_token(
-            db_session(), runtime().clock, current(), request.form.get("name", "")
-        )
+        if errors:
+            raise Invalid("Not saved: see the messages beside the fields.", fields=errors)
+        _row, token = accounts.issue_token(db_session(), runtime().clock, current(), data["name"])
     except DomainError as exc:
         flash(translate(exc.message), "error")
-        return redirect(url_for("web.account"))
+        return _account_page(errors=exc.fields), exc.status
     return _account_page(new_token=token)
 
 

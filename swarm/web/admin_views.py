@@ -11,13 +11,14 @@ from flask_login import login_required
 
 from swarm.accounts import audit
 from swarm.accounts import service as accounts
+from swarm.api.schemas import UserIn, UserPatch
 from swarm.inputs import ascii_int
 from swarm.realtime import access
 from swarm.runtime import db_session, runtime
-from swarm.tickets.errors import DomainError
+from swarm.tickets.errors import DomainError, Invalid
 from swarm.web import web
-from swarm.web.forms import current, form_int
-from swarm.web.i18n import translate
+from swarm.web.forms import current, form_int, load_data, load_form
+from swarm.web.i18n import say, translate
 
 ROLES = ["requester", "agent", "manager", "admin"]
 
@@ -27,7 +28,9 @@ ROLES = ["requester", "agent", "manager", "admin"]
 def people() -> Any:
     role = request.args.get("role") or None
     users = accounts.list_users(db_session(), current(), role if role in ROLES else None)
-    return render_template("admin/users.html", users=users, roles=ROLES, role=role, form={})
+    return render_template(
+        "admin/users.html", users=users, roles=ROLES, role=role, form={}, errors={}
+    )
 
 
 @web.post("/admin/users")
@@ -35,27 +38,35 @@ def people() -> Any:
 def add_person() -> Any:
     form = {k: request.form.get(k, "") for k in ("email", "name", "role", "capacity", "tier")}
     session = db_session()
+    # The API's UserIn checks the form, so the page refuses what the API refuses.
+    data, errors = load_form(UserIn(), ("email", "name", "password", "role", "capacity", "tier"))
     try:
         accounts.require_admin(current())
+        if errors:
+            raise Invalid("Not saved: see the messages beside the fields.", fields=errors)
         user = accounts.create_user(
             session,
             runtime().clock,
-            email=form["email"],
-            name=form["name"],
-            password=request.form.get("password", ""),
-            role=form["role"] or "requester",
-            capacity=form_int(form["capacity"]) or 5,
-            tier=form_int(form["tier"]),
+            email=data["email"],
+            name=data["name"],
+            password=data["password"],
+            role=data["role"],
+            capacity=data["capacity"],
+            tier=data["tier"],
             actor=current(),
         )
         session.commit()
     except DomainError as exc:
         session.rollback()
-        details = " ".join(f"{k}: {' '.join(v)}" for k, v in (exc.fields or {}).items())
-        flash(f"{translate(exc.message)} {details}".strip(), "error")
+        flash(translate(exc.message), "error")
         users = accounts.list_users(session, current())
         return render_template(
-            "admin/users.html", users=users, roles=ROLES, role=None, form=form
+            "admin/users.html",
+            users=users,
+            roles=ROLES,
+            role=None,
+            form=form,
+            errors=exc.fields or {},
         ), exc.status
     flash(_("%(name)s (%(role)s) added.", name=user.name, role=user.role), "info")
     return redirect(url_for("web.people"))
@@ -69,12 +80,9 @@ def change_person(user_id: int) -> Any:
         changes["role"] = request.form["role"]
     if "active" in request.form:
         changes["active"] = request.form["active"] == "1"
-    if changes.get("role") not in (None, *ROLES):
-        flash(_("Unknown role."), "error")
-        return redirect(url_for("web.people"))
     if "tiers" in request.form:
         raw = [part.strip() for part in request.form["tiers"].replace(" ", ",").split(",")]
-        tiers = [ascii_int(part, 0, 4) for part in raw if part]
+        tiers = [ascii_int(part) for part in raw if part]
         if None in tiers:
             flash(_("Tiers are numbers from 0 to 4, separated by commas (e.g. 1, 2)."), "error")
             return redirect(url_for("web.people"))
@@ -82,6 +90,12 @@ def change_person(user_id: int) -> Any:
         # The first listed is the home tier (where Queues opens); the others are served too.
         changes["tier"] = numbers[0] if numbers else None
         changes["tiers"] = numbers[1:]
+    # The API's UserPatch judges the change (a known role, tiers 0 to 4, at most five more).
+    _data, errors = load_data(UserPatch(), changes)
+    if errors:
+        why = " ".join(f"{field}: {say(m)}" for field, ms in errors.items() for m in ms)
+        flash(_("Not saved: %(why)s", why=why), "error")
+        return redirect(url_for("web.people"))
     try:
         user = accounts.update_user(
             db_session(), runtime().clock, current(), user_id, changes, access.end_person

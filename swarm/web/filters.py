@@ -25,6 +25,15 @@ SCORE_WORDS = {
 web.add_app_template_global(SCORE_WORDS, "score_words")
 
 
+@web.app_template_global()
+def invalid(errors: dict[str, list[str]], name: str, element: str) -> Markup:
+    """The attributes that mark a refused field (``name`` in ``errors``) and point a screen
+    reader to its refusal, ``<p id="{element}-error">`` (``_fields.html``'s ``field_error``)."""
+    if not errors.get(name):
+        return Markup("")
+    return Markup(' aria-invalid="true" aria-describedby="{}-error"').format(element)
+
+
 @web.app_template_filter("when")
 def when(value: datetime | None) -> Markup:
     """A ``<time>`` element: UTC on the server, turned into local time by swarm.js."""

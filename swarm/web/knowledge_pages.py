@@ -13,12 +13,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from swarm.api.knowledge_schemas import ArticleEdit, ArticleIn
 from swarm.knowledge.payloads import article_payload, audience_for, hit_payload
 from swarm.models.knowledge import Visibility
 from swarm.runtime import knowledge_service
-from swarm.tickets.errors import DomainError
+from swarm.tickets.errors import DomainError, Invalid
 from swarm.web import web
-from swarm.web.forms import current, form_int
+from swarm.web.forms import current, form_int, load_form
 from swarm.web.i18n import N_, translate
 
 PAGE_SIZE = 20
@@ -74,8 +75,12 @@ def kb_new() -> Any:
     status = 200
     if request.method == "POST":
         form = {key: request.form.get(key, "") for key in FIELDS}
+        # The API's ArticleIn checks the form, so the page refuses what the API refuses.
+        data, errors = load_form(ArticleIn(), FIELDS)
         try:
-            article = knowledge_service().create(user, **_fields(form))
+            if errors:
+                raise Invalid("Not saved: see the messages beside the fields.", fields=errors)
+            article = knowledge_service().create(user, **_fields(data))
         except DomainError as exc:
             flash(translate(exc.message), "error")
             errors, status = exc.fields or {}, exc.status
@@ -102,8 +107,14 @@ def kb_edit(article_id: int) -> Any:
     if request.method == "POST":
         form = {key: request.form.get(key, "") for key in FIELDS}
         version = form_int(request.form.get("version")) or 0
+        # The API's ArticleEdit: an emptied title or body is refused, not left as it was.
+        data, errors = load_form(
+            ArticleEdit(), ("version", *FIELDS), cleared=("title", "body", "category")
+        )
         try:
-            kb.update(user, article_id, version, _fields(form))
+            if errors:
+                raise Invalid("Not saved: see the messages beside the fields.", fields=errors)
+            kb.update(user, article_id, data.pop("version"), _fields(data))
         except DomainError as exc:
             flash(translate(exc.message), "error")
             errors, status = exc.fields or {}, exc.status
@@ -150,12 +161,13 @@ def kb_action(article_id: int, action: str) -> Any:
     return redirect(url_for("web.kb_article", article_id=article_id))
 
 
-def _fields(form: dict[str, str]) -> dict[str, Any]:
+def _fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The loaded form as the service takes it: an emptied category clears it."""
     return {
-        "title": form["title"],
-        "body": form["body"],
-        "category": form["category"] or None,
-        "visibility": form["visibility"] or Visibility.INTERNAL,
+        "title": data["title"],
+        "body": data["body"],
+        "category": data.get("category") or None,
+        "visibility": data.get("visibility") or Visibility.INTERNAL,
     }
 
 

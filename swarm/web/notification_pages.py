@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 
+from swarm.api.notification_views import PreferencesIn
 from swarm.inputs import ascii_int
 from swarm.notifications.kinds import kinds_for
 from swarm.runtime import notification_service
-from swarm.tickets.errors import DomainError
+from swarm.tickets.errors import DomainError, Invalid
 from swarm.web import web
-from swarm.web.forms import current
+from swarm.web.forms import current, load_data, refused
 from swarm.web.i18n import translate
 
 
@@ -93,7 +94,12 @@ def save_notification_settings() -> Any:
     start, end = form.get("quiet_start", "").strip(), form.get("quiet_end", "").strip()
     # Both empty: no quiet hours; one alone is refused by the service, with the form kept.
     data["quiet_hours"] = {"start": start, "end": end} if start or end else None
+    # The API's PreferencesIn checks what the form says, so the page refuses what the API
+    # refuses (an unknown time zone, a malformed time), beside the field.
+    _loaded, errors = load_data(PreferencesIn(), data)
     try:
+        if errors:
+            raise Invalid(refused("notifications", errors), fields=errors)
         service.set_preferences(person, data)
     except DomainError as exc:
         flash(translate(exc.message), "error")

@@ -16,14 +16,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
+from swarm.api.schemas import TicketIn
 from swarm.events import Audience
 from swarm.knowledge.payloads import hit_payload
 from swarm.knowledge.render import render_markdown
 from swarm.models.tickets import Priority
 from swarm.runtime import portal_service, routing_service, ticket_service
-from swarm.tickets.errors import DomainError
+from swarm.tickets.errors import DomainError, Invalid
 from swarm.web import web
-from swarm.web.forms import current, form_int
+from swarm.web.forms import current, form_int, load_form
 from swarm.web.i18n import translate
 
 RESULTS = 10
@@ -66,12 +67,19 @@ def portal_ticket() -> Any:
     # events say what the requester saw, not what the form claims.
     asked = [i for i in (form_int(v) for v in request.form.getlist("shown")) if i]
     shown = portal.shown_in(user, visit, asked) if not user.is_staff else []
+    # The API's TicketIn checks the form, as on /tickets/new: the portal refuses what the API
+    # refuses, beside the field.
+    data, errors = load_form(TicketIn(), FORM_FIELDS)
     try:
+        if errors:
+            raise Invalid(
+                "The ticket needs a subject, a description and a priority.", fields=errors
+            )
         ticket = routing_service().open_ticket(
             user,
-            subject=form["subject"],
-            body=form["body"],
-            priority=form["priority"] or "P3",
+            subject=data["subject"],
+            body=data["body"],
+            priority=data["priority"],
             shown_articles=shown,
             on_created=None if user.is_staff else portal.end_visit_with(user, visit),
         )

@@ -9,13 +9,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from swarm.api.schemas import TicketSkillsIn
 from swarm.profiles.service import ProfileEntry
 from swarm.runtime import profile_service, routing_service
 from swarm.tickets.access import require_staff
-from swarm.tickets.errors import DomainError
+from swarm.tickets.errors import DomainError, Invalid
 from swarm.web import web
-from swarm.web.forms import current, form_int
+from swarm.web.forms import current, form_int, load_data, refused
 from swarm.web.i18n import translate
+from swarm.web.ticket_pages import ticket as ticket_page
 
 
 @web.get("/me/skills")
@@ -123,13 +125,24 @@ def skill_graph() -> Any:
 @web.post("/tickets/<id:ticket_id>/skills")
 @login_required
 def set_ticket_skills(ticket_id: int) -> Any:
-    ids = [i for i in map(form_int, request.form.getlist("skills")) if i is not None]
+    # The API's TicketSkillsIn checks the choice (ids, at most 20), each chosen skill at
+    # weight 1 as the picker means it.
+    chosen = [
+        {"skill_id": v if (n := form_int(v)) is None else n, "weight": 1.0}
+        for v in request.form.getlist("skills")
+    ]
+    data, errors = load_data(TicketSkillsIn(), {"skills": chosen})
     try:
-        routing_service().set_skills(current(), ticket_id, [(i, 1.0) for i in ids])
+        if errors:
+            raise Invalid(refused("skills", errors), fields=errors)
+        routing_service().set_skills(
+            current(), ticket_id, [(s["skill_id"], s["weight"]) for s in data["skills"]]
+        )
     except DomainError as exc:
         if exc.status == 404:
             raise
         flash(translate(exc.message), "error")
+        return ticket_page(ticket_id, failed="skills", errors=exc.fields or {}), exc.status
     else:
         flash(
             _("Skills corrected: future tickets like this one will be inferred this way."), "info"

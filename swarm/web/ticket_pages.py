@@ -13,9 +13,19 @@ from apiflask import abort  # flask's would drop the sentence: the error page sh
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from marshmallow import Schema
 from sqlalchemy import select
 
-from swarm.api.schemas import TicketIn
+from swarm.api.guest_views import GuestIn
+from swarm.api.schemas import (
+    AssignIn,
+    NoteIn,
+    ReasonIn,
+    ResolveIn,
+    SatisfactionIn,
+    StatusIn,
+    TicketIn,
+)
 from swarm.inputs import ascii_int
 from swarm.mail.attachments import AttachmentService
 from swarm.models import Ticket, User
@@ -38,7 +48,7 @@ from swarm.tickets.guests import guest_for_token
 from swarm.tickets.states import TRANSITIONS
 from swarm.web import web
 from swarm.web.filters import people_in
-from swarm.web.forms import current, form_int, load_form
+from swarm.web.forms import current, form_int, load_form, refused
 from swarm.web.i18n import N_, translate
 
 PAGE_SIZE = 25
@@ -179,7 +189,15 @@ def timeline_context(user: User, ticket: Ticket, before: int | None) -> dict[str
 
 @web.get("/tickets/<id:ticket_id>")
 @login_required
-def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
+def ticket(
+    ticket_id: int,
+    new_guest_link: str | None = None,
+    *,
+    failed: str | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> Any:
+    """The ticket page; after a refused form, ``failed`` names that form (an action, or
+    ``guest``) and ``errors`` its refusals by field, shown beside the fields."""
     user = current()
     service = ticket_service()
     before = timeline_before()
@@ -227,6 +245,8 @@ def ticket(ticket_id: int, new_guest_link: str | None = None) -> Any:
         attachments=AttachmentService(db_session(), runtime().clock).list(user, ticket_id),
         # The requester's view shows the public articles of their ticket inline.
         ticket_articles=[] if user.is_staff else portal_service().ticket_articles(found),
+        failed=failed,
+        errors=errors or {},
     )
 
 
@@ -251,30 +271,40 @@ def ticket_timeline(ticket_id: int) -> Any:
 def helped_articles(form: Any) -> list[int]:
     """The articles that helped, from the resolve form: ticked suggestions (``articles``) and
     numbers typed (``more_articles``: "12, #15"). Anything not a number is ignored here; the
-    service refuses what is not a published article."""
+    API's schema refuses more than ten, and the service what is not a published article."""
     ids = [form_int(v) for v in form.getlist("articles")]
     ids += [form_int(w) for w in re.findall(r"\d+", (form.get("more_articles") or "")[:200])]
     return [i for i in ids if i]
 
 
-# One route per use case; each maps form fields to the service call's arguments.
+#: Each action's form and the API's schema for the same change (``swarm/api/schemas.py``):
+#: the page loads its fields through it, so that it refuses what the API refuses, in the
+#: API's words, beside the field. An action missing here has no fields, or (``invite``) no
+#: counterpart in the REST API (the live rooms invite over the socket).
+FORMS: dict[str, tuple[type[Schema], tuple[str, ...]]] = {
+    "assign": (AssignIn, ("agent_id", "why")),
+    "release": (ReasonIn, ("reason",)),
+    "status": (StatusIn, ("status",)),
+    "resolve": (ResolveIn, ("resolution",)),
+    "reopen": (ReasonIn, ("reason",)),
+    "note": (NoteIn, ("body",)),
+    "rate": (SatisfactionIn, ("score", "comment")),
+}
+
+# One route per use case; each maps the loaded form to the service call's arguments, as the
+# API's view of the same change does.
 ACTIONS = {
-    "claim": lambda s, u, t, f: s.claim(u, t),
-    "assign": lambda s, u, t, f: s.assign(
-        u, t, form_int(f.get("agent_id")) or 0, (f.get("why") or "")[:500] or None
-    ),
-    "release": lambda s, u, t, f: routing_service().release(u, t, f.get("reason") or None),
-    "status": lambda s, u, t, f: s.change_status(u, t, f.get("status", "")),
-    "resolve": lambda s, u, t, f: s.resolve(
-        u, t, f.get("resolution", ""), articles=helped_articles(f)
-    ),
-    "reopen": lambda s, u, t, f: s.reopen(u, t, f.get("reason") or None),
-    "note": lambda s, u, t, f: s.add_note(u, t, f.get("body", "")),
-    # A missing or non-numeric score reaches the service as None, which says what it wants.
-    "rate": lambda s, u, t, f: s.rate_ticket(u, t, form_int(f.get("score")), f.get("comment")),
+    "claim": lambda s, u, t, d: s.claim(u, t),
+    "assign": lambda s, u, t, d: s.assign(u, t, d["agent_id"], d.get("why")),
+    "release": lambda s, u, t, d: routing_service().release(u, t, d.get("reason")),
+    "status": lambda s, u, t, d: s.change_status(u, t, d["status"]),
+    "resolve": lambda s, u, t, d: s.resolve(u, t, d["resolution"], articles=d["articles"]),
+    "reopen": lambda s, u, t, d: s.reopen(u, t, d.get("reason")),
+    "note": lambda s, u, t, d: s.add_note(u, t, d["body"]),
+    "rate": lambda s, u, t, d: s.rate_ticket(u, t, d["score"], d["comment"]),
     # The invite picker's form when JavaScript is off (with it, room.js asks over the socket).
-    "invite": lambda s, u, t, f: room_service().invite(
-        u, t, form_int(f.get("agent_id")) or 0, (f.get("note") or "")[:500] or None
+    "invite": lambda s, u, t, d: room_service().invite(
+        u, t, form_int(d.get("agent_id")) or 0, (d.get("note") or "")[:500] or None
     ),
 }
 DONE = {
@@ -295,14 +325,24 @@ DONE = {
 def ticket_action(ticket_id: int, action: str) -> Any:
     if action not in ACTIONS:
         abort(404)
+    data: Any = request.form
+    if action in FORMS:
+        schema, names = FORMS[action]
+        extra = {"articles": helped_articles(request.form)} if action == "resolve" else None
+        data, errors = load_form(schema(), names, values=extra)
+        if errors:
+            # Nothing is changed; what the person typed is put back, each refusal beside its
+            # field (ticket_pages.FORMS names the form the errors belong to).
+            flash(refused(action, errors), "error")
+            return ticket(ticket_id, failed=action, errors=errors), 422
     try:
-        ACTIONS[action](ticket_service(), current(), ticket_id, request.form)
+        ACTIONS[action](ticket_service(), current(), ticket_id, data)
     except DomainError as exc:
         if exc.status == 404:
             raise
         flash(translate(exc.message), "error")
         # What the person typed is put back in the form instead of being lost.
-        return ticket(ticket_id), exc.status
+        return ticket(ticket_id, failed=action, errors=exc.fields or {}), exc.status
     flash(translate(DONE[action]), "info")
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
 
@@ -313,17 +353,21 @@ def ticket_action(ticket_id: int, action: str) -> Any:
 @web.post("/tickets/<id:ticket_id>/guests")
 @login_required
 def invite_guest(ticket_id: int) -> Any:
-    """Create a guest link; the page shows it once (only its hash is kept)."""
-    hours = form_int(request.form.get("hours"))
+    """Create a guest link; the page shows it once (only its hash is kept). The form is
+    checked by the API's schema for the same link (GuestIn)."""
+    data, errors = load_form(GuestIn(), ("name", "hours"))
+    if errors:
+        flash(refused("guest", errors), "error")
+        return ticket(ticket_id, failed="guest", errors=errors), 422
     try:
         _granted, token = guest_service().invite_guest(
-            current(), ticket_id, request.form.get("name", ""), hours if hours is not None else -1
+            current(), ticket_id, data["name"], data["hours"]
         )
     except DomainError as exc:
         if exc.status == 404:
             raise
         flash(translate(exc.message), "error")
-        return ticket(ticket_id), exc.status
+        return ticket(ticket_id, failed="guest", errors=exc.fields or {}), exc.status
     flash(_("Guest link created. Copy it now: it is shown only once."), "info")
     return ticket(ticket_id, new_guest_link=url_for("web.guest_room", token=token, _external=True))
 

@@ -9,14 +9,16 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from marshmallow import Schema
 
+from swarm.api.tier_schemas import HandoffIn, MoveIn, VendorIn, VendorUpdateIn
 from swarm.dispatch.queues import QueueEmpty
 from swarm.models.users import Role
 from swarm.runtime import tiered_service
 from swarm.tickets.errors import DomainError
 from swarm.tiers.config import PRIORITIES
 from swarm.web import web
-from swarm.web.forms import current, form_int
+from swarm.web.forms import current, form_int, load_form, refused
 from swarm.web.i18n import translate
 from swarm.web.ticket_pages import ticket as ticket_page
 
@@ -103,32 +105,46 @@ def take_next(tier: int) -> Any:
 # ------------------------------------------------------------------ the ticket page's forms
 
 
-def _ticket_form(ticket_id: int, done: str, action: Any) -> Any:
+def _ticket_form(ticket_id: int, form: str, names: tuple[str, ...], done: str, action: Any) -> Any:
+    """One of the ticket page's tier and vendor forms: loaded through the API's schema for the
+    same change (FORMS), then ``action(data)``; a refusal puts the page back with what was
+    typed and each refusal beside its field."""
+    data, errors = load_form(FORMS[form](), names)
+    if errors:
+        flash(refused(form, errors), "error")
+        return ticket_page(ticket_id, failed=form, errors=errors), 422
     try:
-        action()
+        action(data)
     except DomainError as exc:
         if exc.status == 404:
             raise
         flash(translate(exc.message), "error")
         # What the person typed is put back in the form instead of being lost.
-        return ticket_page(ticket_id), exc.status
+        return ticket_page(ticket_id, failed=form, errors=exc.fields or {}), exc.status
     flash(done, "info")
     return redirect(url_for("web.ticket", ticket_id=ticket_id))
+
+
+#: The API's schema for each of the ticket page's tier and vendor forms (swarm/api/tier_views.py).
+FORMS: dict[str, type[Schema]] = {
+    "escalate": MoveIn,
+    "deescalate": MoveIn,
+    "vendor": HandoffIn,
+    "vendor_update": VendorUpdateIn,
+}
+MOVE = ("reason", "to_tier", "from_tier")
 
 
 @web.post("/tickets/<id:ticket_id>/escalate")
 @login_required
 def escalate_ticket(ticket_id: int) -> Any:
-    f = request.form
     return _ticket_form(
         ticket_id,
+        "escalate",
+        MOVE,
         _("Ticket escalated."),
-        lambda: tiered_service().escalate(
-            current(),
-            ticket_id,
-            reason=f.get("reason", ""),
-            to_tier=form_int(f.get("to_tier")),
-            from_tier=form_int(f.get("from_tier")),
+        lambda d: tiered_service().escalate(
+            current(), ticket_id, reason=d["reason"], to_tier=d["to_tier"], from_tier=d["from_tier"]
         ),
     )
 
@@ -136,16 +152,13 @@ def escalate_ticket(ticket_id: int) -> Any:
 @web.post("/tickets/<id:ticket_id>/deescalate")
 @login_required
 def deescalate_ticket(ticket_id: int) -> Any:
-    f = request.form
     return _ticket_form(
         ticket_id,
+        "deescalate",
+        MOVE,
         _("Ticket de-escalated."),
-        lambda: tiered_service().deescalate(
-            current(),
-            ticket_id,
-            reason=f.get("reason", ""),
-            to_tier=form_int(f.get("to_tier")),
-            from_tier=form_int(f.get("from_tier")),
+        lambda d: tiered_service().deescalate(
+            current(), ticket_id, reason=d["reason"], to_tier=d["to_tier"], from_tier=d["from_tier"]
         ),
     )
 
@@ -153,12 +166,13 @@ def deescalate_ticket(ticket_id: int) -> Any:
 @web.post("/tickets/<id:ticket_id>/vendor")
 @login_required
 def hand_off_ticket(ticket_id: int) -> Any:
-    f = request.form
     return _ticket_form(
         ticket_id,
+        "vendor",
+        ("vendor_id", "external_ref"),
         _("Handed to the vendor; their SLA clock is running."),
-        lambda: tiered_service().hand_off(
-            current(), ticket_id, form_int(f.get("vendor_id")), f.get("external_ref", "")
+        lambda d: tiered_service().hand_off(
+            current(), ticket_id, d["vendor_id"], d["external_ref"]
         ),
     )
 
@@ -166,13 +180,12 @@ def hand_off_ticket(ticket_id: int) -> Any:
 @web.post("/tickets/<id:ticket_id>/vendor/updates")
 @login_required
 def vendor_update(ticket_id: int) -> Any:
-    f = request.form
     return _ticket_form(
         ticket_id,
+        "vendor_update",
+        ("status", "note"),
         _("Vendor update recorded."),
-        lambda: tiered_service().vendor_update(
-            current(), ticket_id, f.get("status", ""), f.get("note", "")
-        ),
+        lambda d: tiered_service().vendor_update(current(), ticket_id, d["status"], d["note"]),
     )
 
 
@@ -181,7 +194,7 @@ def vendor_update(ticket_id: int) -> Any:
 
 @web.get("/settings/routing")
 @login_required
-def routing_settings(status: int = 200) -> Any:
+def routing_settings(status: int = 200, errors: dict[str, list[str]] | None = None) -> Any:
     service = tiered_service()
     user = current()
     return render_template(
@@ -196,6 +209,7 @@ def routing_settings(status: int = 200) -> Any:
         priorities=PRIORITIES,
         can_edit=user.has_role(Role.MANAGER),
         draft=request.form if request.method == "POST" else {},
+        errors=errors or {},
     ), status
 
 
@@ -206,7 +220,10 @@ def _settings_form(done: str, action: Any) -> Any:
         if exc.status == 404:
             raise
         flash(translate(exc.message), "error")
-        return routing_settings(exc.status)
+        fields = dict(exc.fields or {})
+        if "sla_seconds" in fields:
+            fields["sla_hours"] = fields.pop("sla_seconds")
+        return routing_settings(exc.status, fields)
     flash(done, "info")
     return redirect(url_for("web.routing_settings"))
 
@@ -283,16 +300,25 @@ def _number(raw: str) -> Any:
 @web.post("/settings/vendors")
 @login_required
 def add_vendor() -> Any:
-    f = request.form
-    hours = f.get("sla_hours", "").strip()
+    """The API's VendorIn checks the form (the page asks for hours, the API for seconds)."""
+    hours = request.form.get("sla_hours", "").strip()
     try:
-        seconds: Any = round(float(hours) * 3600) if hours else 0
-    except ValueError:
-        seconds = hours
+        seconds: Any = round(float(hours) * 3600) if hours else None
+    except (ValueError, OverflowError):
+        seconds = hours  # the service's sentence names the bad value
+    data, errors = load_form(
+        VendorIn(), ("name", "contact"), values={} if seconds is None else {"sla_seconds": seconds}
+    )
+    if errors:
+        # The SLA's refusal is shown beside the hours it was typed as.
+        if "sla_seconds" in errors:
+            errors["sla_hours"] = errors.pop("sla_seconds")
+        flash(refused("vendor_add", errors), "error")
+        return routing_settings(422, errors)
     return _settings_form(
-        _("Vendor %(name)s added.", name=f.get("name", "").strip()),
+        _("Vendor %(name)s added.", name=data["name"].strip()),
         lambda: tiered_service().create_vendor(
-            current(), name=f.get("name", ""), sla_seconds=seconds, contact=f.get("contact", "")
+            current(), name=data["name"], sla_seconds=data["sla_seconds"], contact=data["contact"]
         ),
     )
 

@@ -10,11 +10,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from swarm.api.webhook_views import WebhookIn
 from swarm.outbox.service import EVENT_TYPES, WebhookService
 from swarm.runtime import db_session, runtime
 from swarm.tickets.errors import DomainError, Forbidden
 from swarm.web import web
-from swarm.web.forms import current, form_int
+from swarm.web.forms import current, form_int, load_form
 from swarm.web.i18n import translate
 
 
@@ -23,7 +24,11 @@ def _service() -> WebhookService:
 
 
 def _page(
-    status: int = 200, *, secret: str | None = None, draft: dict[str, Any] | None = None
+    status: int = 200,
+    *,
+    secret: str | None = None,
+    draft: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
 ) -> Any:
     service = _service()
     hooks = service.list(current())
@@ -40,6 +45,7 @@ def _page(
         event_types=EVENT_TYPES,
         secret=secret,
         draft=draft or {"event_types": ["created", "resolved"]},
+        errors=errors or {},
     ), status
 
 
@@ -55,11 +61,11 @@ def webhooks() -> Any:
 @web.post("/admin/webhooks")
 @login_required
 def add_webhook() -> Any:
-    draft = {
-        "url": request.form.get("url", "").strip(),
-        "description": request.form.get("description", "").strip()[:200],
-        "event_types": request.form.getlist("event_types"),
-    }
+    # The API's WebhookIn checks the form, so the page refuses what the API refuses.
+    draft, errors = load_form(WebhookIn(), ("url", "description"), lists=("event_types",))
+    if errors:
+        flash(_("Not saved: see the messages beside the fields."), "error")
+        return _page(422, draft=draft, errors=errors)
     try:
         view, secret = _service().create(
             current(), draft["url"], draft["event_types"], draft["description"]
@@ -69,7 +75,7 @@ def add_webhook() -> Any:
         if exc.status == 403:
             return render_template("error.html", status=403, message=exc.message), 403
         flash(translate(exc.message), "error")
-        return _page(exc.status, draft=draft)
+        return _page(exc.status, draft=draft, errors=exc.fields or {})
     flash(
         _("Webhook %(url)s added. Copy its secret now: it is not shown again.", url=view["url"]),
         "info",

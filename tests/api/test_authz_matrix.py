@@ -279,10 +279,17 @@ HTTP: dict[tuple[str, ...], Row] = {
         LOGIN, REFUSED, 404, OK, OK, OK, LOGIN, body={}
     ),
     ("POST", "/tickets/<id:ticket_id>/skills"): r(
-        LOGIN, REFUSED, 404, OK, OK, OK, LOGIN, body={"skills": "@skill_id"}
+        LOGIN, 403, 404, OK, OK, OK, LOGIN, body={"skills": "@skill_id"}
     ),
     ("POST", "/tickets/<id:ticket_id>/vendor"): r(
-        LOGIN, 403, 404, 409, 409, 409, LOGIN, body={"vendor_id": "@vendor_id"}
+        LOGIN,
+        403,
+        404,
+        409,
+        409,
+        409,
+        LOGIN,
+        body={"vendor_id": "@vendor_id", "external_ref": "ACME-1"},
     ),
     ("POST", "/tickets/<id:ticket_id>/vendor/updates"): r(
         LOGIN, 403, 404, 409, 409, 409, LOGIN, body={"status": "acknowledged"}
