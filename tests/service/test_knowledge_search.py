@@ -259,6 +259,9 @@ def test_postgres_finds_candidates_on_the_gin_index_whatever_the_word(pg_url, wo
         "window": PostgresSearch.window_tsquery(3000, 1500),  # both scans are planned
         "limit": 10,
         "offset": 0,
+        "options": PostgresSearch.HEADLINE_OPTIONS,
+        "title_options": PostgresSearch.TITLE_OPTIONS,
+        "snippet_chars": swarm.knowledge.search.SNIPPET_CHARS,
     }
     with make_session_factory(eng)() as session:
         with gin_only(session):
