@@ -315,7 +315,7 @@ def gin_only(session: Session, also: str = "NULL") -> Iterator[Any]:
     size; tests/service/test_knowledge_search.py checks the plan with ``EXPLAIN``."""
     before, value = session.execute(
         text(
-            "SELECT current_setting('enable_seqscan') || ',' || "  # noqa: S608 - see above
+            "SELECT current_setting('enable_seqscan') || ',' || "
             f"current_setting('enable_indexscan'), ({also}), "
             "set_config('enable_seqscan', 'off', true), "
             "set_config('enable_indexscan', 'off', true)"
