@@ -36,6 +36,9 @@ CANDIDATES = 1000
 WINDOW = 8
 BLOCK = 1000
 MAX_TERM_LENGTH = 64
+# PostgreSQL's snippets are made from this many characters of a body's plain text at most:
+# ``ts_headline`` parses all the text it is given, and a body may hold 100 KB.
+SNIPPET_CHARS = 20_000
 # Suggestions read a whole ticket: the words that say what it is about, not these.
 _STOPWORDS = """a about after again all also am an and any are as at be been before being but by can
     cannot could did do does doing dont for from had has have having he her here hers him his
@@ -297,9 +300,11 @@ class SqliteSearch:
 
 
 @contextmanager
-def gin_only(session: Session) -> Iterator[None]:
+def gin_only(session: Session, also: str = "NULL") -> Iterator[Any]:
     """Plan the statements inside without sequential or plain index scans (bitmap scans
-    only), then restore both settings.
+    only), then restore both settings. Yields the value of the SQL expression ``also``,
+    evaluated by the statement that changes the settings (one round trip fewer; that
+    statement is planned before it changes them). ``also`` is the caller's SQL, never input.
 
     The planner costs ``document @@ query`` like any operator, but on a row it means reading
     (and often detoasting) that row's whole vector. For a word it knows is common it prefers a
@@ -308,17 +313,17 @@ def gin_only(session: Session) -> Iterator[None]:
     the vectors the GIN index exists to spare (bench/README.md measured 869 ms at p95). With
     bitmap scans only, the matches come from the index, whatever the word and the table's
     size; tests/service/test_knowledge_search.py checks the plan with ``EXPLAIN``."""
-    before = session.execute(
+    before, value = session.execute(
         text(
             "SELECT current_setting('enable_seqscan') || ',' || "
-            "current_setting('enable_indexscan'), "
+            f"current_setting('enable_indexscan'), ({also}), "
             "set_config('enable_seqscan', 'off', true), "
             "set_config('enable_indexscan', 'off', true)"
         )
-    ).scalar_one()
+    ).one()[:2]
     seqscan, indexscan = before.split(",")
     try:
-        yield
+        yield value
     finally:
         session.execute(
             text(
@@ -414,19 +419,32 @@ class PostgresSearch:
     # the older matches as well. Each is one ``@@`` that the GIN index answers alone: no row
     # outside it is read. The second scan's condition on ``recent`` holds no column, so
     # PostgreSQL tests it once and skips the scan when it is false. The candidates' vectors
-    # are then read once each, to rank them. (Built from the constants above: no input.)
+    # are then read once each, to rank them; the page of the best is joined to ``articles``
+    # for its headlines, in the same statement (one round trip): ``ts_headline`` runs for
+    # the ``limit`` hits shown, over the first SNIPPET_CHARS of each body's plain text (an
+    # article may be 100 KB; a match further in gives a snippet from the beginning, unmarked).
+    # (Built from the constants above: no input.)
     RANKED = (
         "WITH recent AS MATERIALIZED (SELECT article_id FROM article_search WHERE document "  # noqa: S608
         f"@@ ({FOUND} && CAST(:window AS tsquery)) ORDER BY article_id DESC LIMIT :candidates), "
         "candidates AS (SELECT article_id FROM recent UNION ALL (SELECT article_id "
         "FROM article_search WHERE (SELECT count(*) FROM recent) < :candidates AND document "
         f"@@ ({FOUND} && !! CAST(:window AS tsquery)) ORDER BY article_id DESC "
-        "LIMIT :candidates)) "
-        f"SELECT article_id AS id, ts_rank_cd(document, {MATCH}) AS score FROM article_search "
-        "WHERE article_id = ANY(ARRAY(SELECT article_id FROM candidates "
+        "LIMIT :candidates)), "
+        f"page AS (SELECT article_id, ts_rank_cd(document, {MATCH}) AS score "
+        "FROM article_search WHERE article_id = ANY(ARRAY(SELECT article_id FROM candidates "
         "ORDER BY article_id DESC LIMIT :candidates)) "
-        "ORDER BY score DESC, article_id LIMIT :limit OFFSET :offset"
+        "ORDER BY score DESC, article_id LIMIT :limit OFFSET :offset) "
+        f"SELECT p.article_id AS id, p.score, ts_headline('english', a.title, {MATCH}, "
+        f":title_options) AS title, ts_headline('english', left(a.body_text, :snippet_chars), "
+        f"{MATCH}, :options) AS snippet FROM page p JOIN articles a ON a.id = p.article_id "
+        "ORDER BY p.score DESC, p.article_id"
     )
+    HEADLINE_OPTIONS = (
+        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
+        'MaxFragments=2, FragmentDelimiter=" … "'
+    )
+    TITLE_OPTIONS = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
 
     def matches(self, query: Query) -> dict[str, float]:
         """Each word of ``query`` and about how many articles hold it (ANALYZE's estimate;
@@ -442,9 +460,9 @@ class PostgresSearch:
         if query.match is Match.ANY and len(query.terms) > 1:
             found = selective(query, self.matches(query), candidates)
         params["found_english"], params["found_simple"] = self.tsquery_texts(found)
-        newest = self.session.execute(text("SELECT max(article_id) FROM article_search"))
-        window = self.window_tsquery(newest.scalar() or 0, min(WINDOW * candidates, 10**6))
-        with gin_only(self.session):
+        # The newest id (for the window) comes with the planner settings: one round trip.
+        with gin_only(self.session, also="SELECT max(article_id) FROM article_search") as newest:
+            window = self.window_tsquery(newest or 0, min(WINDOW * candidates, 10**6))
             ranked = self.session.execute(
                 text(self.RANKED),
                 {
@@ -452,39 +470,12 @@ class PostgresSearch:
                     "scope": self.scope_tsquery(scope),
                     "window": window,
                     "candidates": candidates,
+                    "options": self.HEADLINE_OPTIONS,
+                    "title_options": self.TITLE_OPTIONS,
+                    "snippet_chars": SNIPPET_CHARS,
                 },
             ).all()
-        if not ranked:
-            return []
-        options = (
-            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=15, "
-            'MaxFragments=2, FragmentDelimiter=" … "'
-        )
-        title_options = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
-        marked = {
-            row.id: (row.title, row.snippet)
-            for row in self.session.execute(
-                text(
-                    "SELECT id, ts_headline('english', title, to_tsquery('english', :english) "
-                    "|| to_tsquery('simple', :simple), :title_options) AS title, "
-                    "ts_headline('english', body_text, to_tsquery('english', :english) "
-                    "|| to_tsquery('simple', :simple), :options) AS snippet "
-                    "FROM articles WHERE id IN :ids"
-                ).bindparams(*_expanding("ids")),
-                {
-                    **params,
-                    "ids": [row.id for row in ranked],
-                    "options": options,
-                    "title_options": title_options,
-                },
-            )
-        }
         return [
-            Hit(
-                row.id,
-                float(row.score),
-                highlight_html(marked[row.id][0]),
-                highlight_html(marked[row.id][1]),
-            )
+            Hit(row.id, float(row.score), highlight_html(row.title), highlight_html(row.snippet))
             for row in ranked
         ]
