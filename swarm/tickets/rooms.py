@@ -124,8 +124,11 @@ class RoomService:
     def replay(
         self, viewer: User, ticket_id: int, since: int | None = None, limit: int = REPLAY_LIMIT
     ) -> Replay:
-        """Messages after ``since`` (all when None) that the viewer's audience reads
-        (``swarm.events.MESSAGE_KINDS``), oldest first, at most ``limit``."""
+        """The messages the viewer's audience reads (``swarm.events.MESSAGE_KINDS``), oldest
+        first, at most ``limit``: those right after ``since`` (``more``: there are later ones
+        still), or with no ``since`` — a room opened afresh — the newest ``limit`` (``more``:
+        there are earlier ones, which the ticket's timeline pages through). A long swarm's room
+        opens on its latest messages, not on its first 500."""
         ticket = self.tickets.get(viewer, ticket_id)
         query = select(Message).where(Message.ticket_id == ticket.id)
         if since is not None:
@@ -133,8 +136,12 @@ class RoomService:
         audience = audience_of(viewer, ticket)
         if audience is not Audience.STAFF:
             query = query.where(Message.kind.in_(sorted(MESSAGE_KINDS[audience])))
-        rows = list(self.session.scalars(query.order_by(Message.id).limit(limit + 1)).unique())
-        return Replay(rows[:limit], len(rows) > limit)
+        order = Message.id if since is not None else Message.id.desc()
+        rows = list(self.session.scalars(query.order_by(order).limit(limit + 1)).unique())
+        more, rows = len(rows) > limit, rows[:limit]
+        if since is None:
+            rows.reverse()
+        return Replay(rows, more)
 
     def participants(self, ticket_id: int) -> list[dict[str, Any]]:
         """The swarm now: people with an open stint (owner first, then helpers by arrival).

@@ -141,8 +141,11 @@ def test_replay_returns_what_came_after_since_oldest_first(rooms, swarm):
     ]
     tail = rooms.replay(swarm["helper"], swarm["ticket"].id, since=ids[2])
     assert [m.id for m in tail.messages] == ids[3:] and not tail.more
+    # A room opened afresh starts at its newest messages, still oldest first among them.
     page = rooms.replay(swarm["helper"], swarm["ticket"].id, since=None, limit=4)
-    assert [m.id for m in page.messages] == ids[:4] and page.more
+    assert [m.id for m in page.messages] == ids[-4:] and page.more
+    whole = rooms.replay(swarm["helper"], swarm["ticket"].id, since=None, limit=1000)
+    assert [m.id for m in whole.messages][-6:] == ids and not whole.more
 
 
 def only_helpers(session, ticket_id):
