@@ -14,7 +14,11 @@ from swarm.api.auth import authenticated, caller
 from swarm.api.schemas import Flag, StrictSchema
 from swarm.models.outbox import OutboxState
 from swarm.outbox.service import EVENT_TYPES, WebhookService
+from swarm.phrases import N_
 from swarm.runtime import db_session, runtime
+
+#: Refusing an empty list of event types (the length's own sentence said "between 1 and 34").
+EVENTS_CHOICE = N_("Choose at least one event type.")
 
 ADMINS = {403: "Admins only", 404: "No such webhook", 422: "A bad URL or event type"}
 
@@ -22,14 +26,19 @@ ADMINS = {403: "Admins only", 404: "No such webhook", 422: "A bad URL or event t
 class WebhookIn(StrictSchema):
     url = String(required=True, validate=Length(1, 2000))
     event_types = List(
-        String(validate=OneOf(EVENT_TYPES)), required=True, validate=Length(1, len(EVENT_TYPES))
+        String(validate=OneOf(EVENT_TYPES)),
+        required=True,
+        validate=Length(1, len(EVENT_TYPES), error=EVENTS_CHOICE),
     )
     description = String(load_default="", validate=Length(0, 200))
 
 
 class WebhookPatch(StrictSchema):
     url = String(validate=Length(1, 2000))
-    event_types = List(String(validate=OneOf(EVENT_TYPES)), validate=Length(1, len(EVENT_TYPES)))
+    event_types = List(
+        String(validate=OneOf(EVENT_TYPES)),
+        validate=Length(1, len(EVENT_TYPES), error=EVENTS_CHOICE),
+    )
     description = String(validate=Length(0, 200))
     active = Flag()
 

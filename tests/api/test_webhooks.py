@@ -95,3 +95,19 @@ def test_webhook_changes_are_in_the_audit_log(login, admin):
     created = next(e for e in entries if e["action"] == "webhook_created")
     assert created["details"]["url"] == "https://example.test/x"
     assert "secret" not in created["details"]
+
+
+def test_no_event_type_ticked_is_said_in_words(login, admin):
+    """An empty list is refused with a sentence a person can act on (the length's own was
+    "Length must be between 1 and 34."), on registration and on a change alike."""
+    http = login(admin)
+    refused = http.post(
+        "/api/v1/webhooks", json={"url": "https://example.test/x", "event_types": []}
+    )
+    assert refused.json["error"]["fields"]["event_types"] == ["Choose at least one event type."]
+    hook = http.post(
+        "/api/v1/webhooks", json={"url": "https://example.test/x", "event_types": ["created"]}
+    ).json
+    changed = http.patch(f"/api/v1/webhooks/{hook['id']}", json={"event_types": []})
+    assert changed.status_code == 422
+    assert changed.json["error"]["fields"]["event_types"] == ["Choose at least one event type."]
