@@ -69,6 +69,21 @@ class Number(Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+#: The plain sentence for a count or a duration of zero or less (the simulation's knobs).
+ABOVE_ZERO = N_("Give a number above zero.")
+
+
+class Positive(Range):
+    """A range of positive numbers whose refusal of zero or less says so plainly
+    (:data:`ABOVE_ZERO`); ``error`` is the sentence for a number above zero that is still out
+    of range. The OpenAPI document reads its bounds as any ``Range``'s."""
+
+    def __call__(self, value: Any) -> Any:
+        if value <= 0:
+            raise ValidationError(ABOVE_ZERO)
+        return super().__call__(value)
+
+
 def Id(**kwargs: Any) -> Integer:
     """An id in a JSON body: a JSON integer 1..2⁶³−1 (what a BIGINT column holds), else 422."""
     return Whole(validate=Range(1, MAX_ID), **kwargs)
