@@ -26,6 +26,7 @@ class SimulationIn(StrictSchema):
         0,
         200_000,
         blank=True,
+        long=N_("Too many characters: at most 200,000 are accepted."),
         metadata={"description": "The scenario as YAML (docs/simulation-model.md)."},
     )
     example = Text(

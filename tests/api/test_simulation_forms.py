@@ -87,6 +87,7 @@ def test_the_page_refuses_what_the_api_refuses_in_its_words(
         ("days", 400, "Give a number from 0.01 to 366."),
         ("agents", 0, "Give a whole number from 1 to 5,000."),
         ("seed", 2**31, "Give a whole number from 0 to 2,147,483,647."),
+        ("scenario", "#" * 200_001, "Too many characters: at most 200,000 are accepted."),
     ],
 )
 def test_the_api_says_the_knob_s_own_sentence(login, manager, knob, value, sentence):
