@@ -190,9 +190,10 @@ def send_reset_link(
     mail and link as "Forgot your password?" (:func:`request_reset`), and a
     ``password_reset_requested`` entry with the admin as actor and ``via: admin``. Commits.
 
-    ``Forbidden`` for anyone but an admin, ``NotFound`` for no such person, ``IllegalTransition`` for
-    one who may not reset (:func:`may_reset`: deactivated, or a vendor's guest) or when
-    ``mail_on`` is false (:func:`mail_available`) — nothing is written then."""
+    ``Forbidden`` for anyone but an admin, ``NotFound`` for no such person,
+    ``IllegalTransition`` for one who may not reset (:func:`may_reset`: deactivated, or a
+    vendor's guest) or when ``mail_on`` is false (:func:`mail_available`); nothing is written
+    then."""
     require_admin(actor)
     user = session.get(User, user_id)
     if user is None:
@@ -203,7 +204,8 @@ def send_reset_link(
         raise IllegalTransition(MAIL_OFF)
     now = clock.now()
     # The person's own language when they chose one, else the mail's default: not the admin's.
-    _queue(session, _payload(user, user.email, now, None), now)
+    # "by" makes the mail say who had it sent, instead of "someone, probably you".
+    _queue(session, {**_payload(user, user.email, now, None), "by": actor.name}, now)
     audit.record(
         session,
         now,
