@@ -67,7 +67,7 @@ class ResetSentOut(Schema):
 @api.doc(
     summary="Mail a user a link to choose a new password (admins only)",
     description=(
-        "The link \"Forgot your password?\" sends, queued for the mail worker: it works once, "
+        'The link "Forgot your password?" sends, queued for the mail worker: it works once, '
         "for SWARM_PASSWORD_RESET_MINUTES. Audited as `password_reset_requested`, `via: admin`. "
         "409 for a deactivated account or a vendor's guest, and when this Swarm sends no mail "
         "(SWARM_SMTP_URL, SWARM_SUPPORT_ADDRESS and SWARM_PUBLIC_URL must all be set)."
