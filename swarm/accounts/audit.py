@@ -16,7 +16,8 @@ action                   written by                                             
 ``password_change_       ``accounts.change_password``: the current password     —
 failed``                 typed was wrong (nothing changed)
 ``password_reset_        ``reset.request_reset``: "Forgot your password?"       ``email`` as typed,
-requested``              (the account, when the address names one)              ``mailed``
+requested``              (the account, when the address names one); or          ``mailed``; ``via``
+                         ``reset.send_reset_link``: an admin had a link sent    (``admin``)
 ``password_reset``       ``reset.reset_password``: a new password set through   ``sessions_ended``
                          a mailed link (then a ``sign_in``, ``via``)
 ``user_created``         ``accounts.create_user`` by an admin, or from the      ``role``, ``via``

@@ -41,14 +41,14 @@ from sqlalchemy.orm import Session
 from swarm.accounts import audit
 from swarm.accounts.audit import AuditAction
 from swarm.accounts.passwords import UNCHANGED, hash_password, verify_password, weakness
-from swarm.accounts.service import EMAIL_RE, normalize_email
+from swarm.accounts.service import EMAIL_RE, normalize_email, require_admin
 from swarm.accounts.sessions import end_sessions, start_session
 from swarm.clock import Clock
 from swarm.db import begin_write
 from swarm.models import GuestPass, OutboxItem, User
 from swarm.models.outbox import OutboxState
 from swarm.phrases import N_
-from swarm.tickets.errors import Invalid, NotFound
+from swarm.tickets.errors import IllegalTransition, Invalid, NotFound
 
 #: The outbox row's kind (the worker sends it through :meth:`swarm.mail.send.Mailer.compose_reset`).
 KIND = "password_reset"
@@ -166,26 +166,75 @@ def request_reset(session: Session, clock: Clock, email: str, *, locale: str | N
             user, guest = found
     mailed = user is not None and user.active and guest is None
     if shaped:
-        session.add(
-            OutboxItem(
-                kind=KIND,
-                webhook_id=None,
-                key=f"reset_{uuid.uuid4().hex}",
-                event_id=None,
-                event_type=KIND,
-                payload=_payload(user if mailed else None, typed, now, locale),
-                state=OutboxState.PENDING,
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
-        )
+        _queue(session, _payload(user if mailed else None, typed, now, locale), now)
     shown = typed[:254] if shaped else "(not an e-mail address)"
     audit.record(
         session, now, AuditAction.PASSWORD_RESET_REQUESTED, subject=user, email=shown, mailed=mailed
     )
     session.commit()
     return mailed
+
+
+#: Why an admin cannot send a link when mail is off (the admin page says it in one line).
+MAIL_OFF = N_(
+    "Reset links go by mail, and this Swarm sends none: SWARM_SMTP_URL, SWARM_SUPPORT_ADDRESS "
+    "and SWARM_PUBLIC_URL must all be set."
+)
+CANNOT_RESET = N_("Only an active account that signs in with a password can be sent a reset link.")
+
+
+def send_reset_link(
+    session: Session, clock: Clock, actor: User, user_id: int, *, mail_on: bool
+) -> User:
+    """An admin has a reset link mailed to a person who cannot sign in: the same outbox row,
+    mail and link as "Forgot your password?" (:func:`request_reset`), and a
+    ``password_reset_requested`` entry with the admin as actor and ``via: admin``. Commits.
+
+    ``Forbidden`` for anyone but an admin, ``NotFound`` for no such person,
+    ``IllegalTransition`` for one who may not reset (:func:`may_reset`: deactivated, or a
+    vendor's guest) or when ``mail_on`` is false (:func:`mail_available`); nothing is written
+    then."""
+    require_admin(actor)
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"There is no user {user_id}.")
+    if not may_reset(session, user):
+        raise IllegalTransition(CANNOT_RESET)
+    if not mail_on:
+        raise IllegalTransition(MAIL_OFF)
+    now = clock.now()
+    # The person's own language when they chose one, else the mail's default: not the admin's.
+    # "by" makes the mail say who had it sent, instead of "someone, probably you".
+    _queue(session, {**_payload(user, user.email, now, None), "by": actor.name}, now)
+    audit.record(
+        session,
+        now,
+        AuditAction.PASSWORD_RESET_REQUESTED,
+        actor=actor,
+        subject=user,
+        email=user.email,
+        mailed=True,
+        via="admin",
+    )
+    session.commit()
+    return user
+
+
+def _queue(session: Session, payload: dict[str, Any], now: datetime) -> None:
+    session.add(
+        OutboxItem(
+            kind=KIND,
+            webhook_id=None,
+            key=f"reset_{uuid.uuid4().hex}",
+            event_id=None,
+            event_type=KIND,
+            payload=payload,
+            state=OutboxState.PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
 
 
 def _payload(user: User | None, typed: str, now: datetime, locale: str | None) -> dict[str, Any]:

@@ -1,9 +1,14 @@
-"""User administration (admins only): list, create, change role, deactivate."""
+"""User administration (admins only): list, create, change role, deactivate, send a password
+reset link."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from apiflask import Schema
+from apiflask.fields import Integer, String
+
+from swarm.accounts import reset
 from swarm.accounts import service as accounts
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
@@ -50,3 +55,32 @@ def update_user(user_id: int, data: dict[str, Any]) -> Any:
     return accounts.update_user(
         db_session(), runtime().clock, caller(), user_id, data, access.end_person
     )
+
+
+class ResetSentOut(Schema):
+    user_id = Integer(required=True)
+    email = String(required=True, metadata={"description": "Where the link is on its way to"})
+
+
+@api.post("/users/<id:user_id>/password-reset")
+@api.output(ResetSentOut, status_code=202)
+@api.doc(
+    summary="Mail a user a link to choose a new password (admins only)",
+    description=(
+        'The link "Forgot your password?" sends, queued for the mail worker: it works once, '
+        "for SWARM_PASSWORD_RESET_MINUTES. Audited as `password_reset_requested`, `via: admin`. "
+        "409 for a deactivated account or a vendor's guest, and when this Swarm sends no mail "
+        "(SWARM_SMTP_URL, SWARM_SUPPORT_ADDRESS and SWARM_PUBLIC_URL must all be set)."
+    ),
+    responses={
+        403: "Admins only",
+        404: "No such user",
+        409: "Deactivated, a guest, or mail is off",
+    },
+)
+@authenticated
+def send_reset_link(user_id: int) -> Any:
+    config = runtime().config
+    mail_on = reset.mail_available(config.smtp_url, config.support_address, config.public_url)
+    user = reset.send_reset_link(db_session(), runtime().clock, caller(), user_id, mail_on=mail_on)
+    return {"user_id": user.id, "email": user.email}

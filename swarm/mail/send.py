@@ -265,6 +265,7 @@ class Mailer:
             "link": f"{self.public_url}/reset/{token}",
             "minutes": minutes,
             "lang": locale or "en",
+            "admin": payload.get("by"),  # an admin had it sent (reset.send_reset_link)
         }
         msg = EmailMessage()
         msg["From"] = formataddr(("Swarm support", self.support))

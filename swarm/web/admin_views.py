@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from swarm.accounts import audit
+from swarm.accounts import audit, reset
 from swarm.accounts import service as accounts
 from swarm.api.schemas import UserIn, UserPatch
 from swarm.inputs import ascii_int
@@ -30,8 +30,19 @@ def people() -> Any:
     role = request.args.get("role") or None
     users = accounts.list_users(db_session(), current(), role if role in ROLES else None)
     return render_template(
-        "admin/users.html", users=users, roles=ROLES, role=role, form={}, errors={}
+        "admin/users.html",
+        users=users,
+        roles=ROLES,
+        role=role,
+        form={},
+        errors={},
+        mail_on=_mail_on(),
     )
+
+
+def _mail_on() -> bool:
+    config = runtime().config
+    return reset.mail_available(config.smtp_url, config.support_address, config.public_url)
 
 
 @web.post("/admin/users")
@@ -68,6 +79,7 @@ def add_person() -> Any:
             role=None,
             form=form,
             errors=exc.fields or {},
+            mail_on=_mail_on(),
         ), exc.status
     flash(_("%(name)s (%(role)s) added.", name=user.name, role=user.role), "info")
     return redirect(url_for("web.people"))
@@ -108,6 +120,27 @@ def change_person(user_id: int) -> Any:
         state = _("active") if user.active else _("deactivated")
         flash(
             _("%(name)s is now %(role)s, %(state)s.", name=user.name, role=user.role, state=state),
+            "info",
+        )
+    return redirect(url_for("web.people"))
+
+
+@web.post("/admin/users/<id:user_id>/password-reset")
+@login_required
+def send_reset_link(user_id: int) -> Any:
+    """The link "Forgot your password?" would mail, sent for a person who cannot sign in."""
+    try:
+        user = reset.send_reset_link(
+            db_session(), runtime().clock, current(), user_id, mail_on=_mail_on()
+        )
+    except DomainError as exc:
+        db_session().rollback()
+        if exc.status == 403:
+            abort(403, translate(exc.message))
+        flash(translate(exc.message), "error")
+    else:
+        flash(
+            _("A link to choose a new password is on its way to %(email)s.", email=user.email),
             "info",
         )
     return redirect(url_for("web.people"))

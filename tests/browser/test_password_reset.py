@@ -1,7 +1,8 @@
 """ "Forgot your password?" in a browser, against a real server whose worker mails the link to an
 SMTP server on loopback: a requester made by mail (no password) asks, opens the link, sets a
 password and is signed in — at a laptop's width (1366 px) and a phone's (390 px), in English and
-in German; and the page of a server without mail. Screenshots: test-artifacts/reset-*.png."""
+in German; an admin has a link sent from /admin/users; and the pages of a server without mail.
+Screenshots: test-artifacts/reset-*.png."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 
+from swarm.accounts.passwords import hash_password
 from swarm.clock import SystemClock
 from swarm.db import make_engine, make_session_factory
 from swarm.migrate import upgrade
 from swarm.models import User
 from tests.browser.conftest import csp_violations, running_server, screenshot
 from tests.browser.test_layout import horizontal_overflow
+from tests.browser.test_pages import sign_in
+from tests.builders import PASSWORD, make_agent
 from tests.integration.mailservers import free_port
 
 pytestmark = pytest.mark.browser
@@ -78,6 +82,18 @@ def mail_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
                     created_at=now,
                 )
             )
+        # An admin, who has links sent to people who cannot sign in (from /admin/users).
+        session.add(
+            User(
+                email="ann@example.org",
+                name="Ann Admin",
+                role="admin",
+                password_hash=hash_password(PASSWORD),
+                active=True,
+                created_at=now,
+            )
+        )
+        make_agent(session, SystemClock(), name="Ada Agent")  # her row has the tiers' form too
         session.commit()
     engine.dispose()
     settings = {
@@ -174,4 +190,42 @@ def test_without_mail_the_page_says_to_ask_an_admin(browser, server, width):  # 
     expect(page.get_by_label("E-mail")).to_have_count(0)
     fits(page)
     screenshot(page, f"reset-off-{width}")
+    context.close()
+
+
+@pytest.mark.parametrize(("width", "person"), [(1366, 2), (390, 3)])
+def test_an_admin_sends_a_link_from_the_people_page(browser, mail_server, width, person):  # type: ignore[no-untyped-def]
+    context = browser.new_context(
+        base_url=mail_server["base"], viewport={"width": width, "height": 860}
+    )
+    violations = csp_violations(context)
+    page = context.new_page()
+    sign_in(page, "ann@example.org")
+    page.goto("/admin/users")
+    address = f"person{person}@example.org"
+    name = ("Rita Requester", "Rolf Requester", "Rena", "Rudi")[person]
+    fits(page)
+    screenshot(page, f"reset-admin-people-{width}")
+    sent_before = len(mail_server["inbox"].mails)
+    page.get_by_role("button", name=f"Send {name} a password reset link").click()
+    expect(page.locator(".flash-info")).to_have_text(
+        f"A link to choose a new password is on its way to {address}."
+    )
+    fits(page)
+    screenshot(page, f"reset-admin-sent-{width}")
+    assert mail_server["inbox"].link_for(address, sent_before).startswith("/reset/")
+    context.close()
+    assert violations == []
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_without_mail_the_people_page_says_why_there_is_no_button(browser, server, width):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=server["base"], viewport={"width": width, "height": 860})
+    page = context.new_page()
+    sign_in(page, server["admin"])
+    page.goto("/admin/users")
+    expect(page.locator("#reset-off")).to_contain_text("this Swarm sends no mail")
+    expect(page.get_by_role("button", name=re.compile("password reset link"))).to_have_count(0)
+    fits(page)
+    screenshot(page, f"reset-admin-off-{width}")
     context.close()
