@@ -69,6 +69,21 @@ class Number(Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+#: The plain sentence for a count or a duration of zero or less (the simulation's knobs).
+ABOVE_ZERO = N_("Give a number above zero.")
+
+
+class Positive(Range):
+    """A range of positive numbers whose refusal of zero or less says so plainly
+    (:data:`ABOVE_ZERO`); ``error`` is the sentence for a number above zero that is still out
+    of range. The OpenAPI document reads its bounds as any ``Range``'s."""
+
+    def __call__(self, value: Any) -> Any:
+        if value <= 0:
+            raise ValidationError(ABOVE_ZERO)
+        return super().__call__(value)
+
+
 def Id(**kwargs: Any) -> Integer:
     """An id in a JSON body: a JSON integer 1..2⁶³−1 (what a BIGINT column holds), else 422."""
     return Whole(validate=Range(1, MAX_ID), **kwargs)
@@ -82,12 +97,14 @@ def Text(
     # N_: the pages show a schema's sentences beside their fields (swarm/web/forms.py), in the
     # reader's language; the API's own answer stays English.
     empty: str = N_("Empty, or has a NUL character."),
+    long: str | None = None,
     **kwargs: Any,
 ) -> String:
     """A text in a JSON body or a query string, as the services take it: without NUL (no
     PostgreSQL text column holds one; the JSON parser answers 400) and, unless ``blank``, with
     something besides spaces (the services strip a text, then refuse it when empty). Lengths
-    count characters before stripping, so the schema never allows what the service refuses."""
+    count characters before stripping, so the schema never allows what the service refuses;
+    ``long`` is the sentence for a text out of them, when marshmallow's would not do."""
     pattern = Regexp(TEXT if blank else NON_BLANK, error=empty)
     checks: list[Any] = [pattern]
     if not blank and low == 1:
@@ -96,7 +113,7 @@ def Text(
         low = 0
         kwargs["metadata"] = {"minLength": 1, **kwargs.get("metadata", {})}
     if low or high is not None:
-        checks.append(Length(low or None, high))
+        checks.append(Length(low or None, high, error=long))
     return String(validate=checks, **kwargs)
 
 

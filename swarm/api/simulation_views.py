@@ -12,7 +12,8 @@ from flask import current_app
 
 from swarm.api import api
 from swarm.api.auth import authenticated, caller
-from swarm.api.schemas import Number, StrictSchema, Text, Whole
+from swarm.api.schemas import Number, Positive, StrictSchema, Text, Whole
+from swarm.phrases import N_
 from swarm.realtime.simulations import launch
 from swarm.runtime import db_session, simulation_service
 from swarm.simulation.runs import Knobs
@@ -25,6 +26,7 @@ class SimulationIn(StrictSchema):
         0,
         200_000,
         blank=True,
+        long=N_("Too many characters: at most 200,000 are accepted."),
         metadata={"description": "The scenario as YAML (docs/simulation-model.md)."},
     )
     example = Text(
@@ -33,13 +35,22 @@ class SimulationIn(StrictSchema):
         metadata={"description": "An example scenario by name, when `scenario` is not given."},
     )
     title = Text(1, 120, metadata={"description": "Overrides `name`."})
-    seed = Whole(validate=Range(0, 2**31 - 1))
-    days = Number(validate=Range(0.01, 366), metadata={"description": "duration_days"})
+    # The knobs' own sentences, which the page shows beside its fields (web/forms.py).
+    seed = Whole(
+        validate=Range(0, 2**31 - 1, error=N_("Give a whole number from 0 to 2,147,483,647."))
+    )
+    days = Number(
+        validate=Positive(0.01, 366, error=N_("Give a number from 0.01 to 366.")),
+        metadata={"description": "duration_days"},
+    )
     per_hour = Number(
-        validate=Range(0.001, 10_000, min_inclusive=True),
+        validate=Positive(0.001, 10_000, error=N_("Give a number from 0.001 to 10,000.")),
         metadata={"description": "arrivals.per_hour"},
     )
-    agents = Whole(validate=Range(1, 5_000), metadata={"description": "agents.count"})
+    agents = Whole(
+        validate=Range(1, 5_000, error=N_("Give a whole number from 1 to 5,000.")),
+        metadata={"description": "agents.count"},
+    )
     arms = String(validate=OneOf(("both", "swarm", "tiered")))
 
 

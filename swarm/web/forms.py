@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -119,13 +120,17 @@ def _as_json(field: Field, text: str) -> Any:
     if isinstance(field, Boolean):
         return text in ("1", "on", "true", "yes")
     if isinstance(field, Integer):
-        # 20 digits: past 2⁶³ already, so the schema's range refuses it, not int()'s limit.
-        return int(text) if text.isascii() and text.isdigit() and len(text) <= 20 else text
+        # Read as a number up to int()'s own limit of digits, so that a number past the field's
+        # range is refused by the range, in the words the API says for the same JSON number.
+        digits = text.removeprefix("-")
+        return int(text) if digits.isascii() and digits.isdigit() and len(text) <= 4300 else text
     if isinstance(field, Float):
         try:
-            return float(text) if len(text) <= 40 else text
+            number = float(text) if len(text) <= 40 else None
         except ValueError:
             return text
+        # "nan", "inf" or "1e999" is no number JSON can carry: refused as text, as in JSON.
+        return number if number is not None and math.isfinite(number) else text
     return text
 
 

@@ -3,7 +3,6 @@ the run's progress live and opens the result in the dashboard (docs/simulation.m
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
@@ -11,14 +10,15 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 
+from swarm.api.simulation_views import SimulationIn, knobs_of
 from swarm.models import User
 from swarm.realtime.simulations import launch
 from swarm.runtime import db_session, simulation_service
-from swarm.simulation.runs import Knobs
 from swarm.tickets.errors import DomainError, Invalid
 from swarm.web import web
 from swarm.web.dashboard_pages import require_manager
-from swarm.web.forms import current, form_int
+from swarm.web.forms import current, load_form
+from swarm.web.i18n import translate
 
 ARM_CHOICES = (
     ("both", "Both"),
@@ -26,52 +26,8 @@ ARM_CHOICES = (
     ("tiered", "Tiered only"),
 )
 
-
-def _number(name: str, problems: dict[str, list[str]]) -> float | None:
-    raw = (request.form.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        value = float(raw)
-    except ValueError:
-        problems[name] = [f"{raw[:20]!r} is not a number."]
-        return None
-    if not math.isfinite(value) or value <= 0:
-        problems[name] = ["Give a number above zero."]
-        return None
-    return value
-
-
-def _knobs(problems: dict[str, list[str]]) -> Knobs:
-    form = request.form
-    title = (form.get("title") or "").strip() or None
-    if title is not None and len(title) > 120:
-        problems["title"] = ["At most 120 characters."]
-    seed = agents = None
-    for name in ("seed", "agents"):
-        raw = (form.get(name) or "").strip()
-        if raw:
-            value = form_int(raw)
-            if value is None or (name == "agents" and not 1 <= value <= 5_000):
-                problems[name] = [
-                    "Give a whole number" + (" from 1 to 5,000." if name == "agents" else ".")
-                ]
-            elif name == "seed":
-                seed = value % 2**31
-            else:
-                agents = value
-    arms = form.get("arms") or None
-    if arms is not None and arms not in dict(ARM_CHOICES):
-        problems["arms"] = ["Choose both, swarming or tiered."]
-        arms = None
-    return Knobs(
-        title=title,
-        seed=seed,
-        days=_number("days", problems),
-        per_hour=_number("per_hour", problems),
-        agents=agents,
-        arms=arms,
-    )
+#: The form's fields, by the names the API's JSON gives them.
+FIELDS = ("example", "scenario", "title", "seed", "days", "per_hour", "agents", "arms")
 
 
 def _page(
@@ -120,21 +76,21 @@ def simulations() -> Any:
 def start_simulation() -> Any:
     user = current()
     require_manager(user)
-    problems: dict[str, list[str]] = {}
-    knobs = _knobs(problems)
+    # The API's SimulationIn checks the form, so the page refuses what the API refuses, in
+    # the same sentences; nothing starts on a refusal.
+    data, problems = load_form(SimulationIn(), FIELDS)
     if problems:
-        return _page(422, problems, "Some fields need another look.")
-    scenario = request.form.get("scenario") or None
+        return _page(422, problems, _("Nothing started: see the messages beside the fields."))
     try:
         run = simulation_service().start(
-            user, scenario=scenario, example=request.form.get("example") or None, knobs=knobs
+            user, scenario=data.get("scenario"), example=data.get("example"), knobs=knobs_of(data)
         )
     except Invalid as exc:
-        return _page(422, exc.fields, exc.message)
+        return _page(422, exc.fields, translate(exc.message))
     except DomainError as exc:
         if exc.status in (403, 404):
             raise
-        return _page(exc.status, exc.fields, exc.message)
+        return _page(exc.status, exc.fields, translate(exc.message))
     db_session().commit()
     launch(current_app._get_current_object(), run.id)  # type: ignore[attr-defined]
     flash(_("Run “%(title)s” started: both arms get the same tickets.", title=run.title), "info")

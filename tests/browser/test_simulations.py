@@ -50,10 +50,20 @@ def test_a_manager_runs_a_scenario_and_opens_it_in_the_dashboard(page: Page, ser
 def test_a_bad_field_is_shown_beside_it(page: Page, server) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, server["manager"])
     page.goto("/simulations")
+    runs = page.locator("tr[data-run]").count()
     page.get_by_label("Tickets per hour").fill("-4")
+    page.get_by_label("Agents").fill("many")
     page.get_by_role("button", name="Run both arms").click()
     expect(page.get_by_text("Give a number above zero.")).to_be_visible()
+    expect(page.get_by_text("Not a valid integer.")).to_be_visible()
     expect(page.get_by_label("Tickets per hour")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Tickets per hour")).to_have_value("-4")  # what was typed stays
+    expect(page.get_by_text("Nothing started: see the messages beside the fields.")).to_be_visible()
+    expect(page.locator("tr[data-run]")).to_have_count(runs)  # nothing started
+    screenshot(page, "simulations-refused-manager-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot(page, "simulations-refused-manager-390")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
 def test_an_agent_is_refused(page: Page, server) -> None:  # type: ignore[no-untyped-def]
